@@ -1,0 +1,1 @@
+"""Pure calendar logic: iCalendar feeds and invitations (and, later, working days)."""

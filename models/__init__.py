@@ -1,0 +1,27 @@
+"""Birge's domain: the tables and the operations that keep them consistent.
+
+Importing this package registers every table on ``SQLModel.metadata`` (Alembic and the tests
+rely on that); it opens no connection and reads no configuration.
+"""
+
+from __future__ import annotations
+
+from models.audit import AuditEvent
+from models.cases import Case, CaseAgency
+from models.feeds import FeedToken
+from models.meetings import Meeting, MeetingAgency
+from models.notifications import Notification
+from models.people import Agency, District, User
+
+__all__ = [
+    "Agency",
+    "AuditEvent",
+    "Case",
+    "CaseAgency",
+    "District",
+    "FeedToken",
+    "Meeting",
+    "MeetingAgency",
+    "Notification",
+    "User",
+]

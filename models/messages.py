@@ -1,0 +1,67 @@
+"""The words of outgoing emails, in the recipient's language.
+
+Emails carry what staff need to turn up (kind, time, place, agencies, case code) and a link
+to the portal; never a child's name or any other child-identifying data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime, format_time
+
+from models.i18n import KIND_LABELS, translator
+
+__all__ = ["MeetingFacts", "format_local", "invitation_email"]
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    """What an email or calendar entry says about a meeting, resolved to plain values."""
+
+    kind: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    organizer_name: str
+    agency_names: tuple[str, ...]
+    case_code: str | None
+    url: str
+
+
+def format_local(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    """Format *moment* in the district's zone, the way *locale* writes dates."""
+    return format_datetime(moment, "d MMMM y, HH:mm", tzinfo=zone, locale=locale)
+
+
+def invitation_email(facts: MeetingFacts, *, locale: str, zone: ZoneInfo) -> tuple[str, str]:
+    """Return the subject and plain-text body of an invitation."""
+    _ = translator(locale)
+    kind = _(KIND_LABELS[facts.kind])
+    when = format_local(facts.starts_at, zone, locale)
+    until = format_time(facts.ends_at, "HH:mm", tzinfo=zone, locale=locale)
+    subject = _("Invitation: %(kind)s, %(when)s") % {"kind": kind, "when": when}
+    lines = [
+        _("You are invited to a meeting of the interagency child-protection unit."),
+        "",
+        f"{_('Kind')}: {kind}",
+        f"{_('Title')}: {facts.title}",
+        f"{_('When')}: {when}–{until} ({zone.key})",
+        f"{_('Where')}: {facts.location or '—'}",
+        f"{_('Organizer')}: {facts.organizer_name}",
+        f"{_('Agencies')}: {', '.join(facts.agency_names)}",
+    ]
+    if facts.case_code:
+        lines.append(f"{_('Case')}: {facts.case_code}")
+    lines += [
+        "",
+        _("Details in the portal: %(url)s") % {"url": facts.url},
+        "",
+        _("The calendar entry is attached; your calendar app can add it."),
+        "—",
+        "Birge",
+    ]
+    return subject, "\n".join(lines) + "\n"

@@ -1,0 +1,265 @@
+"""Schedule meetings: the meeting, its audit event and its invitations, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from calendars.ical import Address, CalendarEvent, build_invitation
+from models.audit import record_event
+from models.base import utcnow
+from models.cases import Case
+from models.i18n import KIND_LABELS, N_, translator
+from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, meeting_uid
+from models.messages import MeetingFacts, invitation_email
+from models.notifications import Notification, add_notification
+from models.people import Agency, Role, User
+from models.settings import Settings
+
+__all__ = [
+    "MAX_MEETING_LENGTH",
+    "ScheduledMeeting",
+    "SchedulingError",
+    "meeting_agencies",
+    "meeting_calendar_event",
+    "meeting_facts",
+    "schedule_meeting",
+]
+
+MAX_MEETING_LENGTH = timedelta(hours=12)
+MAX_TITLE_LENGTH = 200
+
+
+class SchedulingError(ValueError):
+    """The meeting cannot be scheduled as asked; ``str()`` is an English message id."""
+
+
+@dataclass(frozen=True)
+class ScheduledMeeting:
+    meeting: Meeting
+    notifications: Sequence[Notification]
+
+    @property
+    def notification_ids(self) -> list[int]:
+        return [n.id for n in self.notifications if n.id is not None]
+
+
+def schedule_meeting(
+    session: Session,
+    settings: Settings,
+    *,
+    organizer: User,
+    kind: str,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    agency_ids: Iterable[int],
+    location: str = "",
+    case_code: str | None = None,
+    now: datetime | None = None,
+) -> ScheduledMeeting:
+    """Add a meeting, its participants, its audit event and one invitation per invitee.
+
+    The organizer's agency always takes part. Every active user of every participating agency
+    gets one email in their own language with a ``METHOD:REQUEST`` calendar part. Nothing is
+    committed: the caller commits, then nudges the workers with the notification ids.
+
+    Raises:
+      SchedulingError: the organizer may not schedule, or the meeting is not well formed.
+    """
+    now = now or utcnow()
+    if not Role(organizer.role).may_schedule or not organizer.active:
+        raise SchedulingError(N_("You may not schedule meetings."))
+    title = " ".join(title.split())
+    if kind not in KIND_LABELS:
+        raise SchedulingError(N_("Choose the kind of meeting."))
+    if not title:
+        raise SchedulingError(N_("Give the meeting a title."))
+    if len(title) > MAX_TITLE_LENGTH:
+        raise SchedulingError(N_("The title is too long."))
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise ValueError("meeting times must be timezone-aware")
+    if ends_at <= starts_at:
+        raise SchedulingError(N_("The meeting must end after it starts."))
+    if ends_at - starts_at > MAX_MEETING_LENGTH:
+        raise SchedulingError(N_("A meeting may last at most 12 hours."))
+    if starts_at < now:
+        raise SchedulingError(N_("The meeting cannot start in the past."))
+
+    organizer_agency = session.get(Agency, organizer.agency_id)
+    assert organizer_agency is not None and organizer_agency.id is not None
+    wanted = {int(a) for a in agency_ids} | {organizer_agency.id}
+    agencies = list(
+        session.scalars(
+            select(Agency)
+            .where(col(Agency.id).in_(wanted))
+            .where(col(Agency.district_id) == organizer_agency.district_id)
+            .order_by(col(Agency.id))
+        )
+    )
+    if len(agencies) != len(wanted):
+        raise SchedulingError(N_("One of the chosen agencies does not exist."))
+    if len(agencies) < 2 and kind != MeetingKind.PREVENTION_COUNCIL:
+        raise SchedulingError(N_("Invite at least one other agency."))
+
+    case = None
+    if case_code:
+        case = session.scalars(select(Case).where(col(Case.code) == case_code.strip())).first()
+        if case is None or case.district_id != organizer_agency.district_id:
+            raise SchedulingError(N_("There is no case with this code."))
+    elif kind == MeetingKind.CASE_CONFERENCE:
+        raise SchedulingError(N_("A case conference needs the code of its case."))
+
+    meeting = Meeting(
+        uid=meeting_uid(urlsplit(settings.base_url).hostname or "birge"),
+        district_id=organizer_agency.district_id,
+        kind=kind,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location.strip(),
+        organizer_agency_id=organizer_agency.id,
+        case_id=case.id if case else None,
+        created_by_id=organizer.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(meeting)
+    session.flush()
+    assert meeting.id is not None
+    for agency in agencies:
+        assert agency.id is not None
+        session.add(MeetingAgency(meeting_id=meeting.id, agency_id=agency.id))
+    record_event(
+        session,
+        user_id=organizer.id,
+        action="meeting.scheduled",
+        object_type="meeting",
+        object_id=meeting.id,
+        detail=f"kind={kind} agencies={','.join(a.slug for a in agencies)}"
+        + (f" case={case.code}" if case else ""),
+        at=now,
+    )
+    notifications = _invite(session, settings, meeting, agencies, case, now=now)
+    session.flush()
+    return ScheduledMeeting(meeting=meeting, notifications=notifications)
+
+
+def meeting_agencies(session: Session, meeting: Meeting) -> list[Agency]:
+    """Return the agencies taking part in *meeting*, organizer first."""
+    agencies = list(
+        session.scalars(
+            select(Agency)
+            .join(MeetingAgency, col(MeetingAgency.agency_id) == col(Agency.id))
+            .where(col(MeetingAgency.meeting_id) == meeting.id)
+            .order_by(col(Agency.id))
+        )
+    )
+    agencies.sort(key=lambda a: a.id != meeting.organizer_agency_id)
+    return agencies
+
+
+def meeting_facts(
+    meeting: Meeting,
+    agencies: Sequence[Agency],
+    case: Case | None,
+    *,
+    locale: str,
+    base_url: str,
+) -> MeetingFacts:
+    """Resolve what emails and calendars say about *meeting*."""
+    organizer = next(a for a in agencies if a.id == meeting.organizer_agency_id)
+    return MeetingFacts(
+        kind=meeting.kind,
+        title=meeting.title,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        location=meeting.location,
+        organizer_name=organizer.name(locale),
+        agency_names=tuple(a.name(locale) for a in agencies),
+        case_code=case.code if case else None,
+        url=f"{base_url}/meetings/{meeting.id}",
+    )
+
+
+def meeting_calendar_event(
+    meeting: Meeting,
+    facts: MeetingFacts,
+    *,
+    kind_label: str,
+    organizer: Address | None = None,
+    attendees: tuple[Address, ...] = (),
+) -> CalendarEvent:
+    """Describe *meeting* as a calendar event (for a feed, or an invitation with attendees)."""
+    description = [kind_label, ", ".join(facts.agency_names)]
+    if facts.case_code:
+        description.append(facts.case_code)
+    description.append(facts.url)
+    return CalendarEvent(
+        uid=meeting.uid,
+        summary=f"{kind_label}: {meeting.title}",
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        last_modified=meeting.updated_at,
+        sequence=meeting.sequence,
+        cancelled=meeting.status == MeetingStatus.CANCELLED,
+        location=meeting.location,
+        description="\n".join(description),
+        url=facts.url,
+        categories=(kind_label,),
+        organizer=organizer,
+        attendees=attendees,
+    )
+
+
+def _invite(
+    session: Session,
+    settings: Settings,
+    meeting: Meeting,
+    agencies: Sequence[Agency],
+    case: Case | None,
+    *,
+    now: datetime,
+) -> list[Notification]:
+    invitees = session.scalars(
+        select(User)
+        .where(col(User.agency_id).in_([a.id for a in agencies]))
+        .where(col(User.active) == True)  # noqa: E712
+        .order_by(col(User.id))
+    )
+    sender_email = parseaddr(settings.mail_from)[1]
+    notifications = []
+    for user in invitees:
+        facts = meeting_facts(
+            meeting, agencies, case, locale=user.locale, base_url=settings.base_url
+        )
+        subject, body = invitation_email(facts, locale=user.locale, zone=settings.zone)
+        event = meeting_calendar_event(
+            meeting,
+            facts,
+            kind_label=translator(user.locale)(KIND_LABELS[meeting.kind]),
+            organizer=Address(sender_email, facts.organizer_name),
+            attendees=(Address(user.email, user.full_name),),
+        )
+        notification = add_notification(
+            session,
+            dedupe_key=f"meeting:{meeting.id}:seq:{meeting.sequence}:invite:user:{user.id}",
+            user_id=user.id,
+            recipient=user.email,
+            locale=user.locale,
+            subject=subject,
+            body=body,
+            ics=build_invitation(event, timezone=settings.timezone, method="REQUEST"),
+            ics_method="REQUEST",
+            now=now,
+            grace=timedelta(seconds=settings.notification_grace_seconds),
+        )
+        if notification is not None:
+            notifications.append(notification)
+    return notifications

@@ -1,0 +1,251 @@
+"""Read Birge's configuration from ``BIRGE_*`` environment variables, once.
+
+This module is the only reader of ``os.environ``. :func:`load_settings` returns a frozen
+:class:`Settings` that the web app, the workers and the command line receive and pass down.
+A malformed value raises :class:`SettingsError` whose message is one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["SETTINGS_HELP", "Settings", "SettingsError", "SmtpTarget", "load_settings"]
+
+#: Every setting with its default and meaning; the README's table is generated from the same
+#: words, and ``birge --help`` prints them.
+SETTINGS_HELP: dict[str, tuple[str, str]] = {
+    "BIRGE_INSTANCE_PATH": ("./instance", "folder for the SQLite file, the outbox and the key"),
+    "BIRGE_DATABASE_URL": ("sqlite:///<instance>/birge.sqlite3", "SQLAlchemy URL of the database"),
+    "BIRGE_BROKER_URL": ("stub://", "stub:// (in-process workers) or amqp://user:pass@host/vhost"),
+    "BIRGE_QUEUE_NAME": ("birge", "name of the Dramatiq queue the actors use"),
+    "BIRGE_SMTP_URL": (
+        "file://instance/outbox",
+        "file://DIR, smtp://host:port, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465",
+    ),
+    "BIRGE_MAIL_FROM": ("Birge <birge@localhost>", "sender address of every email"),
+    "BIRGE_BASE_URL": ("http://127.0.0.1:5000", "public address of the portal, used in links"),
+    "BIRGE_TIMEZONE": ("Asia/Almaty", "the district's time zone, for display"),
+    "BIRGE_SECRET_KEY": ("generated into <instance>/secret_key", "signs sessions and feed tokens"),
+    "BIRGE_TICK_SECONDS": ("30", "how often the scheduler looks for due work"),
+}
+
+_SMTP_SCHEMES = ("file", "smtp", "smtp+starttls", "smtps")
+_DEFAULT_SMTP_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
+
+class SettingsError(ValueError):
+    """A ``BIRGE_*`` variable holds a value Birge cannot use."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    """Where outgoing mail goes: a folder of ``.eml`` files or an SMTP server."""
+
+    scheme: str
+    host: str = ""
+    port: int = 0
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    directory: Path | None = None
+
+    @property
+    def is_file(self) -> bool:
+        return self.scheme == "file"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration of one Birge process; read-only once loaded."""
+
+    instance_path: Path
+    database_url: str
+    broker_url: str
+    queue_name: str
+    smtp: SmtpTarget
+    mail_from: str
+    base_url: str
+    timezone: str
+    secret_key: str = field(repr=False)
+    tick_seconds: float = 30.0
+    #: Seconds a claimed notification stays leased to one worker before another may retry it.
+    notification_lease_seconds: int = 300
+    #: Seconds after which the scheduler nudges a notification the web's message did not deliver.
+    notification_grace_seconds: int = 60
+    notification_max_attempts: int = 8
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def uses_stub_broker(self) -> bool:
+        return self.broker_url.startswith("stub:")
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with *changes* applied (tests build variants this way)."""
+        return replace(self, **changes)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, create_instance: bool = True
+) -> Settings:
+    """Build the settings from *environ* (default: the process environment).
+
+    Parameters:
+      environ: the variables to read; only names starting with ``BIRGE_`` matter.
+      create_instance: create the instance folder and, when ``BIRGE_SECRET_KEY`` is unset,
+        generate the key file there once.
+
+    Raises:
+      SettingsError: a value is malformed; the message names the variable.
+    """
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value.strip() if value is not None and value.strip() else None
+
+    instance_path = Path(get("BIRGE_INSTANCE_PATH") or "instance").absolute()
+    if instance_path.exists() and not instance_path.is_dir():
+        raise SettingsError("BIRGE_INSTANCE_PATH", f"{instance_path} is not a folder")
+    if create_instance:
+        instance_path.mkdir(parents=True, exist_ok=True)
+
+    database_url = _database_url(get("BIRGE_DATABASE_URL"), instance_path)
+    broker_url = _broker_url(get("BIRGE_BROKER_URL") or "stub://")
+    queue_name = get("BIRGE_QUEUE_NAME") or "birge"
+    if not all(c.isalnum() or c in "-_." for c in queue_name):
+        raise SettingsError("BIRGE_QUEUE_NAME", "use letters, digits, '-', '_' and '.' only")
+    smtp = _smtp_target(get("BIRGE_SMTP_URL") or "file://outbox", instance_path)
+    mail_from = get("BIRGE_MAIL_FROM") or "Birge <birge@localhost>"
+    if "@" not in mail_from:
+        raise SettingsError("BIRGE_MAIL_FROM", f"{mail_from!r} is not an email address")
+    base_url = _base_url(get("BIRGE_BASE_URL") or "http://127.0.0.1:5000")
+    timezone = get("BIRGE_TIMEZONE") or "Asia/Almaty"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError("BIRGE_TIMEZONE", f"unknown time zone {timezone!r}") from None
+    tick = get("BIRGE_TICK_SECONDS") or "30"
+    try:
+        tick_seconds = float(tick)
+    except ValueError:
+        raise SettingsError("BIRGE_TICK_SECONDS", f"{tick!r} is not a number") from None
+    if not 0.1 <= tick_seconds <= 3600:
+        raise SettingsError("BIRGE_TICK_SECONDS", "must be between 0.1 and 3600 seconds")
+    secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
+    if len(secret_key) < 16:
+        raise SettingsError("BIRGE_SECRET_KEY", "must be at least 16 characters long")
+
+    return Settings(
+        instance_path=instance_path,
+        database_url=database_url,
+        broker_url=broker_url,
+        queue_name=queue_name,
+        smtp=smtp,
+        mail_from=mail_from,
+        base_url=base_url,
+        timezone=timezone,
+        secret_key=secret_key,
+        tick_seconds=tick_seconds,
+    )
+
+
+def _database_url(value: str | None, instance_path: Path) -> str:
+    if value is None:
+        return f"sqlite:///{instance_path / 'birge.sqlite3'}"
+    scheme = value.partition("://")[0]
+    if not value.partition("://")[2] and not value.startswith("sqlite://"):
+        raise SettingsError("BIRGE_DATABASE_URL", f"{value!r} is not a database URL")
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+        # psycopg 3 is the driver we ship; SQLAlchemy's bare "postgresql" means psycopg2.
+        return "postgresql+psycopg://" + value.partition("://")[2]
+    if scheme == "sqlite":
+        return value
+    raise SettingsError(
+        "BIRGE_DATABASE_URL", f"unsupported scheme {scheme!r} (use sqlite:// or postgresql://)"
+    )
+
+
+def _broker_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme == "stub":
+        return "stub://"
+    if parts.scheme in ("amqp", "amqps"):
+        if not parts.hostname:
+            raise SettingsError("BIRGE_BROKER_URL", f"{value!r} names no host")
+        try:
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError:
+            raise SettingsError("BIRGE_BROKER_URL", "the port is not a number") from None
+        return value
+    raise SettingsError(
+        "BIRGE_BROKER_URL", f"unsupported scheme {parts.scheme!r} (use stub:// or amqp://)"
+    )
+
+
+def _smtp_target(value: str, instance_path: Path) -> SmtpTarget:
+    parts = urlsplit(value)
+    if parts.scheme not in _SMTP_SCHEMES:
+        raise SettingsError(
+            "BIRGE_SMTP_URL",
+            f"unsupported scheme {parts.scheme!r} (use {', '.join(_SMTP_SCHEMES)})",
+        )
+    if parts.scheme == "file":
+        raw = unquote(parts.netloc + parts.path)
+        if not raw:
+            raise SettingsError("BIRGE_SMTP_URL", "file:// needs a folder")
+        directory = Path(raw)
+        if not directory.is_absolute():
+            # "file://instance/outbox" and "file://outbox" both mean the instance's outbox.
+            if directory.parts[0] == "instance":
+                directory = Path(*directory.parts[1:]) if len(directory.parts) > 1 else Path()
+            directory = instance_path / directory
+        return SmtpTarget(scheme="file", directory=directory)
+    if not parts.hostname:
+        raise SettingsError("BIRGE_SMTP_URL", f"{value!r} names no host")
+    try:
+        port = parts.port or _DEFAULT_SMTP_PORTS[parts.scheme]
+    except ValueError:
+        raise SettingsError("BIRGE_SMTP_URL", "the port is not a number") from None
+    return SmtpTarget(
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+def _base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError("BIRGE_BASE_URL", f"{value!r} is not an http(s) address")
+    return value.rstrip("/")
+
+
+def _instance_secret_key(instance_path: Path, create: bool) -> str:
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    if create:
+        # O_EXCL: two processes starting at once must not end up with two different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return key_file.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(key + "\n")
+    return key

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField
+from wtforms.validators import DataRequired, Length
+
+from models.i18n import LOCALES
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class LocaleForm(FlaskForm):
+    locale = SelectField(choices=[(code, code) for code in LOCALES])

@@ -1,0 +1,5 @@
+"""``/healthz``: is the database and the broker reachable."""
+
+from web.health.routes import bp
+
+__all__ = ["bp"]

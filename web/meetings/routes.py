@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlmodel import col
+
+from models.base import utcnow
+from models.cases import Case
+from models.meetings import Meeting, MeetingAgency, MeetingStatus
+from models.people import Agency, Role
+from models.scheduling import SchedulingError, meeting_agencies, schedule_meeting
+from web import db_session, runtime, settings_of
+from web.meetings.forms import MeetingForm
+
+bp = Blueprint("meetings", __name__)
+log = logging.getLogger(__name__)
+
+
+def dashboard() -> ResponseReturnValue:
+    db = db_session()
+    query = (
+        select(Meeting)
+        .where(col(Meeting.ends_at) >= utcnow())
+        .where(col(Meeting.status) == MeetingStatus.SCHEDULED)
+        .order_by(col(Meeting.starts_at), col(Meeting.id))
+        .limit(100)
+    )
+    if Role(current_user.role).sees_district:
+        own = db.get(Agency, current_user.agency_id)
+        assert own is not None
+        query = query.where(col(Meeting.district_id) == own.district_id)
+    else:
+        query = query.join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id)).where(
+            col(MeetingAgency.agency_id) == current_user.agency_id
+        )
+    meetings = [(m, meeting_agencies(db, m)) for m in db.scalars(query)]
+    return render_template(
+        "meetings/dashboard.html",
+        meetings=meetings,
+        may_schedule=Role(current_user.role).may_schedule,
+    )
+
+
+def new_meeting() -> ResponseReturnValue:
+    if not Role(current_user.role).may_schedule:
+        abort(403)
+    db = db_session()
+    settings = settings_of(current_app)
+    own = db.get(Agency, current_user.agency_id)
+    assert own is not None
+    agencies = list(
+        db.scalars(
+            select(Agency)
+            .where(col(Agency.district_id) == own.district_id)
+            .order_by(col(Agency.id))
+        )
+    )
+    form = MeetingForm()
+    form.agencies.choices = [(a.id, a.name(_locale())) for a in agencies if a.id != own.id]
+    if form.validate_on_submit():
+        starts_at, ends_at = form.times(settings.zone)
+        try:
+            scheduled = schedule_meeting(
+                db,
+                settings,
+                organizer=current_user._get_current_object(),
+                kind=form.kind.data or "",
+                title=form.title.data or "",
+                starts_at=starts_at,
+                ends_at=ends_at,
+                agency_ids=form.agencies.data or [],
+                location=form.location.data or "",
+                case_code=form.case_code.data or None,
+            )
+        except SchedulingError as exc:
+            db.rollback()
+            form.form_errors.append(_(str(exc)))
+        else:
+            db.commit()
+            _nudge_workers(scheduled.notification_ids)
+            flash(_("The meeting is scheduled and the invitations are on their way."), "success")
+            return redirect(url_for("meetings.show", meeting_id=scheduled.meeting.id))
+    status = 400 if form.is_submitted() and (form.errors or form.form_errors) else 200
+    return render_template("meetings/new.html", form=form, own_agency=own), status
+
+
+def show(meeting_id: int) -> ResponseReturnValue:
+    db = db_session()
+    meeting = db.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    agencies = meeting_agencies(db, meeting)
+    own = db.get(Agency, current_user.agency_id)
+    visible = any(a.id == current_user.agency_id for a in agencies) or (
+        Role(current_user.role).sees_district
+        and own is not None
+        and own.district_id == meeting.district_id
+    )
+    if not visible:
+        abort(404)  # need to know: do not even confirm that the meeting exists
+    case = db.get(Case, meeting.case_id) if meeting.case_id else None
+    return render_template("meetings/show.html", meeting=meeting, agencies=agencies, case=case)
+
+
+def _nudge_workers(notification_ids: list[int]) -> None:
+    """Tell the workers to send; a failure here loses nothing, the scheduler's tick resends."""
+    actor = runtime(current_app).actors.send_notification
+    for notification_id in notification_ids:
+        try:
+            actor.send(notification_id)
+        except Exception as exc:  # the broker is down or blocked: the outbox row stays pending
+            log.warning(
+                "could not enqueue notification %s (%s); the tick will retry",
+                notification_id,
+                type(exc).__name__,
+            )
+            return
+
+
+def _locale() -> str:
+    from web.templating import current_locale
+
+    return current_locale()
+
+
+bp.add_url_rule("/", view_func=login_required(dashboard))
+bp.add_url_rule("/meetings/new", view_func=login_required(new_meeting), methods=["GET", "POST"])
+bp.add_url_rule("/meetings/<int:meeting_id>", view_func=login_required(show))

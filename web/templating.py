@@ -1,0 +1,53 @@
+"""Jinja filters and globals: local times, labels in the reader's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app
+from flask_babel import get_locale, gettext
+from flask_wtf import FlaskForm
+
+from models.i18n import KIND_LABELS, LOCALES
+from models.messages import format_local
+from models.people import Agency
+
+__all__ = ["LOCALE_NAMES", "current_locale", "init_templating"]
+
+LOCALE_NAMES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
+
+
+def current_locale() -> str:
+    locale = get_locale()
+    return str(locale) if locale is not None else "ru"
+
+
+def init_templating(app: Flask) -> None:
+    app.add_template_filter(_local_datetime, "local_datetime")
+    app.add_template_filter(_kind_label, "kind_label")
+    app.add_template_filter(_agency_name, "agency_name")
+    app.context_processor(_globals)
+
+
+def _local_datetime(moment: datetime) -> str:
+    settings = current_app.extensions["birge.settings"]
+    return format_local(moment, settings.zone, current_locale())
+
+
+def _kind_label(kind: str) -> str:
+    return gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def _agency_name(agency: Agency) -> str:
+    return agency.name(current_locale())
+
+
+def _globals() -> dict[str, Any]:
+    return {
+        "locales": [(code, LOCALE_NAMES[code]) for code in LOCALES],
+        "current_locale": current_locale(),
+        # An empty form renders the CSRF token of the language switch and of logout.
+        "csrf_form": FlaskForm(),
+        "district_timezone": current_app.extensions["birge.settings"].timezone,
+    }

@@ -1,0 +1,97 @@
+"""The actors: thin, idempotent, declared on an explicit broker.
+
+An actor takes ids, loads rows, calls a domain operation and performs one side effect.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import dramatiq
+from dramatiq import Broker
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models.base import utcnow
+from models.notifications import claim, mark_failed_attempt, mark_sent
+from models.settings import Settings
+from workers.mail import Mailer, MailError, build_message
+
+__all__ = ["Actors", "declare_actors", "deliver_notification"]
+
+log = logging.getLogger(__name__)
+
+#: Well under RabbitMQ's 30-minute consumer_timeout, after which it would requeue the message.
+_TIME_LIMIT_MS = 2 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class Actors:
+    """The actors declared on one broker."""
+
+    send_notification: dramatiq.Actor[[int], None]
+
+
+def deliver_notification(
+    settings: Settings, engine: Engine, mailer: Mailer, notification_id: int
+) -> bool:
+    """Claim the notification, send it and record the outcome; return whether it was sent.
+
+    A notification already sent, failed, or leased to another worker is left alone, which is
+    what makes a repeated message harmless.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        lease = timedelta(seconds=settings.notification_lease_seconds)
+        notification = claim(session, notification_id, now=utcnow(), lease=lease)
+        if notification is None:
+            log.info("notification %s: not claimable, nothing to send", notification_id)
+            return False
+        try:
+            mailer.send(build_message(notification, mail_from=settings.mail_from))
+        except MailError as exc:
+            mark_failed_attempt(
+                session,
+                notification,
+                error=str(exc),
+                now=utcnow(),
+                max_attempts=settings.notification_max_attempts,
+            )
+            log.warning(
+                "notification %s: attempt %s failed (%s), status %s",
+                notification_id,
+                notification.attempts,
+                type(exc.__cause__).__name__,
+                notification.status,
+            )
+            return False
+        mark_sent(session, notification, now=utcnow())
+        log.info("notification %s: sent", notification_id)
+        return True
+
+
+def declare_actors(broker: Broker, settings: Settings, engine: Engine, mailer: Mailer) -> Actors:
+    """Declare Birge's actors on *broker*, bound to this process's engine and mailer."""
+
+    def send_notification(notification_id: int) -> None:
+        deliver_notification(settings, engine, mailer, notification_id)
+
+    options: dict[str, Any] = {
+        "time_limit": _TIME_LIMIT_MS,
+        # SMTP failures are retried by the outbox; these retries cover a database hiccup.
+        "max_retries": 3,
+        "min_backoff": 1000,
+        "max_backoff": 30_000,
+    }
+    return Actors(
+        send_notification=dramatiq.Actor(
+            send_notification,
+            broker=broker,
+            actor_name="send_notification",
+            queue_name=settings.queue_name,
+            priority=0,
+            options=options,
+        )
+    )
