@@ -44,18 +44,27 @@ def invitation_email(facts: MeetingFacts, *, locale: str, zone: ZoneInfo) -> tup
     when = format_local(facts.starts_at, zone, locale)
     until = format_time(facts.ends_at, "HH:mm", tzinfo=zone, locale=locale)
     subject = _("Invitation: %(kind)s, %(when)s") % {"kind": kind, "when": when}
+    labels = {
+        "kind": _("Kind"),
+        "title": _("Title"),
+        "when": _("When"),
+        "where": _("Where"),
+        "organizer": _("Organizer"),
+        "agencies": _("Agencies"),
+        "case": _("Case"),
+    }
     lines = [
         _("You are invited to a meeting of the interagency child-protection unit."),
         "",
-        f"{_('Kind')}: {kind}",
-        f"{_('Title')}: {facts.title}",
-        f"{_('When')}: {when}–{until} ({zone.key})",
-        f"{_('Where')}: {facts.location or '—'}",
-        f"{_('Organizer')}: {facts.organizer_name}",
-        f"{_('Agencies')}: {', '.join(facts.agency_names)}",
+        f"{labels['kind']}: {kind}",
+        f"{labels['title']}: {facts.title}",
+        f"{labels['when']}: {when}–{until} ({zone.key})",
+        f"{labels['where']}: {facts.location or '—'}",
+        f"{labels['organizer']}: {facts.organizer_name}",
+        f"{labels['agencies']}: {', '.join(facts.agency_names)}",
     ]
     if facts.case_code:
-        lines.append(f"{_('Case')}: {facts.case_code}")
+        lines.append(f"{labels['case']}: {facts.case_code}")
     lines += [
         "",
         _("Details in the portal: %(url)s") % {"url": facts.url},

@@ -1,0 +1,244 @@
+"""Fixtures: real PostgreSQL, RabbitMQ and SMTP where reachable; app and data factories."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pika
+import psycopg
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+import migrations
+import models  # noqa: F401 - registers the tables
+from models.db import make_engine
+from models.settings import Settings, load_settings
+from tests import services
+from tests.factories import District as DistrictData
+from tests.factories import make_district
+from workers.runtime import Runtime, build_runtime
+
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Callable[[str], str]]:
+    """Create throwaway databases on the test server; drop them all at the end of the run."""
+    problem = services.postgres_problem()
+    created: list[str] = []
+
+    def create(suffix: str) -> str:
+        if problem:
+            services.unavailable(problem)
+        name = f"birge_test_{RUN_ID}_{suffix}"
+        with psycopg.connect(services.TEST_DATABASE_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return services.with_database(services.TEST_DATABASE_URL, name)
+
+    yield create
+    if created:
+        with psycopg.connect(services.TEST_DATABASE_URL, autocommit=True) as conn:
+            for name in created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: Callable[[str], str]) -> str:
+    """The run's database, migrated to the newest revision."""
+    url = postgres_server("main")
+    migrations.upgrade(load_settings_for(url).database_url)
+    return url
+
+
+def load_settings_for(database_url: str, **extra: str) -> Settings:
+    env = {"BIRGE_DATABASE_URL": database_url, "BIRGE_SECRET_KEY": "test-secret-key-0123456789"}
+    env.update(extra)
+    return load_settings(env, create_instance=False)
+
+
+# --- the database a test runs on --------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Run the test once on SQLite (the embedded default) and once on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'birge.sqlite3'}"
+        engine = make_engine(url)
+        SQLModel.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    engine = make_engine(load_settings_for(url).database_url)
+    with engine.begin() as conn:
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_only_url(postgres_url: str) -> Iterator[str]:
+    yield postgres_url
+    engine = make_engine(load_settings_for(postgres_url).database_url)
+    with engine.begin() as conn:
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+# --- RabbitMQ ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> str:
+    problem = services.rabbitmq_problem()
+    if problem:
+        services.unavailable(problem)
+    return services.TEST_BROKER_URL
+
+
+@pytest.fixture
+def queue_name(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A queue name no other run or test uses; its queues are deleted afterwards."""
+    name = f"birge-test-{RUN_ID}-{uuid.uuid4().hex[:8]}"
+    yield name
+    if "amqp_url" in request.fixturenames:
+        connection = pika.BlockingConnection(pika.URLParameters(services.TEST_BROKER_URL))
+        channel = connection.channel()
+        for queue in (name, f"{name}.DQ", f"{name}.XQ"):
+            channel.queue_delete(queue)
+        connection.close()
+
+
+# --- SMTP -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    """What the test SMTP server received."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    recipients: list[list[str]] = field(default_factory=list)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        with self.arrived:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self.recipients.append(list(envelope.rcpt_tos))
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[EmailMessage]:
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
+            return list(self.messages)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    mailbox: Mailbox
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free loopback port."""
+    mailbox = Mailbox()
+    port = services.free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield SmtpServer("127.0.0.1", port, mailbox)
+    controller.stop()
+
+
+# --- settings, runtime, app -------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def build(database_url: str, **env: str) -> Settings:
+        values = {
+            "BIRGE_INSTANCE_PATH": str(tmp_path / "instance"),
+            "BIRGE_DATABASE_URL": database_url,
+            "BIRGE_SECRET_KEY": "test-secret-key-0123456789",
+            "BIRGE_BASE_URL": "http://birge.test",
+            "BIRGE_MAIL_FROM": "Birge <birge@birge.test>",
+        }
+        values.update(env)
+        return load_settings(values)
+
+    return build
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings], database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def district(session: Session) -> DistrictData:
+    data = make_district(session)
+    session.commit()
+    return data
+
+
+@pytest.fixture
+def runtime(settings: Settings, engine: Engine) -> Iterator[Runtime]:
+    rt = build_runtime(settings, engine)
+    yield rt
+    rt.broker.close()
+
+
+@pytest.fixture
+def app(settings: Settings, runtime: Runtime) -> Flask:
+    from web import create_app
+
+    app = create_app(settings, runtime=runtime)
+    app.config.update(TESTING=True)
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

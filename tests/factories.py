@@ -1,0 +1,123 @@
+"""Small factories for test data; every function adds to the session and flushes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlmodel import Session
+from werkzeug.security import generate_password_hash
+
+from models.cases import Case, CaseAgency
+from models.people import Agency, User
+from models.people import District as DistrictRow
+
+PASSWORD = "correct horse battery"
+# Hashing is slow on purpose; hash the shared test password once.
+_PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+
+@dataclass
+class District:
+    """A small district: the akimat, education, police, a school, and their people."""
+
+    row: DistrictRow
+    akimat: Agency
+    education: Agency
+    police: Agency
+    school: Agency
+    chair: User
+    coordinator: User  # education
+    inspector: User  # police, member
+    police_head: User  # police, coordinator, speaks Kazakh
+    pedagogue: User  # school, coordinator
+    retired: User  # police, inactive
+    case: Case
+
+
+def make_agency(
+    session: Session, district: DistrictRow, slug: str, kind: str, **over: Any
+) -> Agency:
+    agency = Agency(
+        district_id=district.id,  # type: ignore[arg-type]
+        slug=slug,
+        kind=kind,
+        name_ru=over.pop("name_ru", f"Ведомство {slug}"),
+        name_kk=over.pop("name_kk", f"Мекеме {slug}"),
+        head_email=over.pop("head_email", f"head@{slug}.test"),
+        **over,
+    )
+    session.add(agency)
+    session.flush()
+    return agency
+
+
+def make_user(
+    session: Session, agency: Agency, email: str, role: str = "member", **over: Any
+) -> User:
+    user = User(
+        agency_id=agency.id,  # type: ignore[arg-type]
+        email=email,
+        full_name=over.pop("full_name", email.split("@")[0].title()),
+        role=role,
+        locale=over.pop("locale", "ru"),
+        **over,
+    )
+    user.password_hash = _PASSWORD_HASH
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_district(session: Session) -> District:
+    row = DistrictRow(name_ru="Тестовый район", name_kk="Сынақ ауданы")
+    session.add(row)
+    session.flush()
+    akimat = make_agency(session, row, "akimat", "akimat")
+    education = make_agency(session, row, "education", "education", name_ru="Отдел образования")
+    police = make_agency(session, row, "police", "police", name_ru="Отдел полиции")
+    school = make_agency(session, row, "school-1", "school", name_ru="Школа № 1")
+    case = Case(district_id=row.id, code="D-2026-0042", lead_agency_id=education.id)  # type: ignore[arg-type]
+    session.add(case)
+    session.flush()
+    for agency in (education, police, school):
+        session.add(CaseAgency(case_id=case.id, agency_id=agency.id))  # type: ignore[arg-type]
+    return District(
+        row=row,
+        akimat=akimat,
+        education=education,
+        police=police,
+        school=school,
+        chair=make_user(session, akimat, "chair@akimat.test", "chair"),
+        coordinator=make_user(session, education, "coord@education.test", "coordinator"),
+        inspector=make_user(session, police, "inspector@police.test", "member"),
+        police_head=make_user(session, police, "head@police.test", "coordinator", locale="kk"),
+        pedagogue=make_user(session, school, "pedagogue@school.test", "coordinator", locale="en"),
+        retired=make_user(session, police, "retired@police.test", "member", active=False),
+        case=case,
+    )
+
+
+def in_days(days: float, hour: int = 5) -> datetime:
+    """A UTC time *days* from now at *hour* UTC (10:00 in Almaty for hour 5)."""
+    day = datetime.now(UTC) + timedelta(days=days)
+    return day.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
+    page = client.get("/login").get_data(as_text=True)
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_token(page)}
+    )

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlmodel import Session, SQLModel
+
+from models.cases import Case
+from models.demo import DEMO_PASSWORD, load_demo
+from models.meetings import Meeting, MeetingKind
+from models.people import Agency, AgencyKind, User
+from models.settings import Settings
+
+
+def counts(session: Session) -> dict[str, int]:
+    return {
+        table.name: session.scalar(select(func.count()).select_from(table)) or 0
+        for table in SQLModel.metadata.sorted_tables
+    }
+
+
+def test_demo_district_is_complete_and_loads_idempotently(
+    session: Session, settings: Settings
+) -> None:
+    logins = load_demo(session, settings)
+    session.commit()
+    first = counts(session)
+    load_demo(session, settings)
+    session.commit()
+    assert counts(session) == first
+
+    kinds = set(session.scalars(select(Agency.kind)))
+    assert {k.value for k in AgencyKind} - kinds <= {"ombudsman"}
+    assert len(session.scalars(select(Agency).where(Agency.kind == "school")).all()) == 3
+    assert {role for _, role, _ in logins} == {"admin", "chair", "coordinator", "member"}
+    assert {m.kind for m in session.scalars(select(Meeting))} == {k.value for k in MeetingKind}
+    assert session.scalars(select(Case.code)).all() == ["D-2026-0042"]
+    chair = session.scalars(select(User).where(User.role == "chair")).one()
+    assert chair.check_password(DEMO_PASSWORD)
+    assert {u.locale for u in session.scalars(select(User))} == {"ru", "kk"}

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.audit import AuditEvent
+from models.meetings import MeetingAgency
+from models.notifications import Notification
+from models.scheduling import SchedulingError, schedule_meeting
+from models.settings import Settings
+from tests.factories import District, in_days
+
+
+def schedule(session: Session, settings: Settings, district: District, **over: object):
+    values: dict[str, object] = {
+        "organizer": district.coordinator,
+        "kind": "joint_inspection",
+        "title": "Обследование условий проживания",
+        "starts_at": in_days(3),
+        "ends_at": in_days(3) + timedelta(hours=2),
+        "agency_ids": [district.police.id, district.school.id],
+        "location": "Выезд от отдела образования",
+    }
+    values.update(over)
+    return schedule_meeting(session, settings, **values)  # type: ignore[arg-type]
+
+
+def test_scheduling_invites_every_active_member_of_every_agency_once(
+    session: Session, settings: Settings, district: District
+) -> None:
+    scheduled = schedule(session, settings, district)
+    session.commit()
+    recipients = sorted(n.recipient for n in session.scalars(select(Notification)))
+    # the organizer's own agency takes part; the inactive police member is not invited
+    assert recipients == sorted(
+        [
+            district.coordinator.email,
+            district.inspector.email,
+            district.police_head.email,
+            district.pedagogue.email,
+        ]
+    )
+    agencies = set(session.scalars(select(MeetingAgency.agency_id)))
+    assert agencies == {district.education.id, district.police.id, district.school.id}
+    assert len(scheduled.notification_ids) == 4
+
+
+def test_scheduling_writes_its_audit_event(
+    session: Session, settings: Settings, district: District
+) -> None:
+    scheduled = schedule(session, settings, district)
+    session.commit()
+    (event,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.scheduled"))
+    assert event.user_id == district.coordinator.id
+    assert event.object_id == scheduled.meeting.id
+
+
+def test_invitations_speak_the_recipients_language_and_carry_a_request(
+    session: Session, settings: Settings, district: District
+) -> None:
+    schedule(session, settings, district)
+    session.commit()
+    by_email = {n.recipient: n for n in session.scalars(select(Notification))}
+    kazakh = by_email[district.police_head.email]
+    english = by_email[district.pedagogue.email]
+    assert kazakh.locale == "kk" and english.locale == "en"
+    assert english.subject.startswith("Invitation: Joint inspection")
+    assert kazakh.subject != english.subject
+    assert "10:00" in english.body  # 05:00 UTC is 10:00 in Almaty
+    calendar = Calendar.from_ical(english.ics)
+    assert calendar["METHOD"] == "REQUEST" and english.ics_method == "REQUEST"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["ATTENDEE"]) == f"mailto:{district.pedagogue.email}"
+
+
+def test_a_failed_rule_leaves_nothing_behind(
+    session: Session, settings: Settings, district: District
+) -> None:
+    with pytest.raises(SchedulingError):
+        schedule(session, settings, district, case_code="D-2026-9999")
+    session.rollback()
+    assert session.scalars(select(Notification)).first() is None
+
+
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        ({"ends_at": in_days(3)}, "The meeting must end after it starts."),
+        ({"starts_at": in_days(-1), "ends_at": in_days(-1) + timedelta(hours=1)}, "past"),
+        ({"ends_at": in_days(3) + timedelta(hours=13)}, "at most 12 hours"),
+        ({"title": "   "}, "Give the meeting a title."),
+        ({"kind": "party"}, "Choose the kind of meeting."),
+        ({"agency_ids": []}, "Invite at least one other agency."),
+        ({"agency_ids": [987654]}, "does not exist"),
+        ({"kind": "case_conference"}, "needs the code of its case"),
+        ({"case_code": "D-2026-9999"}, "There is no case with this code."),
+    ],
+)
+def test_bad_meetings_are_refused_with_a_reason(
+    session: Session, settings: Settings, district: District, over: dict, message: str
+) -> None:
+    with pytest.raises(SchedulingError, match=message):
+        schedule(session, settings, district, **over)
+
+
+def test_members_may_not_schedule(session: Session, settings: Settings, district: District) -> None:
+    with pytest.raises(SchedulingError, match="may not schedule"):
+        schedule(session, settings, district, organizer=district.inspector)
+
+
+def test_case_conference_names_the_case_code_only(
+    session: Session, settings: Settings, district: District
+) -> None:
+    schedule(
+        session,
+        settings,
+        district,
+        kind="case_conference",
+        title="Индивидуальный план работы",
+        case_code="D-2026-0042",
+    )
+    session.commit()
+    for notification in session.scalars(select(Notification)):
+        assert "D-2026-0042" in notification.body
+        assert "D-2026-0042" in (notification.ics or "")

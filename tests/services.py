@@ -1,0 +1,62 @@
+"""Reach the real services the tests use, and say clearly when one is missing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from urllib.parse import urlsplit
+
+import pika
+import psycopg
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("BIRGE_REQUIRE_SERVICES") == "1"
+TEST_DATABASE_URL = os.environ.get(
+    "BIRGE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+TEST_BROKER_URL = os.environ.get("BIRGE_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+CHROMIUM = os.environ.get("BIRGE_TEST_CHROMIUM") or shutil.which("chromium") or ""
+
+
+def unavailable(reason: str) -> None:
+    """Skip the test for *reason*, or fail it when the services are required (CI)."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason}; BIRGE_REQUIRE_SERVICES=1 requires it", pytrace=False)
+    pytest.skip(reason)
+
+
+def postgres_problem() -> str | None:
+    try:
+        with psycopg.connect(TEST_DATABASE_URL, connect_timeout=3, autocommit=True):
+            return None
+    except psycopg.Error as exc:
+        return f"PostgreSQL at {_where(TEST_DATABASE_URL)} is not reachable ({type(exc).__name__})"
+
+
+def rabbitmq_problem() -> str | None:
+    parameters = pika.URLParameters(TEST_BROKER_URL)
+    parameters.socket_timeout = 3
+    parameters.connection_attempts = 1
+    try:
+        pika.BlockingConnection(parameters).close()
+    except Exception as exc:  # pika has many exception types for "not there"
+        return f"RabbitMQ at {_where(TEST_BROKER_URL)} is not reachable ({type(exc).__name__})"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def with_database(url: str, name: str) -> str:
+    """Return *url* pointing at database *name*."""
+    parts = urlsplit(url)
+    return parts._replace(path=f"/{name}").geturl()
+
+
+def _where(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}"
