@@ -107,7 +107,7 @@ def in_days(days: float, hour: int = 5) -> datetime:
     return day.replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(html: str) -> str:
@@ -121,3 +121,8 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
     return client.post(
         "/login", data={"email": email, "password": password, "csrf_token": csrf_token(page)}
     )
+
+
+def logout(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(page)})

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -22,7 +23,7 @@ class MultiCheckboxField(SelectMultipleField):
 class MeetingForm(FlaskForm):
     kind = SelectField(
         _l("Kind"),
-        choices=[(kind, _l(label)) for kind, label in KIND_LABELS.items()],
+        choices=[SelectChoice(kind, _l(label)) for kind, label in KIND_LABELS.items()],
         validators=[DataRequired()],
     )
     title = StringField(

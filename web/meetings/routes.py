@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlmodel import col
+from wtforms.fields.choices import SelectChoice
 
 from models.base import utcnow
 from models.cases import Case
@@ -16,6 +17,7 @@ from models.people import Agency, Role
 from models.scheduling import SchedulingError, meeting_agencies, schedule_meeting
 from web import db_session, runtime, settings_of
 from web.meetings.forms import MeetingForm
+from web.templating import current_locale
 
 bp = Blueprint("meetings", __name__)
 log = logging.getLogger(__name__)
@@ -61,7 +63,9 @@ def new_meeting() -> ResponseReturnValue:
         )
     )
     form = MeetingForm()
-    form.agencies.choices = [(a.id, a.name(_locale())) for a in agencies if a.id != own.id]
+    form.agencies.choices = [
+        SelectChoice(str(a.id), a.name(current_locale())) for a in agencies if a.id != own.id
+    ]
     if form.validate_on_submit():
         starts_at, ends_at = form.times(settings.zone)
         try:
@@ -120,12 +124,6 @@ def _nudge_workers(notification_ids: list[int]) -> None:
                 type(exc).__name__,
             )
             return
-
-
-def _locale() -> str:
-    from web.templating import current_locale
-
-    return current_locale()
 
 
 bp.add_url_rule("/", view_func=login_required(dashboard))

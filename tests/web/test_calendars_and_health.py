@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+from icalendar import Calendar
+from sqlmodel import Session
+from werkzeug.test import TestResponse
+
+from models.feeds import feed_token, rotate_feed_token
+from models.scheduling import schedule_meeting
+from models.settings import Settings
+from tests import services
+from tests.factories import District, in_days
+from web import create_app, runtime
+
+
+def healthz(settings: Settings) -> TestResponse:
+    app = create_app(settings)
+    try:
+        return app.test_client().get("/healthz")
+    finally:
+        runtime(app).broker.close()
+        runtime(app).engine.dispose()
+
+
+def test_feed_serves_the_agency_calendar_with_etag_and_304(
+    client: FlaskClient, district: District, session: Session, settings: Settings
+) -> None:
+    meeting = schedule_meeting(
+        session,
+        settings,
+        organizer=district.coordinator,
+        kind="joint_inspection",
+        title="Обследование",
+        starts_at=in_days(2),
+        ends_at=in_days(2) + timedelta(hours=1),
+        agency_ids=[district.police.id],
+    ).meeting
+    token = feed_token(session, district.police, settings.secret_key)
+    session.commit()
+
+    response = client.get(f"/calendars/{token}.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    (event,) = Calendar.from_ical(response.data).walk("VEVENT")
+    assert str(event["UID"]) == meeting.uid
+    again = client.get(f"/calendars/{token}.ics")
+    assert again.data == response.data and again.headers["ETag"] == response.headers["ETag"]
+    cached = client.get(
+        f"/calendars/{token}.ics", headers={"If-None-Match": response.headers["ETag"]}
+    )
+    assert cached.status_code == 304 and cached.data == b""
+
+
+def test_unknown_and_revoked_tokens_get_404(
+    client: FlaskClient, district: District, session: Session, settings: Settings
+) -> None:
+    assert client.get("/calendars/not-a-token.ics").status_code == 404
+    old = feed_token(session, district.police, settings.secret_key)
+    rotate_feed_token(session, district.police, settings.secret_key)
+    session.commit()
+    assert client.get(f"/calendars/{old}.ics").status_code == 404
+
+
+def test_healthz_reports_a_healthy_embedded_deployment(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"database": "ok", "broker": "ok", "status": "ok"}
+
+
+def test_healthz_reports_reachable_rabbitmq_and_postgres(
+    make_settings: Callable[..., Settings], postgres_only_url: str, amqp_url: str
+) -> None:
+    response = healthz(make_settings(postgres_only_url, BIRGE_BROKER_URL=amqp_url))
+    assert response.status_code == 200 and response.json["broker"] == "ok"
+
+
+def test_healthz_says_503_when_the_broker_is_unreachable(
+    make_settings: Callable[..., Settings], database_url: str
+) -> None:
+    closed = services.free_port()
+    response = healthz(make_settings(database_url, BIRGE_BROKER_URL=f"amqp://127.0.0.1:{closed}/"))
+    assert response.status_code == 503
+    assert response.json == {"database": "ok", "broker": "unreachable", "status": "degraded"}

@@ -1,0 +1,164 @@
+"""The send_notification actor on real RabbitMQ, PostgreSQL and SMTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+
+from models.base import utcnow
+from models.notifications import Notification
+from models.scheduling import schedule_meeting
+from models.settings import Settings, SmtpTarget
+from tests import services
+from tests.conftest import SmtpServer
+from tests.factories import District, in_days, make_district
+from workers.runtime import Runtime, build_runtime, start_worker, tick
+
+
+@pytest.fixture
+def production_settings(
+    make_settings: Callable[..., Settings],
+    postgres_only_url: str,
+    amqp_url: str,
+    queue_name: str,
+    smtp_server: SmtpServer,
+) -> Settings:
+    return make_settings(
+        postgres_only_url,
+        BIRGE_BROKER_URL=amqp_url,
+        BIRGE_QUEUE_NAME=queue_name,
+        BIRGE_SMTP_URL=smtp_server.url,
+    )
+
+
+@pytest.fixture
+def rt(production_settings: Settings) -> Iterator[Runtime]:
+    runtime = build_runtime(production_settings)
+    yield runtime
+    runtime.broker.close()
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def district(rt: Runtime) -> District:
+    with Session(rt.engine, expire_on_commit=False) as session:
+        data = make_district(session)
+        session.commit()
+        return data
+
+
+def schedule(rt: Runtime, district: District) -> list[int]:
+    with Session(rt.engine, expire_on_commit=False) as session:
+        scheduled = schedule_meeting(
+            session,
+            rt.settings,
+            organizer=district.coordinator,
+            kind="joint_inspection",
+            title="Обследование условий проживания",
+            starts_at=in_days(2),
+            ends_at=in_days(2) + timedelta(hours=1),
+            agency_ids=[district.police.id, district.school.id],
+        )
+        session.commit()
+        return scheduled.notification_ids
+
+
+def run_until_idle(rt: Runtime) -> None:
+    worker = start_worker(rt, threads=2)
+    try:
+        rt.broker.join(rt.settings.queue_name, timeout=30_000)
+        worker.join()
+    finally:
+        worker.stop()
+
+
+def statuses(rt: Runtime) -> list[str]:
+    with Session(rt.engine) as session:
+        return list(session.scalars(select(Notification.status).order_by(Notification.id)))
+
+
+def test_each_invitee_gets_exactly_one_email_even_when_a_message_is_delivered_twice(
+    rt: Runtime, district: District, smtp_server: SmtpServer
+) -> None:
+    ids = schedule(rt, district)
+    for notification_id in ids + ids:  # at-least-once delivery: every message twice
+        rt.actors.send_notification.send(notification_id)
+    run_until_idle(rt)
+
+    mailbox = smtp_server.mailbox
+    assert sorted(r for rs in mailbox.recipients for r in rs) == sorted(
+        [
+            district.coordinator.email,
+            district.inspector.email,
+            district.police_head.email,
+            district.pedagogue.email,
+        ]
+    )
+    assert statuses(rt) == ["sent"] * 4
+    message = mailbox.to(district.pedagogue.email)[0]
+    calendar_part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    assert calendar_part.get_param("method") == "REQUEST"
+    (event,) = Calendar.from_ical(calendar_part.get_content()).walk("VEVENT")
+    assert event.decoded("DTSTART").hour == 10
+
+
+def test_smtp_down_keeps_the_email_and_the_tick_sends_it_later(
+    production_settings: Settings,
+    district: District,
+    smtp_server: SmtpServer,
+) -> None:
+    closed_port = services.free_port()
+    down = build_runtime(
+        production_settings.replace(smtp=SmtpTarget("smtp", "127.0.0.1", closed_port))
+    )
+    try:
+        ids = schedule(down, district)
+        for notification_id in ids:
+            down.actors.send_notification.send(notification_id)
+        run_until_idle(down)
+        assert statuses(down) == ["pending"] * 4
+        with Session(down.engine) as session:
+            errors = set(session.scalars(select(Notification.last_error)))
+            assert all(e and "ConnectionRefusedError" in e for e in errors)
+            # time passes: the retry becomes due
+            session.execute(
+                update(Notification).values(next_attempt_at=utcnow() - timedelta(seconds=1))
+            )
+            session.commit()
+    finally:
+        down.broker.close()
+        down.engine.dispose()
+
+    up = build_runtime(production_settings)
+    try:
+        assert tick(up) == 4
+        run_until_idle(up)
+        assert statuses(up) == ["sent"] * 4
+        assert len(smtp_server.mailbox.messages) == 4
+    finally:
+        up.broker.close()
+        up.engine.dispose()
+
+
+def test_a_lost_broker_message_is_sent_by_the_tick(
+    rt: Runtime, district: District, smtp_server: SmtpServer
+) -> None:
+    ids = schedule(rt, district)  # the web's nudges never reach RabbitMQ
+    assert tick(rt) == 0  # within the grace period the web's nudge is trusted
+    with Session(rt.engine) as session:
+        session.execute(
+            update(Notification)
+            .where(col(Notification.id).in_(ids))
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+        session.commit()
+    assert tick(rt) == 4
+    assert tick(rt) == 4  # a second scheduler, or a second tick, changes nothing but timing
+    run_until_idle(rt)
+    assert len(smtp_server.mailbox.messages) == 4
+    assert statuses(rt) == ["sent"] * 4
