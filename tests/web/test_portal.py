@@ -101,7 +101,7 @@ def test_bad_input_is_answered_with_a_clear_message_and_nothing_is_saved(
         ({"case_code": "42"}, "D-2026-0042"),
         ({"case_code": ""}, "код"),
         ({"title": ""}, "Обязательное поле"),
-        ({"date": "2020-01-01"}, "прошлом"),
+        ({"date": "2020-01-01"}, "прошедшее время"),
         ({"date": "31.02.2026"}, "Неверное значение даты"),
     ]
     for over, message in cases:

@@ -8,7 +8,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.cases import CASE_CODE_PATTERN
@@ -31,9 +38,9 @@ class MeetingForm(FlaskForm):
         validators=[DataRequired(), Length(max=200)],
         description=_l("No children's names here: write the case code instead."),
     )
-    date = DateField(_l("Date"), validators=[DataRequired()])
-    start_time = TimeField(_l("Starts"), validators=[DataRequired()])
-    end_time = TimeField(_l("Ends"), validators=[DataRequired()])
+    date = DateField(_l("Date"), validators=[InputRequired()])
+    start_time = TimeField(_l("Starts"), validators=[InputRequired()])
+    end_time = TimeField(_l("Ends"), validators=[InputRequired()])
     location = StringField(_l("Place"), validators=[Length(max=300)])
     case_code = StringField(
         _l("Case code"),
