@@ -133,8 +133,12 @@ def run(ctx: _Context, host: str, port: int, threads: int) -> None:
     else:
         worker = None
         log.info("web only: run `birge worker` and `birge scheduler` beside it")
+    # SIGTERM (systemd, CI) shuts down like Ctrl-C: the worker threads finish their messages.
+    _on_signal(_interrupt)
     try:
         serve(app, host, port)
+    except KeyboardInterrupt:
+        pass
     finally:
         stop.set()
         if worker is not None:
@@ -282,6 +286,10 @@ def _on_signal(handler: Callable[[], None]) -> None:
 
     signal.signal(signal.SIGTERM, _handle)
     signal.signal(signal.SIGINT, _handle)
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
 
 
 def _wait_for_signal() -> None:

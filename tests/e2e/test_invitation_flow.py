@@ -4,12 +4,10 @@ every participating agency's feed."""
 
 from __future__ import annotations
 
-import http.cookiejar
 import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -29,28 +27,9 @@ from models.people import Agency, User
 from tests import services
 from tests.conftest import SmtpServer, load_settings_for
 from tests.factories import csrf_token
+from tests.processes import BIRGE, Portal, birge, wait_until_healthy
 
-BIRGE = str(Path(sys.executable).with_name("birge"))
 PASSWORD = "birge-demo-2026"
-
-
-class Portal:
-    """A browser-less HTTP client with cookies."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-    def get(self, path: str) -> str:
-        with self.opener.open(self.base_url + path, timeout=10) as response:
-            return response.read().decode()
-
-    def post(self, path: str, fields: list[tuple[str, str]]) -> str:
-        data = urllib.parse.urlencode(fields).encode()
-        with self.opener.open(self.base_url + path, data=data, timeout=10) as response:
-            return str(response.url)
 
 
 @pytest.fixture
@@ -75,14 +54,6 @@ def environment(
     }
 
 
-def birge(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [BIRGE, *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 @pytest.fixture
 def processes(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
     birge(environment, "db", "upgrade")
@@ -105,7 +76,7 @@ def processes(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
         ),
     }
     try:
-        _wait_until_healthy(base_url, running)
+        wait_until_healthy(base_url, running)
         yield base_url
     finally:
         for process in running.values():
@@ -114,21 +85,6 @@ def processes(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
         for log in logs.values():
             log.close()
         assert codes["worker"] == 0, (tmp_path / "worker.log").read_text()
-
-
-def _wait_until_healthy(base_url: str, running: dict[str, subprocess.Popen[bytes]]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for name, process in running.items():
-            assert process.poll() is None, f"birge {name} exited with {process.returncode}"
-        try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            pass
-        time.sleep(0.2)
-    pytest.fail("the portal did not become healthy within 30 s")
 
 
 def test_a_scheduled_meeting_reaches_every_invitee_once_and_every_agency_feed(
