@@ -30,9 +30,10 @@ EXPECTED_RECIPIENTS = {
 
 def test_birge_run_serves_the_demo_and_mails_to_the_outbox(tmp_path: Path) -> None:
     port = services.free_port()
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith("BIRGE_")
-    } | {"BIRGE_INSTANCE_PATH": str(tmp_path / "instance"), "BIRGE_TICK_SECONDS": "1"}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("BIRGE_")} | {
+        "BIRGE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "BIRGE_TICK_SECONDS": "1",
+    }
     birge(env, "db", "upgrade")
     assert "deputy.akim@birge.example" in birge(env, "demo")
     base_url = f"http://127.0.0.1:{port}"

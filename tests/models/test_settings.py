@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from models.settings import SettingsError, load_settings
+from models.settings import SETTINGS_HELP, SettingsError, load_settings
 
 
 def env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -82,3 +82,9 @@ def test_malformed_values_name_the_variable_in_one_line(
     assert message.startswith(f"{variable}: ")
     assert problem in message
     assert "\n" not in message
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for variable in SETTINGS_HELP:
+        assert f"| `{variable}` |" in readme, variable

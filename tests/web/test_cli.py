@@ -24,7 +24,7 @@ def cli(tmp_path: Path) -> Callable[..., Result]:
         "BIRGE_BASE_URL": "https://birge.district.kz",
     }
 
-    def invoke(*args: str, input: str | None = None, **extra_env: str) -> Result:  # noqa: A002
+    def invoke(*args: str, input: str | None = None, **extra_env: str) -> Result:
         return CliRunner().invoke(main, list(args), env=env | extra_env, input=input)
 
     return invoke
