@@ -88,17 +88,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     url = request.getfixturevalue("postgres_url")
     yield url
-    engine = make_engine(load_settings_for(url).database_url)
-    with engine.begin() as conn:
-        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    _empty_tables(url)
 
 
 @pytest.fixture
 def postgres_only_url(postgres_url: str) -> Iterator[str]:
+    """The run's PostgreSQL database, emptied after the test."""
     yield postgres_url
-    engine = make_engine(load_settings_for(postgres_url).database_url)
+    _empty_tables(postgres_url)
+
+
+def _empty_tables(url: str) -> None:
+    engine = make_engine(load_settings_for(url).database_url)
     with engine.begin() as conn:
         tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

@@ -14,6 +14,8 @@ from werkzeug.security import generate_password_hash
 from models.cases import Case, CaseAgency
 from models.people import Agency, User
 from models.people import District as DistrictRow
+from models.scheduling import ScheduledMeeting, schedule_meeting
+from models.settings import Settings
 
 PASSWORD = "correct horse battery"
 # Hashing is slow on purpose; hash the shared test password once.
@@ -126,3 +128,19 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
 def logout(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": csrf_token(page)})
+
+
+def schedule(
+    session: Session, settings: Settings, district: District, **over: Any
+) -> ScheduledMeeting:
+    """Schedule a joint inspection by the education coordinator with the police, in 3 days."""
+    values: dict[str, Any] = {
+        "organizer": district.coordinator,
+        "kind": "joint_inspection",
+        "title": "Обследование условий проживания",
+        "starts_at": in_days(3),
+        "ends_at": in_days(3) + timedelta(hours=1),
+        "agency_ids": [district.police.id],
+    }
+    values.update(over)
+    return schedule_meeting(session, settings, **values)

@@ -9,23 +9,20 @@ from sqlmodel import Session
 from models.base import utcnow
 from models.feeds import agency_feed, agency_for_token, feed_token, rotate_feed_token
 from models.meetings import Meeting
-from models.scheduling import schedule_meeting
 from models.settings import Settings
-from tests.factories import District, in_days
+from tests import factories
+from tests.factories import District
 
 
-def schedule(session: Session, settings: Settings, district: District, **over: object) -> Meeting:
-    values: dict[str, object] = {
-        "organizer": district.coordinator,
-        "kind": "case_conference",
-        "title": "Индивидуальный план работы",
-        "starts_at": in_days(4),
-        "ends_at": in_days(4) + timedelta(hours=1),
-        "agency_ids": [district.police.id],
-        "case_code": "D-2026-0042",
-    }
-    values.update(over)
-    meeting = schedule_meeting(session, settings, **values).meeting  # type: ignore[arg-type]
+def schedule(session: Session, settings: Settings, district: District) -> Meeting:
+    meeting = factories.schedule(
+        session,
+        settings,
+        district,
+        kind="case_conference",
+        title="Индивидуальный план работы",
+        case_code="D-2026-0042",
+    ).meeting
     session.commit()
     return meeting
 
@@ -74,7 +71,8 @@ def test_token_opens_its_agency_until_rotated(
     session.commit()
     assert feed_token(session, district.police, settings.secret_key) == token
     assert agency_for_token(session, token).id == district.police.id  # type: ignore[union-attr]
-    assert agency_for_token(session, token[:-1] + "0") is None
+    tampered = token[:-1] + ("1" if token.endswith("0") else "0")
+    assert agency_for_token(session, tampered) is None
     new = rotate_feed_token(session, district.police, settings.secret_key)
     session.commit()
     assert new != token

@@ -10,23 +10,18 @@ from sqlmodel import Session
 from models.audit import AuditEvent
 from models.meetings import MeetingAgency
 from models.notifications import Notification
-from models.scheduling import SchedulingError, schedule_meeting
+from models.scheduling import SchedulingError
 from models.settings import Settings
+from tests import factories
 from tests.factories import District, in_days
 
 
 def schedule(session: Session, settings: Settings, district: District, **over: object):
     values: dict[str, object] = {
-        "organizer": district.coordinator,
-        "kind": "joint_inspection",
-        "title": "Обследование условий проживания",
-        "starts_at": in_days(3),
-        "ends_at": in_days(3) + timedelta(hours=2),
         "agency_ids": [district.police.id, district.school.id],
         "location": "Выезд от отдела образования",
     }
-    values.update(over)
-    return schedule_meeting(session, settings, **values)  # type: ignore[arg-type]
+    return factories.schedule(session, settings, district, **(values | over))
 
 
 def test_scheduling_invites_every_active_member_of_every_agency_once(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from flask.testing import FlaskClient
 from icalendar import Calendar
@@ -9,10 +8,9 @@ from sqlmodel import Session
 from werkzeug.test import TestResponse
 
 from models.feeds import feed_token, rotate_feed_token
-from models.scheduling import schedule_meeting
 from models.settings import Settings
 from tests import services
-from tests.factories import District, in_days
+from tests.factories import District, schedule
 from web import create_app, runtime
 
 
@@ -28,16 +26,7 @@ def healthz(settings: Settings) -> TestResponse:
 def test_feed_serves_the_agency_calendar_with_etag_and_304(
     client: FlaskClient, district: District, session: Session, settings: Settings
 ) -> None:
-    meeting = schedule_meeting(
-        session,
-        settings,
-        organizer=district.coordinator,
-        kind="joint_inspection",
-        title="Обследование",
-        starts_at=in_days(2),
-        ends_at=in_days(2) + timedelta(hours=1),
-        agency_ids=[district.police.id],
-    ).meeting
+    meeting = schedule(session, settings, district).meeting
     token = feed_token(session, district.police, settings.secret_key)
     session.commit()
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -10,9 +8,8 @@ from sqlmodel import Session
 from models.meetings import Meeting
 from models.notifications import Notification
 from models.people import User
-from models.scheduling import schedule_meeting
 from models.settings import Settings
-from tests.factories import District, csrf_token, in_days, login, logout
+from tests.factories import District, csrf_token, in_days, login, logout, schedule
 from web import runtime
 
 
@@ -120,16 +117,7 @@ def test_members_cannot_schedule(client: FlaskClient, district: District) -> Non
 def test_agencies_see_only_their_meetings(
     client: FlaskClient, district: District, session: Session, settings: Settings
 ) -> None:
-    scheduled = schedule_meeting(
-        session,
-        settings,
-        organizer=district.coordinator,
-        kind="joint_inspection",
-        title="Обследование условий проживания",
-        starts_at=in_days(2),
-        ends_at=in_days(2) + timedelta(hours=1),
-        agency_ids=[district.police.id],
-    )
+    scheduled = schedule(session, settings, district)
     session.commit()
     login(client, district.pedagogue.email)  # the school is not invited
     assert "Обследование" not in client.get("/").get_data(as_text=True)
@@ -156,16 +144,7 @@ def test_language_switch_changes_the_page_and_the_users_email_language(
 def test_times_are_shown_in_almaty(
     client: FlaskClient, district: District, session: Session, settings: Settings
 ) -> None:
-    schedule_meeting(
-        session,
-        settings,
-        organizer=district.coordinator,
-        kind="joint_inspection",
-        title="Обследование",
-        starts_at=in_days(2, hour=4),
-        ends_at=in_days(2, hour=5),
-        agency_ids=[district.police.id],
-    )
+    schedule(session, settings, district, starts_at=in_days(2, hour=4), ends_at=in_days(2, hour=5))
     session.commit()
     login(client, district.coordinator.email)
     assert "09:00" in client.get("/").get_data(as_text=True)

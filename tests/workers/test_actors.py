@@ -12,11 +12,10 @@ from sqlmodel import Session, col
 
 from models.base import utcnow
 from models.notifications import Notification
-from models.scheduling import schedule_meeting
 from models.settings import Settings, SmtpTarget
-from tests import services
+from tests import factories, services
 from tests.conftest import SmtpServer
-from tests.factories import District, in_days, make_district
+from tests.factories import District, make_district
 from workers.runtime import Runtime, build_runtime, start_worker, tick
 
 
@@ -54,15 +53,8 @@ def district(rt: Runtime) -> District:
 
 def schedule(rt: Runtime, district: District) -> list[int]:
     with Session(rt.engine, expire_on_commit=False) as session:
-        scheduled = schedule_meeting(
-            session,
-            rt.settings,
-            organizer=district.coordinator,
-            kind="joint_inspection",
-            title="Обследование условий проживания",
-            starts_at=in_days(2),
-            ends_at=in_days(2) + timedelta(hours=1),
-            agency_ids=[district.police.id, district.school.id],
+        scheduled = factories.schedule(
+            session, rt.settings, district, agency_ids=[district.police.id, district.school.id]
         )
         session.commit()
         return scheduled.notification_ids
