@@ -10,6 +10,7 @@ from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
 from models.i18n import KIND_LABELS, LOCALES
+from models.meetings import Meeting
 from models.messages import format_local
 from models.people import Agency
 
@@ -25,6 +26,7 @@ def current_locale() -> str:
 
 def init_templating(app: Flask) -> None:
     app.add_template_filter(_local_datetime, "local_datetime")
+    app.add_template_filter(_local_span, "local_span")
     app.add_template_filter(_kind_label, "kind_label")
     app.add_template_filter(_agency_name, "agency_name")
     app.context_processor(_globals)
@@ -33,6 +35,21 @@ def init_templating(app: Flask) -> None:
 def _local_datetime(moment: datetime) -> str:
     settings = current_app.extensions["birge.settings"]
     return format_local(moment, settings.zone, current_locale())
+
+
+def _local_span(meeting: Meeting) -> str:
+    """Format a meeting's start and end: the end's date only when it differs."""
+    settings = current_app.extensions["birge.settings"]
+    start, end = (
+        meeting.starts_at.astimezone(settings.zone),
+        meeting.ends_at.astimezone(settings.zone),
+    )
+    locale = current_locale()
+    if start.date() == end.date():
+        return f"{format_local(start, settings.zone, locale)}–{end:%H:%M}"
+    return (
+        f"{format_local(start, settings.zone, locale)} – {format_local(end, settings.zone, locale)}"
+    )
 
 
 def _kind_label(kind: str) -> str:

@@ -107,7 +107,7 @@ def test_coordinator_schedules_a_case_conference_in_the_browser(
     page.wait_for_url(base_url + "/meetings/*")
     assert page.locator("h1").inner_text() == "Индивидуальный план работы"
     facts = page.locator("dl.facts").inner_text()
-    assert "D-2026-0042" in facts and "11:00" in facts and "Отдел полиции" in facts
+    assert "D-2026-0042" in facts and "11:00–12:00" in facts and "Отдел полиции" in facts
     if os.environ.get("BIRGE_SCREENSHOTS"):
         page.screenshot(path=os.environ["BIRGE_SCREENSHOTS"] + "/meeting.png", full_page=True)
 

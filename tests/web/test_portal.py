@@ -147,4 +147,4 @@ def test_times_are_shown_in_almaty(
     schedule(session, settings, district, starts_at=in_days(2, hour=4), ends_at=in_days(2, hour=5))
     session.commit()
     login(client, district.coordinator.email)
-    assert "09:00" in client.get("/").get_data(as_text=True)
+    assert "09:00–10:00" in client.get("/").get_data(as_text=True)
