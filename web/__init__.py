@@ -20,7 +20,7 @@ from models.people import User
 from models.settings import Settings, load_settings
 from workers.runtime import Runtime, build_runtime
 
-__all__ = ["create_app", "db_session", "runtime"]
+__all__ = ["create_app", "db_session", "runtime", "settings_of"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     login_manager = LoginManager(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    login_manager.login_message = N_("Sign in to open this page.")
+    login_manager.localize_callback = _
     login_manager.user_loader(_load_user)
 
     from web import auth, calendars, health, meetings
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
 
 def settings_of(app: Flask) -> Settings:
+    """Return the settings *app* was created with."""
     settings: Settings = app.extensions["birge.settings"]
     return settings
 

@@ -58,6 +58,7 @@ def main(verbose: bool) -> None:
     )
     # pika is chatty at INFO about every connection.
     logging.getLogger("pika").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 @main.group()

@@ -38,6 +38,7 @@ def test_login_page_speaks_russian_by_default(client: FlaskClient, district: Dis
 
 def test_signing_in_and_out(client: FlaskClient, district: District) -> None:
     assert client.get("/").status_code == 302
+    assert "Войдите, чтобы открыть" in client.get("/login").get_data(as_text=True)
     response = login(client, district.coordinator.email)
     assert response.status_code == 302 and response.location == "/"
     assert "Предстоящие" in client.get("/").get_data(as_text=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
@@ -75,8 +76,10 @@ def statuses(rt: Runtime) -> list[str]:
 
 
 def test_each_invitee_gets_exactly_one_email_even_when_a_message_is_delivered_twice(
-    rt: Runtime, district: District, smtp_server: SmtpServer
+    rt: Runtime, district: District, smtp_server: SmtpServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="workers")
+    caplog.set_level(logging.INFO)
     ids = schedule(rt, district)
     for notification_id in ids + ids:  # at-least-once delivery: every message twice
         rt.actors.send_notification.send(notification_id)
@@ -92,6 +95,12 @@ def test_each_invitee_gets_exactly_one_email_even_when_a_message_is_delivered_tw
         ]
     )
     assert statuses(rt) == ["sent"] * 4
+    # log lines name notifications by id: no addresses, titles or case data
+    logged = "\n".join(
+        r.getMessage() for r in caplog.records if not r.name.startswith("mail.log")
+    )  # mail.log is the test SMTP server's own logger
+    assert "notification 1: sent" in logged
+    assert "@" not in logged and "Обследование" not in logged
     message = mailbox.to(district.pedagogue.email)[0]
     calendar_part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
     assert calendar_part.get_param("method") == "REQUEST"
