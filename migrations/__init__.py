@@ -6,8 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
-__all__ = ["alembic_config", "downgrade", "upgrade"]
+__all__ = ["alembic_config", "downgrade", "is_current", "upgrade"]
 
 HERE = Path(__file__).parent
 
@@ -33,3 +35,16 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def downgrade(database_url: str, revision: str) -> None:
     """Downgrade the database to *revision* (``base`` removes every table)."""
     command.downgrade(alembic_config(database_url), revision)
+
+
+def is_current(database_url: str) -> bool:
+    """Tell whether the database is at the newest revision (False for an empty database)."""
+    from models.db import make_engine
+
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision() == head
+    finally:
+        engine.dispose()

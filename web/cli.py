@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 
 from models.settings import SETTINGS_HELP, Settings, SettingsError, load_settings
@@ -43,6 +44,23 @@ class _Context:
             except SettingsError as exc:
                 raise click.ClickException(f"configuration: {exc}") from None
         return self._settings
+
+    def require_current_schema(self) -> Settings:
+        """Return the settings once the database is known to be migrated to the newest schema."""
+        import migrations
+
+        settings = self.settings
+        try:
+            current = migrations.is_current(settings.database_url)
+        except SQLAlchemyError as exc:
+            raise click.ClickException(
+                f"cannot reach the database ({type(exc).__name__}); check BIRGE_DATABASE_URL"
+            ) from None
+        if not current:
+            raise click.ClickException(
+                "the database schema is not the newest one: run `birge db upgrade` first"
+            )
+        return settings
 
 
 pass_context = click.make_pass_decorator(_Context, ensure=True)
@@ -95,7 +113,7 @@ def demo(ctx: _Context) -> None:
     from models.db import make_engine, session_scope
     from models.demo import DEMO_PASSWORD, load_demo
 
-    engine = make_engine(ctx.settings.database_url)
+    engine = make_engine(ctx.require_current_schema().database_url)
     with session_scope(engine) as session:
         logins = load_demo(session, ctx.settings)
     click.echo(f"Demo district loaded. Logins (password for all: {DEMO_PASSWORD}):")
@@ -120,7 +138,7 @@ def run(ctx: _Context, host: str, port: int, threads: int) -> None:
     from web.serving import serve
     from workers.runtime import build_runtime, run_scheduler, start_worker
 
-    settings = ctx.settings
+    settings = ctx.require_current_schema()
     runtime = build_runtime(settings)
     app = create_app(settings, runtime=runtime)
     stop = threading.Event()
@@ -165,6 +183,7 @@ def worker(ctx: _Context, threads: int, processes: int) -> None:
         return
     from workers.runtime import build_runtime, start_worker
 
+    ctx.require_current_schema()
     runtime = build_runtime(settings)
     running = start_worker(runtime, threads=threads)
     log.info("worker consuming queue %r with %s threads", settings.queue_name, threads)
@@ -186,6 +205,7 @@ def scheduler(ctx: _Context, once: bool) -> None:
         raise click.ClickException(
             "BIRGE_BROKER_URL is stub://: the embedded scheduler runs inside `birge run`"
         )
+    ctx.require_current_schema()
     runtime = build_runtime(settings)
     if once:
         click.echo(f"nudged {tick(runtime)} notifications")

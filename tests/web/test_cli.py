@@ -99,3 +99,12 @@ def test_feed_url_is_stable_until_rotated(cli: Callable[..., Result]) -> None:
 def test_separate_workers_need_a_real_broker(cli: Callable[..., Result]) -> None:
     result = cli("worker")
     assert result.exit_code == 1 and "stub://" in result.output
+
+
+def test_commands_ask_for_the_migration_before_touching_an_empty_database(
+    cli: Callable[..., Result],
+) -> None:
+    for args in (["demo"], ["run"]):
+        result = cli(*args)
+        assert result.exit_code == 1
+        assert "run `birge db upgrade` first" in result.output
