@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest browser translations clean
+.PHONY: run test lint typecheck pytest browser translations bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ translations: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k _l -o models/translations/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel -q update -i models/translations/messages.pot -d models/translations --no-fuzzy-matching
 	$(BIN)/pybabel -q compile -d models/translations
+
+# Benchmarks print figures; they are not tests and assert nothing.
+bench: $(STAMP)
+	$(BIN)/python bench/feed_build.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -22,7 +22,7 @@ from models.cases import Case
 from models.i18n import DEFAULT_LOCALE, KIND_LABELS, translator
 from models.meetings import Meeting, MeetingAgency, MeetingStatus
 from models.people import Agency
-from models.scheduling import meeting_agencies, meeting_calendar_event, meeting_facts
+from models.scheduling import agencies_by_meeting, meeting_calendar_event, meeting_facts
 from models.settings import Settings
 
 __all__ = [
@@ -154,14 +154,16 @@ def agency_feed(
             )
         )
         .order_by(col(Meeting.starts_at), col(Meeting.id))
-    )
+    ).all()
+    agencies = agencies_by_meeting(session, meetings)
+    case_ids = {m.case_id for m in meetings if m.case_id is not None}
+    cases = {c.id: c for c in session.scalars(select(Case).where(col(Case.id).in_(case_ids)))}
     events = []
     for meeting in meetings:
-        case = session.get(Case, meeting.case_id) if meeting.case_id else None
         facts = meeting_facts(
             meeting,
-            meeting_agencies(session, meeting),
-            case,
+            agencies[require_id(meeting)],
+            cases.get(meeting.case_id),
             locale=locale,
             base_url=settings.base_url,
         )

@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from calendars.ical import Address, CalendarEvent, build_invitation
 from models.audit import record_event
-from models.base import utcnow
+from models.base import require_id, utcnow
 from models.cases import Case
 from models.i18n import KIND_LABELS, N_, translator
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, meeting_uid
@@ -26,6 +26,7 @@ __all__ = [
     "MAX_MEETING_LENGTH",
     "ScheduledMeeting",
     "SchedulingError",
+    "agencies_by_meeting",
     "meeting_agencies",
     "meeting_calendar_event",
     "meeting_facts",
@@ -153,16 +154,25 @@ def schedule_meeting(
 
 def meeting_agencies(session: Session, meeting: Meeting) -> list[Agency]:
     """Return the agencies taking part in *meeting*, organizer first."""
-    agencies = list(
-        session.scalars(
-            select(Agency)
-            .join(MeetingAgency, col(MeetingAgency.agency_id) == col(Agency.id))
-            .where(col(MeetingAgency.meeting_id) == meeting.id)
-            .order_by(col(Agency.id))
-        )
+    return agencies_by_meeting(session, [meeting])[require_id(meeting)]
+
+
+def agencies_by_meeting(session: Session, meetings: Sequence[Meeting]) -> dict[int, list[Agency]]:
+    """Return the agencies of each of *meetings* (organizer first), in one query."""
+    found: dict[int, list[Agency]] = {require_id(m): [] for m in meetings}
+    if not found:
+        return found
+    rows = session.execute(
+        select(col(MeetingAgency.meeting_id), Agency)
+        .join(Agency, col(MeetingAgency.agency_id) == col(Agency.id))
+        .where(col(MeetingAgency.meeting_id).in_(list(found)))
+        .order_by(col(Agency.id))
     )
-    agencies.sort(key=lambda a: a.id != meeting.organizer_agency_id)
-    return agencies
+    for meeting_id, agency in rows:
+        found[meeting_id].append(agency)
+    for meeting in meetings:
+        found[require_id(meeting)].sort(key=lambda a: a.id != meeting.organizer_agency_id)
+    return found
 
 
 def meeting_facts(

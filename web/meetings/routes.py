@@ -10,11 +10,16 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
-from models.base import utcnow
+from models.base import require_id, utcnow
 from models.cases import Case
 from models.meetings import Meeting, MeetingAgency, MeetingStatus
 from models.people import Agency, Role
-from models.scheduling import SchedulingError, meeting_agencies, schedule_meeting
+from models.scheduling import (
+    SchedulingError,
+    agencies_by_meeting,
+    meeting_agencies,
+    schedule_meeting,
+)
 from web import db_session, runtime, settings_of
 from web.meetings.forms import MeetingForm
 from web.templating import current_locale
@@ -40,7 +45,9 @@ def dashboard() -> ResponseReturnValue:
         query = query.join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id)).where(
             col(MeetingAgency.agency_id) == current_user.agency_id
         )
-    meetings = [(m, meeting_agencies(db, m)) for m in db.scalars(query)]
+    upcoming = db.scalars(query).all()
+    agencies = agencies_by_meeting(db, upcoming)
+    meetings = [(m, agencies[require_id(m)]) for m in upcoming]
     return render_template(
         "meetings/dashboard.html",
         meetings=meetings,
