@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from calendars.ical import Address, CalendarEvent, build_invitation
 from models.audit import record_event
 from models.base import require_id, utcnow
-from models.cases import Case
+from models.cases import Case, CaseAgency
 from models.i18n import KIND_LABELS, N_, translator
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, meeting_uid
 from models.messages import MeetingFacts, invitation_email
@@ -35,6 +35,7 @@ __all__ = [
 
 MAX_MEETING_LENGTH = timedelta(hours=12)
 MAX_TITLE_LENGTH = 200
+MAX_LOCATION_LENGTH = 300
 
 
 class SchedulingError(ValueError):
@@ -84,6 +85,8 @@ def schedule_meeting(
         raise SchedulingError(N_("Give the meeting a title."))
     if len(title) > MAX_TITLE_LENGTH:
         raise SchedulingError(N_("The title is too long."))
+    if len(location.strip()) > MAX_LOCATION_LENGTH:
+        raise SchedulingError(N_("The place is too long."))
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValueError("meeting times must be timezone-aware")
     if ends_at <= starts_at:
@@ -112,7 +115,8 @@ def schedule_meeting(
     case = None
     if case_code:
         case = session.scalars(select(Case).where(col(Case.code) == case_code.strip())).first()
-        if case is None or case.district_id != organizer_agency.district_id:
+        # Need to know: a case the organizer's agency does not work on "does not exist" for it.
+        if case is None or not _may_see_case(session, organizer, organizer_agency, case):
             raise SchedulingError(N_("There is no case with this code."))
     elif kind == MeetingKind.CASE_CONFERENCE:
         raise SchedulingError(N_("A case conference needs the code of its case."))
@@ -150,6 +154,14 @@ def schedule_meeting(
     notifications = _invite(session, settings, meeting, agencies, case, now=now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications)
+
+
+def _may_see_case(session: Session, user: User, agency: Agency, case: Case) -> bool:
+    if case.district_id != agency.district_id:
+        return False
+    if Role(user.role).sees_district or case.lead_agency_id == agency.id:
+        return True
+    return session.get(CaseAgency, (case.id, agency.id)) is not None
 
 
 def meeting_agencies(session: Session, meeting: Meeting) -> list[Agency]:

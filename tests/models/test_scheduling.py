@@ -13,7 +13,7 @@ from models.notifications import Notification
 from models.scheduling import SchedulingError
 from models.settings import Settings
 from tests import factories
-from tests.factories import District, in_days
+from tests.factories import District, in_days, make_user
 
 
 def schedule(session: Session, settings: Settings, district: District, **over: object):
@@ -88,6 +88,7 @@ def test_a_failed_rule_leaves_nothing_behind(
         ({"starts_at": in_days(-1), "ends_at": in_days(-1) + timedelta(hours=1)}, "past"),
         ({"ends_at": in_days(3) + timedelta(hours=13)}, "at most 12 hours"),
         ({"title": "   "}, "Give the meeting a title."),
+        ({"location": "x" * 301}, "The place is too long."),
         ({"kind": "party"}, "Choose the kind of meeting."),
         ({"agency_ids": []}, "Invite at least one other agency."),
         ({"agency_ids": [987654]}, "does not exist"),
@@ -100,6 +101,16 @@ def test_bad_meetings_are_refused_with_a_reason(
 ) -> None:
     with pytest.raises(SchedulingError, match=message):
         schedule(session, settings, district, **over)
+
+
+def test_an_agency_cannot_schedule_on_a_case_it_does_not_work_on(
+    session: Session, settings: Settings, district: District
+) -> None:
+    stranger = make_user(session, district.akimat, "secretary@akimat.test", "coordinator")
+    with pytest.raises(SchedulingError, match="no case with this code"):
+        schedule(session, settings, district, organizer=stranger, case_code="D-2026-0042")
+    # the chair sees the district's cases
+    schedule(session, settings, district, organizer=district.chair, case_code="D-2026-0042")
 
 
 def test_members_may_not_schedule(session: Session, settings: Settings, district: District) -> None:
