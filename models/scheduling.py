@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from calendars.ical import Address, CalendarEvent, build_invitation
+from models.access import may_see_case
 from models.audit import record_event
 from models.base import require_id, utcnow
-from models.cases import Case, CaseAgency
+from models.cases import Case
 from models.i18n import KIND_LABELS, N_, translator
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, meeting_uid
 from models.messages import MeetingFacts, invitation_email
@@ -116,7 +117,7 @@ def schedule_meeting(
     if case_code:
         case = session.scalars(select(Case).where(col(Case.code) == case_code.strip())).first()
         # Need to know: a case the organizer's agency does not work on "does not exist" for it.
-        if case is None or not _may_see_case(session, organizer, organizer_agency, case):
+        if case is None or not may_see_case(session, organizer, case):
             raise SchedulingError(N_("There is no case with this code."))
     elif kind == MeetingKind.CASE_CONFERENCE:
         raise SchedulingError(N_("A case conference needs the code of its case."))
@@ -154,14 +155,6 @@ def schedule_meeting(
     notifications = _invite(session, settings, meeting, agencies, case, now=now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications)
-
-
-def _may_see_case(session: Session, user: User, agency: Agency, case: Case) -> bool:
-    if case.district_id != agency.district_id:
-        return False
-    if Role(user.role).sees_district or case.lead_agency_id == agency.id:
-        return True
-    return session.get(CaseAgency, (case.id, agency.id)) is not None
 
 
 def meeting_agencies(session: Session, meeting: Meeting) -> list[Agency]:

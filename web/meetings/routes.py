@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
+from models.access import may_see_meeting, upcoming_meetings
 from models.base import require_id, utcnow
 from models.cases import Case
-from models.meetings import Meeting, MeetingAgency, MeetingStatus
+from models.meetings import Meeting
 from models.people import Agency, Role
 from models.scheduling import (
     SchedulingError,
@@ -30,27 +31,11 @@ log = logging.getLogger(__name__)
 
 def dashboard() -> ResponseReturnValue:
     db = db_session()
-    query = (
-        select(Meeting)
-        .where(col(Meeting.ends_at) >= utcnow())
-        .where(col(Meeting.status) == MeetingStatus.SCHEDULED)
-        .order_by(col(Meeting.starts_at), col(Meeting.id))
-        .limit(100)
-    )
-    if Role(current_user.role).sees_district:
-        own = db.get(Agency, current_user.agency_id)
-        assert own is not None
-        query = query.where(col(Meeting.district_id) == own.district_id)
-    else:
-        query = query.join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id)).where(
-            col(MeetingAgency.agency_id) == current_user.agency_id
-        )
-    upcoming = db.scalars(query).all()
+    upcoming = upcoming_meetings(db, current_user, now=utcnow())
     agencies = agencies_by_meeting(db, upcoming)
-    meetings = [(m, agencies[require_id(m)]) for m in upcoming]
     return render_template(
         "meetings/dashboard.html",
-        meetings=meetings,
+        meetings=[(m, agencies[require_id(m)]) for m in upcoming],
         may_schedule=Role(current_user.role).may_schedule,
     )
 
@@ -105,15 +90,9 @@ def show(meeting_id: int) -> ResponseReturnValue:
     meeting = db.get(Meeting, meeting_id)
     if meeting is None:
         abort(404)
-    agencies = meeting_agencies(db, meeting)
-    own = db.get(Agency, current_user.agency_id)
-    visible = any(a.id == current_user.agency_id for a in agencies) or (
-        Role(current_user.role).sees_district
-        and own is not None
-        and own.district_id == meeting.district_id
-    )
-    if not visible:
+    if not may_see_meeting(db, current_user, meeting):
         abort(404)  # need to know: do not even confirm that the meeting exists
+    agencies = meeting_agencies(db, meeting)
     case = db.get(Case, meeting.case_id) if meeting.case_id else None
     return render_template("meetings/show.html", meeting=meeting, agencies=agencies, case=case)
 

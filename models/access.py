@@ -1,0 +1,64 @@
+"""Need to know: which meetings and cases a user's agency may see."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from models.cases import Case, CaseAgency
+from models.meetings import Meeting, MeetingAgency, MeetingStatus
+from models.people import Agency, Role, User
+
+__all__ = ["may_see_case", "may_see_meeting", "upcoming_meetings"]
+
+
+def _agency(session: Session, user: User) -> Agency:
+    agency = session.get(Agency, user.agency_id)
+    if agency is None:
+        raise LookupError(f"user {user.id} has no agency")
+    return agency
+
+
+def upcoming_meetings(
+    session: Session, user: User, *, now: datetime, limit: int = 100
+) -> Sequence[Meeting]:
+    """Return the scheduled meetings not yet over that *user* may see, soonest first.
+
+    Staff see the meetings their agency takes part in; the chair and administrators see the
+    whole district.
+    """
+    query = (
+        select(Meeting)
+        .where(col(Meeting.ends_at) >= now)
+        .where(col(Meeting.status) == MeetingStatus.SCHEDULED)
+        .order_by(col(Meeting.starts_at), col(Meeting.id))
+        .limit(limit)
+    )
+    if Role(user.role).sees_district:
+        query = query.where(col(Meeting.district_id) == _agency(session, user).district_id)
+    else:
+        query = query.join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id)).where(
+            col(MeetingAgency.agency_id) == user.agency_id
+        )
+    return session.scalars(query).all()
+
+
+def may_see_meeting(session: Session, user: User, meeting: Meeting) -> bool:
+    """Tell whether *user* may open *meeting*."""
+    if Role(user.role).sees_district:
+        return _agency(session, user).district_id == meeting.district_id
+    return session.get(MeetingAgency, (meeting.id, user.agency_id)) is not None
+
+
+def may_see_case(session: Session, user: User, case: Case) -> bool:
+    """Tell whether *user* may know of *case*: its lead agency, the agencies working on it,
+    and the chair and administrators of its district."""
+    agency = _agency(session, user)
+    if case.district_id != agency.district_id:
+        return False
+    if Role(user.role).sees_district or case.lead_agency_id == agency.id:
+        return True
+    return session.get(CaseAgency, (case.id, agency.id)) is not None
