@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
@@ -10,7 +11,7 @@ from werkzeug.test import TestResponse
 from models.feeds import feed_token, rotate_feed_token
 from models.settings import Settings
 from tests import services
-from tests.factories import District, schedule
+from tests.factories import District, csrf_token, login, schedule
 from web import create_app, runtime
 
 
@@ -73,3 +74,33 @@ def test_healthz_says_503_when_the_broker_is_unreachable(
     response = healthz(make_settings(database_url, BIRGE_BROKER_URL=f"amqp://127.0.0.1:{closed}/"))
     assert response.status_code == 503
     assert response.json == {"database": "ok", "broker": "unreachable", "status": "degraded"}
+
+
+def test_staff_find_their_agency_feed_address_in_the_portal(
+    client: FlaskClient, district: District
+) -> None:
+    login(client, district.inspector.email)
+    page = client.get("/calendar").get_data(as_text=True)
+    url = re.search(r'id="feed-url"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert url.startswith("http://birge.test/calendars/")
+    path = url.removeprefix("http://birge.test")
+    assert client.get(path).status_code == 200
+    assert client.get("/calendar").get_data(as_text=True).count(url) == 1  # same address again
+    assert "Выдать новый адрес" not in page  # members cannot rotate
+    assert client.post("/calendar/rotate", data={"csrf_token": csrf_token(page)}).status_code == 403
+
+
+def test_a_coordinator_rotates_the_address_and_the_old_one_stops_working(
+    client: FlaskClient, district: District
+) -> None:
+    login(client, district.police_head.email)  # reads Kazakh
+    page = client.get("/calendar").get_data(as_text=True)
+    assert "Күнтізбеге жазылу" in page
+    old = re.search(r'id="feed-url"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    response = client.post("/calendar/rotate", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    page = client.get("/calendar").get_data(as_text=True)
+    new = re.search(r'id="feed-url"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert new != old
+    assert client.get(old.removeprefix("http://birge.test")).status_code == 404
+    assert client.get(new.removeprefix("http://birge.test")).status_code == 200
