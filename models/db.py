@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-__all__ = ["make_engine", "session_scope"]
+__all__ = ["database_reachable", "make_engine", "session_scope"]
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(database_url: str, **options: Any) -> Engine:
@@ -45,3 +48,14 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def database_reachable(engine: Engine) -> bool:
+    """Tell whether the database answers a query now."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # every driver has its own "not reachable" exceptions
+        log.warning("database not reachable: %s", type(exc).__name__)
+        return False
+    return True

@@ -45,6 +45,11 @@ class Role(StrEnum):
         return self is not Role.MEMBER
 
     @property
+    def may_rotate_feeds(self) -> bool:
+        """Issue a new feed address for one's agency (when the old one leaked)."""
+        return self is not Role.MEMBER
+
+    @property
     def sees_district(self) -> bool:
         return self in (Role.ADMIN, Role.CHAIR)
 

@@ -130,6 +130,18 @@ def logout(client: FlaskClient) -> None:
     client.post("/logout", data={"csrf_token": csrf_token(page)})
 
 
+def schedule_case_conference(
+    session: Session, settings: Settings, district: District, **over: Any
+) -> ScheduledMeeting:
+    """Schedule a case conference on the district's case D-2026-0042."""
+    values: dict[str, Any] = {
+        "kind": "case_conference",
+        "title": "Индивидуальный план работы",
+        "case_code": "D-2026-0042",
+    }
+    return schedule(session, settings, district, **(values | over))
+
+
 def schedule(
     session: Session, settings: Settings, district: District, **over: Any
 ) -> ScheduledMeeting:

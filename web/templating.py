@@ -13,6 +13,7 @@ from models.i18n import KIND_LABELS, LOCALES
 from models.meetings import Meeting
 from models.messages import format_local
 from models.people import Agency
+from web import settings_of
 
 __all__ = ["LOCALE_NAMES", "current_locale", "init_templating"]
 
@@ -33,13 +34,13 @@ def init_templating(app: Flask) -> None:
 
 
 def _local_datetime(moment: datetime) -> str:
-    settings = current_app.extensions["birge.settings"]
+    settings = settings_of(current_app)
     return format_local(moment, settings.zone, current_locale())
 
 
 def _local_span(meeting: Meeting) -> str:
     """Format a meeting's start and end: the end's date only when it differs."""
-    settings = current_app.extensions["birge.settings"]
+    settings = settings_of(current_app)
     start, end = (
         meeting.starts_at.astimezone(settings.zone),
         meeting.ends_at.astimezone(settings.zone),
@@ -66,5 +67,5 @@ def _globals() -> dict[str, Any]:
         "current_locale": current_locale(),
         # An empty form renders the CSRF token of the language switch and of logout.
         "csrf_form": FlaskForm(),
-        "district_timezone": current_app.extensions["birge.settings"].timezone,
+        "district_timezone": settings_of(current_app).timezone,
     }

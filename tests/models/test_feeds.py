@@ -15,14 +15,7 @@ from tests.factories import District
 
 
 def schedule(session: Session, settings: Settings, district: District) -> Meeting:
-    meeting = factories.schedule(
-        session,
-        settings,
-        district,
-        kind="case_conference",
-        title="Индивидуальный план работы",
-        case_code="D-2026-0042",
-    ).meeting
+    meeting = factories.schedule_case_conference(session, settings, district).meeting
     session.commit()
     return meeting
 

@@ -121,13 +121,8 @@ def test_members_may_not_schedule(session: Session, settings: Settings, district
 def test_case_conference_names_the_case_code_only(
     session: Session, settings: Settings, district: District
 ) -> None:
-    schedule(
-        session,
-        settings,
-        district,
-        kind="case_conference",
-        title="Индивидуальный план работы",
-        case_code="D-2026-0042",
+    factories.schedule_case_conference(
+        session, settings, district, agency_ids=[district.police.id, district.school.id]
     )
     session.commit()
     for notification in session.scalars(select(Notification)):

@@ -59,14 +59,14 @@ def subscription() -> ResponseReturnValue:
         webcal_url=url.replace("https://", "webcal://").replace("http://", "webcal://")
         if url
         else None,
-        may_rotate=Role(current_user.role).may_schedule,
+        may_rotate=Role(current_user.role).may_rotate_feeds,
         form=FlaskForm(),
     )
 
 
 def rotate() -> ResponseReturnValue:
     """Revoke the agency's feed address and issue a new one."""
-    if not Role(current_user.role).may_schedule:
+    if not Role(current_user.role).may_rotate_feeds:
         abort(403)
     if not FlaskForm().validate_on_submit():
         abort(400)
