@@ -95,13 +95,11 @@ def may_change_case(session: Session, user: User, case: Case) -> bool:
     )
 
 
-def visible_cases(session: Session, user: User) -> Select[tuple[Case]]:
+def visible_cases(session: Session, user: User) -> Select[Case]:
     """Return a query of the cases *user* may know of (to be ordered and paginated)."""
     agency = _agency(session, user)
     query = select(Case).where(col(Case.district_id) == agency.district_id)
     if Role(user.role).sees_district:
         return query
     on_case = select(col(CaseAgency.case_id)).where(col(CaseAgency.agency_id) == agency.id)
-    return query.where(
-        (col(Case.lead_agency_id) == agency.id) | col(Case.id).in_(on_case)
-    )
+    return query.where((col(Case.lead_agency_id) == agency.id) | col(Case.id).in_(on_case))

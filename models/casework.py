@@ -9,6 +9,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from models.access import may_change_case, may_read_restricted, may_see_case
@@ -45,6 +47,7 @@ __all__ = [
 ]
 
 MAX_REASON_LENGTH = 500
+_RESTRICTED_LIMITS = {"child_name": 200, "address": 300, "school_class": 200, "notes": 2000}
 
 
 class CaseError(ValueError):
@@ -66,10 +69,8 @@ class RestrictedDetails:
     school_class: str = ""
     notes: str = ""
 
-    LIMITS = {"child_name": 200, "address": 300, "school_class": 200, "notes": 2000}
-
     def check(self, today: date) -> None:
-        for name, limit in self.LIMITS.items():
+        for name, limit in _RESTRICTED_LIMITS.items():
             if len(getattr(self, name)) > limit:
                 raise CaseError(N_("This text is too long."), name)
         if self.birth_date is not None and not (date(1990, 1, 1) <= self.birth_date <= today):
@@ -98,10 +99,7 @@ def issue_case_code(session: Session, district_id: int, year: int) -> str:
     openings wait for each other, and a rolled-back opening gives its number back.
     """
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     prefix = f"D-{year:04d}-"
     codes = session.scalars(
         select(col(Case.code))

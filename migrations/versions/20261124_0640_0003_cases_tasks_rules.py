@@ -69,7 +69,8 @@ RULES = [
     (
         "education-emergency",
         "Довести информацию о ЧП в сфере образования до Комитета по охране прав детей",
-        "Білім беру саласындағы төтенше оқиға туралы Балалардың құқықтарын қорғау комитетіне жеткізу",
+        "Білім беру саласындағы төтенше оқиға туралы "
+        "Балалардың құқықтарын қорғау комитетіне жеткізу",
         f"{_GUIDE}, гл. 1, п. 7",
         "report_received",
         "education",
@@ -241,18 +242,14 @@ def upgrade() -> None:
             sa.Column("category", sa.String(length=32), nullable=False, server_default="other")
         )
         batch_op.add_column(
-            sa.Column(
-                "signs_of_offence", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
+            sa.Column("signs_of_offence", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(
             sa.Column("child_removed", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(sa.Column("opened_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("closed_reason", sa.String(length=500), nullable=True))
-    op.execute(
-        "UPDATE case_file SET received_at = opened_at, receiving_agency_id = lead_agency_id"
-    )
+    op.execute("UPDATE case_file SET received_at = opened_at, receiving_agency_id = lead_agency_id")
     _drop_code_unique()
     with op.batch_alter_table("case_file", schema=None) as batch_op:
         batch_op.alter_column(
