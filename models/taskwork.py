@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from models.audit import record_event
 from models.base import require_id
@@ -19,21 +15,16 @@ from models.tasks import Task, TaskOrigin, TaskStatus
 
 __all__ = [
     "MAX_NOTE_LENGTH",
-    "TaskBucket",
     "TaskError",
-    "TaskPage",
-    "TaskScope",
     "cancel_task",
     "complete_task",
     "create_task",
-    "list_tasks",
     "may_see_task",
     "reassign_task",
 ]
 
 MAX_NOTE_LENGTH = 1000
 MAX_TITLE_LENGTH = 300
-PAGE_SIZE = 50
 
 
 class TaskError(ValueError):
@@ -229,78 +220,3 @@ def reassign_task(
         at=now,
     )
     session.flush()
-
-
-class TaskScope(StrEnum):
-    MINE = "mine"
-    AGENCY = "agency"
-    DISTRICT = "district"
-
-
-class TaskBucket(StrEnum):
-    OPEN = "open"  # every open task
-    OVERDUE = "overdue"
-    TODAY = "today"  # due by the end of the local day
-    SOON = "soon"  # due within the next 7 days
-    CLOSED = "closed"  # done or cancelled
-
-
-@dataclass(frozen=True)
-class TaskPage:
-    tasks: Sequence[Task]
-    page: int
-    pages: int
-    total: int
-
-
-def list_tasks(
-    session: Session,
-    user: User,
-    *,
-    scope: TaskScope,
-    bucket: TaskBucket,
-    now: datetime,
-    end_of_today: datetime,
-    agency_id: int | None = None,
-    case_id: int | None = None,
-    page: int = 1,
-    page_size: int = PAGE_SIZE,
-) -> TaskPage:
-    """Return one page of the tasks of *scope* in *bucket*, soonest due first.
-
-    ``mine`` is the tasks assigned to the user; ``agency`` their agency's; ``district`` every
-    task of the district (the chair and administrators; others get their agency's).
-    """
-    own = _agency(session, user)
-    query = select(Task).where(col(Task.district_id) == own.district_id)
-    if scope is TaskScope.MINE:
-        query = query.where(col(Task.assignee_id) == user.id)
-    elif scope is TaskScope.AGENCY or not Role(user.role).sees_district:
-        query = query.where(col(Task.responsible_agency_id) == own.id)
-    if agency_id is not None:
-        query = query.where(col(Task.responsible_agency_id) == agency_id)
-    if case_id is not None:
-        query = query.where(col(Task.case_id) == case_id)
-    if bucket is TaskBucket.CLOSED:
-        query = query.where(col(Task.status) != TaskStatus.OPEN.value)
-    else:
-        query = query.where(col(Task.status) == TaskStatus.OPEN.value)
-    if bucket is TaskBucket.OVERDUE:
-        query = query.where(col(Task.due_at) < now)
-    elif bucket is TaskBucket.TODAY:
-        query = query.where(col(Task.due_at) >= now).where(col(Task.due_at) <= end_of_today)
-    elif bucket is TaskBucket.SOON:
-        query = query.where(col(Task.due_at) >= now).where(
-            col(Task.due_at) <= now + timedelta(days=7)
-        )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
-    order = (
-        col(Task.due_at).desc() if bucket is TaskBucket.CLOSED else col(Task.due_at),
-        col(Task.id),
-    )
-    tasks = session.scalars(
-        query.order_by(*order).offset((page - 1) * page_size).limit(page_size)
-    ).all()
-    return TaskPage(tasks=tasks, page=page, pages=pages, total=total)

@@ -21,15 +21,13 @@ from models.escalation import (
     save_policy,
 )
 from models.people import User
+from models.tasklists import TaskBucket, TaskScope, list_tasks
 from models.tasks import Task
 from models.taskwork import (
-    TaskBucket,
     TaskError,
-    TaskScope,
     cancel_task,
     complete_task,
     create_task,
-    list_tasks,
     reassign_task,
 )
 from tests.factories import REPORT_AT, District, make_user
