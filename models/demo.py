@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 from models.audit import record_event
 from models.base import require_id, utcnow
 from models.cases import Case, CaseAgency
+from models.demo_cases import load_demo_cases
 from models.meetings import Meeting, MeetingAgency, MeetingKind
 from models.people import Agency, AgencyKind, District, Role, User
 from models.settings import Settings
@@ -254,6 +255,8 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
             object_id=case.id,
             detail=f"code={case.code} source=demo",
         )
+
+    load_demo_cases(session, district, now)
 
     today = now.astimezone(settings.zone).date()
     for spec in _MEETINGS:
