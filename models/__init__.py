@@ -12,10 +12,12 @@ from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency
 from models.notifications import Notification
 from models.people import Agency, District, User
+from models.workcalendar import CalendarOverride
 
 __all__ = [
     "Agency",
     "AuditEvent",
+    "CalendarOverride",
     "Case",
     "CaseAgency",
     "District",
