@@ -14,10 +14,12 @@ from models.meetings import Meeting, MeetingAgency
 from models.notifications import Notification
 from models.people import Agency, District, User
 from models.tasks import StatutoryRule, Task
+from models.workcalendar import CalendarOverride
 
 __all__ = [
     "Agency",
     "AuditEvent",
+    "CalendarOverride",
     "Case",
     "CaseAgency",
     "CaseCodeCounter",

@@ -278,3 +278,43 @@ def test_concurrent_openings_on_postgresql_get_distinct_codes_without_gaps(
     year = datetime.now(UTC).year
     first = 43 if year == 2026 else 1
     assert sorted(codes) == [f"D-{year}-{n:04d}" for n in range(first, first + 8)]
+
+
+def test_a_decree_override_recomputes_open_statutory_deadlines(
+    session: Session, district: District
+) -> None:
+    from models.workcalendar import add_override, remove_override
+    from tests.factories import make_user
+
+    admin = make_user(session, district.akimat, "admin@akimat.test", "admin")
+    received = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Mon 10:00 in Almaty
+    opened = open_test_case(session, district, received_at=received, now=received)
+    first = next(t for t in opened.tasks if t.title.startswith("Сформировать"))
+    done = next(t for t in opened.tasks if t.title.startswith("Продублировать"))
+    complete_task(session, district.coordinator, done, note="", now=received)
+    session.commit()
+    assert local(first) == "Tue 2026-11-24 18:00"
+    day = datetime(2026, 11, 24).date()
+    add_override(
+        session,
+        admin,
+        district_id=district.row.id,
+        day=day,
+        kind="day_off",
+        note="Decree 1",
+        now=received,
+    )  # type: ignore[arg-type]
+    session.commit()
+    session.refresh(first)
+    assert local(first) == "Wed 2026-11-25 18:00"
+    (event,) = events(session, "task.due_recomputed")
+    assert (event.object_id, event.detail) == (
+        first.id,
+        "old=2026-11-24T13:00:00+00:00 new=2026-11-25T13:00:00+00:00",
+    )
+    remove_override(session, admin, district_id=district.row.id, day=day, now=received)  # type: ignore[arg-type]
+    session.commit()
+    session.refresh(first)
+    assert local(first) == "Tue 2026-11-24 18:00"
+    # Done tasks keep their due moment: only the open one was recomputed, back and forth.
+    assert {e.object_id for e in events(session, "task.due_recomputed")} == {first.id}
