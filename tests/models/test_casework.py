@@ -318,3 +318,17 @@ def test_a_decree_override_recomputes_open_statutory_deadlines(
     assert local(first) == "Tue 2026-11-24 18:00"
     # Done tasks keep their due moment: only the open one was recomputed, back and forth.
     assert {e.object_id for e in events(session, "task.due_recomputed")} == {first.id}
+
+
+def test_scheduling_finds_a_case_code_in_the_organizers_district(
+    session: Session, district: District, settings: Settings
+) -> None:
+    from tests.factories import schedule_case_conference
+
+    other = make_district(session, "-2")  # its own D-2026-0042
+    session.commit()
+    here = schedule_case_conference(session, settings, district).meeting
+    there = schedule_case_conference(
+        session, settings, other, organizer=other.coordinator, agency_ids=[other.police.id]
+    ).meeting
+    assert (here.case_id, there.case_id) == (district.case.id, other.case.id)
