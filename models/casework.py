@@ -30,7 +30,7 @@ from models.cases import (
 )
 from models.deadlines import RuleGap, apply_rules
 from models.i18n import N_
-from models.people import Agency, District, Role, User
+from models.people import Agency, AgencyKind, District, Role, User
 from models.tasks import RuleTrigger, Task, TaskStatus
 
 __all__ = [
@@ -183,7 +183,14 @@ def open_case(
     session.add(case)
     session.flush()
     case_id = require_id(case)
-    for agency_id in dict.fromkeys([lead.id, receiving.id, own.id, *(a.id for a in others)]):
+    # The guardianship body receives a duplicate of every report (the guide, ch. 1, p. 5).
+    guardianship = session.scalars(
+        select(col(Agency.id))
+        .where(col(Agency.district_id) == own.district_id)
+        .where(col(Agency.kind) == AgencyKind.GUARDIANSHIP.value)
+    ).all()
+    participants = [lead.id, receiving.id, own.id, *(a.id for a in others), *guardianship]
+    for agency_id in dict.fromkeys(participants):
         assert agency_id is not None
         session.add(CaseAgency(case_id=case_id, agency_id=agency_id))
     session.flush()

@@ -332,3 +332,17 @@ def test_scheduling_finds_a_case_code_in_the_organizers_district(
         session, settings, other, organizer=other.coordinator, agency_ids=[other.police.id]
     ).meeting
     assert (here.case_id, there.case_id) == (district.case.id, other.case.id)
+
+
+def test_the_guardianship_body_joins_every_case_and_reads_its_child(
+    session: Session, district: District
+) -> None:
+    from tests.factories import make_agency, make_user
+
+    body = make_agency(session, district.row, "guardianship", "guardianship")
+    officer = make_user(session, body, "officer@guardianship.test", "member")
+    case = open_test_case(session, district, agency_ids=[]).case
+    session.commit()
+    assert session.get(CaseAgency, (case.id, body.id)) is not None
+    assert may_read_restricted(session, officer, case)
+    assert not may_read_restricted(session, officer, district.case)  # not on the old case

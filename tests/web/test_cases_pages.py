@@ -248,3 +248,26 @@ def test_only_admins_edit_rules_and_the_escalation_policy(
     steps["steps-1-working_days"] = "1"
     assert client.post("/admin/escalation", data=steps).status_code == 302
     assert 'value="-2"' in client.get("/admin/escalation").get_data(as_text=True)
+
+
+def test_closing_a_case_explains_what_is_missing_at_the_field(
+    client: FlaskClient, district: District, session: Session
+) -> None:
+    opened = open_test_case(session, district)
+    session.commit()
+    login(client, district.coordinator.email)
+    page = client.get(f"/cases/{opened.case.code}").get_data(as_text=True)
+    empty = client.post(
+        f"/cases/{opened.case.code}/close", data={"csrf_token": csrf_token(page), "reason": ""}
+    )
+    assert empty.status_code == 400
+    assert "Укажите причину закрытия" in empty.get_data(as_text=True)
+    busy = client.post(
+        f"/cases/{opened.case.code}/close",
+        data={"csrf_token": csrf_token(page), "reason": "Причины устранены"},
+    )
+    assert busy.status_code == 400 and "только когда все его поручения" in busy.get_data(
+        as_text=True
+    )
+    session.refresh(opened.case)
+    assert opened.case.status == "open"

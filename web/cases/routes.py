@@ -120,9 +120,12 @@ def new_case() -> ResponseReturnValue:
 
 
 def show(code: str) -> ResponseReturnValue:
+    return _render_case(_case_or_404(code), CloseForm())
+
+
+def _render_case(case: Case, close_form: CloseForm) -> ResponseReturnValue:
     db = db_session()
     user = _user()
-    case = _case_or_404(code)
     now = utcnow()
     agencies = list(
         db.scalars(
@@ -167,8 +170,8 @@ def show(code: str) -> ResponseReturnValue:
         restricted=restricted,
         may_change=may_change_case(db, user, case),
         gaps=rule_gaps(db, case),
-        close_form=CloseForm(),
-    )
+        close_form=close_form,
+    ), (400 if close_form.errors or close_form.form_errors else 200)
 
 
 def edit_restricted(code: str) -> ResponseReturnValue:
@@ -219,18 +222,17 @@ def close(code: str) -> ResponseReturnValue:
     db = db_session()
     case = _case_or_404(code)
     form = CloseForm()
-    if not form.validate_on_submit():
-        flash(_("The reason is too long."), "error")
-        return redirect(url_for("cases.show", code=case.code))
-    try:
-        close_case(db, _user(), case, reason=form.reason.data or "", now=utcnow())
-    except CaseError as exc:
-        db.rollback()
-        flash(_(str(exc)), "error")
-    else:
-        db.commit()
-        flash(_("The case is closed."), "success")
-    return redirect(url_for("cases.show", code=case.code))
+    if form.validate_on_submit():
+        try:
+            close_case(db, _user(), case, reason=form.reason.data or "", now=utcnow())
+        except CaseError as exc:
+            db.rollback()
+            show_error(form, exc)
+        else:
+            db.commit()
+            flash(_("The case is closed."), "success")
+            return redirect(url_for("cases.show", code=case.code))
+    return _render_case(case, form)
 
 
 bp.add_url_rule("/cases", view_func=login_required(index))
