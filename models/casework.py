@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 MAX_REASON_LENGTH = 500
+EARLIEST_REPORT = datetime(2000, 1, 1, tzinfo=UTC)  # the working-day calendar's first year
 _RESTRICTED_LIMITS = {"child_name": 200, "address": 300, "school_class": 200, "notes": 2000}
 
 
@@ -156,6 +157,8 @@ def open_case(
         raise CaseError(N_("Choose the category."), "category")
     if received_at > now:
         raise CaseError(N_("The report cannot be received in the future."), "received_at")
+    if received_at < EARLIEST_REPORT:
+        raise CaseError(N_("The report cannot be received before the year 2000."), "received_at")
     own = session.get(Agency, user.agency_id)
     assert own is not None
     district = session.get(District, own.district_id)

@@ -241,6 +241,10 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
             district_id=district.id,
             code=DEMO_CASE_CODE,
             lead_agency_id=require_id(agencies["education"]),
+            receiving_agency_id=require_id(agencies["school-12"]),
+            received_at=now - timedelta(days=3, hours=2),
+            source="school",
+            category="violence",
             opened_at=now - timedelta(days=3),
         )
         session.add(case)

@@ -148,6 +148,7 @@ def test_a_rule_whose_agency_the_district_lacks_is_reported(
         ({"lead_agency_id": 9999}, "lead_agency"),
         ({"agency_ids": [9999]}, "agencies"),
         ({"received_at": REPORT_AT + timedelta(hours=2)}, "received_at"),
+        ({"received_at": datetime(1999, 12, 31, tzinfo=UTC)}, "received_at"),
         ({"source": "rumour"}, "source"),
         ({"category": "unknown"}, "category"),
         ({"restricted": RestrictedDetails(notes="x" * 2001)}, "notes"),
