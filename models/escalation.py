@@ -30,9 +30,11 @@ __all__ = [
     "EscalationRecipient",
     "EscalationState",
     "EscalationStep",
+    "Recipient",
     "district_policy",
     "escalation_state",
     "save_policy",
+    "step_recipients",
     "task_escalation",
 ]
 
@@ -191,3 +193,48 @@ def save_policy(
         at=now,
     )
     session.flush()
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a step of the ladder writes to: a user of the portal, or an agency head's address."""
+
+    email: str
+    locale: str
+    user_id: int | None
+
+
+def step_recipients(session: Session, task: Task, step: EscalationStep) -> list[Recipient]:
+    """Return who *step* of *task*'s ladder goes to (active users only), in a stable order.
+
+    The assignee, or every active user of the agency when nobody is assigned; the agency's
+    head address; the district's active chairs.
+    """
+    recipient = EscalationRecipient(step.recipient)
+    if recipient is EscalationRecipient.AGENCY_HEAD:
+        agency = session.get(Agency, task.responsible_agency_id)
+        if agency is None or not agency.head_email:
+            return []
+        return [Recipient(agency.head_email, "ru", None)]
+    query = select(User).where(col(User.active) == True)  # noqa: E712
+    if recipient is EscalationRecipient.CHAIR:
+        district_agencies = select(col(Agency.id)).where(
+            col(Agency.district_id) == task.district_id
+        )
+        query = query.where(col(User.role) == Role.CHAIR.value).where(
+            col(User.agency_id).in_(district_agencies)
+        )
+    elif task.assignee_id is not None:
+        query = query.where(col(User.id) == task.assignee_id)
+    else:
+        query = query.where(col(User.agency_id) == task.responsible_agency_id)
+    users = session.scalars(query.order_by(col(User.id))).all()
+    if not users and recipient is EscalationRecipient.ASSIGNEE and task.assignee_id is not None:
+        # The assignee left: the reminder goes to the agency's staff instead.
+        users = session.scalars(
+            select(User)
+            .where(col(User.active) == True)  # noqa: E712
+            .where(col(User.agency_id) == task.responsible_agency_id)
+            .order_by(col(User.id))
+        ).all()
+    return [Recipient(u.email, u.locale, u.id) for u in users]

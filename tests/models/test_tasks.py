@@ -252,3 +252,22 @@ def test_rule_tasks_start_with_the_report(session: Session, district: District) 
 
     opened = open_test_case(session, district)
     assert all(t.counted_from == REPORT_AT for t in opened.tasks)
+
+
+def test_each_step_names_its_recipients(session: Session, district: District) -> None:
+    from models.escalation import step_recipients
+
+    task = new_task(session, district)
+    reminder, head, chair = DEFAULT_POLICY
+    staff = [r.email for r in step_recipients(session, task, reminder)]
+    assert staff == [district.inspector.email, district.police_head.email]  # not the retired
+    assert [r.email for r in step_recipients(session, task, head)] == ["head@police.test"]
+    assert [r.email for r in step_recipients(session, task, chair)] == [district.chair.email]
+    task.assignee_id = district.inspector.id
+    assert [r.user_id for r in step_recipients(session, task, reminder)] == [district.inspector.id]
+    district.inspector.active = False
+    session.add(district.inspector)
+    session.flush()
+    assert [r.email for r in step_recipients(session, task, reminder)] == [
+        district.police_head.email
+    ]
