@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 from models.audit import record_event
 from models.base import require_id, utcnow
 from models.cases import Case, CaseAgency
+from models.decrees import add_decree_transfers
 from models.meetings import Meeting, MeetingAgency, MeetingKind
 from models.people import Agency, AgencyKind, District, Role, User
 from models.settings import Settings
@@ -256,6 +257,7 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
         )
 
     today = now.astimezone(settings.zone).date()
+    add_decree_transfers(session, district.id, today.year, now=now)
     for spec in _MEETINGS:
         uid = f"demo-{spec.key}@birge"
         if (
