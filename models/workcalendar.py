@@ -267,7 +267,7 @@ def _require_admin(session: Session, user: User | None, district_id: int) -> Non
         return
     agency = session.get(Agency, user.agency_id)
     if (
-        Role(user.role) is not Role.ADMIN
+        not Role(user.role).may_change_calendar
         or not user.active
         or agency is None
         or agency.district_id != district_id
