@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 from models.audit import record_event
 from models.base import require_id, utcnow
 from models.cases import Case, CaseAgency
+from models.decrees import add_decree_transfers
 from models.demo_cases import load_demo_cases
 from models.meetings import Meeting, MeetingAgency, MeetingKind
 from models.people import Agency, AgencyKind, District, Role, User
@@ -260,9 +261,9 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
             detail=f"code={case.code} source=demo",
         )
 
-    load_demo_cases(session, district, now)
-
     today = now.astimezone(settings.zone).date()
+    add_decree_transfers(session, district.id, today.year, now=now)
+    load_demo_cases(session, district, now)  # after the decrees: their deadlines count them
     for spec in _MEETINGS:
         uid = f"demo-{spec.key}@birge"
         if (

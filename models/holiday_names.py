@@ -50,7 +50,8 @@ def holiday_label(label: str, locale: str) -> str:
         if match is None:
             parts.append(_(part))
             continue
-        name = _(match["name"])
+        base = match["name"]
+        name = _(base)
         if match["observed"]:
             parts.append(_("%(name)s (observed)") % {"name": name})
         elif match["estimated"]:

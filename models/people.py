@@ -50,6 +50,11 @@ class Role(StrEnum):
         return self is not Role.MEMBER
 
     @property
+    def may_change_calendar(self) -> bool:
+        """Add and remove decree overrides of the district's working-day calendar."""
+        return self is Role.ADMIN
+
+    @property
     def sees_district(self) -> bool:
         return self in (Role.ADMIN, Role.CHAIR)
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col
 
 from calendars.workdays import WorkCalendar
@@ -188,17 +189,22 @@ def add_override(
             else N_("This date is a day off already.")
         )
         raise CalendarError(message, "day")
-    session.add(
-        CalendarOverride(
-            district_id=district_id,
-            day=day,
-            kind=kind,
-            note=note,
-            created_by_id=user.id if user else None,
-            created_at=now,
-        )
+    override = CalendarOverride(
+        district_id=district_id,
+        day=day,
+        kind=kind,
+        note=note,
+        created_by_id=user.id if user else None,
+        created_at=now,
     )
-    session.flush()
+    try:
+        # A savepoint: losing a race for the date to another administrator is a clear error.
+        with session.begin_nested():
+            session.add(override)
+    except IntegrityError:
+        raise CalendarError(
+            N_("This date has an override already; remove it first."), "day"
+        ) from None
     record_event(
         session,
         user_id=user.id if user else None,
@@ -270,7 +276,7 @@ def _require_admin(session: Session, user: User | None, district_id: int) -> Non
         return
     agency = session.get(Agency, user.agency_id)
     if (
-        Role(user.role) is not Role.ADMIN
+        not Role(user.role).may_change_calendar
         or not user.active
         or agency is None
         or agency.district_id != district_id

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ from sqlmodel import Session
 
 from calendars.workdays import Period, PeriodKind
 from models.audit import AuditEvent
+from models.db import make_engine
 from models.people import User
 from models.workcalendar import (
     CalendarError,
@@ -19,7 +21,8 @@ from models.workcalendar import (
     district_calendar,
     remove_override,
 )
-from tests.factories import District, make_user
+from tests.conftest import load_settings_for
+from tests.factories import District, make_district, make_user
 
 ALMATY = ZoneInfo("Asia/Almaty")
 DECREE = "Постановление Правительства РК от 20.11.2026 № 1000"
@@ -174,3 +177,35 @@ def test_the_command_line_operator_acts_without_a_user(
     session.commit()
     (override,) = session.scalars(select(CalendarOverride))
     assert override.created_by_id is None and override.note == DECREE
+
+
+def test_two_administrators_adding_the_same_date_at_once_get_a_clear_error(
+    postgres_only_url: str,
+) -> None:
+    """The unique index decides a race between two sessions; the loser is told, not a 500."""
+    engine = make_engine(load_settings_for(postgres_only_url).database_url)
+    with Session(engine, expire_on_commit=False) as first, Session(engine) as second:
+        district = make_district(first)
+        first.commit()
+        district_id = district.row.id
+        assert district_id is not None
+        decree = {"district_id": district_id, "day": date(2026, 12, 18), "note": DECREE}
+        add_override(first, None, kind="day_off", **decree)  # flushed, not committed
+        outcome: list[BaseException | None] = []
+
+        def race() -> None:
+            try:
+                add_override(second, None, kind="day_off", **decree)  # waits on the index
+                outcome.append(None)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        racer = threading.Thread(target=race)
+        racer.start()
+        racer.join(timeout=1.0)
+        first.commit()
+        racer.join(timeout=30.0)
+        second.rollback()
+    engine.dispose()
+    assert len(outcome) == 1 and isinstance(outcome[0], CalendarError)
+    assert str(outcome[0]) == "This date has an override already; remove it first."

@@ -36,7 +36,9 @@ class CalculatorForm(FlaskForm):
         _l("Received on"),
         validators=[InputRequired(_l("Give the date of receipt.")), _year_in_range],
     )
-    received_time = TimeField(_l("at"), validators=[InputRequired(_l("Give the time of receipt."))])
+    received_time = TimeField(
+        _l("Received at"), validators=[InputRequired(_l("Give the time of receipt."))]
+    )
     kind = SelectField(
         _l("Period"),
         choices=[SelectChoice(kind.value, label) for kind, label in PERIOD_LABELS.items()],

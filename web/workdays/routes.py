@@ -124,7 +124,7 @@ def remove(day: str) -> ResponseReturnValue:
 
 
 def _require_admin() -> None:
-    if Role(current_user.role) is not Role.ADMIN:
+    if not Role(current_user.role).may_change_calendar:
         abort(403)
 
 
