@@ -14,13 +14,14 @@ from flask_wtf import CSRFProtect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from models.i18n import DEFAULT_LOCALE, LOCALES, N_, TRANSLATIONS_DIR
 from models.people import User
 from models.settings import Settings, load_settings
 from workers.runtime import Runtime, build_runtime
 
-__all__ = ["create_app", "db_session", "runtime", "settings_of"]
+__all__ = ["ERROR_MESSAGES", "DatabaseIdConverter", "create_app", "db_session", "runtime", "settings_of"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
+    # Ids beyond the database's 64-bit integers are simply not found (a 404), on every route.
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.extensions["birge.settings"] = settings
     app.extensions["birge.runtime"] = runtime
 
@@ -72,6 +75,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` for row ids: ASCII digits, 1 to 2**63 - 1 (the databases' BIGINT range)."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, **bounds: Any) -> None:
+        bounds.setdefault("min", 1)
+        bounds.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, fixed_digits, **bounds)
 
 
 def settings_of(app: Flask) -> Settings:
@@ -118,7 +132,7 @@ def _select_locale() -> str:
     return DEFAULT_LOCALE
 
 
-_ERROR_MESSAGES = {
+ERROR_MESSAGES = {
     400: N_("The request could not be understood. Go back and try again."),
     403: N_("You may not open this page."),
     404: N_("This page does not exist, or you may not see it."),
@@ -130,7 +144,7 @@ _ERROR_MESSAGES = {
 
 def _error_page(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
-    message = _(_ERROR_MESSAGES.get(code, _ERROR_MESSAGES[500]))
+    message = _(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
     return render_template("error.html", code=code, message=message), code
 
 

@@ -11,7 +11,8 @@ from sqlmodel import col
 
 from models.audit import record_event
 from models.people import User
-from web import db_session
+from models.text import has_forbidden_controls
+from web import ERROR_MESSAGES, db_session
 from web.auth.forms import LocaleForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -21,6 +22,7 @@ def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("meetings.dashboard"))
     form = LoginForm()
+    target = _safe_next(request.args.get("next"))  # decided before anything happens
     if form.validate_on_submit():
         db = db_session()
         email = (form.email.data or "").strip().lower()
@@ -31,7 +33,7 @@ def login() -> ResponseReturnValue:
                 db, user_id=user.id, action="user.login", object_type="user", object_id=user.id
             )
             db.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(target)
         form.password.errors.append(_("Wrong email or password."))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
 
@@ -44,23 +46,30 @@ def logout() -> ResponseReturnValue:
 
 def set_locale() -> ResponseReturnValue:
     form = LocaleForm()
-    if form.validate_on_submit():
-        locale = form.locale.data or "ru"
-        session["locale"] = locale
-        if current_user.is_authenticated:
-            # The user's locale is also the language of their emails.
-            db = db_session()
-            user = db.get(User, current_user.id)
-            if user is not None:
-                user.locale = locale
-                db.add(user)
-                db.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    target = _safe_next(request.form.get("next"))
+    if not form.validate_on_submit():
+        message = _("This language is not available.") if form.locale.errors else None
+        return render_template(
+            "error.html", code=400, message=message or _(ERROR_MESSAGES[400])
+        ), 400
+    locale = form.locale.data or "ru"
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        # The user's locale is also the language of their emails.
+        db = db_session()
+        user = db.get(User, current_user.id)
+        if user is not None:
+            user.locale = locale
+            db.add(user)
+            db.commit()
+    return redirect(target)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only follow redirects to paths of this site."""
+    """Only follow redirects to paths of this site, with no control characters."""
     if target and target.startswith("/") and not target.startswith("//"):
+        if has_forbidden_controls(target) or len(target) > 2000:
+            return url_for("meetings.dashboard")
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and "\\" not in target:
             return target
