@@ -12,6 +12,8 @@ from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency
 from models.notifications import Notification
 from models.people import Agency, District, User
+from models.sessions import UserSession
+from models.throttle import SignInThrottle
 
 __all__ = [
     "Agency",
@@ -23,5 +25,7 @@ __all__ = [
     "Meeting",
     "MeetingAgency",
     "Notification",
+    "SignInThrottle",
     "User",
+    "UserSession",
 ]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from calendars.ical import Address, CalendarEvent, build_invitation
-from models.access import may_see_case
+from models.access import agencies_knowing_case, may_see_case
 from models.audit import record_event
 from models.base import require_id, utcnow
 from models.cases import Case
@@ -254,10 +254,13 @@ def _invite(
         .order_by(col(User.id))
     )
     sender_email = parseaddr(settings.mail_from)[1]
+    knowing = agencies_knowing_case(session, case) if case else set()
     notifications = []
     for user in invitees:
+        # Need to know: an invitee whose agency is not on the case gets no case code.
+        shown_case = case if user.agency_id in knowing or Role(user.role).sees_district else None
         facts = meeting_facts(
-            meeting, agencies, case, locale=user.locale, base_url=settings.base_url
+            meeting, agencies, shown_case, locale=user.locale, base_url=settings.base_url
         )
         subject, body = invitation_email(facts, locale=user.locale, zone=settings.zone)
         event = meeting_calendar_event(

@@ -12,9 +12,9 @@ import re
 from datetime import date, datetime
 
 __all__ = [
+    "BIDI_CONTROLS",
     "EARLIEST_YEAR",
     "LATEST_YEAR",
-    "BIDI_CONTROLS",
     "date_in_range",
     "has_forbidden_controls",
     "outgoing_text",
@@ -56,4 +56,3 @@ def outgoing_text(value: str) -> str:
 def date_in_range(value: date | datetime) -> bool:
     """Tell whether *value* falls between :data:`EARLIEST_YEAR` and :data:`LATEST_YEAR`."""
     return EARLIEST_YEAR <= value.year <= LATEST_YEAR
-

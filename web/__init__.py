@@ -12,18 +12,34 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from models.i18n import DEFAULT_LOCALE, LOCALES, N_, TRANSLATIONS_DIR
 from models.people import User
+from models.sessions import session_user
 from models.settings import Settings, load_settings
 from workers.runtime import Runtime, build_runtime
 
-__all__ = ["ERROR_MESSAGES", "DatabaseIdConverter", "create_app", "db_session", "runtime", "settings_of"]
+__all__ = [
+    "ERROR_MESSAGES",
+    "SESSION_KEY",
+    "DatabaseIdConverter",
+    "create_app",
+    "db_session",
+    "runtime",
+    "settings_of",
+]
 
 log = logging.getLogger(__name__)
+
+#: The key of the server-side session id in Flask's signed cookie.
+SESSION_KEY = "birge_session"
+#: What a 503 during a database outage asks clients to wait, in seconds.
+RETRY_AFTER_SECONDS = 30
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
@@ -39,8 +55,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.base_url.startswith("https:"),
-        REMEMBER_COOKIE_SECURE=settings.base_url.startswith("https:"),
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         BABEL_DEFAULT_LOCALE=DEFAULT_LOCALE,
         BABEL_DEFAULT_TIMEZONE="UTC",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
@@ -70,8 +86,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.register_blueprint(health.bp)
     init_templating(app)
 
-    for code in (400, 403, 404, 405, 413, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)
+    for outage in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.register_error_handler(outage, _database_unavailable)
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)
     return app
@@ -116,14 +134,21 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def _load_user(user_id: str) -> User | None:
-    try:
-        user = db_session().get(User, int(user_id))
-    except ValueError:
+    """Return the user of this request's server-side session, if it is still live."""
+    token = session.get(SESSION_KEY)
+    if g.get("database_down") or not isinstance(token, str):
         return None
-    return user if user is not None and user.active else None
+    db = db_session()
+    user = session_user(db, token, idle=settings_of(current_app).session_idle)
+    if db.dirty:
+        db.commit()  # the session's last-seen time, or its end after idling
+    return user if user is not None and str(user.id) == user_id else None
 
 
 def _select_locale() -> str:
+    if g.get("database_down"):
+        chosen = session.get("locale")
+        return str(chosen) if chosen in LOCALES else DEFAULT_LOCALE
     if current_user.is_authenticated and current_user.locale in LOCALES:
         return str(current_user.locale)
     chosen = session.get("locale")
@@ -138,6 +163,7 @@ ERROR_MESSAGES = {
     404: N_("This page does not exist, or you may not see it."),
     405: N_("This page cannot be used that way."),
     413: N_("What you sent is too large."),
+    429: N_("Too many attempts. Wait a little and try again."),
     500: N_("Something went wrong on our side. Nothing you entered was lost; try again."),
 }
 
@@ -146,6 +172,20 @@ def _error_page(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     message = _(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
     return render_template("error.html", code=code, message=message), code
+
+
+def _database_unavailable(error: Exception) -> ResponseReturnValue:
+    """Answer a database outage with a 503 page that needs no database (no user, no locale)."""
+    g.database_down = True
+    db = g.pop("db", None)
+    if db is not None:
+        try:
+            db.close()
+        except Exception:  # the connection is gone already; nothing is left to release
+            log.debug("closing the session of a lost database failed")
+    log.warning("database unreachable while serving a request: %s", type(error).__name__)
+    body = render_template("unavailable.html")
+    return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 
 
 def _security_headers(response: Response) -> Response:

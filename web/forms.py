@@ -20,7 +20,7 @@ from wtforms import StringField, TextAreaField
 from models.i18n import N_
 from models.text import EARLIEST_YEAR, LATEST_YEAR, date_in_range, has_forbidden_controls
 
-__all__ = ["BirgeForm", "CONTROL_CHARACTERS_MESSAGE", "DATE_RANGE_MESSAGE"]
+__all__ = ["CONTROL_CHARACTERS_MESSAGE", "DATE_RANGE_MESSAGE", "BirgeForm"]
 
 CONTROL_CHARACTERS_MESSAGE = N_("This field holds characters that are not allowed.")
 DATE_RANGE_MESSAGE = N_("Enter a date between %(earliest)s and %(latest)s.")
@@ -73,9 +73,10 @@ class BirgeForm(FlaskForm):
 
 def _problem(field: Any) -> str | None:
     data = field.data
-    if isinstance(field, StringField) and isinstance(data, str):
-        if has_forbidden_controls(data, multiline=isinstance(field, TextAreaField)):
-            return gettext(CONTROL_CHARACTERS_MESSAGE)
+    multiline = isinstance(field, TextAreaField)
+    text = data if isinstance(field, StringField) and isinstance(data, str) else ""
+    if has_forbidden_controls(text, multiline=multiline):
+        return gettext(CONTROL_CHARACTERS_MESSAGE)
     # TimeField is a DateTimeField too, but holds a time of day: test the data, not the field.
     if isinstance(data, date) and not date_in_range(data):
         return gettext(DATE_RANGE_MESSAGE, earliest=EARLIEST_YEAR, latest=LATEST_YEAR)

@@ -56,7 +56,11 @@ def test_a_next_with_control_characters_falls_back_before_anything_happens(
     page = client.get("/login").get_data(as_text=True)
     response = client.post(
         "/login?next=/%0d%0aX:1",
-        data={"email": district.coordinator.email, "password": PASSWORD, "csrf_token": csrf_token(page)},
+        data={
+            "email": district.coordinator.email,
+            "password": PASSWORD,
+            "csrf_token": csrf_token(page),
+        },
     )
     assert response.status_code == 302 and response.location == "/"
     assert "X" not in response.headers
@@ -128,4 +132,3 @@ def test_form_messages_speak_the_page_language_and_unknown_locales_are_refused(
     session.expire_all()
     assert session.get(User, district.coordinator.id).locale == "kk"  # type: ignore[union-attr]
     assert len(session.scalars(select(AuditEvent)).all()) == len(audits)
-
