@@ -138,7 +138,7 @@ def sign_out_everywhere(user_id: int) -> ResponseReturnValue:
     db.commit()
     flash(
         _(
-            "%(name)s is signed out everywhere (%(count)s sessions).",
+            "%(name)s is signed out everywhere. Sessions ended: %(count)s.",
             name=user.full_name,
             count=ended,
         ),
