@@ -27,8 +27,8 @@ from tests.factories import (
     make_agency,
     make_district,
     make_user,
+    schedule_case_conference,
 )
-from tests.factories import schedule_case_conference
 from workers.runtime import build_runtime
 
 
