@@ -36,6 +36,10 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "BIRGE_SECRET_KEY": ("generated into <instance>/secret_key", "signs sessions and feed tokens"),
     "BIRGE_TICK_SECONDS": ("30", "how often the scheduler looks for due work"),
     "BIRGE_SESSION_IDLE_MINUTES": ("480", "a sign-in session left idle this long ends"),
+    "BIRGE_PROXY_COUNT": (
+        "0",
+        "reverse proxies in front of the portal whose X-Forwarded-For to trust",
+    ),
 }
 
 _SMTP_SCHEMES = ("file", "smtp", "smtp+starttls", "smtps")
@@ -87,6 +91,9 @@ class Settings:
     notification_max_attempts: int = 8
     #: Minutes after which an idle sign-in session ends (``BIRGE_SESSION_IDLE_MINUTES``).
     session_idle_minutes: int = 480
+    #: Reverse proxies in front of the web processes (``BIRGE_PROXY_COUNT``): the client address
+    #: that sign-in throttling counts is taken from their ``X-Forwarded-For``.
+    proxy_count: int = 0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -160,6 +167,9 @@ def load_settings(
     idle = get("BIRGE_SESSION_IDLE_MINUTES") or "480"
     if not idle.isascii() or not idle.isdigit() or not 1 <= int(idle) <= 43200:
         raise SettingsError("BIRGE_SESSION_IDLE_MINUTES", "must be whole minutes, 1 to 43200")
+    proxies = get("BIRGE_PROXY_COUNT") or "0"
+    if proxies not in {"0", "1", "2", "3"}:
+        raise SettingsError("BIRGE_PROXY_COUNT", "must be 0, 1, 2 or 3")
     secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
     if len(secret_key) < 16:
         raise SettingsError("BIRGE_SECRET_KEY", "must be at least 16 characters long")
@@ -176,6 +186,7 @@ def load_settings(
         secret_key=secret_key,
         tick_seconds=tick_seconds,
         session_idle_minutes=int(idle),
+        proxy_count=int(proxies),
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from models.i18n import DEFAULT_LOCALE, LOCALES, N_, TRANSLATIONS_DIR
@@ -65,6 +66,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     # Ids beyond the database's 64-bit integers are simply not found (a 404), on every route.
     app.url_map.converters["int"] = DatabaseIdConverter
+    if settings.proxy_count:
+        # The client's address (for sign-in throttling) and scheme come from the proxies.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count
+        )
     app.extensions["birge.settings"] = settings
     app.extensions["birge.runtime"] = runtime
 

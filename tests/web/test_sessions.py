@@ -193,3 +193,27 @@ def test_unknown_accounts_cost_the_same_password_hash_as_known_ones(
     login(client, district.retired.email, "wrong")
     assert len(calls) == 3
     assert len(set(calls)) == 1  # the same method and cost each time
+
+
+def test_behind_a_proxy_the_forwarded_address_is_throttled(
+    make_settings: Callable[..., Settings], database_url: str, district: District
+) -> None:
+    from web import create_app
+
+    settings = make_settings(database_url, BIRGE_PROXY_COUNT="1")
+    rt = build_runtime(settings)
+    client = create_app(settings, runtime=rt).test_client()
+    page = client.get("/login").get_data(as_text=True)
+
+    def attempt(email: str, address: str) -> int:
+        return client.post(
+            "/login",
+            data={"email": email, "password": "wrong", "csrf_token": csrf_token(page)},
+            headers={"X-Forwarded-For": address},
+        ).status_code
+
+    statuses = [attempt(f"guess{n}@birge.test", "203.0.113.5") for n in range(21)]
+    assert statuses[:19] == [400] * 19 and statuses[-1] == 429
+    assert attempt("someone@birge.test", "203.0.113.6") == 400  # another client is not locked
+    rt.broker.close()
+    rt.engine.dispose()
