@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from models.people import Agency, District, Role, User
 __all__ = [
     "FIRST_YEAR",
     "LAST_YEAR",
+    "MAX_IMMEDIATELY_MINUTES",
     "MAX_NOTE_LENGTH",
     "CalendarDay",
     "CalendarError",
@@ -37,9 +38,11 @@ __all__ = [
     "district_calendar",
     "district_overrides",
     "remove_override",
+    "set_working_hours",
 ]
 
 MAX_NOTE_LENGTH = 200
+MAX_IMMEDIATELY_MINUTES = 24 * 60
 #: Overrides outside these years are typing mistakes, not decrees.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -125,6 +128,7 @@ def district_calendar(session: Session, district_id: int) -> WorkCalendar:
         working_days=frozenset(o.day for o in overrides if o.kind == OverrideKind.WORKING_DAY),
         day_starts=district.day_starts,
         day_ends=district.day_ends,
+        immediately=timedelta(minutes=district.immediately_minutes),
     )
 
 
@@ -250,6 +254,51 @@ def remove_override(
     )
     # The open tasks' due moments are recomputed here, in this transaction, from the new calendar.
     return OverrideChange(district_id, day, kind, added=False)
+
+
+def set_working_hours(
+    session: Session,
+    user: User | None,
+    *,
+    district_id: int,
+    day_starts: time,
+    day_ends: time,
+    immediately_minutes: int,
+    now: datetime | None = None,
+) -> int:
+    """Change when the district's working day starts and ends and how long "immediately" is.
+
+    Returns the district's id: the caller recomputes its open tasks' due moments.
+
+    Raises:
+      CalendarError: the user may not change the calendar, or the hours are not acceptable.
+    """
+    now = now or utcnow()
+    _require_admin(session, user, district_id)
+    if day_starts >= day_ends:
+        raise CalendarError(N_("The working day must end after it starts."), "day_ends")
+    if not 1 <= immediately_minutes <= MAX_IMMEDIATELY_MINUTES:
+        raise CalendarError(
+            N_("'Immediately' must be from 1 minute to 24 hours."), "immediately_minutes"
+        )
+    district = session.get(District, district_id)
+    assert district is not None
+    before = f"{district.day_starts:%H:%M}-{district.day_ends:%H:%M}/{district.immediately_minutes}"
+    district.day_starts, district.day_ends = day_starts, day_ends
+    district.immediately_minutes = immediately_minutes
+    session.add(district)
+    session.flush()
+    record_event(
+        session,
+        user_id=user.id if user else None,
+        action="calendar.hours_changed",
+        object_type="district",
+        object_id=district_id,
+        detail=f"old={before} new={day_starts:%H:%M}-{day_ends:%H:%M}/{immediately_minutes}",
+        at=now,
+    )
+    # The open tasks' due moments are recomputed here, in this transaction, from the new hours.
+    return district_id
 
 
 def _override_on(session: Session, district_id: int, day: date) -> CalendarOverride | None:
