@@ -71,8 +71,6 @@ class District(SQLModel, table=True):
     # Working hours, local time; a period in days ends at ``day_ends`` of its last day.
     day_starts: time = Field(default=time(9, 0), sa_type=Time())
     day_ends: time = Field(default=time(18, 0), sa_type=Time())
-    # How long "immediately" gives, in wall-clock minutes.
-    immediately_minutes: int = Field(default=60)
 
 
 class Agency(SQLModel, table=True):

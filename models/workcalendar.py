@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,6 @@ from models.people import Agency, District, Role, User
 __all__ = [
     "FIRST_YEAR",
     "LAST_YEAR",
-    "MAX_IMMEDIATELY_MINUTES",
     "MAX_NOTE_LENGTH",
     "CalendarDay",
     "CalendarError",
@@ -42,7 +41,6 @@ __all__ = [
 ]
 
 MAX_NOTE_LENGTH = 200
-MAX_IMMEDIATELY_MINUTES = 24 * 60
 #: Overrides outside these years are typing mistakes, not decrees.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -128,7 +126,6 @@ def district_calendar(session: Session, district_id: int) -> WorkCalendar:
         working_days=frozenset(o.day for o in overrides if o.kind == OverrideKind.WORKING_DAY),
         day_starts=district.day_starts,
         day_ends=district.day_ends,
-        immediately=timedelta(minutes=district.immediately_minutes),
     )
 
 
@@ -219,6 +216,7 @@ def add_override(
         at=now,
     )
     # The open tasks' due moments are recomputed here, in this transaction, from the new calendar.
+    _recompute(session, district_id, user, now)
     return OverrideChange(district_id, day, OverrideKind(kind), added=True)
 
 
@@ -253,6 +251,7 @@ def remove_override(
         at=now,
     )
     # The open tasks' due moments are recomputed here, in this transaction, from the new calendar.
+    _recompute(session, district_id, user, now)
     return OverrideChange(district_id, day, kind, added=False)
 
 
@@ -263,10 +262,9 @@ def set_working_hours(
     district_id: int,
     day_starts: time,
     day_ends: time,
-    immediately_minutes: int,
     now: datetime | None = None,
 ) -> int:
-    """Change when the district's working day starts and ends and how long "immediately" is.
+    """Change when the district's working day starts and ends (local times).
 
     Returns the district's id: the caller recomputes its open tasks' due moments.
 
@@ -277,15 +275,10 @@ def set_working_hours(
     _require_admin(session, user, district_id)
     if day_starts >= day_ends:
         raise CalendarError(N_("The working day must end after it starts."), "day_ends")
-    if not 1 <= immediately_minutes <= MAX_IMMEDIATELY_MINUTES:
-        raise CalendarError(
-            N_("'Immediately' must be from 1 minute to 24 hours."), "immediately_minutes"
-        )
     district = session.get(District, district_id)
     assert district is not None
-    before = f"{district.day_starts:%H:%M}-{district.day_ends:%H:%M}/{district.immediately_minutes}"
+    before = f"{district.day_starts:%H:%M}-{district.day_ends:%H:%M}"
     district.day_starts, district.day_ends = day_starts, day_ends
-    district.immediately_minutes = immediately_minutes
     session.add(district)
     session.flush()
     record_event(
@@ -294,11 +287,18 @@ def set_working_hours(
         action="calendar.hours_changed",
         object_type="district",
         object_id=district_id,
-        detail=f"old={before} new={day_starts:%H:%M}-{day_ends:%H:%M}/{immediately_minutes}",
+        detail=f"old={before} new={day_starts:%H:%M}-{day_ends:%H:%M}",
         at=now,
     )
-    # The open tasks' due moments are recomputed here, in this transaction, from the new hours.
+    _recompute(session, district_id, user, now)
     return district_id
+
+
+def _recompute(session: Session, district_id: int, user: User | None, now: datetime) -> None:
+    # Imported here: models.deadlines builds calendars with this module's district_calendar.
+    from models.deadlines import recompute_open_deadlines
+
+    recompute_open_deadlines(session, district_id, user, now)
 
 
 def _override_on(session: Session, district_id: int, day: date) -> CalendarOverride | None:

@@ -24,14 +24,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("day_ends", sa.Time(), nullable=False, server_default="18:00:00")
         )
-        batch_op.add_column(
-            sa.Column("immediately_minutes", sa.Integer(), nullable=False, server_default="60")
-        )
     # The model sets the defaults; the server defaults only fill the existing districts.
     with op.batch_alter_table("district", schema=None) as batch_op:
         batch_op.alter_column("day_starts", server_default=None)
         batch_op.alter_column("day_ends", server_default=None)
-        batch_op.alter_column("immediately_minutes", server_default=None)
 
     op.create_table(
         "calendar_override",
@@ -58,6 +54,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_calendar_override_district_id"))
     op.drop_table("calendar_override")
     with op.batch_alter_table("district", schema=None) as batch_op:
-        batch_op.drop_column("immediately_minutes")
         batch_op.drop_column("day_ends")
         batch_op.drop_column("day_starts")

@@ -212,9 +212,7 @@ def test_two_administrators_adding_the_same_date_at_once_get_a_clear_error(
     assert str(outcome[0]) == "This date has an override already; remove it first."
 
 
-def test_working_hours_and_the_immediately_interval_are_the_districts(
-    session: Session, district: District, admin: User
-) -> None:
+def test_working_hours_are_the_districts(session: Session, district: District, admin: User) -> None:
     district_id = district.row.id
     assert district_id is not None
     set_working_hours(
@@ -223,29 +221,21 @@ def test_working_hours_and_the_immediately_interval_are_the_districts(
         district_id=district_id,
         day_starts=time(8, 0),
         day_ends=time(17, 0),
-        immediately_minutes=30,
     )
     session.commit()
     calendar = district_calendar(session, district_id)
     received = datetime(2026, 11, 24, 10, 0, tzinfo=ALMATY)
     due = calendar.due(received, Period(PeriodKind.WORKING_DAYS, 1))
     assert due.astimezone(ALMATY) == datetime(2026, 11, 25, 17, 0, tzinfo=ALMATY)
-    soon = calendar.due(received, Period(PeriodKind.IMMEDIATELY))
-    assert soon.astimezone(ALMATY) == datetime(2026, 11, 24, 10, 30, tzinfo=ALMATY)
     (event,) = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "calendar.hours_changed")
     )
-    assert event.detail == "old=09:00-18:00/60 new=08:00-17:00/30"
+    assert event.detail == "old=09:00-18:00 new=08:00-17:00"
 
 
 @pytest.mark.parametrize(
-    ("starts", "ends", "minutes", "message"),
-    [
-        (time(18), time(9), 60, "The working day must end after it starts."),
-        (time(9), time(9), 60, "The working day must end after it starts."),
-        (time(9), time(18), 0, "'Immediately' must be from 1 minute to 24 hours."),
-        (time(9), time(18), 24 * 60 + 1, "'Immediately' must be from 1 minute to 24 hours."),
-    ],
+    ("starts", "ends"),
+    [(time(18), time(9)), (time(9), time(9))],
 )
 def test_bad_working_hours_are_refused(
     session: Session,
@@ -253,20 +243,11 @@ def test_bad_working_hours_are_refused(
     admin: User,
     starts: time,
     ends: time,
-    minutes: int,
-    message: str,
 ) -> None:
     district_id = district.row.id
     assert district_id is not None
-    with pytest.raises(CalendarError, match=message):
-        set_working_hours(
-            session,
-            admin,
-            district_id=district_id,
-            day_starts=starts,
-            day_ends=ends,
-            immediately_minutes=minutes,
-        )
+    with pytest.raises(CalendarError, match="must end after it starts"):
+        set_working_hours(session, admin, district_id=district_id, day_starts=starts, day_ends=ends)
     session.rollback()
     assert district_calendar(session, district_id).day_ends == time(18, 0)
 
@@ -279,5 +260,4 @@ def test_only_administrators_change_working_hours(session: Session, district: Di
             district_id=district.row.id,
             day_starts=time(8),
             day_ends=time(17),
-            immediately_minutes=60,
         )

@@ -77,7 +77,6 @@ def test_due_takes_a_moment_with_another_offset(cli: Callable[..., Result]) -> N
         (["calendar", "list", "1900"], "YEAR"),
         (["calendar", "hours", "--starts", "9am"], "is not a time of day"),
         (["calendar", "hours", "--ends", "08:00"], "must end after it starts"),
-        (["calendar", "hours", "--immediately", "0"], "from 1 minute to 24 hours"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_status_2(
@@ -124,14 +123,10 @@ def test_calendar_list_shows_the_decree_transfer_of_2025(cli: Callable[..., Resu
 
 
 def test_calendar_hours_move_the_end_of_periods(cli: Callable[..., Result]) -> None:
-    assert last_line(cli("calendar", "hours")).startswith(
-        "working day 09:00-18:00, immediately = 60"
+    assert last_line(cli("calendar", "hours")).startswith("working day 09:00-18:00")
+    assert last_line(cli("calendar", "hours", "--ends", "17:30")).startswith(
+        "working day 09:00-17:30"
     )
-    changed = cli("calendar", "hours", "--ends", "17:30", "--immediately", "30")
-    assert last_line(changed).startswith("working day 09:00-17:30, immediately = 30")
     assert last_line(cli("due", "2026-03-20T15:00", "--working-days", "1")) == (
         "2026-03-26T17:30:00+05:00"
-    )
-    assert last_line(cli("due", "2026-06-13T23:30", "--immediately")) == (
-        "2026-06-14T00:00:00+05:00"
     )

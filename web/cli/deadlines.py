@@ -190,14 +190,12 @@ def _clock(text: str | None, option: str) -> time | None:
 @calendar.command("hours", cls=OneLineErrors)
 @click.option("--starts", help="When the working day starts (HH:MM, local).")
 @click.option("--ends", help="When the working day ends, and periods with it (HH:MM, local).")
-@click.option("--immediately", type=int, help="How many minutes 'immediately' gives.")
 @_district_option
 @pass_context
 def calendar_hours(
     ctx: Context,
     starts: str | None,
     ends: str | None,
-    immediately: int | None,
     district_id: int | None,
 ) -> None:
     """Print the district's working hours; change them with the options."""
@@ -208,7 +206,7 @@ def calendar_hours(
     with _district_session(ctx, district_id) as (session, district_id):
         district = session.get(District, district_id)
         assert district is not None
-        if (new_starts, new_ends, immediately) != (None, None, None):
+        if new_starts is not None or new_ends is not None:
             try:
                 set_working_hours(
                     session,
@@ -216,13 +214,10 @@ def calendar_hours(
                     district_id=district_id,
                     day_starts=new_starts or district.day_starts,
                     day_ends=new_ends or district.day_ends,
-                    immediately_minutes=(
-                        district.immediately_minutes if immediately is None else immediately
-                    ),
                 )
             except CalendarError as exc:
                 raise BadInput(str(exc)) from None
         click.echo(
-            f"working day {district.day_starts:%H:%M}-{district.day_ends:%H:%M}, "
-            f"immediately = {district.immediately_minutes} minutes (district {district_id})"
+            f"working day {district.day_starts:%H:%M}-{district.day_ends:%H:%M} "
+            f"(district {district_id})"
         )
