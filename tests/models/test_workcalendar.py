@@ -261,3 +261,34 @@ def test_only_administrators_change_working_hours(session: Session, district: Di
             day_starts=time(8),
             day_ends=time(17),
         )
+
+
+def test_new_working_hours_move_the_open_tasks_due_moments(
+    session: Session, district: District, admin: User
+) -> None:
+    from datetime import UTC
+
+    from models.tasks import Task
+    from tests.factories import open_test_case
+
+    received = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Mon 10:00 in Almaty
+    opened = open_test_case(session, district, received_at=received, now=received)
+    first = next(t for t in opened.tasks if t.title.startswith("Сформировать"))
+    session.commit()
+    assert first.due_at.astimezone(ALMATY) == datetime(2026, 11, 24, 18, 0, tzinfo=ALMATY)
+    set_working_hours(
+        session,
+        admin,
+        district_id=district.row.id,
+        day_starts=time(8, 30),
+        day_ends=time(17, 30),
+        now=received,
+    )
+    session.commit()
+    moved = session.get(Task, first.id)
+    assert moved is not None
+    assert moved.due_at.astimezone(ALMATY) == datetime(2026, 11, 24, 17, 30, tzinfo=ALMATY)
+    recomputed = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "task.due_recomputed")
+    ).all()
+    assert first.id in {e.object_id for e in recomputed}
