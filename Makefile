@@ -50,6 +50,7 @@ translations: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/feed_build.py
 	$(BIN)/python bench/workdays.py
+	$(BIN)/python bench/tasks_index.py  # PostgreSQL at 127.0.0.1 (or --server URL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
