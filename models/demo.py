@@ -13,6 +13,7 @@ from models.base import require_id, utcnow
 from models.cases import Case, CaseAgency
 from models.meetings import Meeting, MeetingAgency, MeetingKind
 from models.people import Agency, AgencyKind, District, Role, User
+from models.reminders import replan_meeting_reminders
 from models.settings import Settings
 
 __all__ = ["DEMO_PASSWORD", "load_demo"]
@@ -279,6 +280,7 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
         )
         session.add(meeting)
         session.flush()
+        replan_meeting_reminders(session, settings, meeting, now=now)
         for slug in dict.fromkeys((spec.organizer, *spec.agencies)):
             session.add(
                 MeetingAgency(meeting_id=require_id(meeting), agency_id=require_id(agencies[slug]))

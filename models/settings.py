@@ -11,12 +11,20 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["SETTINGS_HELP", "Settings", "SettingsError", "SmtpTarget", "load_settings"]
+__all__ = [
+    "SETTINGS_HELP",
+    "Settings",
+    "SettingsError",
+    "SmtpTarget",
+    "load_settings",
+    "parse_meeting_reminders",
+]
 
 #: Every setting with its default and meaning; the README's table is generated from the same
 #: words, and ``birge --help`` prints them.
@@ -34,8 +42,19 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "BIRGE_TIMEZONE": ("Asia/Almaty", "the district's time zone, for display"),
     "BIRGE_SECRET_KEY": ("generated into <instance>/secret_key", "signs sessions and feed tokens"),
     "BIRGE_TICK_SECONDS": ("30", "how often the scheduler looks for due work"),
+    "BIRGE_MEETING_REMINDERS": (
+        "24h,1h",
+        "reminders before a meeting; per kind after ';', e.g. 24h,1h;case_conference=48h,2h",
+    ),
 }
 
+_MEETING_KINDS = (
+    "joint_inspection",
+    "prevention_council",
+    "case_conference",
+    "coordination_meeting",
+)
+_DEFAULT_MEETING_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
 _SMTP_SCHEMES = ("file", "smtp", "smtp+starttls", "smtps")
 _DEFAULT_SMTP_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
@@ -79,14 +98,28 @@ class Settings:
     secret_key: str = field(repr=False)
     tick_seconds: float = 30.0
     #: Seconds a claimed notification stays leased to one worker before another may retry it.
-    notification_lease_seconds: int = 300
+    #: The sending worker renews the lease every third of it, so a live send never loses it
+    #: and a dead worker's rows are free again within this many seconds.
+    notification_lease_seconds: float = 30.0
     #: Seconds after which the scheduler nudges a notification the web's message did not deliver.
     notification_grace_seconds: int = 60
     notification_max_attempts: int = 8
+    #: How long before a meeting its reminders go out, by meeting kind (``""`` for every kind
+    #: not named); an empty tuple means no reminders for that kind.
+    meeting_reminders: dict[str, tuple[timedelta, ...]] = field(
+        default_factory=lambda: {"": _DEFAULT_MEETING_REMINDERS}
+    )
+    #: A notification written, unsent and older than this is "long pending" for administrators.
+    notification_stuck_seconds: int = 900
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def reminder_offsets(self, kind: str) -> tuple[timedelta, ...]:
+        """Return how long before a meeting of *kind* its reminders go out, longest first."""
+        offsets = self.meeting_reminders.get(kind, self.meeting_reminders.get("", ()))
+        return tuple(sorted(set(offsets), reverse=True))
 
     @property
     def uses_stub_broker(self) -> bool:
@@ -144,6 +177,7 @@ def load_settings(
         raise SettingsError("BIRGE_TICK_SECONDS", f"{tick!r} is not a number") from None
     if not 0.1 <= tick_seconds <= 3600:
         raise SettingsError("BIRGE_TICK_SECONDS", "must be between 0.1 and 3600 seconds")
+    meeting_reminders = parse_meeting_reminders(get("BIRGE_MEETING_REMINDERS") or "24h,1h")
     secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
     if len(secret_key) < 16:
         raise SettingsError("BIRGE_SECRET_KEY", "must be at least 16 characters long")
@@ -159,7 +193,44 @@ def load_settings(
         timezone=timezone,
         secret_key=secret_key,
         tick_seconds=tick_seconds,
+        meeting_reminders=meeting_reminders,
     )
+
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def parse_meeting_reminders(value: str) -> dict[str, tuple[timedelta, ...]]:
+    """Parse ``24h,1h;case_conference=48h,2h;coordination_meeting=none``.
+
+    The first item without ``kind=`` is the default for every kind; ``none`` switches a kind's
+    reminders off. Durations are whole minutes (``m``), hours (``h``) or days (``d``), up to 30
+    days.
+
+    Raises:
+      SettingsError: an item is malformed or names an unknown kind.
+    """
+    name = "BIRGE_MEETING_REMINDERS"
+    result: dict[str, tuple[timedelta, ...]] = {"": _DEFAULT_MEETING_REMINDERS}
+    for item in (part.strip() for part in value.split(";")):
+        if not item:
+            continue
+        kind, _, spec = item.rpartition("=")
+        kind = kind.strip()
+        if kind and kind not in _MEETING_KINDS:
+            raise SettingsError(name, f"unknown meeting kind {kind!r}")
+        offsets: list[timedelta] = []
+        if spec.strip().lower() != "none":
+            for raw in (p.strip().lower() for p in spec.split(",")):
+                number, unit = raw[:-1], raw[-1:]
+                if unit not in _UNITS or not number.isdigit() or int(number) == 0:
+                    raise SettingsError(name, f"{raw!r} is not a duration like 30m, 24h or 2d")
+                offset = timedelta(seconds=int(number) * _UNITS[unit])
+                if offset > timedelta(days=30):
+                    raise SettingsError(name, f"{raw!r} is more than 30 days")
+                offsets.append(offset)
+        result[kind] = tuple(sorted(set(offsets), reverse=True))
+    return result
 
 
 def _database_url(value: str | None, instance_path: Path) -> str:
