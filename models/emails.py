@@ -35,9 +35,9 @@ class Email:
 
 @cache
 def _template(autoescape: bool) -> Template:
-    environment = Environment(  # noqa: S701 - autoescape is on for the HTML part
+    environment = Environment(
         loader=FileSystemLoader(_TEMPLATES),
-        autoescape=autoescape,
+        autoescape=autoescape,  # noqa: S701 - on for the HTML part, off for plain text
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
