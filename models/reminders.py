@@ -90,7 +90,7 @@ def replan_meeting_reminders(
     else:
         meeting.reminder_due_at = None
     session.add(meeting)
-    voided = session.execute(stale, execution_options={"synchronize_session": False})
+    voided = session.execute(stale, execution_options={"synchronize_session": "fetch"})
     return int(getattr(voided, "rowcount", 0) or 0)
 
 
