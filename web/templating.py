@@ -9,7 +9,12 @@ from flask import Flask, current_app
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
-from models.i18n import KIND_LABELS, LOCALES
+from models.i18n import (
+    KIND_LABELS,
+    LOCALES,
+    NOTIFICATION_KIND_LABELS,
+    NOTIFICATION_STATUS_LABELS,
+)
 from models.meetings import Meeting
 from models.messages import format_local
 from models.people import Agency
@@ -30,6 +35,8 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(_local_span, "local_span")
     app.add_template_filter(_kind_label, "kind_label")
     app.add_template_filter(_agency_name, "agency_name")
+    app.add_template_filter(_notification_kind, "notification_kind")
+    app.add_template_filter(_notification_status, "notification_status")
     app.context_processor(_globals)
 
 
@@ -55,6 +62,15 @@ def _local_span(meeting: Meeting) -> str:
 
 def _kind_label(kind: str) -> str:
     return gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def _notification_kind(kind: str) -> str:
+    return gettext(NOTIFICATION_KIND_LABELS[kind]) if kind in NOTIFICATION_KIND_LABELS else kind
+
+
+def _notification_status(status: str) -> str:
+    labels = NOTIFICATION_STATUS_LABELS
+    return gettext(labels[status]) if status in labels else status
 
 
 def _agency_name(agency: Agency) -> str:

@@ -33,9 +33,7 @@ def reminder_rows(session: Session, settings: Settings, district: District) -> l
     plan_due(session, settings, now=starts_at - timedelta(hours=1))
     session.commit()
     return list(
-        session.scalars(
-            select(Notification).where(col(Notification.kind) == "meeting_reminder")
-        )
+        session.scalars(select(Notification).where(col(Notification.kind) == "meeting_reminder"))
     )
 
 
