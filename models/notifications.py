@@ -191,9 +191,9 @@ def mark_sent(session: Session, notification: Notification, *, now: datetime) ->
     session.commit()
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Back off exponentially from 30 seconds to at most an hour."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+def retry_delay(attempts: int, base_seconds: float = 30.0) -> timedelta:
+    """Back off exponentially from *base_seconds* (30 s) to at most an hour."""
+    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), 3600))
 
 
 def mark_failed_attempt(
@@ -203,6 +203,7 @@ def mark_failed_attempt(
     error: str,
     now: datetime,
     max_attempts: int,
+    retry_base_seconds: float = 30.0,
 ) -> None:
     """Record a failed send: retry later, or give up as ``failed`` after *max_attempts*. Commits."""
     notification.last_error = error[:2000]
@@ -211,7 +212,7 @@ def mark_failed_attempt(
         notification.status = NotificationStatus.FAILED.value
     else:
         notification.status = NotificationStatus.PENDING.value
-        notification.next_attempt_at = now + retry_delay(notification.attempts)
+        notification.next_attempt_at = now + retry_delay(notification.attempts, retry_base_seconds)
     session.add(notification)
     session.commit()
 

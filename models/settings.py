@@ -42,6 +42,10 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "BIRGE_TIMEZONE": ("Asia/Almaty", "the district's time zone, for display"),
     "BIRGE_SECRET_KEY": ("generated into <instance>/secret_key", "signs sessions and feed tokens"),
     "BIRGE_TICK_SECONDS": ("30", "how often the scheduler looks for due work"),
+    "BIRGE_NOTIFICATION_LEASE_SECONDS": (
+        "30",
+        "how long a worker's claim on an email lasts unrenewed: a dead worker's emails wait this",
+    ),
     "BIRGE_MEETING_REMINDERS": (
         "24h,1h",
         "reminders before a meeting; per kind after ';', e.g. 24h,1h;case_conference=48h,2h",
@@ -104,6 +108,8 @@ class Settings:
     #: Seconds after which the scheduler nudges a notification the web's message did not deliver.
     notification_grace_seconds: int = 60
     notification_max_attempts: int = 8
+    #: First retry delay after a failed send; it doubles with each attempt, up to an hour.
+    notification_retry_base_seconds: float = 30.0
     #: How long before a meeting its reminders go out, by meeting kind (``""`` for every kind
     #: not named); an empty tuple means no reminders for that kind.
     meeting_reminders: dict[str, tuple[timedelta, ...]] = field(
@@ -177,6 +183,15 @@ def load_settings(
         raise SettingsError("BIRGE_TICK_SECONDS", f"{tick!r} is not a number") from None
     if not 0.1 <= tick_seconds <= 3600:
         raise SettingsError("BIRGE_TICK_SECONDS", "must be between 0.1 and 3600 seconds")
+    lease = get("BIRGE_NOTIFICATION_LEASE_SECONDS") or "30"
+    try:
+        lease_seconds = float(lease)
+    except ValueError:
+        raise SettingsError(
+            "BIRGE_NOTIFICATION_LEASE_SECONDS", f"{lease!r} is not a number"
+        ) from None
+    if not 1 <= lease_seconds <= 600:
+        raise SettingsError("BIRGE_NOTIFICATION_LEASE_SECONDS", "must be between 1 and 600 seconds")
     meeting_reminders = parse_meeting_reminders(get("BIRGE_MEETING_REMINDERS") or "24h,1h")
     secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
     if len(secret_key) < 16:
@@ -194,6 +209,7 @@ def load_settings(
         secret_key=secret_key,
         tick_seconds=tick_seconds,
         meeting_reminders=meeting_reminders,
+        notification_lease_seconds=lease_seconds,
     )
 
 

@@ -81,6 +81,7 @@ def deliver_notification(
                 error=str(exc),
                 now=utcnow(),
                 max_attempts=settings.notification_max_attempts,
+                retry_base_seconds=settings.notification_retry_base_seconds,
             )
             if metrics is not None:
                 metrics.failures.inc()

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-import subprocess
+import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 from models.base import utcnow
 from models.notifications import Notification, claim, message_id
 from models.settings import Settings
-from tests import factories
+from tests import factories, services
 from tests.conftest import SmtpServer
 from tests.factories import District, make_district
 from workers.mail import build_message
@@ -174,9 +174,7 @@ def test_a_lost_broker_connection_is_reopened_quietly(
 ) -> None:
     ids = schedule_due_now(rt, district)
     assert tick(rt) == len(ids)  # the scheduler's connection is open, then idle
-    subprocess.run(
-        ["rabbitmqctl", "close_all_connections", "test"], check=True, capture_output=True
-    )
+    assert services.close_broker_connections(os.getpid()) >= 1
     time.sleep(1)
     caplog.clear()
     caplog.set_level(logging.DEBUG)
@@ -196,9 +194,7 @@ def test_a_worker_stops_cleanly_on_a_dead_connection(
     worker = start_worker(rt, threads=2)
     rt.actors.send_notification.send(schedule_due_now(rt, district)[0])
     rt.broker.join(rt.settings.queue_name, timeout=10_000)
-    subprocess.run(
-        ["rabbitmqctl", "close_all_connections", "test"], check=True, capture_output=True
-    )
+    assert services.close_broker_connections(os.getpid()) >= 1
     time.sleep(1)
     caplog.clear()
     caplog.set_level(logging.DEBUG)
