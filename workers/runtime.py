@@ -28,6 +28,8 @@ __all__ = ["Runtime", "build_runtime", "run_scheduler", "start_worker", "tick"]
 
 #: How often an idle scheduler services its broker connection (heartbeats, loss detection).
 _KEEP_ALIVE_SECONDS = 5.0
+_NUDGE_BATCH = 500
+_MAX_NUDGE_BATCHES = 40
 
 log = logging.getLogger(__name__)
 
@@ -95,19 +97,25 @@ def tick(runtime: Runtime, *, now: datetime | None = None) -> int:
     settings = runtime.settings
     grace = timedelta(seconds=settings.notification_grace_seconds)
     keep_alive(runtime.broker)
+    nudged = 0
     with Session(runtime.engine) as session:
         planned = plan_due(session, settings, now=now)
         session.commit()
-        ids = due_notification_ids(session, now=now, nudge_grace=grace)
-        ids = record_nudges(session, ids, now=now, nudge_grace=grace)
-    for notification_id in ids:
-        runtime.actors.send_notification.send(notification_id)
-    if planned or ids:
-        log.info("tick: planned %s, nudged %s notifications", planned, len(ids))
+        # Batches of 500, so that a backlog goes out in one tick rather than 500 per tick.
+        for _ in range(_MAX_NUDGE_BATCHES):
+            due = due_notification_ids(session, now=now, nudge_grace=grace, limit=_NUDGE_BATCH)
+            ids = record_nudges(session, due, now=now, nudge_grace=grace)
+            for notification_id in ids:
+                runtime.actors.send_notification.send(notification_id)
+            nudged += len(ids)
+            if len(due) < _NUDGE_BATCH:
+                break
+    if planned or nudged:
+        log.info("tick: planned %s, nudged %s notifications", planned, nudged)
     runtime.metrics.planned.inc(planned)
-    runtime.metrics.nudges.inc(len(ids))
+    runtime.metrics.nudges.inc(nudged)
     runtime.metrics.tick_duration.observe(time.perf_counter() - started)
-    return len(ids)
+    return nudged
 
 
 def run_scheduler(runtime: Runtime, stop: threading.Event) -> None:
