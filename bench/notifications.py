@@ -230,10 +230,14 @@ def drain(emails: int, threads: int) -> None:
                 if message_id(key, DOMAIN) in sink.arrived
             ]
             first_due = min(due.timestamp() for _, due in rows)
-            last = max(sink.arrived.values())
-            rate = len(sink.arrived) / (last - first_due)
+            first, last = min(sink.arrived.values()), max(sink.arrived.values())
+            rate = len(sink.arrived) / (last - first)
             print(f"drain: {len(sink.arrived)} of {total} reminders delivered, {sink.count} emails")
-            print(f"  birge worker ({threads} threads): {rate:8.0f} emails/s")
+            print(f"  birge worker ({threads} threads): {rate:8.0f} emails/s (first to last)")
+            print(
+                f"  end to end, moment -> last delivered: {last - now.timestamp():.1f} s "
+                f"(planning {first_due - now.timestamp():.1f} s)"
+            )
             print(
                 f"  due -> delivered: p50 {statistics.median(latencies):.2f} s, "
                 f"p99 {percentile(latencies, 0.99):.2f} s"

@@ -111,17 +111,19 @@ def add_notification(
     meeting_sequence: int | None = None,
     now: datetime | None = None,
     grace: timedelta = timedelta(seconds=60),
+    known_new: bool = False,
 ) -> Notification | None:
     """Add a notification to *session* unless one with *dedupe_key* exists already.
 
     ``next_attempt_at`` is set *grace* after now: the web nudges a worker at once, and the
     scheduler's tick only picks the row up if that nudge did not lead to a send by then.
     """
-    exists = session.execute(
-        select(col(Notification.id)).where(col(Notification.dedupe_key) == dedupe_key)
-    ).first()
-    if exists is not None:
-        return None
+    if not known_new:  # a caller that checked a whole batch's keys at once says so
+        exists = session.execute(
+            select(col(Notification.id)).where(col(Notification.dedupe_key) == dedupe_key)
+        ).first()
+        if exists is not None:
+            return None
     now = now or utcnow()
     notification = Notification(
         dedupe_key=dedupe_key,

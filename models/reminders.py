@@ -32,7 +32,7 @@ from sqlmodel import Session, col
 from models.base import require_id, utcnow
 from models.cases import Case
 from models.meetings import Meeting, MeetingStatus
-from models.messages import reminder_email
+from models.messages import RenderedEmail, reminder_email
 from models.notifications import (
     Notification,
     NotificationKind,
@@ -167,18 +167,31 @@ def _write_reminders(
         case = cases.get(meeting.case_id) if meeting.case_id is not None else None
         reply_to = organizer_address(session, meeting)
         minutes = int(offset.total_seconds() // 60)
+        prefix = f"meeting:{meeting_id}:seq:{meeting.sequence}:reminder:{minutes}m:user:"
+        existing = set(
+            session.scalars(
+                select(col(Notification.dedupe_key)).where(
+                    col(Notification.meeting_id) == meeting_id,
+                    col(Notification.kind) == NotificationKind.MEETING_REMINDER.value,
+                )
+            )
+        )
+        emails: dict[str, RenderedEmail] = {}  # the words differ by language only
         for agency in found:
             for user in users_by_agency.get(require_id(agency), []):
-                facts = meeting_facts(
-                    meeting, found, case, locale=user.locale, base_url=settings.base_url
-                )
-                email = reminder_email(facts, locale=user.locale, zone=settings.zone)
-                added = add_notification(
+                key = f"{prefix}{user.id}"
+                if key in existing:
+                    continue
+                email = emails.get(user.locale)
+                if email is None:
+                    facts = meeting_facts(
+                        meeting, found, case, locale=user.locale, base_url=settings.base_url
+                    )
+                    email = reminder_email(facts, locale=user.locale, zone=settings.zone)
+                    emails[user.locale] = email
+                add_notification(
                     session,
-                    dedupe_key=(
-                        f"meeting:{meeting_id}:seq:{meeting.sequence}"
-                        f":reminder:{minutes}m:user:{user.id}"
-                    ),
+                    dedupe_key=key,
                     user_id=user.id,
                     recipient=user.email,
                     locale=user.locale,
@@ -191,8 +204,10 @@ def _write_reminders(
                     meeting_sequence=meeting.sequence,
                     now=now,
                     grace=timedelta(0),  # due at once: this very tick nudges it
+                    known_new=True,
                 )
-                written += added is not None
+                existing.add(key)
+                written += 1
     return written
 
 
