@@ -1,6 +1,6 @@
 """Measure the notification pipeline; prints figures, asserts nothing.
 
-    .venv/bin/python bench/notifications.py [--emails 10000] [--threads 8]
+    .venv/bin/python bench/notifications.py [--emails 10000] [--threads 8] [--processes 1]
         [--tick-sizes 10000 1000000] [--due 100] [--skip-drain] [--skip-tick]
 
 1. Drain: the scheduler (`birge scheduler`) plans --emails meeting reminders and nudges them
@@ -165,7 +165,7 @@ def percentile(values: list[float], share: float) -> float:
 # --- 1. drain ------------------------------------------------------------------------------
 
 
-def drain(emails: int, threads: int) -> None:
+def drain(emails: int, threads: int, processes_: int = 1) -> None:
     name = f"birge_bench_{uuid.uuid4().hex[:8]}"
     queue = f"birge-bench-{uuid.uuid4().hex[:8]}"
     url = create_database(name)
@@ -200,7 +200,8 @@ def drain(emails: int, threads: int) -> None:
                 session.commit()
             total = meetings * 2 * users_per_agency
             log = open(Path(tmp) / "processes.log", "w")  # noqa: SIM115
-            for command in (["worker", "--threads", str(threads)], ["scheduler"]):
+            worker = ["worker", "--threads", str(threads), "--processes", str(processes_)]
+            for command in (worker, ["scheduler"]):
                 processes.append(
                     subprocess.Popen([BIRGE, *command], env=env, stdout=log, stderr=log)  # noqa: S603
                 )
@@ -233,7 +234,10 @@ def drain(emails: int, threads: int) -> None:
             first, last = min(sink.arrived.values()), max(sink.arrived.values())
             rate = len(sink.arrived) / (last - first)
             print(f"drain: {len(sink.arrived)} of {total} reminders delivered, {sink.count} emails")
-            print(f"  birge worker ({threads} threads): {rate:8.0f} emails/s (first to last)")
+            print(
+                f"  birge worker ({processes_} process x {threads} threads): "
+                f"{rate:8.0f} emails/s (first to last)"
+            )
             print(
                 f"  end to end, moment -> last delivered: {last - now.timestamp():.1f} s "
                 f"(planning {first_due - now.timestamp():.1f} s)"
@@ -370,6 +374,7 @@ def main() -> None:
     )
     parser.add_argument("--emails", type=int, default=10_000)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--processes", type=int, default=1, help="worker processes")
     parser.add_argument("--tick-sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--due", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5)
@@ -378,7 +383,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"bench/notifications.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs")
     if not args.skip_drain:
-        drain(args.emails, args.threads)
+        drain(args.emails, args.threads, args.processes)
     if not args.skip_tick:
         tick_cost(args.tick_sizes, args.due, args.repeat)
 
