@@ -11,6 +11,7 @@ from models.cases import Case, CaseAgency, CaseCodeCounter, CaseRestricted
 from models.escalation import EscalationLevel
 from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency
+from models.minutes import AgendaItem, Attendance, Decision, MeetingMinutes
 from models.notifications import Notification
 from models.people import Agency, District, User
 from models.sessions import UserSession
@@ -20,17 +21,21 @@ from models.workcalendar import CalendarOverride
 
 __all__ = [
     "Agency",
+    "AgendaItem",
+    "Attendance",
     "AuditEvent",
     "CalendarOverride",
     "Case",
     "CaseAgency",
     "CaseCodeCounter",
     "CaseRestricted",
+    "Decision",
     "District",
     "EscalationLevel",
     "FeedToken",
     "Meeting",
     "MeetingAgency",
+    "MeetingMinutes",
     "Notification",
     "SignInThrottle",
     "StatutoryRule",
