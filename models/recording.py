@@ -241,6 +241,8 @@ def _check_decision(
     text = " ".join(draft.text.split())
     if not text:
         errors[prefix + "text"] = N_("Write the decision.")
+    elif has_forbidden_controls(text):
+        errors[prefix + "text"] = N_("This field holds characters that are not allowed.")
     elif len(text) > MAX_DECISION_LENGTH:
         errors[prefix + "text"] = N_("This text is too long.")
     agency = session.get(Agency, draft.agency_id) if draft.agency_id is not None else None
