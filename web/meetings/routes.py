@@ -24,6 +24,7 @@ from models.scheduling import (
     schedule_meeting,
 )
 from web import db_session, runtime, settings_of
+from web.meetings import minutes
 from web.meetings.forms import MeetingForm
 from web.templating import current_locale
 
@@ -110,7 +111,13 @@ def show(meeting_id: int) -> ResponseReturnValue:
     case = db.get(Case, meeting.case_id) if meeting.case_id else None
     if case is not None and not may_see_case(db, current_user, case):
         case = None  # invited to the meeting, but not on the case: no code
-    return render_template("meetings/show.html", meeting=meeting, agencies=agencies, case=case)
+    return render_template(
+        "meetings/show.html",
+        meeting=meeting,
+        agencies=agencies,
+        case=case,
+        **minutes.summary(meeting),
+    )
 
 
 def _nudge_workers(notification_ids: list[int]) -> None:
@@ -131,3 +138,6 @@ def _nudge_workers(notification_ids: list[int]) -> None:
 bp.add_url_rule("/", view_func=login_required(dashboard))
 bp.add_url_rule("/meetings/new", view_func=login_required(new_meeting), methods=["GET", "POST"])
 bp.add_url_rule("/meetings/<int:meeting_id>", view_func=login_required(show))
+# fmt: off
+bp.add_url_rule("/meetings/<int:meeting_id>/minutes", view_func=login_required(minutes.minutes), methods=["GET", "POST"])  # noqa: E501
+bp.add_url_rule("/meetings/<int:meeting_id>/protocol.docx", view_func=login_required(minutes.protocol))  # noqa: E501

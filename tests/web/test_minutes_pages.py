@@ -1,0 +1,255 @@
+"""The minutes pages: record a held meeting, see its decisions as tasks, download the DOCX
+protocol; bad input answers 400 at its field and writes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import BytesIO
+
+import docx
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlmodel import Session, SQLModel
+
+from models.cases import CaseRestricted
+from models.meetings import Meeting
+from models.minutes import MeetingMinutes
+from models.settings import Settings
+from models.tasks import Task, TaskOrigin
+from models.taskwork import create_task
+from tests.factories import (
+    CHILD,
+    District,
+    csrf_token,
+    in_days,
+    login,
+    schedule,
+    schedule_case_conference,
+)
+
+
+def held_conference(session: Session, settings: Settings, district: District) -> Meeting:
+    meeting = schedule_case_conference(
+        session,
+        settings,
+        district,
+        starts_at=in_days(-1),
+        ends_at=in_days(-1) + timedelta(hours=1),
+        agency_ids=[district.police.id, district.school.id],
+        now=in_days(-3),
+    ).meeting
+    session.commit()
+    return meeting
+
+
+def minutes_form(client: FlaskClient, meeting: Meeting, district: District) -> dict[str, object]:
+    page = client.get(f"/meetings/{meeting.id}/minutes")
+    assert page.status_code == 200
+    return {
+        "csrf_token": csrf_token(page.get_data(as_text=True)),
+        "people": [str(district.coordinator.id), str(district.inspector.id)],
+        "text": "Заслушали инспектора.\nРешили поручить посещение семьи.",
+        "decisions-0-text": "Посетить семью по случаю D-2026-0042",
+        "decisions-0-agency": str(district.police.id),
+        "decisions-0-assignee": str(district.inspector.id),
+        "decisions-0-due_kind": "working_days",
+        "decisions-0-due_days": "3",
+        "decisions-1-text": "Составить индивидуальный план работы",
+        "decisions-1-agency": str(district.school.id),
+        "decisions-1-due_kind": "date",
+        "decisions-1-due_date": in_days(20).date().isoformat(),
+    }
+
+
+def rows(session: Session) -> tuple[int, ...]:
+    session.rollback()
+    return tuple(
+        session.scalar(select(func.count()).select_from(t)) or 0
+        for t in SQLModel.metadata.sorted_tables
+        if t.name not in ("user_session", "sign_in_throttle")
+    )
+
+
+def test_the_organizer_records_minutes_and_the_decisions_are_tasks(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    meeting = held_conference(session, settings, district)
+    login(client, district.coordinator.email)
+    show = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Записать протокол" in show
+
+    response = client.post(
+        f"/meetings/{meeting.id}/minutes", data=minutes_form(client, meeting, district)
+    )
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Посетить семью по случаю D-2026-0042" in page
+    assert "Отдел полиции" in page and "Inspector" in page
+    tasks = session.scalars(select(Task).where(Task.origin == TaskOrigin.DECISION)).all()
+    assert {t.responsible_agency_id for t in tasks} == {district.police.id, district.school.id}
+
+    # The police see the decision in their task list.
+    police = client.application.test_client()
+    login(police, district.police_head.email)
+    listing = police.get("/tasks?scope=agency").get_data(as_text=True)
+    assert "Посетить семью по случаю D-2026-0042" in listing
+    # Recorded once: a second submission is refused.
+    again = client.post(
+        f"/meetings/{meeting.id}/minutes", data={"text": "x", "csrf_token": csrf_token(page)}
+    )
+    assert again.status_code == 409
+
+
+def test_bad_input_is_shown_at_its_field_with_400_and_nothing_written(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    meeting = held_conference(session, settings, district)
+    login(client, district.coordinator.email)
+    form = minutes_form(client, meeting, district)
+    before = rows(session)
+    cases = [
+        ({"text": "  "}, "Напишите протокол."),
+        ({"people": []}, "Отметьте, кто присутствовал."),
+        ({"decisions-0-agency": ""}, "Выберите ответственное ведомство."),
+        ({"decisions-0-due_days": "0"}, "1"),
+        ({"decisions-1-due_date": "2026-01-05"}, "Этот срок уже прошёл."),
+        ({"decisions-0-assignee": str(district.pedagogue.id)}, "Выберите сотрудника"),
+        ({"decisions-0-agency": "999999"}, "Неверный вариант."),
+        ({"decisions-1-due_date": "9999-12-31"}, "Укажите дату"),
+        ({"decisions-0-text": "a\x00b"}, "недопустимые"),
+        ({"text": "x" * 20_001}, "20000"),
+    ]
+    for change, message in cases:
+        response = client.post(f"/meetings/{meeting.id}/minutes", data=form | change)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 400, change
+        assert 'class="error"' in body and message in body, (change, message)
+        assert rows(session) == before, change
+
+
+def test_only_the_organizer_secretary_or_chair_records_and_not_before_the_meeting(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    meeting = held_conference(session, settings, district)
+    future = schedule_case_conference(session, settings, district).meeting
+    session.commit()
+    login(client, district.police_head.email)  # invited, but not the organizer
+    page = client.get(f"/meetings/{meeting.id}/minutes")
+    assert page.status_code == 200 and "<textarea" not in page.get_data(as_text=True)
+    token = csrf_token(page.get_data(as_text=True))
+    assert (
+        client.post(f"/meetings/{meeting.id}/minutes", data={"csrf_token": token}).status_code
+        == 403
+    )
+    other = client.application.test_client()
+    login(other, district.coordinator.email)
+    early = other.get(f"/meetings/{future.id}/minutes").get_data(as_text=True)
+    assert "после начала встречи" in early and "<textarea" not in early
+
+
+def test_the_protocol_is_a_docx_in_russian_or_kazakh_with_codes_only(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    session.add(
+        CaseRestricted(
+            case_id=district.case.id,
+            child_name=CHILD.child_name,
+            address=CHILD.address,
+            school_class=CHILD.school_class,
+            notes=CHILD.notes,
+        )
+    )
+    session.commit()
+    meeting = held_conference(session, settings, district)
+    login(client, district.coordinator.email)
+    client.post(f"/meetings/{meeting.id}/minutes", data=minutes_form(client, meeting, district))
+
+    response = client.get(f"/meetings/{meeting.id}/protocol.docx")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("wordprocessingml.document")
+    assert f"protocol-{meeting.id}-ru.docx" in response.headers["Content-Disposition"]
+    text = docx_text(response.data)
+    assert "ПРОТОКОЛ".lower() in text.lower()
+    for expected in [
+        "D-2026-0042",
+        "Отдел полиции",
+        "Inspector",
+        "Посетить семью по случаю D-2026-0042",
+        "Составить индивидуальный план работы",
+        "Председатель",
+        "Секретарь",
+        "отсутствовал",  # the school sent nobody
+    ]:
+        assert expected in text, expected
+    for secret in (CHILD.child_name, CHILD.address, CHILD.school_class, CHILD.notes):
+        assert secret not in text
+    assert str(in_days(20).year) in text  # the due dates, written out
+
+    kazakh = docx_text(client.get(f"/meetings/{meeting.id}/protocol.docx?lang=kk").data)
+    assert "Хаттама" in kazakh and "Мекеме police" in kazakh and "Төраға" in kazakh
+    assert client.get(f"/meetings/{meeting.id}/protocol.docx?lang=xx").status_code == 400
+
+
+def test_no_protocol_before_the_minutes_and_none_for_outsiders(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    meeting = held_conference(session, settings, district)
+    login(client, district.coordinator.email)
+    assert client.get(f"/meetings/{meeting.id}/protocol.docx").status_code == 404
+    outsider = schedule(session, settings, district).meeting  # education and police only
+    session.commit()
+    pedagogue = client.application.test_client()
+    login(pedagogue, district.pedagogue.email)
+    assert pedagogue.get(f"/meetings/{outsider.id}/minutes").status_code == 404
+
+
+def test_the_coordination_meeting_page_shows_the_overdue_tasks_then_freezes_them(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    task = create_task(
+        session,
+        district.chair,
+        title="Передать материалы в суд по случаю D-2026-0042",
+        agency_id=district.police.id,
+        due_at=in_days(-4),
+        now=in_days(-6),
+        case=district.case,
+    )
+    meeting = schedule(
+        session,
+        settings,
+        district,
+        organizer=district.chair,
+        kind="coordination_meeting",
+        title="Заседание комиссии",
+        starts_at=in_days(-1),
+        ends_at=in_days(-1) + timedelta(hours=2),
+        agency_ids=[district.education.id, district.police.id, district.school.id],
+        now=in_days(-2),
+    ).meeting
+    session.commit()
+    login(client, district.chair.email)
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Повестка: просроченные поручения по ведомствам" in page
+    assert "Передать материалы в суд по случаю D-2026-0042" in page
+
+    form = minutes_form(client, meeting, district)
+    form["people"] = [str(district.chair.id), str(district.police_head.id)]
+    assert client.post(f"/meetings/{meeting.id}/minutes", data=form).status_code == 302
+    task.title = "Изменено после заседания"
+    session.commit()
+    minutes = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True)
+    assert "Передать материалы в суд по случаю D-2026-0042" in minutes
+    assert "Изменено после заседания" not in minutes
+    text = docx_text(client.get(f"/meetings/{meeting.id}/protocol.docx").data)
+    assert "Передать материалы в суд по случаю D-2026-0042" in text
+    assert session.scalar(select(func.count()).select_from(MeetingMinutes)) == 1
+
+
+def docx_text(data: bytes) -> str:
+    document = docx.Document(BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)

@@ -1,0 +1,185 @@
+"""Views of a held meeting: record its minutes, read them, download the DOCX protocol."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlmodel import col
+from wtforms.fields.choices import SelectChoice
+
+from models.access import may_see_meeting
+from models.agenda import coordination_agenda, shown_to
+from models.base import utcnow
+from models.held import held_meeting
+from models.meetings import Meeting, MeetingStatus
+from models.people import Agency, User
+from models.protocol import PROTOCOL_LOCALES, build_protocol, protocol_filename
+from models.recording import MinutesError, may_record_minutes, minutes_of, record_minutes
+from models.scheduling import meeting_agencies
+from web import db_session, settings_of
+from web.formhelpers import district_agencies
+from web.meetings.minutes_forms import MinutesForm
+from web.templating import current_locale
+
+__all__ = ["minutes", "protocol", "summary"]
+
+
+def _user() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    db = db_session()
+    meeting = db.get(Meeting, meeting_id)
+    if meeting is None or not may_see_meeting(db, _user(), meeting):
+        abort(404)  # need to know: do not even confirm that the meeting exists
+    return meeting
+
+
+def minutes(meeting_id: int) -> ResponseReturnValue:
+    """Show the minutes once recorded; before, the agenda and (to the secretary) the form."""
+    db = db_session()
+    user = _user()
+    meeting = _meeting(meeting_id)
+    now = utcnow()
+    held = held_meeting(db, user, meeting, now=now)
+    if held is not None:
+        if request.method == "POST":
+            abort(409)
+        return render_template("meetings/minutes.html", held=held, locales=PROTOCOL_LOCALES)
+    may_record = may_record_minutes(db, user, meeting)
+    begun = meeting.starts_at <= now and meeting.status != MeetingStatus.CANCELLED
+    if request.method == "POST" and not (may_record and begun):
+        abort(403)
+    agencies = meeting_agencies(db, meeting)
+    people = list(
+        db.scalars(
+            select(User)
+            .where(col(User.agency_id).in_([a.id for a in agencies]))
+            .where(col(User.active) == True)  # noqa: E712
+            .order_by(col(User.agency_id), col(User.full_name))
+        )
+    )
+    form = MinutesForm()
+    _offer_choices(form, agencies, people)
+    refused = False
+    if form.validate_on_submit():
+        filled = [i for i, entry in enumerate(form.decisions.entries) if not entry.form.is_blank()]
+        try:
+            record_minutes(
+                db,
+                user,
+                meeting,
+                text=form.text.data or "",
+                present_user_ids=form.people.data or [],
+                present_agency_ids=form.agencies.data or [],
+                decisions=[form.decisions.entries[i].form.draft() for i in filled],
+                now=now,
+            )
+        except MinutesError as refusal:
+            db.rollback()
+            refused = True
+            _show_refusal(form, refusal, filled)
+        else:
+            db.commit()
+            flash(_("The minutes are recorded; each decision is now a task."), "success")
+            return redirect(url_for("meetings.minutes", meeting_id=meeting.id))
+    agenda = coordination_agenda(db, meeting, now=now)
+    # A subform's refusal is not in ``form.errors`` (a FieldList keeps what validate() saw).
+    status = 400 if form.is_submitted() and (refused or form.errors or form.form_errors) else 200
+    return render_template(
+        "meetings/record_minutes.html",
+        meeting=meeting,
+        form=form,
+        agencies=agencies,
+        person_agency={p.id: p.agency_id for p in people},
+        may_record=may_record,
+        begun=begun,
+        agenda=shown_to(db, user, agenda) if agenda is not None else None,
+    ), status
+
+
+def summary(meeting: Meeting) -> dict[str, Any]:
+    """Return what the meeting's page shows of its minutes: whether they are recorded, whether
+    the reader may record them now, and a coordination meeting's agenda."""
+    db = db_session()
+    user = _user()
+    now = utcnow()
+    recorded = minutes_of(db, meeting) is not None
+    agenda = coordination_agenda(db, meeting, now=now)
+    return {
+        "minutes_recorded": recorded,
+        "may_record_minutes": not recorded
+        and meeting.status != MeetingStatus.CANCELLED
+        and meeting.starts_at <= now
+        and may_record_minutes(db, user, meeting),
+        "agenda": shown_to(db, user, agenda) if agenda is not None else None,
+    }
+
+
+def protocol(meeting_id: int) -> ResponseReturnValue:
+    """Send the minutes as a DOCX protocol in Russian (default) or Kazakh (``?lang=kk``)."""
+    db = db_session()
+    meeting = _meeting(meeting_id)
+    locale = request.args.get("lang", "ru")
+    if locale not in PROTOCOL_LOCALES:
+        abort(400)
+    held = held_meeting(db, _user(), meeting, now=utcnow())
+    if held is None:
+        abort(404)
+    body = build_protocol(held, locale=locale, zone=settings_of(current_app).zone)
+    response = current_app.response_class(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{protocol_filename(held, locale)}"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _offer_choices(form: MinutesForm, agencies: list[Agency], people: list[User]) -> None:
+    locale = current_locale()
+    names = {a.id: a.name(locale) for a in district_agencies()}
+    form.people.choices = [
+        SelectChoice(p.id, f"{p.full_name} ({names.get(p.agency_id, '')})") for p in people
+    ]
+    form.agencies.choices = [SelectChoice(a.id, a.name(locale)) for a in agencies]
+    agency_choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(agency_id), name) for agency_id, name in names.items()
+    ]
+    staff = db_session().scalars(
+        select(User)
+        .where(col(User.agency_id).in_(list(names)))
+        .where(col(User.active) == True)  # noqa: E712
+        .order_by(col(User.full_name))
+    )
+    person_choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(p.id), f"{p.full_name} ({names[p.agency_id]})") for p in staff
+    ]
+    for entry in form.decisions.entries:
+        entry.form.agency.choices = agency_choices
+        entry.form.assignee.choices = person_choices
+
+
+def _show_refusal(form: MinutesForm, refusal: MinutesError, filled: list[int]) -> None:
+    """Put each message at its field; a decision's index is that of its row on the page."""
+    for name, message in refusal.errors.items():
+        field = None
+        if name and name.startswith("decisions-"):
+            _prefix, index, sub = name.split("-", 2)
+            row = form.decisions.entries[filled[int(index)]].form
+            field = row._fields.get(sub)
+        elif name:
+            field = form._fields.get(name)
+        if field is None:
+            form.form_errors.append(_(message))
+        else:
+            field.errors = [*field.errors, _(message)]
