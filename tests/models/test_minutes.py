@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from models.access import may_see_case
 from models.agenda import coordination_agenda
 from models.audit import AuditEvent
 from models.meetings import Meeting, MeetingStatus
@@ -20,7 +21,7 @@ from models.settings import Settings
 from models.tasklists import TaskBucket, TaskScope, list_tasks
 from models.tasks import Task, TaskOrigin, TaskStatus
 from models.taskwork import complete_task, create_task
-from tests.factories import District, make_user, schedule, schedule_case_conference
+from tests.factories import District, make_agency, make_user, schedule, schedule_case_conference
 
 #: Friday 20 November 2026, 10:00 in Almaty.
 HELD_AT = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
@@ -312,3 +313,15 @@ def test_other_kinds_have_no_agenda(
         coordination_agenda(session, held_conference(session, settings, district), now=HELD_AT)
         is None
     )
+
+
+def test_a_decision_for_an_agency_new_to_the_case_lets_it_see_the_case(
+    session: Session, settings: Settings, district: District
+) -> None:
+    health = make_agency(session, district.row, "health", "health")
+    doctor = make_user(session, health, "doctor@health.test", "coordinator")
+    meeting = held_conference(session, settings, district)
+    assert not may_see_case(session, doctor, district.case)
+    drafts = [DecisionDraft("Провести осмотр", health.id, "working_days", due_days=1)]
+    record(session, district, meeting, decisions=drafts)
+    assert may_see_case(session, doctor, district.case)
