@@ -9,7 +9,7 @@ from __future__ import annotations
 from models.audit import AuditEvent
 from models.cases import Case, CaseAgency
 from models.feeds import FeedToken
-from models.meetings import Meeting, MeetingAgency
+from models.meetings import Meeting, MeetingAgency, MeetingResponse, Sitting
 from models.notifications import Notification
 from models.people import Agency, District, User
 
@@ -22,6 +22,8 @@ __all__ = [
     "FeedToken",
     "Meeting",
     "MeetingAgency",
+    "MeetingResponse",
     "Notification",
+    "Sitting",
     "User",
 ]
