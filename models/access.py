@@ -10,9 +10,15 @@ from sqlmodel import Session, col
 
 from models.cases import Case, CaseAgency
 from models.meetings import Meeting, MeetingAgency, MeetingStatus
-from models.people import Agency, Role, User
+from models.people import Agency, AgencyKind, Role, User
 
-__all__ = ["may_see_case", "may_see_meeting", "upcoming_meetings"]
+__all__ = [
+    "may_change_meeting",
+    "may_see_case",
+    "may_see_meeting",
+    "sees_district",
+    "upcoming_meetings",
+]
 
 
 def _agency(session: Session, user: User) -> Agency:
@@ -20,6 +26,16 @@ def _agency(session: Session, user: User) -> Agency:
     if agency is None:
         raise LookupError(f"user {user.id} has no agency")
     return agency
+
+
+def sees_district(session: Session, user: User) -> bool:
+    """Tell whether *user* sees and schedules for the whole district: the chair (deputy akim),
+    administrators, and the unit's secretary, i.e. a coordinator of the akimat, who works
+    for the chair."""
+    role = Role(user.role)
+    if role.sees_district:
+        return True
+    return role is Role.COORDINATOR and _agency(session, user).kind == AgencyKind.AKIMAT
 
 
 def upcoming_meetings(
@@ -37,7 +53,7 @@ def upcoming_meetings(
         .order_by(col(Meeting.starts_at), col(Meeting.id))
         .limit(limit)
     )
-    if Role(user.role).sees_district:
+    if sees_district(session, user):
         query = query.where(col(Meeting.district_id) == _agency(session, user).district_id)
     else:
         query = query.join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id)).where(
@@ -48,7 +64,7 @@ def upcoming_meetings(
 
 def may_see_meeting(session: Session, user: User, meeting: Meeting) -> bool:
     """Tell whether *user* may open *meeting*."""
-    if Role(user.role).sees_district:
+    if sees_district(session, user):
         return _agency(session, user).district_id == meeting.district_id
     return session.get(MeetingAgency, (meeting.id, user.agency_id)) is not None
 
@@ -59,6 +75,16 @@ def may_see_case(session: Session, user: User, case: Case) -> bool:
     agency = _agency(session, user)
     if case.district_id != agency.district_id:
         return False
-    if Role(user.role).sees_district or case.lead_agency_id == agency.id:
+    if sees_district(session, user) or case.lead_agency_id == agency.id:
         return True
     return session.get(CaseAgency, (case.id, agency.id)) is not None
+
+
+def may_change_meeting(session: Session, user: User, meeting: Meeting) -> bool:
+    """Tell whether *user* may reschedule, cancel or change the participants of *meeting*:
+    the organizing agency's coordinators, and those who schedule for the whole district."""
+    if not user.active or not Role(user.role).may_schedule:
+        return False
+    if sees_district(session, user):
+        return _agency(session, user).district_id == meeting.district_id
+    return user.agency_id == meeting.organizer_agency_id

@@ -1,0 +1,95 @@
+"""Warnings when scheduling: an invited agency already sits elsewhere, or the same meeting
+exists already. They inform the organizer and never stop the meeting."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from models.base import require_id
+from models.i18n import N_
+from models.meetings import Meeting, MeetingAgency, MeetingStatus, Sitting
+from models.people import Agency
+from models.settings import Settings
+from models.sittings import sitting_times
+
+__all__ = ["Warning", "scheduling_warnings"]
+
+#: How far back a series may have started and still sit in the window looked at.
+_SERIES_LOOKBACK = timedelta(days=3 * 366)
+
+
+@dataclass(frozen=True)
+class Warning:
+    """An English message id, the meeting it is about, and the agency for ``%(agency)s``."""
+
+    message: str
+    meeting_id: int
+    agency: Agency | None = None
+
+
+def scheduling_warnings(
+    session: Session,
+    settings: Settings,
+    *,
+    organizer_agency: Agency,
+    kind: str,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    agencies: Sequence[Agency],
+    exclude_meeting_id: int | None = None,
+) -> list[Warning]:
+    """Return what the organizer should know about the proposed time: an identical meeting
+    (same kind, title, organizer and start), and, per invited agency, a meeting of theirs
+    that overlaps."""
+    ids = [require_id(a) for a in agencies]
+    by_id = {require_id(a): a for a in agencies}
+    rows = session.execute(
+        select(Meeting, col(MeetingAgency.agency_id))
+        .join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id))
+        .where(col(MeetingAgency.agency_id).in_(ids))
+        .where(col(Meeting.status) == MeetingStatus.SCHEDULED)
+        .where(col(Meeting.starts_at) < ends_at)
+        .where((col(Meeting.ends_at) > starts_at) | col(Meeting.rrule).is_not(None))
+        .where(col(Meeting.starts_at) > starts_at - _SERIES_LOOKBACK)
+        .order_by(col(Meeting.starts_at), col(Meeting.id))
+    ).all()
+    warnings: list[Warning] = []
+    seen_identical: set[int] = set()
+    seen_agency: set[int] = set()
+    for meeting, agency_id in rows:
+        meeting_id = require_id(meeting)
+        if meeting_id == exclude_meeting_id:
+            continue
+        overrides = session.scalars(
+            select(Sitting).where(col(Sitting.meeting_id) == meeting_id)
+        ).all() if meeting.rrule else []  # fmt: skip
+        sittings = sitting_times(meeting, overrides, settings.zone, after=starts_at, before=ends_at)
+        if not sittings:
+            continue
+        identical = (
+            meeting.kind == kind
+            and meeting.organizer_agency_id == organizer_agency.id
+            and " ".join(meeting.title.split()).casefold() == title.casefold()
+            and any(s.starts_at == starts_at for s in sittings)
+        )
+        if identical and meeting_id not in seen_identical:
+            seen_identical.add(meeting_id)
+            warnings.append(
+                Warning(N_("The same meeting is already scheduled at this time."), meeting_id)
+            )
+        elif not identical and agency_id not in seen_agency:
+            seen_agency.add(agency_id)
+            warnings.append(
+                Warning(
+                    N_("%(agency)s already has a meeting at this time."),
+                    meeting_id,
+                    by_id[agency_id],
+                )
+            )
+    return warnings
