@@ -153,7 +153,14 @@ def test_every_problem_is_reported_at_once_at_its_field(
             ends_at=in_days(-1) - timedelta(hours=1),
             agency_ids=[],
         )
-    assert set(refused.value.errors) == {"title", "case_code", "address", "date", "end_time", "agencies"}
+    assert set(refused.value.errors) == {
+        "title",
+        "case_code",
+        "address",
+        "date",
+        "end_time",
+        "agencies",
+    }
 
 
 def test_a_case_conference_invites_the_case_agencies_and_only_them(
