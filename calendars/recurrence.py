@@ -40,6 +40,11 @@ _ALLOWED_PARTS = {
 _DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
+def N_(message: str) -> str:
+    """Mark *message* for translation; the caller translates it (this module has no locale)."""
+    return message
+
+
 class RecurrenceError(ValueError):
     """The rule cannot be used; ``str()`` is an English message id."""
 
@@ -52,7 +57,7 @@ def _parts(rule: str) -> dict[str, str]:
     for item in filter(None, text.split(";")):
         name, sep, value = item.partition("=")
         if not sep or not value or name in parts:
-            raise RecurrenceError("The repetition rule is not written correctly.")
+            raise RecurrenceError(N_("The repetition rule is not written correctly."))
         parts[name] = value
     return parts
 
@@ -66,9 +71,9 @@ def _rule(rule: str, first_start: datetime) -> rrule:
     try:
         parsed = rrulestr(rule, dtstart=first_start)
     except (ValueError, TypeError) as exc:
-        raise RecurrenceError("The repetition rule is not written correctly.") from exc
+        raise RecurrenceError(N_("The repetition rule is not written correctly.")) from exc
     if not isinstance(parsed, rrule):
-        raise RecurrenceError("The repetition rule is not written correctly.")
+        raise RecurrenceError(N_("The repetition rule is not written correctly."))
     return parsed
 
 
@@ -83,20 +88,20 @@ def normalize_rule(rule: str, first_start: datetime) -> str:
         raise ValueError("first_start must be timezone-aware")
     parts = _parts(rule)
     if not parts:
-        raise RecurrenceError("The repetition rule is not written correctly.")
+        raise RecurrenceError(N_("The repetition rule is not written correctly."))
     if parts.get("FREQ") not in ALLOWED_FREQUENCIES or not set(parts) <= _ALLOWED_PARTS:
-        raise RecurrenceError("Repeat weekly, monthly or yearly.")
+        raise RecurrenceError(N_("Repeat weekly, monthly or yearly."))
     interval = parts.get("INTERVAL", "1")
     if not interval.isdigit() or not 1 <= int(interval) <= 12:
-        raise RecurrenceError("The repetition rule is not written correctly.")
+        raise RecurrenceError(N_("The repetition rule is not written correctly."))
     if "COUNT" in parts and "UNTIL" in parts:
-        raise RecurrenceError("The repetition rule is not written correctly.")
+        raise RecurrenceError(N_("The repetition rule is not written correctly."))
     normalized = _join(parts)
     first = _rule(normalized, first_start).after(first_start, inc=True)
     if first is None:
-        raise RecurrenceError("No sitting ever takes place under this rule.")
+        raise RecurrenceError(N_("No sitting ever takes place under this rule."))
     if first != first_start:
-        raise RecurrenceError("The first sitting's date does not follow the rule.")
+        raise RecurrenceError(N_("The first sitting's date does not follow the rule."))
     return normalized
 
 
@@ -119,7 +124,7 @@ def end_rule_before(rule: str, first_start: datetime, last_day: date, zone: Zone
     parts.pop("COUNT", None)
     until = datetime.combine(last_day, time(0), tzinfo=zone) - timedelta(seconds=1)
     if until < first_start:
-        raise RecurrenceError("The series cannot end before its first sitting.")
+        raise RecurrenceError(N_("The series cannot end before its first sitting."))
     old_until = parts.get("UNTIL")
     parts["UNTIL"] = until.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     if old_until is not None and old_until < parts["UNTIL"]:

@@ -16,7 +16,14 @@ from models.i18n import KIND_LABELS, N_, translator
 from models.meetings import Answer
 from models.messages import MeetingFacts
 
-__all__ = ["change_email", "describe_rule", "display_title", "format_day_time", "zone_label"]
+__all__ = [
+    "ANSWER_LABELS",
+    "change_email",
+    "describe_rule",
+    "display_title",
+    "format_day_time",
+    "zone_label",
+]
 
 #: Kazakhstan's zones: all on UTC+5 since 2024-03-01, which people call Astana time.
 _KAZAKH_ZONES = {"Asia/Almaty", "Asia/Qostanay", "Asia/Aqtobe", "Asia/Aqtau", "Asia/Atyrau",
@@ -41,7 +48,7 @@ _LEADS = {
     "sitting-moved": N_("One sitting of the series has moved; the other sittings stay."),
     "sitting-cancelled": N_("One sitting of the series is cancelled; the other sittings stay."),
 }
-_ANSWER_LABELS = {
+ANSWER_LABELS = {
     Answer.ACCEPTED: N_("I will attend"),
     Answer.TENTATIVE: N_("Maybe"),
     Answer.DECLINED: N_("I cannot attend"),
@@ -125,7 +132,7 @@ def change_email(
         lines.append(f"{_('Case')}: {facts.case_code}")
     if links:
         lines += ["", _("Your answer (no sign-in needed):")]
-        lines += [f"  {_(_ANSWER_LABELS[a])}: {url}" for a, url in links.items()]
+        lines += [f"  {_(ANSWER_LABELS[a])}: {url}" for a, url in links.items()]
     lines += [
         "",
         _("Details in the portal: %(url)s") % {"url": facts.url},

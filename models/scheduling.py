@@ -144,6 +144,8 @@ def schedule_meeting(
     if len(address) > MAX_LOCATION_LENGTH:
         errors["address"] = N_("The address is too long.")
     errors.update(check_times(starts_at, ends_at, now=now))
+    if starts_at is None or ends_at is None:
+        errors.setdefault("date", N_("Give the date and times."))
 
     district_agencies = {
         require_id(a): a

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from models.i18n import KIND_LABELS, LOCALES
 from models.meetings import Meeting
 from models.messages import format_local
+from models.notices import ANSWER_LABELS, format_day_time, zone_label
 from models.people import Agency
 from web import settings_of
 
@@ -30,6 +31,9 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(_local_span, "local_span")
     app.add_template_filter(_kind_label, "kind_label")
     app.add_template_filter(_agency_name, "agency_name")
+    app.add_template_filter(_first_error, "first_error")
+    app.add_template_filter(_answer_label, "answer_label")
+    app.add_template_global(_field_attrs, "field_attrs")
     app.context_processor(_globals)
 
 
@@ -47,10 +51,37 @@ def _local_span(meeting: Meeting) -> str:
     )
     locale = current_locale()
     if start.date() == end.date():
-        return f"{format_local(start, settings.zone, locale)}–{end:%H:%M}"
+        return f"{format_day_time(start, settings.zone, locale)}–{end:%H:%M}"
     return (
         f"{format_local(start, settings.zone, locale)} – {format_local(end, settings.zone, locale)}"
     )
+
+
+def _first_error(form: FlaskForm) -> str:
+    """Return the id of the form's first field with an error, in the order shown."""
+    for field in form:
+        if field.errors:
+            return str(field.id)
+    return ""
+
+
+def _field_attrs(field: Any, first_error: str = "", **attrs: Any) -> dict[str, Any]:
+    """Return the attributes that tie a field to its hint and errors for screen readers, and
+    move the focus to the first field in error."""
+    described = [f"{field.id}-hint"] if field.description else []
+    if field.errors:
+        described.append(f"{field.id}-error")
+        attrs["aria-invalid"] = "true"
+        if field.id == first_error:
+            attrs["autofocus"] = True
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return attrs
+
+
+def _answer_label(answer: str | None) -> str:
+    labels = {a.value: label for a, label in ANSWER_LABELS.items()}
+    return gettext(labels[answer]) if answer in labels else gettext("No answer yet")
 
 
 def _kind_label(kind: str) -> str:
@@ -67,5 +98,8 @@ def _globals() -> dict[str, Any]:
         "current_locale": current_locale(),
         # An empty form renders the CSRF token of the language switch and of logout.
         "csrf_form": FlaskForm(),
-        "district_timezone": settings_of(current_app).timezone,
+        # "Astana time, UTC+5" in the reader's language, not the tz database's name.
+        "district_timezone": zone_label(
+            settings_of(current_app).zone, current_locale(), datetime.now(UTC)
+        ),
     }
