@@ -65,9 +65,11 @@ def _first_error(form: FlaskForm) -> str:
     return ""
 
 
-def _field_attrs(field: Any, first_error: str = "", **attrs: Any) -> dict[str, Any]:
+def _field_attrs(field: Any, **attrs: Any) -> dict[str, Any]:
     """Return the attributes that tie a field to its hint and errors for screen readers, and
-    move the focus to the first field in error."""
+    move the focus to the first field in error of its form."""
+    form = getattr(field, "_form", None)
+    first_error = _first_error(form) if form is not None else ""
     described = [f"{field.id}-hint"] if field.description else []
     if field.errors:
         described.append(f"{field.id}-error")
