@@ -39,7 +39,7 @@ def init_templating(app: Flask) -> None:
 
 def _local_datetime(moment: datetime) -> str:
     settings = settings_of(current_app)
-    return format_local(moment, settings.zone, current_locale())
+    return format_day_time(moment, settings.zone, current_locale())
 
 
 def _local_span(meeting: Meeting) -> str:
