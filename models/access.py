@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models.cases import Case, CaseAgency
 from models.meetings import Meeting, MeetingAgency, MeetingStatus
-from models.people import Agency, AgencyKind, Role, User
+from models.people import Agency, AgencyKind, District, Role, User
+from models.sittings import next_sitting
 
 __all__ = [
     "may_change_meeting",
@@ -43,23 +45,33 @@ def upcoming_meetings(
 ) -> Sequence[Meeting]:
     """Return the scheduled meetings not yet over that *user* may see, soonest first.
 
-    Staff see the meetings their agency takes part in; the chair and administrators see the
-    whole district.
+    Staff see the meetings their agency takes part in; the chair, administrators and the
+    unit's secretary see the whole district. A council series counts by its next sitting.
     """
-    query = (
-        select(Meeting)
-        .where(col(Meeting.ends_at) >= now)
-        .where(col(Meeting.status) == MeetingStatus.SCHEDULED)
-        .order_by(col(Meeting.starts_at), col(Meeting.id))
-        .limit(limit)
-    )
+    agency = _agency(session, user)
+    query = select(Meeting).where(col(Meeting.status) == MeetingStatus.SCHEDULED)
     if sees_district(session, user):
-        query = query.where(col(Meeting.district_id) == _agency(session, user).district_id)
+        query = query.where(col(Meeting.district_id) == agency.district_id)
     else:
         query = query.join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id)).where(
             col(MeetingAgency.agency_id) == user.agency_id
         )
-    return session.scalars(query).all()
+    singles = session.scalars(
+        query.where(col(Meeting.ends_at) >= now)
+        .where(col(Meeting.rrule).is_(None))
+        .order_by(col(Meeting.starts_at), col(Meeting.id))
+        .limit(limit)
+    ).all()
+    district = session.get(District, agency.district_id)
+    zone = ZoneInfo(district.timezone if district else "Asia/Almaty")
+    series = []
+    for meeting in session.scalars(query.where(col(Meeting.rrule).is_not(None))):
+        sitting = next_sitting(session, meeting, zone, now=now)
+        if sitting is not None:
+            series.append((sitting.starts_at, meeting))
+    merged = [(m.starts_at, m) for m in singles] + series
+    merged.sort(key=lambda pair: (pair[0], pair[1].id or 0))
+    return [m for _, m in merged[:limit]]
 
 
 def may_see_meeting(session: Session, user: User, meeting: Meeting) -> bool:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from calendars.recurrence import occurrences
 from models.meetings import Meeting, Sitting
 
-__all__ = ["SittingTime", "sitting_times"]
+__all__ = ["SittingTime", "next_sitting", "sitting_times"]
+
+#: How far ahead the next sitting of a series is looked for (councils meet at least yearly).
+_NEXT_HORIZON = timedelta(days=400)
 
 
 @dataclass(frozen=True)
@@ -71,3 +77,16 @@ def sitting_times(
             )  # fmt: skip
     found = [s for s in found if (s.starts_at < before and s.ends_at > after) or s.cancelled]
     return sorted(found, key=lambda s: (s.starts_at, s.original_start))
+
+
+def next_sitting(
+    session: Session, meeting: Meeting, zone: ZoneInfo, *, now: datetime
+) -> SittingTime | None:
+    """Return the sitting of *meeting* that is on now or comes next (None: all are over)."""
+    if not meeting.rrule:
+        if meeting.ends_at < now:
+            return None
+        return SittingTime(meeting.starts_at, meeting.starts_at, meeting.ends_at)
+    overrides = session.scalars(select(Sitting).where(col(Sitting.meeting_id) == meeting.id)).all()
+    found = sitting_times(meeting, overrides, zone, after=now, before=now + _NEXT_HORIZON)
+    return found[0] if found else None

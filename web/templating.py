@@ -14,7 +14,8 @@ from models.meetings import Meeting
 from models.messages import format_local
 from models.notices import ANSWER_LABELS, format_day_time, zone_label
 from models.people import Agency
-from web import settings_of
+from models.sittings import next_sitting
+from web import db_session, settings_of
 
 __all__ = ["LOCALE_NAMES", "current_locale", "init_templating"]
 
@@ -43,12 +44,15 @@ def _local_datetime(moment: datetime) -> str:
 
 
 def _local_span(meeting: Meeting) -> str:
-    """Format a meeting's start and end: the end's date only when it differs."""
+    """Format a meeting's start and end (a series': its next sitting's), the end's date only
+    when it differs."""
     settings = settings_of(current_app)
-    start, end = (
-        meeting.starts_at.astimezone(settings.zone),
-        meeting.ends_at.astimezone(settings.zone),
-    )
+    starts_at, ends_at = meeting.starts_at, meeting.ends_at
+    if meeting.rrule:
+        sitting = next_sitting(db_session(), meeting, settings.zone, now=datetime.now(UTC))
+        if sitting is not None:
+            starts_at, ends_at = sitting.starts_at, sitting.ends_at
+    start, end = starts_at.astimezone(settings.zone), ends_at.astimezone(settings.zone)
     locale = current_locale()
     if start.date() == end.date():
         return f"{format_day_time(start, settings.zone, locale)}–{end:%H:%M}"

@@ -3,7 +3,7 @@ or cancelled on their own, the series ended from a date."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +12,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 from sqlmodel import Session
 
+from models.access import upcoming_meetings
 from models.audit import AuditEvent
 from models.meetings import Answer, Meeting, Sitting
 from models.notifications import Notification
@@ -19,9 +20,9 @@ from models.rsvp import read_rsvp_token, rsvp_links
 from models.scheduling import SchedulingError
 from models.series import cancel_sitting, end_series, move_sitting
 from models.settings import Settings
-from models.sittings import sitting_times
+from models.sittings import next_sitting, sitting_times
 from tests import factories
-from tests.factories import District
+from tests.factories import District, in_days
 
 ALMATY = ZoneInfo("Asia/Almaty")
 
@@ -172,3 +173,25 @@ def test_answer_links_of_a_series_last_until_its_last_sitting(
     token = rsvp_links(settings, m, district.inspector)[Answer.TENTATIVE].rsplit("/", 1)[1]
     later = m.starts_at + timedelta(days=200)
     assert read_rsvp_token(session, settings, token, now=later).answer is Answer.TENTATIVE
+
+
+def test_a_series_stays_upcoming_by_its_next_sitting_after_its_first_is_over(
+    session: Session, settings: Settings, district: District
+) -> None:
+    first = last_thursday_after(-70)
+    m = council(session, settings, district, starts_at=first, ends_at=first + timedelta(hours=1),
+                now=first - timedelta(days=1))  # fmt: skip
+    single = factories.schedule(session, settings, district, starts_at=in_days(200),
+                                ends_at=in_days(200) + timedelta(hours=1)).meeting  # fmt: skip
+    session.commit()
+    now = datetime.now(UTC)
+    assert [x.id for x in upcoming_meetings(session, district.pedagogue, now=now)] == [m.id]
+    assert [x.id for x in upcoming_meetings(session, district.inspector, now=now)] == [
+        m.id,
+        single.id,
+    ]
+    sitting = next_sitting(session, m, settings.zone, now=now)
+    assert sitting is not None and now < sitting.starts_at < now + timedelta(days=36)
+    end_series(session, settings, m, by=district.pedagogue, last_day=now.date())
+    session.commit()
+    assert upcoming_meetings(session, district.pedagogue, now=now) == []
