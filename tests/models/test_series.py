@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from models.access import upcoming_meetings
 from models.audit import AuditEvent
+from models.feeds import agency_feed
 from models.meetings import Answer, Meeting, Sitting
 from models.notifications import Notification
 from models.rsvp import read_rsvp_token, rsvp_links
@@ -195,3 +196,22 @@ def test_a_series_stays_upcoming_by_its_next_sitting_after_its_first_is_over(
     end_series(session, settings, m, by=district.pedagogue, last_day=now.date())
     session.commit()
     assert upcoming_meetings(session, district.pedagogue, now=now) == []
+
+
+def test_the_agency_feed_shows_the_series_with_its_moved_and_cancelled_sittings(
+    session: Session, settings: Settings, district: District
+) -> None:
+    m = council(session, settings, district)
+    window = {"after": m.starts_at, "before": m.starts_at + timedelta(days=100)}
+    first, second, third = sitting_times(m, [], settings.zone, **window)[:3]
+    moved_to = second.original_start + timedelta(days=1)
+    move_sitting(session, settings, m, by=district.pedagogue, original_start=second.original_start,
+                 starts_at=moved_to, ends_at=moved_to + timedelta(hours=1))  # fmt: skip
+    cancel_sitting(session, settings, m, by=district.pedagogue, original_start=third.original_start)
+    session.commit()
+    calendar = Calendar.from_ical(agency_feed(session, settings, district.police))
+    starts = sorted(
+        e.decoded("DTSTART")
+        for e in recurring_ical_events.of(calendar).between(first.starts_at, third.ends_at)
+    )
+    assert starts == [first.starts_at, moved_to]
