@@ -45,7 +45,15 @@ def preset_agency_ids(
         return sorted(require_id(a) for a in district)
     if preset == "case":
         code = normalize_case_code(case_code)
-        case = session.scalars(select(Case).where(col(Case.code) == code)).first() if code else None
+        case = (
+            session.scalars(
+                select(Case)
+                .where(col(Case.district_id) == own.district_id)
+                .where(col(Case.code) == code)
+            ).first()
+            if code
+            else None
+        )
         if case is None or not may_see_case(session, user, case):
             raise SchedulingError(
                 N_("Enter the code of a case your agency works on first."), "case_code"

@@ -161,7 +161,11 @@ def schedule_meeting(
     case = None
     code = normalize_case_code(case_code)
     if code:
-        case = session.scalars(select(Case).where(col(Case.code) == code)).first()
+        case = session.scalars(
+            select(Case)
+            .where(col(Case.district_id) == organizer_agency.district_id)  # codes are per district
+            .where(col(Case.code) == code)
+        ).first()
         # Need to know: a case the organizer's agency does not work on "does not exist" for it.
         if case is None or not may_see_case(session, organizer, case):
             errors["case_code"] = N_("There is no case with this code that your agency works on.")

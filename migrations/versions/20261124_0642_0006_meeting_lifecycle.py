@@ -1,7 +1,7 @@
 """Meeting lifecycle: council series (RRULE, moved or cancelled sittings), answers, address.
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-24 06:42:52.524111
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.base
 
 revision = "0006"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
