@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import uuid4
 
@@ -70,6 +70,14 @@ class Meeting(SQLModel, table=True):
     #: A joint inspection's address: a family's home, so it stays in the portal and never
     #: goes into an email or a feed (it identifies the child).
     address: str = Field(default="", sa_type=String(300), sa_column_kwargs={"server_default": ""})
+
+    #: A joint inspection once held: the number and date of the signed act, and a note (kept
+    #: in the portal only, like the address).
+    act_number: str | None = Field(default=None, sa_type=String(50))
+    act_date: date | None = Field(default=None)
+    outcome_note: str = Field(
+        default="", sa_type=String(1000), sa_column_kwargs={"server_default": ""}
+    )
 
     @property
     def is_series(self) -> bool:

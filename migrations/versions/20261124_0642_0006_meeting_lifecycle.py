@@ -1,4 +1,5 @@
-"""Meeting lifecycle: council series (RRULE, moved or cancelled sittings), answers, address.
+"""Meeting lifecycle: council series (RRULE, moved or cancelled sittings), answers, the
+joint inspection's address and outcome.
 
 Revision ID: 0006
 Revises: 0003
@@ -69,6 +70,11 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("address", sa.String(length=300), nullable=False, server_default="")
         )
+        batch_op.add_column(sa.Column("act_number", sa.String(length=50), nullable=True))
+        batch_op.add_column(sa.Column("act_date", sa.Date(), nullable=True))
+        batch_op.add_column(
+            sa.Column("outcome_note", sa.String(length=1000), nullable=False, server_default="")
+        )
         batch_op.create_foreign_key(
             "fk_meeting_school_agency_id_agency", "agency", ["school_agency_id"], ["id"]
         )
@@ -77,6 +83,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("meeting", schema=None) as batch_op:
         batch_op.drop_constraint("fk_meeting_school_agency_id_agency", type_="foreignkey")
+        batch_op.drop_column("outcome_note")
+        batch_op.drop_column("act_date")
+        batch_op.drop_column("act_number")
         batch_op.drop_column("address")
         batch_op.drop_column("school_agency_id")
         batch_op.drop_column("rrule")

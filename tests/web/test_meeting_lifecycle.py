@@ -337,3 +337,48 @@ def test_a_council_series_is_scheduled_and_one_sitting_moved_in_the_portal(
     )  # fmt: skip
     response = client.post("/meetings/new", data=bad_rule)
     assert response.status_code == 400 and "rrule-error" in response.get_data(as_text=True)
+
+
+def test_a_held_joint_inspection_gets_its_act_and_bad_values_stay_at_their_fields(
+    client: FlaskClient, district: District, session: Session, settings: Settings
+) -> None:
+    from datetime import UTC, datetime
+
+    began = datetime.now(UTC) - timedelta(hours=2)
+    meeting = schedule(session, settings, district, starts_at=began, ends_at=began + timedelta(hours=1),
+                       now=began - timedelta(days=1)).meeting  # fmt: skip
+    future = schedule(session, settings, district).meeting
+    session.commit()
+    url = f"/meetings/{meeting.id}/outcome"
+    login(client, district.coordinator.email)
+    assert "/outcome" in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    today = datetime.now(settings.zone).date()
+    for values, marker in [
+        ({"act_number": "", "act_date": today.isoformat()}, "act_number-error"),
+        ({"act_number": "x" * 51, "act_date": today.isoformat()}, "act_number-error"),
+        ({"act_number": "17", "act_date": "2020-01-01"}, "act_date-error"),
+        ({"act_number": "17", "act_date": "nonsense"}, "act_date-error"),
+        ({"act_number": "17", "act_date": today.isoformat(), "note": "x" * 1001}, "note-error"),
+    ]:
+        response = client.post(url, data=form_data(client, url, **values))
+        assert response.status_code == 400 and marker in response.get_data(as_text=True), values
+    session.expire_all()
+    assert session.get(Meeting, meeting.id).act_number is None  # type: ignore[union-attr]
+    response = client.post(
+        url,
+        data=form_data(
+            client, url, act_number="А-17", act_date=today.isoformat(), note="Акт подписан"
+        ),
+    )
+    assert response.status_code == 302
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "А-17" in page and "Акт подписан" in page and "Результат обследования записан" in page
+    not_yet = client.post(
+        f"/meetings/{future.id}/outcome",
+        data=form_data(
+            client, f"/meetings/{future.id}/outcome", act_number="1", act_date=today.isoformat()
+        ),
+    )
+    assert not_yet.status_code == 400
+    notes = session.scalars(select(Notification.body)).all()
+    assert not any("Акт подписан" in body for body in notes)  # the note never leaves the portal

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from models.access import may_change_meeting
 from models.base import utcnow
+from models.inspections import record_inspection_outcome
 from models.invitations import meeting_sittings
 from models.meetings import Meeting
 from models.people import Agency
@@ -33,6 +34,7 @@ from web.meetings.common import (
 from web.meetings.forms import (
     ConfirmForm,
     EndSeriesForm,
+    OutcomeForm,
     ParticipantsForm,
     RescheduleForm,
     SittingForm,
@@ -252,3 +254,31 @@ def end(meeting_id: int) -> ResponseReturnValue:
             return _done(changed, _("The series is ended; everyone invited is told."),
                          "meetings.series")  # fmt: skip
     return _series_page(meeting, None, form, 400)
+
+
+def outcome(meeting_id: int) -> ResponseReturnValue:
+    meeting = meeting_for_change(meeting_id)
+    form = OutcomeForm()
+    if not form.is_submitted():
+        form.act_number.data = meeting.act_number
+        form.act_date.data = meeting.act_date
+        form.note.data = meeting.outcome_note
+    elif form.validate() or "csrf_token" not in form.errors:
+        db = db_session()
+        try:
+            record_inspection_outcome(
+                db, settings_of(current_app), meeting, by=current_user._get_current_object(),
+                act_number=form.act_number.data or "", act_date=form.act_date.data,
+                note=form.note.data or "",
+            )  # fmt: skip
+        except SchedulingError as refusal:
+            db.rollback()
+            show_refusal(form, refusal)
+        else:
+            if not form.errors:
+                db.commit()
+                flash(_("The outcome of the inspection is recorded."), "success")
+                return redirect(url_for("meetings.show", meeting_id=meeting.id))
+            db.rollback()
+    status = 400 if form.is_submitted() else 200
+    return render_template("meetings/outcome.html", form=form, meeting=meeting), status

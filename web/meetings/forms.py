@@ -12,6 +12,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -147,6 +148,16 @@ class EndSeriesForm(FlaskForm):
 
 class ParticipantsForm(FlaskForm):
     agencies = MultiCheckboxField(_l("Participating agencies"), coerce=int)
+
+
+class OutcomeForm(FlaskForm):
+    act_number = StringField(_l("Act number"), validators=[DataRequired(), Length(max=50)])
+    act_date = DateField(_l("Date of the act"), validators=[InputRequired()])
+    note = TextAreaField(
+        _l("Note"),
+        validators=[Length(max=1000)],
+        description=_l("Kept in the portal only. No children's names: the case code suffices."),
+    )
 
 
 class ConfirmForm(FlaskForm):

@@ -42,6 +42,7 @@ HISTORY_LABELS = {
     "meeting.sitting_moved": N_("One sitting moved"),
     "meeting.sitting_cancelled": N_("One sitting cancelled"),
     "meeting.series_ended": N_("Series ended"),
+    "meeting.outcome_recorded": N_("Outcome of the inspection recorded"),
     "meeting.answer.accepted": N_("Answered: will attend"),
     "meeting.answer.tentative": N_("Answered: maybe"),
     "meeting.answer.declined": N_("Answered: cannot attend"),
@@ -181,6 +182,7 @@ def show(meeting_id: int) -> ResponseReturnValue:
         my_answer=mine.answer if mine else None,
         invited=invited,
         may_change=may_change,
+        held=meeting.starts_at <= utcnow(),
         answer_form=ConfirmForm(formdata=None),
     )
 
@@ -192,6 +194,7 @@ bp.add_url_rule("/meetings/<int:meeting_id>", view_func=login_required(show))
 bp.add_url_rule("/meetings/<int:meeting_id>/reschedule", view_func=login_required(changes.reschedule), methods=["GET", "POST"])  # noqa: E501
 bp.add_url_rule("/meetings/<int:meeting_id>/cancel", view_func=login_required(changes.cancel), methods=["GET", "POST"])  # noqa: E501
 bp.add_url_rule("/meetings/<int:meeting_id>/participants", view_func=login_required(changes.participants), methods=["GET", "POST"])  # noqa: E501
+bp.add_url_rule("/meetings/<int:meeting_id>/outcome", view_func=login_required(changes.outcome), methods=["GET", "POST"])  # noqa: E501
 bp.add_url_rule("/meetings/<int:meeting_id>/series", view_func=login_required(changes.series))
 bp.add_url_rule("/meetings/<int:meeting_id>/sittings/move", view_func=login_required(changes.move), methods=["POST"])  # noqa: E501
 bp.add_url_rule("/meetings/<int:meeting_id>/sittings/cancel", view_func=login_required(changes.cancel_one), methods=["POST"])  # noqa: E501
