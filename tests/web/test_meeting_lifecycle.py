@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -342,11 +342,9 @@ def test_a_council_series_is_scheduled_and_one_sitting_moved_in_the_portal(
 def test_a_held_joint_inspection_gets_its_act_and_bad_values_stay_at_their_fields(
     client: FlaskClient, district: District, session: Session, settings: Settings
 ) -> None:
-    from datetime import UTC, datetime
-
     began = datetime.now(UTC) - timedelta(hours=2)
-    meeting = schedule(session, settings, district, starts_at=began, ends_at=began + timedelta(hours=1),
-                       now=began - timedelta(days=1)).meeting  # fmt: skip
+    held = {"starts_at": began, "ends_at": began + timedelta(hours=1)}
+    meeting = schedule(session, settings, district, now=began - timedelta(days=1), **held).meeting
     future = schedule(session, settings, district).meeting
     session.commit()
     url = f"/meetings/{meeting.id}/outcome"
