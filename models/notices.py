@@ -7,7 +7,7 @@ case code at most, never a child's name or the address of a family's home.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
@@ -80,22 +80,28 @@ def display_title(kind_label: str, title: str) -> str:
 
 
 def describe_rule(rule: str, first_start: datetime, zone: ZoneInfo, locale: str) -> str:
-    """Say how a series repeats, in words where the rule is a usual one."""
+    """Say how a series repeats, in words where the rule is a usual one, and until when."""
     _ = translator(locale)
     weekday = format_date(first_start.astimezone(zone), "EEEE", locale=locale)
     at = format_time(first_start, "HH:mm", tzinfo=zone, locale=locale)
     parts = dict(p.partition("=")[::2] for p in rule.split(";"))
     byday = parts.get("BYDAY", "")
+    words = rule
     if parts.get("FREQ") == "MONTHLY" and "INTERVAL" not in parts and len(byday) in (3, 4):
         if byday.startswith("-1"):
             text = _("every month: %(weekday)s of the last week, at %(time)s")
-            return text % {"weekday": weekday, "time": at}
-        if byday[0].isdigit():
+            words = text % {"weekday": weekday, "time": at}
+        elif byday[0].isdigit():
             text = _("every month: %(weekday)s of week %(n)s, at %(time)s")
-            return text % {"weekday": weekday, "n": byday[0], "time": at}
-    if parts.get("FREQ") == "WEEKLY" and "INTERVAL" not in parts:
-        return _("every week: %(weekday)s, at %(time)s") % {"weekday": weekday, "time": at}
-    return rule
+            words = text % {"weekday": weekday, "n": byday[0], "time": at}
+    elif parts.get("FREQ") == "WEEKLY" and "INTERVAL" not in parts:
+        words = _("every week: %(weekday)s, at %(time)s") % {"weekday": weekday, "time": at}
+    until = parts.get("UNTIL")
+    if until and words != rule:
+        last = datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        day = format_date(last.astimezone(zone), "d MMMM y", locale=locale)
+        words = _("%(rule)s, until %(day)s") % {"rule": words, "day": day}
+    return words
 
 
 def change_email(

@@ -155,3 +155,14 @@ def test_a_feed_expands_a_series_in_calendar_apps() -> None:
         datetime(2026, 11, 1, tzinfo=ALMATY), datetime(2027, 11, 1, tzinfo=ALMATY)
     )
     assert len(sittings) == 12
+
+
+def test_a_series_is_described_in_words_with_its_end() -> None:
+    from models.notices import describe_rule
+
+    ended = end_rule_before(LAST_THURSDAY, FIRST, date(2027, 1, 28), ALMATY)
+    assert describe_rule(ended, FIRST, ALMATY, "en") == (
+        "every month: Thursday of the last week, at 15:00, until 27 January 2027"
+    )
+    assert describe_rule("FREQ=MONTHLY;BYDAY=2TH", FIRST, ALMATY, "ru").startswith("ежемесячно")
+    assert describe_rule("FREQ=YEARLY;BYMONTH=11", FIRST, ALMATY, "kk") == "FREQ=YEARLY;BYMONTH=11"
