@@ -380,3 +380,52 @@ def test_a_held_joint_inspection_gets_its_act_and_bad_values_stay_at_their_field
     assert not_yet.status_code == 400
     notes = session.scalars(select(Notification.body)).all()
     assert not any("Акт подписан" in body for body in notes)  # the note never leaves the portal
+
+
+def test_bad_input_to_the_series_and_answer_pages_is_a_400_and_writes_nothing(
+    client: FlaskClient, district: District, session: Session, settings: Settings
+) -> None:
+    from tests.models.test_series import council
+
+    meeting = council(session, settings, district)
+    single = schedule(session, settings, district).meeting
+    session.commit()
+
+    def state() -> tuple[int, ...]:
+        meeting_events = select(func.count()).where(AuditEvent.object_type == "meeting")
+        return (
+            count(session, Notification),
+            count(session, Sitting),
+            session.scalar(meeting_events) or 0,
+        )
+
+    before = state()
+    login(client, district.pedagogue.email)
+    series_url = f"/meetings/{meeting.id}/series"
+    token = {"csrf_token": csrf_token(client.get(series_url).get_data(as_text=True))}
+    battery = [
+        ("/sittings/move", {"sitting": "s1", "s1-original": "nonsense"}),
+        ("/sittings/move", {"sitting": "../x", "original": "2020-01-01T10:00:00+00:00"}),
+        ("/sittings/move", {"sitting": "s1", "s1-original": "2020-01-01T10:00:00+00:00",
+                            "s1-date": "2030-01-01", "s1-start_time": "10:00"}),
+        ("/sittings/cancel", {"original": "2031-02-30T10:00:00"}),
+        ("/sittings/cancel", {"original": "2031-01-01T10:00:00+00:00"}),  # not a sitting
+        ("/series/end", {"date": "2020-01-01"}),
+        ("/series/end", {"date": "not a date"}),
+    ]  # fmt: skip
+    for path, values in battery:
+        response = client.post(f"/meetings/{meeting.id}{path}", data=token | values)
+        assert response.status_code == 400, (path, values)
+        assert "error" in response.get_data(as_text=True), (path, values)
+    assert client.post(f"/meetings/{single.id}/sittings/cancel", data=token).status_code == 404
+    logout(client)
+    login(client, district.inspector.email)  # sees the series, may not change it
+    assert client.post(f"/meetings/{meeting.id}/series/end", data=token).status_code == 403
+    page = client.get(series_url).get_data(as_text=True)
+    assert "/sittings/move" not in page
+    assert client.post(f"/meetings/{meeting.id}/answer/maybe", data=token).status_code == 404
+    assert client.post(f"/meetings/{meeting.id}/answer/accepted", data={}).status_code == 400
+    logout(client)
+    link = rsvp_links(settings, meeting, district.inspector)[Answer.ACCEPTED].split("birge.test")[1]
+    assert client.post(link, data={}).status_code == 400  # no CSRF token: nothing recorded
+    assert state() == before and count(session, MeetingResponse) == 0

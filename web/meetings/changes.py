@@ -151,21 +151,30 @@ def _series_page(
     db = db_session()
     now = utcnow()
     sittings = []
+    shown_failed = False
     if meeting.rrule:
         for index, sitting in enumerate(_next_sittings(meeting, now), start=1):
             form = SittingForm(formdata=None, prefix=f"s{index}")
-            if failed is not None and failed.original.data == sitting.original_start.isoformat():
-                form = failed
+            original = sitting.original_start.isoformat()
+            if failed is not None and failed._prefix and failed.original.data == original:
+                form, shown_failed = failed, True
             else:
                 local = sitting.starts_at.astimezone(settings.zone)
                 form.original.data = sitting.original_start.isoformat()
                 form.date.data, form.start_time.data = local.date(), local.time()
                 form.end_time.data = sitting.ends_at.astimezone(settings.zone).time()
             sittings.append((sitting, form))
+    # A refusal that belongs to no sitting on the page is shown above the sittings.
+    page_errors = []
+    if failed is not None and not shown_failed:
+        page_errors = list(failed.form_errors) + [
+            error for field in failed for error in field.errors
+        ]
     return render_template(
         "meetings/series.html",
         meeting=meeting,
         sittings=sittings,
+        page_errors=page_errors,
         end_form=end_form or EndSeriesForm(formdata=None),
         cancel_form=ConfirmForm(formdata=None),
         may_change=may_change_meeting(db, current_user, meeting),
