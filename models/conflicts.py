@@ -17,14 +17,14 @@ from models.people import Agency
 from models.settings import Settings
 from models.sittings import sitting_times
 
-__all__ = ["Warning", "scheduling_warnings"]
+__all__ = ["SchedulingWarning", "scheduling_warnings"]
 
 #: How far back a series may have started and still sit in the window looked at.
 _SERIES_LOOKBACK = timedelta(days=3 * 366)
 
 
 @dataclass(frozen=True)
-class Warning:
+class SchedulingWarning:
     """An English message id, the meeting it is about, and the agency for ``%(agency)s``."""
 
     message: str
@@ -43,7 +43,7 @@ def scheduling_warnings(
     ends_at: datetime,
     agencies: Sequence[Agency],
     exclude_meeting_id: int | None = None,
-) -> list[Warning]:
+) -> list[SchedulingWarning]:
     """Return what the organizer should know about the proposed time: an identical meeting
     (same kind, title, organizer and start), and, per invited agency, a meeting of theirs
     that overlaps."""
@@ -59,16 +59,18 @@ def scheduling_warnings(
         .where(col(Meeting.starts_at) > starts_at - _SERIES_LOOKBACK)
         .order_by(col(Meeting.starts_at), col(Meeting.id))
     ).all()
-    warnings: list[Warning] = []
+    warnings: list[SchedulingWarning] = []
     seen_identical: set[int] = set()
     seen_agency: set[int] = set()
     for meeting, agency_id in rows:
         meeting_id = require_id(meeting)
         if meeting_id == exclude_meeting_id:
             continue
-        overrides = session.scalars(
-            select(Sitting).where(col(Sitting.meeting_id) == meeting_id)
-        ).all() if meeting.rrule else []  # fmt: skip
+        overrides = (
+            session.scalars(select(Sitting).where(col(Sitting.meeting_id) == meeting_id)).all()
+            if meeting.rrule
+            else []
+        )
         sittings = sitting_times(meeting, overrides, settings.zone, after=starts_at, before=ends_at)
         if not sittings:
             continue
@@ -81,12 +83,14 @@ def scheduling_warnings(
         if identical and meeting_id not in seen_identical:
             seen_identical.add(meeting_id)
             warnings.append(
-                Warning(N_("The same meeting is already scheduled at this time."), meeting_id)
+                SchedulingWarning(
+                    N_("The same meeting is already scheduled at this time."), meeting_id
+                )
             )
         elif not identical and agency_id not in seen_agency:
             seen_agency.add(agency_id)
             warnings.append(
-                Warning(
+                SchedulingWarning(
                     N_("%(agency)s already has a meeting at this time."),
                     meeting_id,
                     by_id[agency_id],

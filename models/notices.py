@@ -26,8 +26,15 @@ __all__ = [
 ]
 
 #: Kazakhstan's zones: all on UTC+5 since 2024-03-01, which people call Astana time.
-_KAZAKH_ZONES = {"Asia/Almaty", "Asia/Qostanay", "Asia/Aqtobe", "Asia/Aqtau", "Asia/Atyrau",
-                 "Asia/Oral", "Asia/Qyzylorda"}  # fmt: skip
+_KAZAKH_ZONES = {
+    "Asia/Almaty",
+    "Asia/Qostanay",
+    "Asia/Aqtobe",
+    "Asia/Aqtau",
+    "Asia/Atyrau",
+    "Asia/Oral",
+    "Asia/Qyzylorda",
+}
 
 _SUBJECTS = {
     "invite": N_("Invitation: %(title)s, %(when)s"),

@@ -97,10 +97,16 @@ def reschedule_meeting(
     agencies = meeting_agencies(session, meeting)
     organizer = next(a for a in agencies if a.id == meeting.organizer_agency_id)
     warnings = scheduling_warnings(
-        session, settings, organizer_agency=organizer, kind=meeting.kind, title=meeting.title,
-        starts_at=starts_at, ends_at=ends_at, agencies=agencies,
+        session,
+        settings,
+        organizer_agency=organizer,
+        kind=meeting.kind,
+        title=meeting.title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        agencies=agencies,
         exclude_meeting_id=meeting.id,
-    )  # fmt: skip
+    )
     notifications = mail_participants(session, settings, meeting, Purpose.UPDATE, now=now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications, warnings=warnings)
@@ -215,8 +221,11 @@ def change_participants(
     notifications += mail_participants(
         session, settings, meeting, Purpose.INVITE, now=now, recipients=added_people
     )
-    staying = [p for p in invitees(session, meeting_agencies(session, meeting))
-               if p.id not in {a.id for a in added_people}]  # fmt: skip
+    staying = [
+        p
+        for p in invitees(session, meeting_agencies(session, meeting))
+        if p.id not in {a.id for a in added_people}
+    ]
     notifications += mail_participants(
         session, settings, meeting, Purpose.UPDATE, now=now, recipients=staying
     )

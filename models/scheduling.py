@@ -16,7 +16,7 @@ from models.access import may_see_case
 from models.audit import record_event
 from models.base import require_id, utcnow
 from models.cases import Case, CaseAgency
-from models.conflicts import Warning, scheduling_warnings
+from models.conflicts import SchedulingWarning, scheduling_warnings
 from models.i18n import KIND_LABELS, N_
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, meeting_uid
 from models.messages import MeetingFacts
@@ -61,7 +61,7 @@ class ScheduledMeeting:
     meeting: Meeting
     notifications: Sequence[Notification]
     #: Things the organizer should know but that do not stop the meeting (overlaps).
-    warnings: Sequence[Warning] = ()
+    warnings: Sequence[SchedulingWarning] = ()
 
     @property
     def notification_ids(self) -> list[int]:
@@ -211,9 +211,15 @@ def schedule_meeting(
     assert starts_at is not None and ends_at is not None
     agencies = [district_agencies[i] for i in sorted(wanted)]
     warnings = scheduling_warnings(
-        session, settings, organizer_agency=organizer_agency, kind=kind, title=title,
-        starts_at=starts_at, ends_at=ends_at, agencies=agencies,
-    )  # fmt: skip
+        session,
+        settings,
+        organizer_agency=organizer_agency,
+        kind=kind,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        agencies=agencies,
+    )
 
     meeting = Meeting(
         uid=meeting_uid(urlsplit(settings.base_url).hostname or "birge"),

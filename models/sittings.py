@@ -72,9 +72,10 @@ def sitting_times(
     for override in by_original.values():  # moved into the window from outside it
         if not override.cancelled and override.starts_at < before and override.ends_at > after:
             found.append(
-                SittingTime(override.original_start, override.starts_at, override.ends_at,
-                            moved=True)
-            )  # fmt: skip
+                SittingTime(
+                    override.original_start, override.starts_at, override.ends_at, moved=True
+                )
+            )
     found = [s for s in found if (s.starts_at < before and s.ends_at > after) or s.cancelled]
     return sorted(found, key=lambda s: (s.starts_at, s.original_start))
 

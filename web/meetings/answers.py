@@ -25,23 +25,25 @@ def respond(token: str) -> ResponseReturnValue:
     db = db_session()
     settings = settings_of(current_app)
     try:
-        request = read_rsvp_token(db, settings, token, now=utcnow())
+        asked = read_rsvp_token(db, settings, token, now=utcnow())
     except RsvpError as refusal:
         return render_template("meetings/respond.html", problem=_(str(refusal))), 400
     form = ConfirmForm()
     recorded = False
     if form.validate_on_submit():
         recorded = True
-        if record_response(db, meeting=request.meeting, user=request.user, answer=request.answer):
+        if record_response(db, meeting=asked.meeting, user=asked.user, answer=asked.answer):
             db.commit()
     elif form.is_submitted():
-        return render_template("meetings/respond.html", problem=_(
-            "The request could not be understood. Go back and try again.")), 400  # fmt: skip
+        return render_template(
+            "meetings/respond.html",
+            problem=_("The request could not be understood. Go back and try again."),
+        ), 400
     return render_template(
         "meetings/respond.html",
-        meeting=request.meeting,
-        answer=request.answer,
-        person=request.user,
+        meeting=asked.meeting,
+        answer=asked.answer,
+        person=asked.user,
         form=form,
         recorded=recorded,
     )

@@ -67,16 +67,22 @@ def reschedule(meeting_id: int) -> ResponseReturnValue:
         db = db_session()
         try:
             changed = reschedule_meeting(
-                db, settings, meeting, by=current_user._get_current_object(),
-                starts_at=starts_at, ends_at=ends_at, location=form.location.data or "",
-            )  # fmt: skip
+                db,
+                settings,
+                meeting,
+                by=current_user._get_current_object(),
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=form.location.data or "",
+            )
         except SchedulingError as refusal:
             db.rollback()
             show_refusal(form, refusal)
         else:
             if not form.errors:
-                return _done(changed, _("The meeting is moved; everyone invited is told."),
-                             "meetings.show")  # fmt: skip
+                return _done(
+                    changed, _("The meeting is moved; everyone invited is told."), "meetings.show"
+                )
             db.rollback()
     status = 400 if form.is_submitted() else 200
     return render_template("meetings/reschedule.html", form=form, meeting=meeting), status
@@ -95,8 +101,9 @@ def cancel(meeting_id: int) -> ResponseReturnValue:
             db.rollback()
             show_refusal(form, refusal)
         else:
-            return _done(changed, _("The meeting is cancelled; everyone invited is told."),
-                         "meetings.show")  # fmt: skip
+            return _done(
+                changed, _("The meeting is cancelled; everyone invited is told."), "meetings.show"
+            )
     status = 400 if form.is_submitted() else 200
     return render_template("meetings/cancel.html", form=form, meeting=meeting), status
 
@@ -121,15 +128,21 @@ def participants(meeting_id: int) -> ResponseReturnValue:
     elif form.validate():
         try:
             changed = change_participants(
-                db, settings_of(current_app), meeting, by=current_user._get_current_object(),
+                db,
+                settings_of(current_app),
+                meeting,
+                by=current_user._get_current_object(),
                 agency_ids=form.agencies.data or [],
-            )  # fmt: skip
+            )
         except SchedulingError as refusal:
             db.rollback()
             show_refusal(form, refusal)
         else:
-            return _done(changed, _("The participants are changed; those added and removed are "
-                                    "told."), "meetings.show")  # fmt: skip
+            return _done(
+                changed,
+                _("The participants are changed; those added and removed are told."),
+                "meetings.show",
+            )
     status = 400 if form.is_submitted() else 200
     organizer = next(a for a in agencies if a.id == meeting.organizer_agency_id)
     return render_template(
@@ -186,8 +199,9 @@ def _next_sittings(meeting: Meeting, now: datetime) -> list[SittingTime]:
     settings = settings_of(current_app)
     overrides = meeting_sittings(db_session(), meeting)
     horizon = now + timedelta(days=31 * SITTINGS_SHOWN)
-    found = sitting_times(meeting, overrides, settings.zone, after=now, before=horizon,
-                          include_cancelled=True)  # fmt: skip
+    found = sitting_times(
+        meeting, overrides, settings.zone, after=now, before=horizon, include_cancelled=True
+    )
     return found[:SITTINGS_SHOWN]
 
 
@@ -210,15 +224,21 @@ def move(meeting_id: int) -> ResponseReturnValue:
         db = db_session()
         try:
             changed = move_sitting(
-                db, settings, meeting, by=current_user._get_current_object(),
-                original_start=original, starts_at=starts_at, ends_at=ends_at,
-            )  # fmt: skip
+                db,
+                settings,
+                meeting,
+                by=current_user._get_current_object(),
+                original_start=original,
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
         except SchedulingError as refusal:
             db.rollback()
             show_refusal(form, refusal)
         else:
-            return _done(changed, _("The sitting is moved; the others stay as they were."),
-                         "meetings.series")  # fmt: skip
+            return _done(
+                changed, _("The sitting is moved; the others stay as they were."), "meetings.series"
+            )
     elif original is None:
         form.form_errors.append(_("Choose a sitting of the series."))
     return _series_page(meeting, form, None, 400)
@@ -232,15 +252,21 @@ def cancel_one(meeting_id: int) -> ResponseReturnValue:
         db = db_session()
         try:
             changed = cancel_sitting(
-                db, settings_of(current_app), meeting, by=current_user._get_current_object(),
+                db,
+                settings_of(current_app),
+                meeting,
+                by=current_user._get_current_object(),
                 original_start=original,
-            )  # fmt: skip
+            )
         except SchedulingError as refusal:
             db.rollback()
             show_refusal(form, refusal)
         else:
-            return _done(changed, _("The sitting is cancelled; the others stay as they were."),
-                         "meetings.series")  # fmt: skip
+            return _done(
+                changed,
+                _("The sitting is cancelled; the others stay as they were."),
+                "meetings.series",
+            )
     else:
         form.form_errors.append(_("Choose a sitting of the series."))
     return _series_page(meeting, form, None, 400)
@@ -253,15 +279,19 @@ def end(meeting_id: int) -> ResponseReturnValue:
         db = db_session()
         try:
             changed = end_series(
-                db, settings_of(current_app), meeting, by=current_user._get_current_object(),
+                db,
+                settings_of(current_app),
+                meeting,
+                by=current_user._get_current_object(),
                 last_day=form.date.data,
-            )  # fmt: skip
+            )
         except SchedulingError as refusal:
             db.rollback()
             show_refusal(form, refusal)
         else:
-            return _done(changed, _("The series is ended; everyone invited is told."),
-                         "meetings.series")  # fmt: skip
+            return _done(
+                changed, _("The series is ended; everyone invited is told."), "meetings.series"
+            )
     return _series_page(meeting, None, form, 400)
 
 
@@ -276,10 +306,14 @@ def outcome(meeting_id: int) -> ResponseReturnValue:
         db = db_session()
         try:
             record_inspection_outcome(
-                db, settings_of(current_app), meeting, by=current_user._get_current_object(),
-                act_number=form.act_number.data or "", act_date=form.act_date.data,
+                db,
+                settings_of(current_app),
+                meeting,
+                by=current_user._get_current_object(),
+                act_number=form.act_number.data or "",
+                act_date=form.act_date.data,
                 note=form.note.data or "",
-            )  # fmt: skip
+            )
         except SchedulingError as refusal:
             db.rollback()
             show_refusal(form, refusal)

@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from models.access import may_change_meeting, may_see_meeting
-from models.conflicts import Warning
+from models.conflicts import SchedulingWarning
 from models.meetings import Meeting
 from models.scheduling import SchedulingError
 from web import db_session, runtime
@@ -56,7 +56,7 @@ def show_refusal(form: FlaskForm, refusal: SchedulingError) -> None:
             field.errors = [*field.errors, _(message)]
 
 
-def flash_warnings(warnings: Sequence[Warning]) -> None:
+def flash_warnings(warnings: Sequence[SchedulingWarning]) -> None:
     """Tell the organizer what may clash; the meeting stands."""
     for warning in warnings:
         agency = warning.agency.name(current_locale()) if warning.agency else ""

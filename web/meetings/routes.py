@@ -131,8 +131,10 @@ def new_meeting() -> ResponseReturnValue:
                 if valid:
                     db.commit()
                     nudge_workers(scheduled.notification_ids)
-                    flash(_("The meeting is scheduled and the invitations are on their way."),
-                          "success")  # fmt: skip
+                    flash(
+                        _("The meeting is scheduled and the invitations are on their way."),
+                        "success",
+                    )
                     flash_warnings(scheduled.warnings)
                     return redirect(url_for("meetings.show", meeting_id=scheduled.meeting.id))
                 db.rollback()
