@@ -178,6 +178,7 @@ def test_the_organizer_reschedules_cancels_and_changes_participants_from_the_mee
     assert "Отменена" in page or "отменена" in page
     for label in ("Запланирована", "Перенесена", "Участники изменены", "Отменена"):
         assert label in page, label  # the history
+    assert "14:00" in page and "добавлены: Школа № 1" in page and "исключены: Отдел полиции" in page
     assert [e for e in session.scalars(select(AuditEvent.action))][-1] == "meeting.cancelled"
 
 

@@ -10,13 +10,11 @@ from wtforms.fields.choices import SelectChoice
 
 from calendars.recurrence import monthly_rule_like
 from models.access import may_change_meeting, sees_district, upcoming_meetings
-from models.audit import AuditEvent
 from models.base import require_id, utcnow
 from models.cases import Case
-from models.i18n import N_
 from models.meetings import MeetingAgency, MeetingKind, MeetingResponse
 from models.notices import describe_rule
-from models.people import Agency, AgencyKind, Role, User
+from models.people import Agency, AgencyKind, Role
 from models.presets import PRESETS, preset_agency_ids
 from models.rsvp import answers_by_agency
 from models.scheduling import (
@@ -29,24 +27,10 @@ from web import db_session, settings_of
 from web.meetings import answers, changes
 from web.meetings.common import flash_warnings, meeting_for_view, nudge_workers, show_refusal
 from web.meetings.forms import REPEAT_MONTHLY, REPEAT_RULE, ConfirmForm, MeetingForm
+from web.meetings.history import meeting_history
 from web.templating import current_locale
 
 bp = Blueprint("meetings", __name__)
-
-#: What the meeting page's history says for each audited action.
-HISTORY_LABELS = {
-    "meeting.scheduled": N_("Scheduled"),
-    "meeting.rescheduled": N_("Moved"),
-    "meeting.cancelled": N_("Cancelled"),
-    "meeting.participants_changed": N_("Participants changed"),
-    "meeting.sitting_moved": N_("One sitting moved"),
-    "meeting.sitting_cancelled": N_("One sitting cancelled"),
-    "meeting.series_ended": N_("Series ended"),
-    "meeting.outcome_recorded": N_("Outcome of the inspection recorded"),
-    "meeting.answer.accepted": N_("Answered: will attend"),
-    "meeting.answer.tentative": N_("Answered: maybe"),
-    "meeting.answer.declined": N_("Answered: cannot attend"),
-}
 
 
 def dashboard() -> ResponseReturnValue:
@@ -154,13 +138,6 @@ def show(meeting_id: int) -> ResponseReturnValue:
     agencies = meeting_agencies(db, meeting)
     case = db.get(Case, meeting.case_id) if meeting.case_id else None
     school = db.get(Agency, meeting.school_agency_id) if meeting.school_agency_id else None
-    history = db.execute(
-        select(AuditEvent, User)
-        .outerjoin(User, col(User.id) == col(AuditEvent.user_id))
-        .where(col(AuditEvent.object_type) == "meeting")
-        .where(col(AuditEvent.object_id) == meeting.id)
-        .order_by(col(AuditEvent.at), col(AuditEvent.id))
-    ).all()
     mine = db.scalars(
         select(MeetingResponse)
         .where(col(MeetingResponse.meeting_id) == meeting.id)
@@ -180,7 +157,7 @@ def show(meeting_id: int) -> ResponseReturnValue:
         answers=answers_by_agency(db, meeting, agencies)
         if may_change or sees_district(db, current_user)
         else None,
-        history=[(e, u, HISTORY_LABELS.get(e.action, e.action)) for e, u in history],
+        history=meeting_history(meeting),
         my_answer=mine.answer if mine else None,
         invited=invited,
         may_change=may_change,
