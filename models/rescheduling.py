@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
+from calendars.recurrence import RecurrenceError, normalize_rule
 from models.access import may_change_meeting
 from models.audit import record_event
 from models.base import require_id, utcnow
@@ -21,7 +22,7 @@ from models.cases import CaseAgency
 from models.conflicts import scheduling_warnings
 from models.i18n import N_
 from models.invitations import Purpose, invitees, mail_participants
-from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus
+from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, Sitting
 from models.people import Agency, User
 from models.rsvp import record_response
 from models.scheduling import ScheduledMeeting, SchedulingError, check_times, meeting_agencies
@@ -64,6 +65,9 @@ def reschedule_meeting(
     """Move *meeting* (a series: its first sitting, and with it the rule's later ones) and
     send every invitee the update: ``METHOD:REQUEST``, same UID, new SEQUENCE, all ATTENDEEs.
 
+    A series' new first date must follow its rule; its moved and cancelled sittings are
+    reset, since the whole series is sent anew.
+
     Raises:
       SchedulingError: the user may not change it, or the new time is not acceptable.
     """
@@ -80,7 +84,16 @@ def reschedule_meeting(
     assert starts_at is not None and ends_at is not None
     if (starts_at, ends_at, place) == (meeting.starts_at, meeting.ends_at, meeting.location):
         raise SchedulingError(N_("Nothing changed: give a new time or place."), "date")
+    if meeting.rrule:
+        try:
+            normalize_rule(meeting.rrule, starts_at.astimezone(settings.zone))
+        except RecurrenceError as exc:
+            raise SchedulingError(str(exc), "date") from None
     before = meeting.starts_at
+    # A moved series is sent whole; its sittings' overrides were keyed by the old starts.
+    overrides = session.scalars(select(Sitting).where(col(Sitting.meeting_id) == meeting.id)).all()
+    for sitting in overrides:
+        session.delete(sitting)
     meeting.starts_at, meeting.ends_at, meeting.location = starts_at, ends_at, place
     bump_sequence(meeting, now)
     session.add(meeting)
@@ -90,7 +103,8 @@ def reschedule_meeting(
         action="meeting.rescheduled",
         object_type="meeting",
         object_id=meeting.id,
-        detail=f"from={before.isoformat()} to={starts_at.isoformat()} seq={meeting.sequence}",
+        detail=f"from={before.isoformat()} to={starts_at.isoformat()} seq={meeting.sequence}"
+        + (f" sittings_reset={len(overrides)}" if overrides else ""),
         at=now,
     )
     session.flush()

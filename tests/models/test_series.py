@@ -17,6 +17,7 @@ from models.audit import AuditEvent
 from models.feeds import agency_feed
 from models.meetings import Answer, Meeting, Sitting
 from models.notifications import Notification
+from models.rescheduling import reschedule_meeting
 from models.rsvp import read_rsvp_token, rsvp_links
 from models.scheduling import SchedulingError
 from models.series import cancel_sitting, end_series, move_sitting
@@ -215,3 +216,36 @@ def test_the_agency_feed_shows_the_series_with_its_moved_and_cancelled_sittings(
         for e in recurring_ical_events.of(calendar).between(first.starts_at, third.ends_at)
     )
     assert starts == [first.starts_at, moved_to]
+
+
+def test_moving_a_series_keeps_it_on_its_rule_and_resets_its_sittings(
+    session: Session, settings: Settings, district: District
+) -> None:
+    m = council(session, settings, district)
+    later = sitting_times(
+        m, [], settings.zone, after=m.ends_at, before=m.starts_at + timedelta(days=70)
+    )
+    cancel_sitting(
+        session, settings, m, by=district.pedagogue, original_start=later[0].original_start
+    )
+    with pytest.raises(SchedulingError, match="does not follow the rule") as refused:
+        reschedule_meeting(
+            session,
+            settings,
+            m,
+            by=district.pedagogue,
+            starts_at=m.starts_at - timedelta(days=1),
+            ends_at=m.ends_at - timedelta(days=1),
+        )
+    assert set(refused.value.errors) == {"date"}
+    reschedule_meeting(
+        session,
+        settings,
+        m,
+        by=district.pedagogue,
+        starts_at=m.starts_at - timedelta(hours=2),
+        ends_at=m.ends_at - timedelta(hours=2),
+    )
+    session.commit()
+    assert session.scalars(select(Sitting)).all() == []
+    assert m.starts_at.astimezone(ALMATY).hour == 13
