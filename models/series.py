@@ -8,6 +8,7 @@ with RECURRENCE-ID, audited like every other change.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -16,12 +17,18 @@ from sqlmodel import Session, col
 from calendars.recurrence import RecurrenceError, end_rule_before, occurrences
 from models.audit import record_event
 from models.base import require_id, utcnow
+from models.conflicts import scheduling_warnings
 from models.i18n import N_
 from models.invitations import Purpose, mail_participants
 from models.meetings import Meeting, Sitting
 from models.people import User
 from models.rescheduling import bump_sequence, check_may_change
-from models.scheduling import ScheduledMeeting, SchedulingError, check_times
+from models.scheduling import (
+    ScheduledMeeting,
+    SchedulingError,
+    check_times,
+    meeting_agencies,
+)
 from models.settings import Settings
 
 __all__ = ["cancel_sitting", "end_series", "move_sitting"]
@@ -81,7 +88,21 @@ def move_sitting(
     bump_sequence(meeting, now)
     sitting.starts_at, sitting.ends_at = starts_at, ends_at
     sitting.sequence, sitting.updated_at = meeting.sequence, now
-    return _changed(session, settings, meeting, sitting, by, "meeting.sitting_moved", now)
+    changed = _changed(session, settings, meeting, sitting, by, "meeting.sitting_moved", now)
+    agencies = meeting_agencies(session, meeting)
+    organizer = next(a for a in agencies if a.id == meeting.organizer_agency_id)
+    warnings = scheduling_warnings(
+        session,
+        settings,
+        organizer_agency=organizer,
+        kind=meeting.kind,
+        title=meeting.title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        agencies=agencies,
+        exclude_meeting_id=meeting.id,
+    )
+    return replace(changed, warnings=warnings)
 
 
 def cancel_sitting(
@@ -98,6 +119,8 @@ def cancel_sitting(
     now = now or utcnow()
     check_may_change(session, by, meeting)
     sitting = _sitting(session, settings, meeting, original_start)
+    if sitting.starts_at <= now:
+        raise SchedulingError(N_("This sitting has already begun."))
     bump_sequence(meeting, now)
     sitting.cancelled = True
     sitting.sequence, sitting.updated_at = meeting.sequence, now

@@ -249,3 +249,35 @@ def test_moving_a_series_keeps_it_on_its_rule_and_resets_its_sittings(
     session.commit()
     assert session.scalars(select(Sitting)).all() == []
     assert m.starts_at.astimezone(ALMATY).hour == 13
+
+
+def test_a_moved_sitting_warns_of_a_busy_agency_and_a_begun_one_cannot_be_cancelled(
+    session: Session, settings: Settings, district: District
+) -> None:
+    m = council(session, settings, district)
+    second = sitting_times(
+        m, [], settings.zone, after=m.ends_at, before=m.starts_at + timedelta(days=70)
+    )[0]
+    busy_at = second.original_start + timedelta(days=2)
+    factories.schedule(
+        session, settings, district, starts_at=busy_at, ends_at=busy_at + timedelta(hours=1)
+    )
+    moved = move_sitting(
+        session,
+        settings,
+        m,
+        by=district.pedagogue,
+        original_start=second.original_start,
+        starts_at=busy_at,
+        ends_at=busy_at + timedelta(hours=1),
+    )
+    assert {w.agency.slug for w in moved.warnings if w.agency} == {"police"}
+    with pytest.raises(SchedulingError, match="already begun"):
+        cancel_sitting(
+            session,
+            settings,
+            m,
+            by=district.pedagogue,
+            original_start=m.starts_at,
+            now=m.starts_at + timedelta(minutes=5),
+        )
