@@ -57,6 +57,7 @@ def test_a_council_series_is_scheduled_moved_and_answered_in_the_browser(
     page.click("nav.actions a[href$='/series']")
     page.wait_for_url(re.compile(r".*/series$"))
     second = page.locator("#sitting-2")
+    second.locator("summary").click()
     old = second.locator("input[name='s2-date']").input_value()
     page.fill("#s2-date", old)  # the same day, earlier
     page.fill("#s2-start_time", "11:00")
