@@ -19,6 +19,8 @@ from models.sittings import sitting_times
 
 __all__ = ["SchedulingWarning", "scheduling_warnings"]
 
+#: Longer than any single meeting may last (models.scheduling.MAX_MEETING_LENGTH).
+_LONGEST_MEETING = timedelta(hours=13)
 #: How far back a series may have started and still sit in the window looked at.
 _SERIES_LOOKBACK = timedelta(days=3 * 366)
 
@@ -49,16 +51,26 @@ def scheduling_warnings(
     that overlaps."""
     ids = [require_id(a) for a in agencies]
     by_id = {require_id(a): a for a in agencies}
-    rows = session.execute(
+    candidates = (
         select(Meeting, col(MeetingAgency.agency_id))
         .join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id))
         .where(col(MeetingAgency.agency_id).in_(ids))
         .where(col(Meeting.status) == MeetingStatus.SCHEDULED)
         .where(col(Meeting.starts_at) < ends_at)
-        .where((col(Meeting.ends_at) > starts_at) | col(Meeting.rrule).is_not(None))
-        .where(col(Meeting.starts_at) > starts_at - _SERIES_LOOKBACK)
         .order_by(col(Meeting.starts_at), col(Meeting.id))
+    )
+    # Single meetings last at most MAX_MEETING_LENGTH: a short range of the starts_at index.
+    singles = session.execute(
+        candidates.where(col(Meeting.rrule).is_(None))
+        .where(col(Meeting.starts_at) > starts_at - _LONGEST_MEETING)
+        .where(col(Meeting.ends_at) > starts_at)
     ).all()
+    series = session.execute(
+        candidates.where(col(Meeting.rrule).is_not(None)).where(
+            col(Meeting.starts_at) > starts_at - _SERIES_LOOKBACK
+        )
+    ).all()
+    rows = [*singles, *series]
     warnings: list[SchedulingWarning] = []
     seen_identical: set[int] = set()
     seen_agency: set[int] = set()
