@@ -36,10 +36,12 @@ _TZ_HISTORY_FROM = date(2024, 1, 1)
 
 @dataclass(frozen=True)
 class Address:
-    """A calendar user: an email address with a display name."""
+    """A calendar user: an email address with a display name, and as an attendee the answer
+    given so far (iCalendar's PARTSTAT)."""
 
     email: str
     name: str = ""
+    partstat: str = "NEEDS-ACTION"
 
     def to_ical(self, **params: str) -> vCalAddress:
         address = vCalAddress(f"mailto:{self.email}")
@@ -187,7 +189,10 @@ def _event_component(event: CalendarEvent, zone: ZoneInfo, *, attendees: bool) -
             component.add(
                 "attendee",
                 attendee.to_ical(
-                    cutype="INDIVIDUAL", role="REQ-PARTICIPANT", partstat="NEEDS-ACTION"
+                    cutype="INDIVIDUAL",
+                    role="REQ-PARTICIPANT",
+                    partstat=attendee.partstat,
+                    rsvp="TRUE" if attendee.partstat == "NEEDS-ACTION" else "FALSE",
                 ),
             )
     return component

@@ -23,7 +23,7 @@ from calendars.ical import Address, CalendarEvent, build_invitation
 from models.base import require_id
 from models.cases import Case
 from models.i18n import KIND_LABELS, translator
-from models.meetings import Meeting, MeetingStatus, Sitting
+from models.meetings import Answer, Meeting, MeetingResponse, MeetingStatus, Sitting
 from models.notices import change_email
 from models.notifications import Notification, add_notification
 from models.people import Agency, User
@@ -32,6 +32,14 @@ from models.scheduling import meeting_agencies, meeting_calendar_event, meeting_
 from models.settings import Settings
 
 __all__ = ["Purpose", "invitees", "mail_participants", "meeting_events", "meeting_sittings"]
+
+
+#: How iCalendar names each answer (PARTSTAT of an ATTENDEE).
+_PARTSTAT = {
+    Answer.ACCEPTED.value: "ACCEPTED",
+    Answer.TENTATIVE.value: "TENTATIVE",
+    Answer.DECLINED.value: "DECLINED",
+}
 
 
 class Purpose(StrEnum):
@@ -123,7 +131,16 @@ def mail_participants(
     people = invitees(session, agencies)
     recipients = people if recipients is None else recipients
     sender_email = parseaddr(settings.mail_from)[1]
-    attendees = tuple(Address(p.email, p.full_name) for p in people)
+    answers = {
+        r.user_id: r.answer
+        for r in session.scalars(
+            select(MeetingResponse).where(col(MeetingResponse.meeting_id) == meeting.id)
+        )
+    }
+    attendees = tuple(
+        Address(p.email, p.full_name, _PARTSTAT.get(answers.get(require_id(p), ""), "NEEDS-ACTION"))
+        for p in people
+    )
     sittings = meeting_sittings(session, meeting)
     notifications = []
     for user in recipients:

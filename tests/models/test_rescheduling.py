@@ -214,3 +214,23 @@ def test_links_stop_for_a_cancelled_meeting_and_a_removed_agency(
     cancel_meeting(session, settings, m, by=district.coordinator)
     with pytest.raises(RsvpError, match="cancelled"):
         read_rsvp_token(session, settings, token, now=m.starts_at - timedelta(hours=1))
+
+
+def test_an_update_shows_calendar_apps_who_answered_what(
+    session: Session, settings: Settings, district: District
+) -> None:
+    m = meeting(session, settings, district)
+    record_response(session, meeting=m, user=district.inspector, answer=Answer.DECLINED)
+    record_response(session, meeting=m, user=district.police_head, answer=Answer.TENTATIVE)
+    before = seen(session)
+    reschedule_meeting(
+        session, settings, m, by=district.coordinator,
+        starts_at=in_days(5), ends_at=in_days(5) + timedelta(hours=1),
+    )  # fmt: skip
+    _, event = invitation(emails_after(session, before)[0])
+    partstat = {str(a): a.params["PARTSTAT"] for a in event["ATTENDEE"]}
+    assert partstat == {
+        f"mailto:{district.coordinator.email}": "NEEDS-ACTION",
+        f"mailto:{district.inspector.email}": "DECLINED",
+        f"mailto:{district.police_head.email}": "TENTATIVE",
+    }
