@@ -7,10 +7,10 @@ from sqlmodel import Session, col
 
 from models.access import may_see_case
 from models.base import require_id
-from models.cases import Case, CaseAgency
+from models.cases import Case
 from models.i18n import N_
 from models.people import Agency, AgencyKind, User
-from models.scheduling import SchedulingError, normalize_case_code
+from models.scheduling import SchedulingError, case_agency_ids, normalize_case_code
 
 __all__ = ["COUNCIL_USUAL_KINDS", "PRESETS", "preset_agency_ids"]
 
@@ -58,12 +58,7 @@ def preset_agency_ids(
             raise SchedulingError(
                 N_("Enter the code of a case your agency works on first."), "case_code"
             )
-        ids = set(
-            session.scalars(
-                select(col(CaseAgency.agency_id)).where(col(CaseAgency.case_id) == case.id)
-            )
-        )
-        return sorted(ids | {case.lead_agency_id})
+        return sorted(case_agency_ids(session, case))
     if preset == "council":
         school = next((a for a in district if a.id == school_id), None)
         if school is None and own.kind == AgencyKind.SCHOOL:

@@ -18,14 +18,20 @@ from calendars.recurrence import RecurrenceError, normalize_rule
 from models.access import may_change_meeting
 from models.audit import record_event
 from models.base import require_id, utcnow
-from models.cases import CaseAgency
+from models.cases import Case
 from models.conflicts import scheduling_warnings
 from models.i18n import N_
 from models.invitations import Purpose, invitees, mail_participants
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, Sitting
 from models.people import Agency, User
 from models.rsvp import record_response
-from models.scheduling import ScheduledMeeting, SchedulingError, check_times, meeting_agencies
+from models.scheduling import (
+    ScheduledMeeting,
+    SchedulingError,
+    case_agency_ids,
+    check_times,
+    meeting_agencies,
+)
 from models.settings import Settings
 
 __all__ = [
@@ -191,12 +197,9 @@ def change_participants(
         wanted.add(meeting.school_agency_id)
     if not wanted <= set(district):
         raise SchedulingError(N_("One of the chosen agencies does not exist."), "agencies")
-    if meeting.kind == MeetingKind.CASE_CONFERENCE and meeting.case_id is not None:
-        on_case = set(
-            session.scalars(
-                select(col(CaseAgency.agency_id)).where(col(CaseAgency.case_id) == meeting.case_id)
-            )
-        )
+    case = session.get(Case, meeting.case_id) if meeting.case_id is not None else None
+    if meeting.kind == MeetingKind.CASE_CONFERENCE and case is not None:
+        on_case = case_agency_ids(session, case)
         if wanted - on_case - {meeting.organizer_agency_id}:
             raise SchedulingError(
                 N_("Only the agencies working on the case may be invited."), "agencies"

@@ -30,6 +30,7 @@ __all__ = [
     "ScheduledMeeting",
     "SchedulingError",
     "agencies_by_meeting",
+    "case_agency_ids",
     "check_times",
     "meeting_agencies",
     "meeting_calendar_event",
@@ -175,11 +176,7 @@ def schedule_meeting(
 
     school = None
     if kind == MeetingKind.CASE_CONFERENCE and case is not None:
-        on_case = set(
-            session.scalars(
-                select(col(CaseAgency.agency_id)).where(col(CaseAgency.case_id) == case.id)
-            )
-        ) | {case.lead_agency_id}
+        on_case = case_agency_ids(session, case)
         if wanted - on_case - {organizer_agency.id}:
             errors["agencies"] = N_("Only the agencies working on the case may be invited.")
         wanted |= on_case
@@ -262,6 +259,14 @@ def schedule_meeting(
     notifications = mail_participants(session, settings, meeting, Purpose.INVITE, now=now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications, warnings=warnings)
+
+
+def case_agency_ids(session: Session, case: Case) -> set[int]:
+    """Return the agencies working on *case*: its lead agency and those on it."""
+    on_case = session.scalars(
+        select(col(CaseAgency.agency_id)).where(col(CaseAgency.case_id) == case.id)
+    )
+    return {*on_case, case.lead_agency_id}
 
 
 def meeting_agencies(session: Session, meeting: Meeting) -> list[Agency]:

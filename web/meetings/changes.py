@@ -15,12 +15,18 @@ from wtforms.fields.choices import SelectChoice
 
 from models.access import may_change_meeting
 from models.base import utcnow
+from models.cases import Case
 from models.inspections import record_inspection_outcome
 from models.invitations import meeting_sittings
-from models.meetings import Meeting
+from models.meetings import Meeting, MeetingKind
 from models.people import Agency
 from models.rescheduling import cancel_meeting, change_participants, reschedule_meeting
-from models.scheduling import ScheduledMeeting, SchedulingError, meeting_agencies
+from models.scheduling import (
+    ScheduledMeeting,
+    SchedulingError,
+    case_agency_ids,
+    meeting_agencies,
+)
 from models.series import cancel_sitting, end_series, move_sitting
 from models.sittings import SittingTime, sitting_times
 from web import db_session, settings_of
@@ -118,6 +124,10 @@ def participants(meeting_id: int) -> ResponseReturnValue:
             .order_by(col(Agency.id))
         )
     )
+    case = db.get(Case, meeting.case_id) if meeting.case_id is not None else None
+    if meeting.kind == MeetingKind.CASE_CONFERENCE and case is not None:
+        on_case = case_agency_ids(db, case)  # restricted to the case's agencies
+        agencies = [a for a in agencies if a.id in on_case or a.id == meeting.organizer_agency_id]
     form = ParticipantsForm()
     fixed = {meeting.organizer_agency_id, meeting.school_agency_id}
     form.agencies.choices = [
