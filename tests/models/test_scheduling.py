@@ -222,3 +222,26 @@ def test_case_conference_names_the_case_code_only(
     for notification in session.scalars(select(Notification)):
         assert "D-2026-0042" in notification.body
         assert "D-2026-0042" in (notification.ics or "")
+
+
+def test_the_inspected_address_never_leaves_the_portal_and_titles_do_not_repeat_the_kind(
+    session: Session, settings: Settings, district: District
+) -> None:
+    from models.feeds import agency_feed
+
+    schedule(
+        session,
+        settings,
+        district,
+        address="ул. Секретная, 7",
+        title="Совместное обследование семьи",
+    )
+    session.commit()
+    for notification in session.scalars(select(Notification)):
+        assert "Секретная" not in notification.body + (notification.ics or "")
+    feed = agency_feed(session, settings, district.police).decode()
+    assert "Секретная" not in feed
+    russian = next(n for n in session.scalars(select(Notification)) if n.locale == "ru")
+    assert "Совместное обследование: Совместное" not in russian.subject
+    (event,) = Calendar.from_ical(russian.ics).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Совместное обследование семьи"
