@@ -20,7 +20,7 @@ __all__ = [
     "may_read_restricted",
     "may_see_case",
     "may_see_meeting",
-    "sees_district",
+    "oversees_district",
     "upcoming_meetings",
     "visible_cases",
 ]
@@ -33,10 +33,9 @@ def _agency(session: Session, user: User) -> Agency:
     return agency
 
 
-def sees_district(session: Session, user: User) -> bool:
-    """Tell whether *user* sees and schedules for the whole district: the chair (deputy akim),
-    administrators, and the unit's secretary, i.e. a coordinator of the akimat, who works
-    for the chair."""
+def oversees_district(session: Session, user: User) -> bool:
+    """Tell whether *user* works for the whole district: administrators, the chair and the
+    unit's secretary (a coordinator of the akimat, who works for the chair)."""
     role = Role(user.role)
     if role.sees_district:
         return True
@@ -53,7 +52,7 @@ def upcoming_meetings(
     """
     agency = _agency(session, user)
     query = select(Meeting).where(col(Meeting.status) == MeetingStatus.SCHEDULED)
-    if sees_district(session, user):
+    if oversees_district(session, user):
         query = query.where(col(Meeting.district_id) == agency.district_id)
     else:
         query = query.join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id)).where(
@@ -79,7 +78,7 @@ def upcoming_meetings(
 
 def may_see_meeting(session: Session, user: User, meeting: Meeting) -> bool:
     """Tell whether *user* may open *meeting*."""
-    if sees_district(session, user):
+    if oversees_district(session, user):
         return _agency(session, user).district_id == meeting.district_id
     return session.get(MeetingAgency, (meeting.id, user.agency_id)) is not None
 
@@ -90,7 +89,7 @@ def may_see_case(session: Session, user: User, case: Case) -> bool:
     agency = _agency(session, user)
     if case.district_id != agency.district_id:
         return False
-    if sees_district(session, user) or case.lead_agency_id == agency.id:
+    if oversees_district(session, user) or case.lead_agency_id == agency.id:
         return True
     return session.get(CaseAgency, (case.id, agency.id)) is not None
 
@@ -100,7 +99,7 @@ def may_change_meeting(session: Session, user: User, meeting: Meeting) -> bool:
     the organizing agency's coordinators, and those who schedule for the whole district."""
     if not user.active or not Role(user.role).may_schedule:
         return False
-    if sees_district(session, user):
+    if oversees_district(session, user):
         return _agency(session, user).district_id == meeting.district_id
     return user.agency_id == meeting.organizer_agency_id
 
@@ -133,7 +132,7 @@ def visible_cases(session: Session, user: User) -> Select[Case]:
     """Return a query of the cases *user* may know of (to be ordered and paginated)."""
     agency = _agency(session, user)
     query = select(Case).where(col(Case.district_id) == agency.district_id)
-    if sees_district(session, user):
+    if oversees_district(session, user):
         return query
     on_case = select(col(CaseAgency.case_id)).where(col(CaseAgency.agency_id) == agency.id)
     return query.where((col(Case.lead_agency_id) == agency.id) | col(Case.id).in_(on_case))

@@ -34,7 +34,6 @@ from web.meetings.common import (
     flash_warnings,
     meeting_for_change,
     meeting_for_view,
-    nudge_workers,
     show_refusal,
 )
 from web.meetings.forms import (
@@ -45,6 +44,7 @@ from web.meetings.forms import (
     RescheduleForm,
     SittingForm,
 )
+from web.nudge import nudge_workers
 from web.templating import current_locale
 
 #: How many sittings of a series its page lists ahead.

@@ -3,10 +3,9 @@ refusals at their fields, nudging the workers."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
-from flask import abort, current_app, flash
+from flask import abort, flash
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -15,18 +14,15 @@ from models.access import may_change_meeting, may_see_meeting
 from models.conflicts import SchedulingWarning
 from models.meetings import Meeting
 from models.scheduling import SchedulingError
-from web import db_session, runtime
+from web import db_session
 from web.templating import current_locale
 
 __all__ = [
     "flash_warnings",
     "meeting_for_change",
     "meeting_for_view",
-    "nudge_workers",
     "show_refusal",
 ]
-
-log = logging.getLogger(__name__)
 
 
 def meeting_for_view(meeting_id: int) -> Meeting:
@@ -61,18 +57,3 @@ def flash_warnings(warnings: Sequence[SchedulingWarning]) -> None:
     for warning in warnings:
         agency = warning.agency.name(current_locale()) if warning.agency else ""
         flash(_(warning.message, agency=agency), "warning")
-
-
-def nudge_workers(notification_ids: list[int]) -> None:
-    """Tell the workers to send; a failure here loses nothing, the scheduler's tick resends."""
-    actor = runtime(current_app).actors.send_notification
-    for notification_id in notification_ids:
-        try:
-            actor.send(notification_id)
-        except Exception as exc:  # the broker is down or blocked: the outbox row stays pending
-            log.warning(
-                "could not enqueue notification %s (%s); the tick will retry",
-                notification_id,
-                type(exc).__name__,
-            )
-            return

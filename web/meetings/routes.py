@@ -9,7 +9,7 @@ from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
 from calendars.recurrence import monthly_rule_like
-from models.access import may_change_meeting, sees_district, upcoming_meetings
+from models.access import may_change_meeting, oversees_district, upcoming_meetings
 from models.base import require_id, utcnow
 from models.cases import Case
 from models.meetings import MeetingAgency, MeetingKind, MeetingResponse
@@ -25,9 +25,10 @@ from models.scheduling import (
 )
 from web import db_session, settings_of
 from web.meetings import answers, changes
-from web.meetings.common import flash_warnings, meeting_for_view, nudge_workers, show_refusal
+from web.meetings.common import flash_warnings, meeting_for_view, show_refusal
 from web.meetings.forms import REPEAT_MONTHLY, REPEAT_RULE, ConfirmForm, MeetingForm
 from web.meetings.history import meeting_history
+from web.nudge import nudge_workers
 from web.templating import current_locale
 
 bp = Blueprint("meetings", __name__)
@@ -155,7 +156,7 @@ def show(meeting_id: int) -> ResponseReturnValue:
         if meeting.rrule
         else None,
         answers=answers_by_agency(db, meeting, agencies)
-        if may_change or sees_district(db, current_user)
+        if may_change or oversees_district(db, current_user)
         else None,
         history=meeting_history(meeting),
         my_answer=mine.answer if mine else None,
