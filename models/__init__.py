@@ -13,7 +13,9 @@ from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency, MeetingResponse, Sitting
 from models.notifications import Notification
 from models.people import Agency, District, User
+from models.sessions import UserSession
 from models.tasks import StatutoryRule, Task
+from models.throttle import SignInThrottle
 from models.workcalendar import CalendarOverride
 
 __all__ = [
@@ -31,8 +33,10 @@ __all__ = [
     "MeetingAgency",
     "MeetingResponse",
     "Notification",
+    "SignInThrottle",
     "Sitting",
     "StatutoryRule",
     "Task",
     "User",
+    "UserSession",
 ]

@@ -20,15 +20,21 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from calendars.ical import Address, CalendarEvent, build_invitation
+from models.access import agencies_knowing_case
 from models.base import require_id
 from models.cases import Case
 from models.i18n import KIND_LABELS, translator
 from models.meetings import Answer, Meeting, MeetingResponse, MeetingStatus, Sitting
 from models.notices import change_email
-from models.notifications import Notification, add_notification
-from models.people import Agency, User
+from models.notifications import Notification, NotificationKind, add_notification
+from models.people import Agency, Role, User
 from models.rsvp import rsvp_links
-from models.scheduling import meeting_agencies, meeting_calendar_event, meeting_facts
+from models.scheduling import (
+    meeting_agencies,
+    meeting_calendar_event,
+    meeting_facts,
+    organizer_address,
+)
 from models.settings import Settings
 
 __all__ = ["Purpose", "invitees", "mail_participants", "meeting_events", "meeting_sittings"]
@@ -128,6 +134,8 @@ def mail_participants(
     """
     agencies = meeting_agencies(session, meeting)
     case = session.get(Case, meeting.case_id) if meeting.case_id else None
+    knowing = agencies_knowing_case(session, case) if case else set()
+    reply_to = organizer_address(session, meeting)
     people = invitees(session, agencies)
     recipients = people if recipients is None else recipients
     sender_email = parseaddr(settings.mail_from)[1]
@@ -144,8 +152,10 @@ def mail_participants(
     sittings = meeting_sittings(session, meeting)
     notifications = []
     for user in recipients:
+        # Need to know: an invitee whose agency is not on the case gets no case code.
+        shown_case = case if user.agency_id in knowing or Role(user.role).sees_district else None
         facts = meeting_facts(
-            meeting, agencies, case, locale=user.locale, base_url=settings.base_url
+            meeting, agencies, shown_case, locale=user.locale, base_url=settings.base_url
         )
         if sitting is not None:
             facts = replace(facts, starts_at=sitting.starts_at, ends_at=sitting.ends_at)
@@ -168,7 +178,7 @@ def mail_participants(
             events = meeting_events(master, sittings, cancelled=cancelled)
         answering = purpose.method == "REQUEST" and meeting.status == MeetingStatus.SCHEDULED
         links = rsvp_links(settings, meeting, user) if answering else {}
-        subject, body = change_email(
+        email = change_email(
             facts,
             purpose.value,
             locale=user.locale,
@@ -186,10 +196,15 @@ def mail_participants(
             user_id=user.id,
             recipient=user.email,
             locale=user.locale,
-            subject=subject,
-            body=body,
+            subject=email.subject,
+            body=email.text,
+            html=email.html,
             ics=build_invitation(events, timezone=settings.timezone, method=purpose.method),
             ics_method=purpose.method,
+            kind=NotificationKind.INVITATION,
+            reply_to=reply_to,
+            meeting_id=meeting.id,
+            meeting_sequence=meeting.sequence,
             now=now,
             grace=timedelta(seconds=settings.notification_grace_seconds),
         )

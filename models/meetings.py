@@ -83,6 +83,11 @@ class Meeting(SQLModel, table=True):
     def is_series(self) -> bool:
         return bool(self.rrule)
 
+    #: When the scheduler's tick must next plan reminders for this meeting; NULL when none is
+    #: left. Kept by :func:`models.reminders.replan_meeting_reminders`; indexed, so a tick
+    #: reads only the meetings whose moment has come, however many meetings there are.
+    reminder_due_at: datetime | None = utc_field(default=None, nullable=True, index=True)
+
 
 class MeetingAgency(SQLModel, table=True):
     """An agency invited to a meeting."""

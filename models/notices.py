@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
 
+from models.emails import Email, render_email
 from models.i18n import KIND_LABELS, N_, translator
 from models.meetings import Answer
-from models.messages import MeetingFacts
+from models.messages import MeetingFacts, RenderedEmail
 
 __all__ = [
     "ANSWER_LABELS",
@@ -119,39 +120,39 @@ def change_email(
     zone: ZoneInfo,
     links: Mapping[Answer, str],
     series_rule: str | None = None,
-) -> tuple[str, str]:
-    """Return the subject and plain-text body of an email about a meeting."""
+) -> RenderedEmail:
+    """Return the subject, plain-text and HTML body of an email about a meeting."""
     _ = translator(locale)
     kind = _(KIND_LABELS[facts.kind])
     title = display_title(kind, facts.title)
     when = format_day_time(facts.starts_at, zone, locale)
     until = format_time(facts.ends_at, "HH:mm", tzinfo=zone, locale=locale)
     subject = _(_SUBJECTS[purpose]) % {"title": title, "when": when}
-    lines = [
-        _(_LEADS[purpose]),
-        "",
-        f"{_('Kind')}: {kind}",
-        f"{_('Title')}: {facts.title}",
-        f"{_('When')}: {when}–{until} ({zone_label(zone, locale, facts.starts_at)})",
+    rows = [
+        (_("Kind"), kind),
+        (_("Title"), facts.title),
+        (_("When"), f"{when}–{until} ({zone_label(zone, locale, facts.starts_at)})"),
     ]
     if series_rule:
-        lines.append(f"{_('Repeats')}: {describe_rule(series_rule, facts.starts_at, zone, locale)}")
-    lines += [
-        f"{_('Where')}: {facts.location or '—'}",
-        f"{_('Organizer')}: {facts.organizer_name}",
-        f"{_('Agencies')}: {', '.join(facts.agency_names)}",
+        rows.append((_("Repeats"), describe_rule(series_rule, facts.starts_at, zone, locale)))
+    rows += [
+        (_("Where"), facts.location or "—"),
+        (_("Organizer"), facts.organizer_name),
+        (_("Agencies"), ", ".join(facts.agency_names)),
     ]
     if facts.case_code:
-        lines.append(f"{_('Case')}: {facts.case_code}")
-    if links:
-        lines += ["", _("Your answer (no sign-in needed):")]
-        lines += [f"  {_(ANSWER_LABELS[a])}: {url}" for a, url in links.items()]
-    lines += [
-        "",
-        _("Details in the portal: %(url)s") % {"url": facts.url},
-        "",
-        _("The calendar entry is attached; your calendar app applies it."),
-        "—",
-        "Birge",
-    ]
-    return subject, "\n".join(lines) + "\n"
+        rows.append((_("Case"), facts.case_code))
+    email = Email(
+        lang=locale,
+        subject=subject,
+        heading=subject,
+        lead=_(_LEADS[purpose]),
+        rows=tuple(rows),
+        link_label=_("Details in the portal"),
+        url=facts.url,
+        notes=(_("The calendar entry is attached; your calendar app applies it."),),
+        footer=_("Interagency child-protection unit"),
+        actions_lead=_("Your answer (no sign-in needed):") if links else "",
+        actions=tuple((_(ANSWER_LABELS[a]), url) for a, url in links.items()),
+    )
+    return RenderedEmail(subject, *render_email(email))

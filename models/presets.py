@@ -11,6 +11,7 @@ from models.cases import Case
 from models.i18n import N_
 from models.people import Agency, AgencyKind, User
 from models.scheduling import SchedulingError, case_agency_ids, normalize_case_code
+from models.text import has_forbidden_controls
 
 __all__ = ["COUNCIL_USUAL_KINDS", "PRESETS", "preset_agency_ids"]
 
@@ -51,7 +52,7 @@ def preset_agency_ids(
                 .where(col(Case.district_id) == own.district_id)
                 .where(col(Case.code) == code)
             ).first()
-            if code
+            if code and not has_forbidden_controls(code)
             else None
         )
         if case is None or not may_see_case(session, user, case):

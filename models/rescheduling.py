@@ -24,6 +24,7 @@ from models.i18n import N_
 from models.invitations import Purpose, invitees, mail_participants
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, Sitting
 from models.people import Agency, User
+from models.reminders import replan_meeting_reminders
 from models.rsvp import record_response
 from models.scheduling import (
     ScheduledMeeting,
@@ -40,6 +41,7 @@ __all__ = [
     "change_participants",
     "check_may_change",
     "record_response",
+    "replan_reminders",
     "reschedule_meeting",
 ]
 
@@ -55,6 +57,11 @@ def bump_sequence(meeting: Meeting, now: datetime) -> None:
     """Raise the SEQUENCE: calendar apps apply only a change with a higher one."""
     meeting.sequence += 1
     meeting.updated_at = now
+
+
+def replan_reminders(session: Session, settings: Settings, meeting: Meeting, now: datetime) -> None:
+    """Re-plan the meeting's reminders after a change (voids those of older sequences)."""
+    replan_meeting_reminders(session, settings, meeting, now=now)
 
 
 def reschedule_meeting(
@@ -128,6 +135,7 @@ def reschedule_meeting(
         exclude_meeting_id=meeting.id,
     )
     notifications = mail_participants(session, settings, meeting, Purpose.UPDATE, now=now)
+    replan_reminders(session, settings, meeting, now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications, warnings=warnings)
 
@@ -162,6 +170,7 @@ def cancel_meeting(
     )
     session.flush()
     notifications = mail_participants(session, settings, meeting, Purpose.CANCEL, now=now)
+    replan_reminders(session, settings, meeting, now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications)
 
@@ -246,5 +255,6 @@ def change_participants(
     notifications += mail_participants(
         session, settings, meeting, Purpose.UPDATE, now=now, recipients=staying
     )
+    replan_reminders(session, settings, meeting, now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications)

@@ -24,6 +24,7 @@ from models.notices import display_title
 from models.notifications import Notification
 from models.people import Agency, AgencyKind, Role, User
 from models.settings import Settings
+from models.text import date_in_range, has_forbidden_controls, outgoing_text
 
 __all__ = [
     "MAX_MEETING_LENGTH",
@@ -36,6 +37,7 @@ __all__ = [
     "meeting_calendar_event",
     "meeting_facts",
     "normalize_case_code",
+    "organizer_address",
     "schedule_meeting",
 ]
 
@@ -78,6 +80,9 @@ def check_times(
         return errors
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValueError("meeting times must be timezone-aware")
+    if not (date_in_range(starts_at) and date_in_range(ends_at)):
+        errors["date"] = N_("A meeting must take place between 2000 and 2100.")
+        return errors
     if ends_at <= starts_at:
         errors["end_time"] = N_("The meeting must end after it starts.")
     elif ends_at - starts_at > MAX_MEETING_LENGTH:
@@ -89,7 +94,7 @@ def check_times(
 
 def normalize_case_code(code: str | None) -> str:
     """Return a case code as written on paper: ``d-2026-0042 `` becomes ``D-2026-0042``."""
-    return (code or "").strip().upper()
+    return (code or "").strip().upper()[:40]
 
 
 def schedule_meeting(
@@ -132,18 +137,21 @@ def schedule_meeting(
     organizer_agency = session.get(Agency, organizer.agency_id)
     assert organizer_agency is not None and organizer_agency.id is not None
     errors: dict[str, str] = {}
+    for name, text in (("title", title), ("location", location), ("address", address)):
+        if has_forbidden_controls(text):
+            errors[name] = N_("The title or the place holds characters that are not allowed.")
     title = " ".join(title.split())
     if kind not in KIND_LABELS:
         errors["kind"] = N_("Choose the kind of meeting.")
     if not title:
         errors["title"] = N_("Give the meeting a title.")
     elif len(title) > MAX_TITLE_LENGTH:
-        errors["title"] = N_("The title is too long.")
+        errors.setdefault("title", N_("The title is too long."))
     if len(location.strip()) > MAX_LOCATION_LENGTH:
-        errors["location"] = N_("The place is too long.")
+        errors.setdefault("location", N_("The place is too long."))
     address = " ".join(address.split())
     if len(address) > MAX_LOCATION_LENGTH:
-        errors["address"] = N_("The address is too long.")
+        errors.setdefault("address", N_("The address is too long."))
     errors.update(check_times(starts_at, ends_at, now=now))
     if starts_at is None or ends_at is None:
         errors.setdefault("date", N_("Give the date and times."))
@@ -161,7 +169,9 @@ def schedule_meeting(
 
     case = None
     code = normalize_case_code(case_code)
-    if code:
+    if has_forbidden_controls(code):
+        errors["case_code"] = N_("There is no case with this code that your agency works on.")
+    elif code:
         case = session.scalars(
             select(Case)
             .where(col(Case.district_id) == organizer_agency.district_id)  # codes are per district
@@ -257,6 +267,10 @@ def schedule_meeting(
     from models.invitations import Purpose, mail_participants
 
     notifications = mail_participants(session, settings, meeting, Purpose.INVITE, now=now)
+    # Imported here: the planner builds on this module's helpers.
+    from models.reminders import replan_meeting_reminders
+
+    replan_meeting_reminders(session, settings, meeting, now=now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications, warnings=warnings)
 
@@ -267,6 +281,14 @@ def case_agency_ids(session: Session, case: Case) -> set[int]:
         select(col(CaseAgency.agency_id)).where(col(CaseAgency.case_id) == case.id)
     )
     return {*on_case, case.lead_agency_id}
+
+
+def organizer_address(session: Session, meeting: Meeting) -> str | None:
+    """Return the address replies to a meeting's emails go to: the person who scheduled it."""
+    if meeting.created_by_id is None:
+        return None
+    organizer = session.get(User, meeting.created_by_id)
+    return organizer.email if organizer is not None else None
 
 
 def meeting_agencies(session: Session, meeting: Meeting) -> list[Agency]:
@@ -304,12 +326,12 @@ def meeting_facts(
     organizer = next(a for a in agencies if a.id == meeting.organizer_agency_id)
     return MeetingFacts(
         kind=meeting.kind,
-        title=meeting.title,
+        title=outgoing_text(meeting.title),
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
-        location=meeting.location,
-        organizer_name=organizer.name(locale),
-        agency_names=tuple(a.name(locale) for a in agencies),
+        location=outgoing_text(meeting.location),
+        organizer_name=outgoing_text(organizer.name(locale)),
+        agency_names=tuple(outgoing_text(a.name(locale)) for a in agencies),
         case_code=case.code if case else None,
         url=f"{base_url}/meetings/{meeting.id}",
     )
@@ -330,13 +352,13 @@ def meeting_calendar_event(
     description.append(facts.url)
     return CalendarEvent(
         uid=meeting.uid,
-        summary=display_title(kind_label, meeting.title),
+        summary=display_title(kind_label, facts.title),
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
         last_modified=meeting.updated_at,
         sequence=meeting.sequence,
         cancelled=meeting.status == MeetingStatus.CANCELLED,
-        location=meeting.location,
+        location=facts.location,
         description="\n".join(description),
         url=facts.url,
         categories=(kind_label,),

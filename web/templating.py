@@ -15,6 +15,8 @@ from models.i18n import (
     CATEGORY_LABELS,
     KIND_LABELS,
     LOCALES,
+    NOTIFICATION_KIND_LABELS,
+    NOTIFICATION_STATUS_LABELS,
     PERIOD_LABELS,
     RECIPIENT_LABELS,
     RESPONSIBLE_LABELS,
@@ -117,6 +119,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "task_status": TASK_STATUS_LABELS,
     "case_status": CASE_STATUS_LABELS,
     "action": ACTION_LABELS,
+    "notification_kind": NOTIFICATION_KIND_LABELS,
+    "notification_status": NOTIFICATION_STATUS_LABELS,
 }
 
 
@@ -134,8 +138,9 @@ def _globals() -> dict[str, Any]:
     return {
         "locales": [(code, LOCALE_NAMES[code]) for code in LOCALES],
         "current_locale": current_locale(),
-        # An empty form renders the CSRF token of the language switch and of logout.
-        "csrf_form": FlaskForm(),
+        # An empty form renders the CSRF token of the language switch and of logout. It must not
+        # read the request's body: error pages (a 413 above all) render this too.
+        "csrf_form": FlaskForm(formdata=None),
         # "Astana time, UTC+5" in the reader's language, not the tz database's name.
         "district_timezone": zone_label(
             settings_of(current_app).zone, current_locale(), datetime.now(UTC)

@@ -421,12 +421,14 @@ def test_bad_input_to_the_series_and_answer_pages_is_a_400_and_writes_nothing(
     assert client.post(f"/meetings/{single.id}/sittings/cancel", data=token).status_code == 404
     logout(client)
     login(client, district.inspector.email)  # sees the series, may not change it
+    token = {"csrf_token": csrf_token(client.get(series_url).get_data(as_text=True))}
     assert client.post(f"/meetings/{meeting.id}/series/end", data=token).status_code == 403
     page = client.get(series_url).get_data(as_text=True)
     assert "/sittings/move" not in page
     assert client.post(f"/meetings/{meeting.id}/answer/maybe", data=token).status_code == 404
     assert client.post(f"/meetings/{meeting.id}/answer/accepted", data={}).status_code == 400
     logout(client)
+    client.get("/login")
     link = rsvp_links(settings, meeting, district.inspector)[Answer.ACCEPTED].split("birge.test")[1]
     assert client.post(link, data={}).status_code == 400  # no CSRF token: nothing recorded
     assert state() == before and count(session, MeetingResponse) == 0

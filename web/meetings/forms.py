@@ -5,7 +5,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -28,6 +27,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.cases import CASE_CODE_PATTERN
 from models.i18n import KIND_LABELS
+from models.text import date_in_range
+from web.forms import BirgeForm
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -58,12 +59,14 @@ class TimesMixin:
         """Return start and end in UTC from the local date and times (None if unreadable)."""
         if not (self.date.data and self.start_time.data and self.end_time.data):
             return None, None
+        if not date_in_range(self.date.data):
+            return None, None  # the form says why, at the field
         start = datetime.combine(self.date.data, self.start_time.data, tzinfo=zone)
         end = datetime.combine(self.date.data, self.end_time.data, tzinfo=zone)
         return start.astimezone(UTC), end.astimezone(UTC)
 
 
-class MeetingForm(TimesMixin, FlaskForm):
+class MeetingForm(TimesMixin, BirgeForm):
     kind = SelectField(
         _l("Kind"),
         choices=[SelectChoice(kind, _l(label)) for kind, label in KIND_LABELS.items()],
@@ -128,29 +131,29 @@ class MeetingForm(TimesMixin, FlaskForm):
             raise ValidationError(_l("Write the rule, or choose another repetition."))
 
 
-class RescheduleForm(TimesMixin, FlaskForm):
+class RescheduleForm(TimesMixin, BirgeForm):
     date = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts"), validators=[InputRequired()])
     end_time = TimeField(_l("Ends"), validators=[InputRequired()])
     location = StringField(_l("Place"), validators=[Length(max=300)])
 
 
-class SittingForm(TimesMixin, FlaskForm):
+class SittingForm(TimesMixin, BirgeForm):
     original = HiddenField(validators=[DataRequired()])
     date = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts"), validators=[InputRequired()])
     end_time = TimeField(_l("Ends"), validators=[InputRequired()])
 
 
-class EndSeriesForm(FlaskForm):
+class EndSeriesForm(BirgeForm):
     date = DateField(_l("No sittings from"), validators=[InputRequired()])
 
 
-class ParticipantsForm(FlaskForm):
+class ParticipantsForm(BirgeForm):
     agencies = MultiCheckboxField(_l("Participating agencies"), coerce=int)
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(BirgeForm):
     act_number = StringField(_l("Act number"), validators=[DataRequired(), Length(max=50)])
     act_date = DateField(_l("Date of the act"), validators=[InputRequired()])
     note = TextAreaField(
@@ -160,5 +163,5 @@ class OutcomeForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BirgeForm):
     """A button that confirms an action; the CSRF token is its only field."""

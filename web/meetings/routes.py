@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -9,11 +11,12 @@ from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
 from calendars.recurrence import monthly_rule_like
-from models.access import may_change_meeting, oversees_district, upcoming_meetings
+from models.access import may_change_meeting, may_see_case, oversees_district, upcoming_meetings
 from models.base import require_id, utcnow
 from models.cases import Case
 from models.meetings import MeetingAgency, MeetingKind, MeetingResponse
 from models.notices import describe_rule
+from models.outbox import troubled_count
 from models.people import Agency, AgencyKind, Role
 from models.presets import PRESETS, preset_agency_ids
 from models.rsvp import answers_by_agency
@@ -38,10 +41,22 @@ def dashboard() -> ResponseReturnValue:
     db = db_session()
     upcoming = upcoming_meetings(db, current_user, now=utcnow())
     agencies = agencies_by_meeting(db, upcoming)
+    role = Role(current_user.role)
+    undelivered = (
+        troubled_count(
+            db,
+            now=utcnow(),
+            stuck_after=timedelta(seconds=settings_of(current_app).notification_stuck_seconds),
+        )
+        if role.sees_district
+        else 0
+    )
     return render_template(
         "meetings/dashboard.html",
         meetings=[(m, agencies[require_id(m)]) for m in upcoming],
-        may_schedule=Role(current_user.role).may_schedule,
+        may_schedule=role.may_schedule,
+        undelivered=undelivered,
+        may_retry=role is Role.ADMIN,
     )
 
 
@@ -138,6 +153,9 @@ def show(meeting_id: int) -> ResponseReturnValue:
     settings = settings_of(current_app)
     agencies = meeting_agencies(db, meeting)
     case = db.get(Case, meeting.case_id) if meeting.case_id else None
+    knows_case = case is None or may_see_case(db, current_user, case)
+    if not knows_case:
+        case = None  # invited to the meeting, but not on the case: no code, no address
     school = db.get(Agency, meeting.school_agency_id) if meeting.school_agency_id else None
     mine = db.scalars(
         select(MeetingResponse)
@@ -151,6 +169,7 @@ def show(meeting_id: int) -> ResponseReturnValue:
         meeting=meeting,
         agencies=agencies,
         case=case,
+        knows_case=knows_case,
         school=school,
         repeats=describe_rule(meeting.rrule, meeting.starts_at, settings.zone, current_locale())
         if meeting.rrule
