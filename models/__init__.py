@@ -10,7 +10,7 @@ from models.audit import AuditEvent
 from models.cases import Case, CaseAgency, CaseCodeCounter, CaseRestricted
 from models.escalation import EscalationLevel
 from models.feeds import FeedToken
-from models.meetings import Meeting, MeetingAgency
+from models.meetings import Meeting, MeetingAgency, MeetingResponse, Sitting
 from models.minutes import AgendaItem, Attendance, Decision, MeetingMinutes
 from models.notifications import Notification
 from models.people import Agency, District, User
@@ -36,8 +36,10 @@ __all__ = [
     "Meeting",
     "MeetingAgency",
     "MeetingMinutes",
+    "MeetingResponse",
     "Notification",
     "SignInThrottle",
+    "Sitting",
     "StatutoryRule",
     "Task",
     "User",

@@ -20,7 +20,8 @@ from models.audit import record_event
 from models.base import require_id, utc_field, utcnow
 from models.cases import Case, CaseAgency
 from models.i18n import DEFAULT_LOCALE, KIND_LABELS, translator
-from models.meetings import Meeting, MeetingAgency, MeetingStatus
+from models.invitations import meeting_events
+from models.meetings import Meeting, MeetingAgency, MeetingStatus, Sitting
 from models.people import Agency
 from models.scheduling import agencies_by_meeting, meeting_calendar_event, meeting_facts
 from models.settings import Settings
@@ -146,7 +147,8 @@ def agency_feed(
         select(Meeting)
         .join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id))
         .where(col(MeetingAgency.agency_id) == agency.id)
-        .where(col(Meeting.ends_at) >= now - FEED_HISTORY)
+        # A council series stays in the feed: calendar apps expand its RRULE themselves.
+        .where(or_(col(Meeting.ends_at) >= now - FEED_HISTORY, col(Meeting.rrule).is_not(None)))
         .where(
             or_(
                 col(Meeting.status) != MeetingStatus.CANCELLED,
@@ -170,6 +172,14 @@ def agency_feed(
         for c in session.scalars(select(Case).where(col(Case.id).in_(case_ids)))
         if c.lead_agency_id == agency.id or c.id in on_cases
     }
+    series_ids = [require_id(m) for m in meetings if m.rrule]
+    overrides: dict[int, list[Sitting]] = {i: [] for i in series_ids}
+    for sitting in session.scalars(
+        select(Sitting)
+        .where(col(Sitting.meeting_id).in_(series_ids))
+        .order_by(col(Sitting.original_start))
+    ):
+        overrides[sitting.meeting_id].append(sitting)
     events = []
     for meeting in meetings:
         facts = meeting_facts(
@@ -179,9 +189,9 @@ def agency_feed(
             locale=locale,
             base_url=settings.base_url,
         )
-        events.append(
-            meeting_calendar_event(meeting, facts, kind_label=_(KIND_LABELS[meeting.kind]))
-        )
+        event = meeting_calendar_event(meeting, facts, kind_label=_(KIND_LABELS[meeting.kind]))
+        # A series carries its cancelled sittings as EXDATEs and its moved ones as overrides.
+        events.extend(meeting_events(event, overrides.get(require_id(meeting), [])))
     return build_feed(
         name=f"Birge — {agency.name(locale)}",
         events=events,

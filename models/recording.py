@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from calendars.workdays import Period, PeriodKind, WorkCalendar
+from models.access import may_change_meeting
 from models.agenda import live_agenda
 from models.audit import record_event
 from models.base import require_id
@@ -18,7 +19,7 @@ from models.cases import Case
 from models.i18n import N_
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus
 from models.minutes import AgendaItem, Attendance, Decision, DueKind, MeetingMinutes
-from models.people import Agency, AgencyKind, Role, User
+from models.people import Agency, User
 from models.tasks import Task, TaskOrigin
 from models.taskwork import TaskError, create_task
 from models.text import date_in_range, has_forbidden_controls
@@ -70,19 +71,9 @@ class RecordedMinutes:
 
 
 def may_record_minutes(session: Session, user: User, meeting: Meeting) -> bool:
-    """Tell whether *user* may record *meeting*'s minutes: the organizing agency's
-    coordinators, the unit's secretary (the akimat's coordinators), the chair and
-    administrators of the district."""
-    if not user.active or Role(user.role) is Role.MEMBER:
-        return False
-    agency = session.get(Agency, user.agency_id)
-    if agency is None or agency.district_id != meeting.district_id:
-        return False
-    return (
-        Role(user.role).sees_district
-        or agency.kind == AgencyKind.AKIMAT
-        or agency.id == meeting.organizer_agency_id
-    )
+    """Tell whether *user* may record *meeting*'s minutes: whoever may change the meeting (the
+    organizing agency's coordinators, the unit's secretary, the chair, administrators)."""
+    return may_change_meeting(session, user, meeting)
 
 
 def minutes_of(session: Session, meeting: Meeting) -> MeetingMinutes | None:
