@@ -11,6 +11,7 @@ from models.cases import Case, CaseAgency
 from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency
 from models.notifications import Notification
+from models.passwords import PasswordReset
 from models.people import Agency, District, User
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "Meeting",
     "MeetingAgency",
     "Notification",
+    "PasswordReset",
     "User",
 ]

@@ -1,0 +1,45 @@
+"""Add agencies' English names and the password-reset links.
+
+Revision ID: 0007
+Revises: 0001
+Create Date: 2026-11-24 06:50:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("agency", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("name_en", sa.String(length=300), nullable=False, server_default="")
+        )
+    op.create_table(
+        "password_reset",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    with op.batch_alter_table("password_reset", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_password_reset_user_id"), ["user_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("password_reset", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_password_reset_user_id"))
+    op.drop_table("password_reset")
+    with op.batch_alter_table("agency", schema=None) as batch_op:
+        batch_op.drop_column("name_en")
