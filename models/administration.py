@@ -29,9 +29,12 @@ __all__ = [
     "AdminError",
     "AgencyChange",
     "UserChange",
+    "check_agency",
+    "check_staff",
     "create_agency",
     "create_staff",
     "manageable_agencies",
+    "may_create_agencies",
     "may_manage_user",
     "may_manage_users_of",
     "roles_assignable_by",
@@ -139,6 +142,22 @@ def _check_agency(change: AgencyChange) -> None:
         raise AdminError("head_email", N_("This is not an email address."))
 
 
+def may_create_agencies(actor: User) -> bool:
+    """Tell whether *actor* may add agencies (administrators only)."""
+    return _is_admin(actor)
+
+
+def check_agency(session: Session, change: AgencyChange) -> None:
+    """Check a new agency as :func:`create_agency` would, writing nothing.
+
+    Raises:
+      AdminError: a field is not acceptable or the slug is taken.
+    """
+    _check_agency(change)
+    if session.scalars(select(Agency).where(col(Agency.slug) == change.slug)).first():
+        raise AdminError("slug", N_("An agency with this short name exists already."))
+
+
 def create_agency(session: Session, actor: User, change: AgencyChange) -> Agency:
     """Add an agency to *actor*'s district.
 
@@ -148,9 +167,7 @@ def create_agency(session: Session, actor: User, change: AgencyChange) -> Agency
     """
     if not _is_admin(actor):
         raise PermissionError("only administrators create agencies")
-    _check_agency(change)
-    if session.scalars(select(Agency).where(col(Agency.slug) == change.slug)).first():
-        raise AdminError("slug", N_("An agency with this short name exists already."))
+    check_agency(session, change)
     district_id = _district_of(session, actor.agency_id)
     assert district_id is not None
     agency = Agency(district_id=district_id, **_agency_values(change))
@@ -222,6 +239,15 @@ def _check_user(session: Session, actor: User, change: UserChange, *, user_id: i
     agency = session.get(Agency, change.agency_id)
     if agency is None or not may_manage_users_of(session, actor, agency):
         raise AdminError("agency_id", N_("You may not add people to this agency."))
+
+
+def check_staff(session: Session, actor: User, change: UserChange) -> None:
+    """Check a new user as :func:`create_staff` would, writing nothing.
+
+    Raises:
+      AdminError: a field is not acceptable.
+    """
+    _check_user(session, actor, change, user_id=None)
 
 
 def create_staff(

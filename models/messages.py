@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, format_time
+from babel.dates import format_date, format_time
 
 from models.i18n import KIND_LABELS, translator
 
@@ -33,8 +33,14 @@ class MeetingFacts:
 
 
 def format_local(moment: datetime, zone: ZoneInfo, locale: str) -> str:
-    """Format *moment* in the district's zone, the way *locale* writes dates."""
-    return format_datetime(moment, "d MMMM y, HH:mm", tzinfo=zone, locale=locale)
+    """Format *moment* in the district's zone, the way *locale* writes dates.
+
+    CLDR's long date puts the parts in each language's order: "1 декабря 2026 г.",
+    "2026 ж. 1 желтоқсан", "December 1, 2026".
+    """
+    local = moment.astimezone(zone)
+    day = format_date(local.date(), "long", locale=locale)
+    return f"{day}, {format_time(local, 'HH:mm', locale=locale)}"
 
 
 def invitation_email(facts: MeetingFacts, *, locale: str, zone: ZoneInfo) -> tuple[str, str]:

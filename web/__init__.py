@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, session
@@ -20,7 +21,7 @@ from models.people import User
 from models.settings import Settings, load_settings
 from workers.runtime import Runtime, build_runtime
 
-__all__ = ["create_app", "db_session", "runtime", "settings_of"]
+__all__ = ["create_app", "csp_nonce", "db_session", "runtime", "settings_of"]
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +59,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     login_manager.localize_callback = _
     login_manager.user_loader(_load_user)
 
-    from web import auth, calendars, health, meetings
+    from web import admin, auth, calendars, health, meetings
     from web.templating import init_templating
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(calendars.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(admin.bp)
     init_templating(app)
 
     for code in (400, 403, 404, 405, 413, 500):
@@ -110,11 +112,13 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _select_locale() -> str:
-    if current_user.is_authenticated and current_user.locale in LOCALES:
-        return str(current_user.locale)
+    """The interface language: the one chosen with the switch (kept across sign-in), else the
+    user's email language, else Russian. The switch never changes the email language."""
     chosen = session.get("locale")
     if chosen in LOCALES:
         return str(chosen)
+    if current_user.is_authenticated and current_user.locale in LOCALES:
+        return str(current_user.locale)
     return DEFAULT_LOCALE
 
 
@@ -134,15 +138,26 @@ def _error_page(error: HTTPException) -> ResponseReturnValue:
     return render_template("error.html", code=code, message=message), code
 
 
+def csp_nonce() -> str:
+    """Return this request's Content-Security-Policy nonce."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    nonce: str = g.csp_nonce
+    return nonce
+
+
 def _security_headers(response: Response) -> Response:
     headers: Any = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     # Feed URLs carry a secret: never leak them, or anything else, in a Referer.
     headers.setdefault("Referrer-Policy", "no-referrer")
+    # The calendar view's bundle injects its stylesheet as a <style> element carrying this
+    # request's nonce (<meta name="csp-nonce">); nothing else may add styles.
     headers.setdefault(
         "Content-Security-Policy",
-        "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+        f"default-src 'self'; style-src 'self' 'nonce-{csp_nonce()}'; img-src 'self' data:; "
+        "frame-ancestors 'none'",
     )
     if current_user.is_authenticated:
         headers.setdefault("Cache-Control", "no-store")

@@ -134,9 +134,9 @@ def demo(ctx: _Context) -> None:
 @pass_context
 def run(ctx: _Context, host: str, port: int, threads: int) -> None:
     """Serve the portal; with the stub broker also run the workers and the scheduler here."""
+    from models.settings import served_base_url
     from web import create_app
     from web.serving import serve
-    from models.settings import served_base_url
     from workers.runtime import build_runtime, run_scheduler, start_worker
 
     settings, warning = served_base_url(ctx.require_current_schema(), host, port)

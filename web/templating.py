@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import get_locale, gettext
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from models.i18n import KIND_LABELS, LOCALES
 from models.meetings import Meeting
 from models.messages import format_local
-from models.people import Agency
-from web import settings_of
+from models.people import Agency, Role
+from web import csp_nonce, settings_of
 
 __all__ = ["LOCALE_NAMES", "current_locale", "init_templating"]
 
@@ -68,4 +69,7 @@ def _globals() -> dict[str, Any]:
         # An empty form renders the CSRF token of the language switch and of logout.
         "csrf_form": FlaskForm(),
         "district_timezone": settings_of(current_app).timezone,
+        "csp_nonce": csp_nonce(),
+        "may_administer": current_user.is_authenticated
+        and Role(current_user.role) in (Role.ADMIN, Role.COORDINATOR),
     }

@@ -90,10 +90,9 @@ def test_readme_documents_every_setting() -> None:
         assert f"| `{variable}` |" in readme, variable
 
 
-def test_birge_run_links_to_the_port_it_serves_unless_the_base_url_is_set(
-    tmp_path: Path,
-) -> None:
-    derived, warning = served_base_url(load_settings({}, create_instance=False), "0.0.0.0", 5101)
+def test_birge_run_links_to_the_port_it_serves_unless_the_base_url_is_set() -> None:
+    everywhere = "0.0.0.0"  # noqa: S104 - only parsed, nothing binds
+    derived, warning = served_base_url(load_settings({}, create_instance=False), everywhere, 5101)
     assert derived.base_url == "http://127.0.0.1:5101" and warning is None
 
     explicit = load_settings({"BIRGE_BASE_URL": "http://127.0.0.1:5000"}, create_instance=False)

@@ -12,6 +12,12 @@ from sqlmodel import col
 from models.audit import record_event
 from models.people import User
 from web import db_session
+from web.auth.account import (
+    account,
+    change_password_view,
+    forgot_password,
+    reset_password_view,
+)
 from web.auth.forms import LocaleForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -46,15 +52,8 @@ def set_locale() -> ResponseReturnValue:
     form = LocaleForm()
     if form.validate_on_submit():
         locale = form.locale.data or "ru"
+        # The interface only: the language of emails is a profile setting of its own.
         session["locale"] = locale
-        if current_user.is_authenticated:
-            # The user's locale is also the language of their emails.
-            db = db_session()
-            user = db.get(User, current_user.id)
-            if user is not None:
-                user.locale = locale
-                db.add(user)
-                db.commit()
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -67,6 +66,12 @@ def _safe_next(target: str | None) -> str:
     return url_for("meetings.dashboard")
 
 
+bp.add_url_rule("/account", view_func=login_required(account), methods=["GET", "POST"])
+bp.add_url_rule(
+    "/account/password", view_func=login_required(change_password_view), methods=["POST"]
+)
+bp.add_url_rule("/password/forgot", view_func=forgot_password, methods=["GET", "POST"])
+bp.add_url_rule("/password/reset/<token>", view_func=reset_password_view, methods=["GET", "POST"])
 bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
 bp.add_url_rule("/logout", view_func=login_required(logout), methods=["POST"])
 bp.add_url_rule("/locale", view_func=set_locale, methods=["POST"])

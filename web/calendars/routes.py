@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -15,11 +19,19 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlmodel import col
 
 from calendars.ical import strong_etag
-from models.feeds import agency_feed, agency_for_token, feed_token, feed_url, rotate_feed_token
+from models.base import utcnow
+from models.dashboard import calendar_meetings
+from models.feed_rotation import rotate_agency_feed
+from models.feeds import agency_feed, agency_for_token, feed_token, feed_url
+from models.i18n import KIND_LABELS, translator
 from models.people import Agency, Role
 from web import db_session, settings_of
+from web.nudge import nudge_workers
+from web.templating import current_locale
 
 bp = Blueprint("calendars", __name__)
 
@@ -64,21 +76,110 @@ def subscription() -> ResponseReturnValue:
     )
 
 
+def view() -> ResponseReturnValue:
+    """The calendar view (month, week, list), filled from :func:`events`."""
+    db = db_session()
+    settings = settings_of(current_app)
+    own = db.get(Agency, current_user.agency_id)
+    assert own is not None
+    agencies = db.scalars(
+        select(Agency).where(col(Agency.district_id) == own.district_id).order_by(col(Agency.id))
+    ).all()
+    return render_template(
+        "calendars/view.html",
+        agencies=agencies,
+        kinds=list(KIND_LABELS),
+        now=utcnow().astimezone(settings.zone).replace(tzinfo=None).isoformat(timespec="seconds"),
+    )
+
+
+def events() -> ResponseReturnValue:
+    """The meetings the user may see in [start, end), as FullCalendar's event objects.
+
+    Times travel as the district's wall-clock time without an offset and the calendar runs
+    in its "UTC" mode, so everyone sees district time whatever their device's zone.
+    """
+    db = db_session()
+    settings = settings_of(current_app)
+    try:
+        start = _local_param("start", settings.zone)
+        end = _local_param("end", settings.zone)
+        agency = request.args.get("agency", "")
+        agency_id = int(agency) if agency else None
+        meetings = calendar_meetings(
+            db,
+            current_user,
+            start=start,
+            end=end,
+            kinds=[k for k in request.args.getlist("kind") if k],
+            agency_id=agency_id,
+        )
+    except ValueError:
+        return jsonify(error=_("Ask for at most 100 days, from a start to a later end.")), 400
+    locale = current_locale()
+    return jsonify(
+        [
+            {
+                "id": m.id,
+                "title": m.title,
+                "start": _wall_clock(m.starts_at, settings.zone),
+                "end": _wall_clock(m.ends_at, settings.zone),
+                "url": url_for("meetings.show", meeting_id=m.id),
+                "classNames": [f"kind-{m.kind}", f"status-{m.status}"],
+                "extendedProps": {
+                    "kind": m.kind,
+                    "kindLabel": translator(locale)(KIND_LABELS[m.kind]),
+                    "location": m.location,
+                    "status": m.status,
+                },
+            }
+            for m in meetings
+        ]
+    )
+
+
+def _local_param(name: str, zone: ZoneInfo) -> datetime:
+    raw = request.args.get(name, "")
+    if not raw or len(raw) > 40:
+        raise ValueError(name)
+    moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    # The calendar's "UTC" is the district's wall clock: read the digits as local time.
+    return moment.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _wall_clock(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="minutes")
+
+
 def rotate() -> ResponseReturnValue:
-    """Revoke the agency's feed address and issue a new one."""
+    """Ask for confirmation (GET), then revoke the address and email the new one (POST)."""
     if not Role(current_user.role).may_rotate_feeds:
         abort(403)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     db = db_session()
     agency = db.get(Agency, current_user.agency_id)
     assert agency is not None
-    rotate_feed_token(db, agency, settings_of(current_app).secret_key, user_id=current_user.id)
+    form = FlaskForm()
+    if request.method == "GET":
+        return render_template("calendars/rotate.html", agency=agency, form=form)
+    if not form.validate_on_submit() or request.form.get("confirm") != "yes":
+        abort(400)
+    notifications = rotate_agency_feed(
+        db, settings_of(current_app), agency, actor=current_user._get_current_object()
+    )
     db.commit()
-    flash(_("A new address is issued. The old one no longer works: subscribe again."), "info")
+    nudge_workers([n.id for n in notifications if n.id is not None])
+    flash(
+        _(
+            "A new address is issued and emailed to everyone in your agency. The old one no "
+            "longer works."
+        ),
+        "info",
+    )
     return redirect(url_for("calendars.subscription"))
 
 
 bp.add_url_rule("/calendars/<token>.ics", view_func=agency_calendar)
 bp.add_url_rule("/calendar", view_func=login_required(subscription))
-bp.add_url_rule("/calendar/rotate", view_func=login_required(rotate), methods=["POST"])
+bp.add_url_rule("/calendar/view", view_func=login_required(view))
+bp.add_url_rule("/calendar/events", view_func=login_required(events))
+bp.add_url_rule("/calendar/rotate", view_func=login_required(rotate), methods=["GET", "POST"])
