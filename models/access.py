@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -62,6 +62,8 @@ def upcoming_meetings(
     """
     query = (
         visible_meetings(session, user)
+        # Meetings last at most 12 hours: a lower bound on the start lets the index range work.
+        .where(col(Meeting.starts_at) >= now - timedelta(hours=12))
         .where(col(Meeting.ends_at) >= now)
         .where(col(Meeting.status) == MeetingStatus.SCHEDULED)
         .order_by(col(Meeting.starts_at), col(Meeting.id))

@@ -21,6 +21,7 @@ from models.people import Agency, User
 
 __all__ = [
     "MAX_CALENDAR_RANGE",
+    "CalendarEntry",
     "Dashboard",
     "DistrictOverview",
     "MeetingPage",
@@ -109,15 +110,19 @@ def district_overview(session: Session, user: User, *, now: datetime) -> Distric
         & (col(Meeting.starts_at) < until)
     )
     by_kind = {kind.value: 0 for kind in MeetingKind}
-    for kind, count in session.execute(
-        select(col(Meeting.kind), func.count()).where(coming).group_by(col(Meeting.kind))
+    this_week = 0
+    week_end = now + timedelta(days=7)
+    for kind, count, in_week in session.execute(
+        select(
+            col(Meeting.kind),
+            func.count(),
+            func.count().filter(col(Meeting.starts_at) < week_end),
+        )
+        .where(coming)
+        .group_by(col(Meeting.kind))
     ):
         by_kind[kind] = count
-    this_week = session.scalar(
-        select(func.count())
-        .select_from(Meeting)
-        .where(coming & (col(Meeting.starts_at) < now + timedelta(days=7)))
-    )
+        this_week += in_week
     per_agency = dict(
         session.execute(
             select(col(MeetingAgency.agency_id), func.count())
@@ -134,7 +139,7 @@ def district_overview(session: Session, user: User, *, now: datetime) -> Distric
         key=lambda load: (-load.meetings, load.agency.id or 0),
     )
     return DistrictOverview(
-        days=OVERVIEW_DAYS, meetings_by_kind=by_kind, this_week=this_week or 0, by_agency=loads
+        days=OVERVIEW_DAYS, meetings_by_kind=by_kind, this_week=this_week, by_agency=loads
     )
 
 
@@ -153,18 +158,35 @@ def meeting_page(
     page = max(1, page)
     query = visible_meetings(session, user)
     if past:
-        query = query.where(col(Meeting.ends_at) < now).order_by(
-            col(Meeting.starts_at).desc(), col(Meeting.id).desc()
+        query = (
+            query.where(col(Meeting.starts_at) < now)
+            .where(col(Meeting.ends_at) < now)
+            .order_by(col(Meeting.starts_at).desc(), col(Meeting.id).desc())
         )
     else:
-        query = query.where(col(Meeting.ends_at) >= now).order_by(
-            col(Meeting.starts_at), col(Meeting.id)
+        query = (
+            query.where(col(Meeting.starts_at) >= now - timedelta(hours=12))
+            .where(col(Meeting.ends_at) >= now)
+            .order_by(col(Meeting.starts_at), col(Meeting.id))
         )
     kinds = [k for k in kinds if k in {kind.value for kind in MeetingKind}]
     if kinds:
         query = query.where(col(Meeting.kind).in_(kinds))
     rows = session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
     return MeetingPage(meetings=rows[:per_page], page=page, has_next=len(rows) > per_page)
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """What the calendar view shows of a meeting: no more columns than that are read."""
+
+    id: int
+    kind: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    status: str
 
 
 def calendar_meetings(
@@ -175,7 +197,7 @@ def calendar_meetings(
     end: datetime,
     kinds: Iterable[str] = (),
     agency_id: int | None = None,
-) -> Sequence[Meeting]:
+) -> list[CalendarEntry]:
     """Return the meetings *user* may see that overlap [start, end), at most 2000.
 
     Raises:
@@ -199,4 +221,14 @@ def calendar_meetings(
         )
         query = query.where(col(Meeting.id).in_(taking_part))
     query = query.order_by(col(Meeting.starts_at), col(Meeting.id)).limit(MAX_CALENDAR_EVENTS)
-    return session.scalars(query).all()
+    columns = query.with_only_columns(
+        col(Meeting.id),
+        col(Meeting.kind),
+        col(Meeting.title),
+        col(Meeting.starts_at),
+        col(Meeting.ends_at),
+        col(Meeting.location),
+        col(Meeting.status),
+        maintain_column_froms=True,
+    )
+    return [CalendarEntry(*row) for row in session.execute(columns)]

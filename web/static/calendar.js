@@ -5,6 +5,8 @@ document.addEventListener("DOMContentLoaded", function () {
   var filters = document.getElementById("calendar-filters");
   if (!element || !window.FullCalendar) { return; }
   var narrow = window.matchMedia("(max-width: 40rem)").matches;
+  var kindLabels = JSON.parse(element.dataset.kinds);
+  var meetingUrl = element.dataset.meetingUrl;
   var calendar = new FullCalendar.Calendar(element, {
     // Events arrive as the district's wall-clock time; "UTC" shows them unshifted.
     timeZone: "UTC",
@@ -26,6 +28,18 @@ document.addEventListener("DOMContentLoaded", function () {
         return { kind: filters.elements.kind.value, agency: filters.elements.agency.value };
       },
       failure: function () { window.alert(element.dataset.error); }
+    },
+    // The endpoint sends the bare facts; links, classes and labels are added here.
+    eventDataTransform: function (meeting) {
+      return {
+        id: meeting.id,
+        title: meeting.title,
+        start: meeting.start,
+        end: meeting.end,
+        url: meetingUrl + meeting.id,
+        classNames: ["kind-" + meeting.kind, "status-" + meeting.status],
+        extendedProps: { kindLabel: kindLabels[meeting.kind] || meeting.kind, location: meeting.location }
+      };
     },
     eventDidMount: function (info) {
       var props = info.event.extendedProps;
