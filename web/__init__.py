@@ -157,7 +157,8 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault(
         "Content-Security-Policy",
         f"default-src 'self'; style-src 'self' 'nonce-{csp_nonce()}'; img-src 'self' data:; "
-        "frame-ancestors 'none'",
+        # The calendar's icon font is embedded in its stylesheet.
+        "font-src 'self' data:; frame-ancestors 'none'",
     )
     if current_user.is_authenticated:
         headers.setdefault("Cache-Control", "no-store")

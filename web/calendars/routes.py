@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names, get_month_names
 from flask import (
     Blueprint,
     Response,
@@ -32,6 +33,7 @@ from models.i18n import KIND_LABELS
 from models.people import Agency, Role
 from web import db_session, settings_of
 from web.nudge import nudge_workers
+from web.templating import current_locale
 
 bp = Blueprint("calendars", __name__)
 
@@ -90,6 +92,7 @@ def view() -> ResponseReturnValue:
         agencies=agencies,
         kinds=list(KIND_LABELS),
         kind_labels={kind: _(label) for kind, label in KIND_LABELS.items()},
+        names=_calendar_names(current_locale()),
         now=utcnow().astimezone(settings.zone).replace(tzinfo=None).isoformat(timespec="seconds"),
     )
 
@@ -135,6 +138,21 @@ def events() -> ResponseReturnValue:
         json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         content_type="application/json",
     )
+
+
+def _calendar_names(locale: str) -> dict[str, object]:
+    """Month and weekday names from CLDR, so the calendar reads right even where the browser
+    has no Kazakh dates (Chromium falls back to "2026 M11")."""
+    months = get_month_names("wide", "stand-alone", locale=locale)
+    months_in_dates = get_month_names("wide", "format", locale=locale)
+    days = get_day_names("abbreviated", "format", locale=locale)
+    return {
+        "months": [months[m] for m in range(1, 13)],
+        "monthsInDates": [months_in_dates[m] for m in range(1, 13)],
+        # JavaScript counts weekdays from Sunday; CLDR (and babel) from Monday.
+        "days": [days[(d + 6) % 7] for d in range(7)],
+        "yearFirst": locale == "kk",
+    }
 
 
 def _local_param(name: str, zone: ZoneInfo) -> datetime:

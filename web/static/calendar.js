@@ -7,6 +7,27 @@ document.addEventListener("DOMContentLoaded", function () {
   var narrow = window.matchMedia("(max-width: 40rem)").matches;
   var kindLabels = JSON.parse(element.dataset.kinds);
   var meetingUrl = element.dataset.meetingUrl;
+  var names = JSON.parse(element.dataset.names);
+
+  // Dates are written with the portal's own (CLDR) names: browsers without Kazakh data
+  // would otherwise show "2026 M11". The calendar runs in UTC, so UTC getters are right.
+  function dayMonth(d) {
+    return d.getUTCDate() + " " + names.monthsInDates[d.getUTCMonth()];
+  }
+  function withYear(text, year) {
+    return names.yearFirst ? year + " ж. " + text : text + " " + year;
+  }
+  function title(arg) {
+    var start = arg.start.marker;
+    var end = arg.end ? new Date(arg.end.marker.getTime() - 1) : start;
+    if (arg.end && end.getUTCDate() !== start.getUTCDate() && end - start > 86400000 * 20) {
+      return withYear(names.months[start.getUTCMonth()], start.getUTCFullYear());
+    }
+    if (end.getUTCMonth() === start.getUTCMonth()) {
+      return withYear(start.getUTCDate() + "–" + dayMonth(end), end.getUTCFullYear());
+    }
+    return withYear(dayMonth(start) + " – " + dayMonth(end), end.getUTCFullYear());
+  }
   var calendar = new FullCalendar.Calendar(element, {
     // Events arrive as the district's wall-clock time; "UTC" shows them unshifted.
     timeZone: "UTC",
@@ -21,6 +42,13 @@ document.addEventListener("DOMContentLoaded", function () {
     slotMinTime: "07:00:00",
     slotMaxTime: "21:00:00",
     eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+    titleFormat: title,
+    dayHeaderFormat: function (arg) { return names.days[arg.date.marker.getUTCDay()]; },
+    listDayFormat: function (arg) { return dayMonth(arg.date.marker); },
+    listDaySideFormat: function (arg) { return names.days[arg.date.marker.getUTCDay()]; },
+    dayMaxEvents: true,
+    eventDisplay: "block",
+    views: { dayGridMonth: { displayEventEnd: false } },
     displayEventEnd: true,
     events: {
       url: element.dataset.source,
