@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest browser translations bench clean
+.PHONY: run test lint typecheck pytest browser translations bench bench-portal clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ translations: $(STAMP)
 # Benchmarks print figures; they are not tests and assert nothing.
 bench: $(STAMP)
 	$(BIN)/python bench/feed_build.py
+
+# The portal under gunicorn with 100,000 meetings on PostgreSQL (needs wrk: apt-get install wrk).
+bench-portal: $(STAMP)
+	$(BIN)/python bench/portal.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

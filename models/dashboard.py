@@ -25,6 +25,7 @@ __all__ = [
     "Dashboard",
     "DistrictOverview",
     "MeetingPage",
+    "OverviewCache",
     "calendar_meetings",
     "dashboard_for",
     "meeting_page",
@@ -87,12 +88,44 @@ class MeetingPage:
         return self.page > 1
 
 
-def dashboard_for(session: Session, user: User, *, now: datetime, limit: int = 8) -> Dashboard:
+class OverviewCache:
+    """Keep each district's overview for *max_age*: the counts of a month ahead barely move
+    within a minute, and computing them for every visit of the chair's home page would cost
+    a join over all the district's coming meetings. One per web process; thread-safe enough
+    (a race computes the overview twice)."""
+
+    def __init__(self, max_age: timedelta = timedelta(seconds=60)) -> None:
+        self.max_age = max_age
+        self._kept: dict[int, tuple[datetime, DistrictOverview]] = {}
+
+    def get(self, session: Session, user: User, *, now: datetime) -> DistrictOverview:
+        own = session.get(Agency, user.agency_id)
+        assert own is not None
+        kept = self._kept.get(own.district_id)
+        if kept is not None and timedelta(0) <= now - kept[0] < self.max_age:
+            return kept[1]
+        overview = district_overview(session, user, now=now)
+        self._kept[own.district_id] = (now, overview)
+        return overview
+
+
+def dashboard_for(
+    session: Session,
+    user: User,
+    *,
+    now: datetime,
+    limit: int = 8,
+    cache: OverviewCache | None = None,
+) -> Dashboard:
     """Build *user*'s home page: their next meetings and, for those who oversee the district,
-    the district's overview."""
-    overview = (
-        district_overview(session, user, now=now) if oversees_district(session, user) else None
-    )
+    the district's overview (from *cache* when given)."""
+    overview = None
+    if oversees_district(session, user):
+        overview = (
+            cache.get(session, user, now=now)
+            if cache is not None
+            else district_overview(session, user, now=now)
+        )
     return Dashboard(
         next_meetings=upcoming_meetings(session, user, now=now, limit=limit), overview=overview
     )

@@ -19,7 +19,13 @@ from web import create_app, runtime
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 PHONE = {"width": 390, "height": 844}
 PAGES = ["/", "/meetings", "/calendar/view", "/calendar", "/account"]
-ADMIN_PAGES = ["/admin/users", "/admin/agencies", "/admin/import", "/admin/users/new"]
+ADMIN_PAGES = [
+    "/admin/users",
+    "/admin/agencies",
+    "/admin/import",
+    "/admin/users/new",
+    "/meetings/new",
+]
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from models.access import may_see_meeting
 from models.base import require_id, utcnow
 from models.cases import Case
-from models.dashboard import dashboard_for, meeting_page
+from models.dashboard import OverviewCache, dashboard_for, meeting_page
 from models.i18n import KIND_LABELS
 from models.meetings import Meeting
 from models.people import Agency, Role
@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 def dashboard() -> ResponseReturnValue:
     """Home: my next meetings; the district at a glance for the chair and the secretary."""
     db = db_session()
-    board = dashboard_for(db, current_user, now=utcnow())
+    cache = current_app.extensions.setdefault("birge.overview_cache", OverviewCache())
+    board = dashboard_for(db, current_user, now=utcnow(), cache=cache)
     agencies = agencies_by_meeting(db, board.next_meetings)
     return render_template(
         "meetings/dashboard.html",
