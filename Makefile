@@ -49,6 +49,7 @@ translations: $(STAMP)
 # Benchmarks print figures; they are not tests and assert nothing.
 bench: $(STAMP)
 	$(BIN)/python bench/feed_build.py
+	$(BIN)/python bench/workdays.py
 
 # The portal under gunicorn with 100,000 meetings on PostgreSQL (needs wrk: apt-get install wrk).
 bench-portal: $(STAMP)
