@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from models.access import oversees_district, upcoming_meetings, visible_meetings
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus
 from models.people import Agency, User
+from models.task_panels import AgencyTasks, DistrictTasks, agency_tasks, district_tasks
 
 __all__ = [
     "MAX_CALENDAR_RANGE",
@@ -70,8 +71,10 @@ class Dashboard:
     """The panels of one user's home page."""
 
     next_meetings: Sequence[Meeting]
+    tasks: AgencyTasks | None = None
     overview: DistrictOverview | None = None
-    # Panels other parts add (my agency's open and overdue tasks, responses awaited) go here.
+    district_tasks: DistrictTasks | None = None
+    # Panels other parts add (responses awaited, ...) go here.
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -127,7 +130,10 @@ def dashboard_for(
             else district_overview(session, user, now=now)
         )
     return Dashboard(
-        next_meetings=upcoming_meetings(session, user, now=now, limit=limit), overview=overview
+        next_meetings=upcoming_meetings(session, user, now=now, limit=limit),
+        tasks=agency_tasks(session, user, now=now),
+        overview=overview,
+        district_tasks=district_tasks(session, user, now=now) if overview is not None else None,
     )
 
 

@@ -150,3 +150,41 @@ def test_the_header_offers_every_language_and_a_skip_link(
     assert page.index('class="skip" href="#content"') < page.index("<header")
     for name in ("Русский", "Қазақша", "English"):
         assert name in page
+
+
+def test_task_panels_my_agencys_tasks_and_the_districts_record(
+    client: FlaskClient, district: District, session: Session
+) -> None:
+    from datetime import UTC, datetime
+
+    from models.tasks import Task
+    from tests.factories import open_test_case
+
+    open_test_case(session, district)  # March 2026: its statutory tasks are long overdue
+    now = datetime.now(UTC)
+    for due_days_ago, done in ((10, True), (5, False)):
+        session.add(
+            Task(
+                district_id=district.row.id,  # type: ignore[arg-type]
+                title="Посещение семьи",
+                responsible_agency_id=district.police.id,  # type: ignore[arg-type]
+                due_at=now - timedelta(days=due_days_ago),
+                status="done" if done else "open",
+                completed_at=now - timedelta(days=due_days_ago + 1) if done else None,
+            )
+        )
+    session.commit()
+    login(client, district.coordinator.email)  # education leads the case
+    page = client.get("/").get_data(as_text=True)
+    assert "Поручения моего ведомства" in page
+    assert re.search(r'bucket=overdue">[1-9]\d*</a>', page)
+    assert "D-2026-" in page  # the pressing tasks show their case code, never a child
+    assert "Тестов" not in page
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    login(client, district.chair.email)
+    page = client.get("/").get_data(as_text=True)
+    assert "Просроченные поручения по ведомствам" in page
+    assert re.search(r"Отдел образования</a><span class=\"count\">[1-9]", page)
+    assert re.search(r"Отдел полиции</a><span class=\"count\">1<", page)
+    # Police: of two tasks due in the last 90 days one was done in time.
+    assert re.search(r"Отдел полиции</span><span class=\"count\">50%<", page)

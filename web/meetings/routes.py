@@ -50,6 +50,7 @@ def dashboard() -> ResponseReturnValue:
     return render_template(
         "meetings/dashboard.html",
         board=board,
+        now=utcnow(),
         meetings=[(m, agencies[require_id(m)]) for m in board.next_meetings],
         may_schedule=Role(current_user.role).may_schedule,
     )
