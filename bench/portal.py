@@ -4,9 +4,10 @@
                                      [--workers 5] [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Seeds a PostgreSQL database (``birge_bench_portal``, created on the server of --admin-url and
-reused when it already holds the meetings) with the demo district grown to 40 agencies and
---meetings meetings over two years, then measures with ``wrk`` (Debian's package) the home
-page, the meeting list and the calendar view's JSON, as the chair and as a police member.
+reused when it already holds the meetings) with the demo district grown to 40 agencies,
+--meetings meetings and as many tasks over two years, then measures with ``wrk`` (Debian's
+package) the home page, the meeting list and the calendar view's JSON, as the chair and as a
+police member.
 Beside each figure: a bare Flask app returning the same bytes under the same gunicorn (the
 ceiling). Benchmarks print; they assert nothing.
 """
@@ -44,6 +45,7 @@ from models.demo import DEMO_PASSWORD, load_demo  # noqa: E402
 from models.meetings import Meeting, MeetingAgency, MeetingKind  # noqa: E402
 from models.people import Agency, AgencyKind  # noqa: E402
 from models.settings import load_settings  # noqa: E402
+from models.tasks import Task  # noqa: E402
 
 DATABASE = "birge_bench_portal"
 CHAIR = "deputy.akim@birge.example"
@@ -175,6 +177,7 @@ def _seed(settings: object, meetings: int) -> None:
         print(f"seeding {meetings - have} meetings ...", flush=True)
         started = time.perf_counter()
         _add_meetings(session, district_id or 0, agencies, meetings - have)
+        _add_tasks(session, district_id or 0, agencies, meetings - have)
         session.execute(text("ANALYZE"))
         session.commit()
         print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
@@ -220,6 +223,34 @@ def _add_meetings(session: Session, district_id: int, agencies: dict[str, int], 
             session.execute(insert(MeetingAgency), batch_links)
             batch_meetings, batch_links = [], []
     session.execute(text("SELECT setval('meeting_id_seq', (SELECT max(id) FROM meeting))"))
+
+
+def _add_tasks(session: Session, district_id: int, agencies: dict[str, int], count: int) -> None:
+    """As many tasks as meetings: due over the two years, the past ones mostly done."""
+    rng = random.Random(2027)
+    now = utcnow().replace(second=0, microsecond=0)
+    slugs = sorted(agencies)
+    rows: list[dict[str, object]] = []
+    for i in range(count):
+        due = now + timedelta(hours=rng.randrange(-365 * 24, 365 * 24))
+        done = due < now and rng.random() < 0.9
+        rows.append(
+            {
+                "district_id": district_id,
+                "origin": "manual",
+                "title": f"Поручение № {i}",
+                "responsible_agency_id": agencies[rng.choice(slugs)],
+                "due_at": due,
+                "status": "done" if done else "open",
+                "note": "",
+                "cancel_reason": "",
+                "completed_at": due - timedelta(hours=rng.randrange(-48, 96)) if done else None,
+                "created_at": now,
+            }
+        )
+        if len(rows) == 5000 or i == count - 1:
+            session.execute(insert(Task), rows)
+            rows = []
 
 
 def _free_port() -> int:
