@@ -17,10 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("agency", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("name_en", sa.String(length=300), nullable=False, server_default="")
-        )
+    # Plain ALTER TABLE (SQLite 3.35+ drops columns too): a batch copy of "agency" would
+    # trip the foreign keys that point at it once rows exist.
+    op.add_column(
+        "agency", sa.Column("name_en", sa.String(length=300), nullable=False, server_default="")
+    )
     op.create_table(
         "password_reset",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -41,5 +42,4 @@ def downgrade() -> None:
     with op.batch_alter_table("password_reset", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_password_reset_user_id"))
     op.drop_table("password_reset")
-    with op.batch_alter_table("agency", schema=None) as batch_op:
-        batch_op.drop_column("name_en")
+    op.drop_column("agency", "name_en")
