@@ -99,17 +99,25 @@ class OverviewCache:
 
     def __init__(self, max_age: timedelta = timedelta(seconds=60)) -> None:
         self.max_age = max_age
-        self._kept: dict[int, tuple[datetime, DistrictOverview]] = {}
+        self._kept: dict[int, tuple[datetime, DistrictOverview, DistrictTasks]] = {}
 
     def get(self, session: Session, user: User, *, now: datetime) -> DistrictOverview:
+        return self.both(session, user, now=now)[0]
+
+    def both(
+        self, session: Session, user: User, *, now: datetime
+    ) -> tuple[DistrictOverview, DistrictTasks]:
+        """Return the district's meeting overview and task record, computed at most once a
+        *max_age*."""
         own = session.get(Agency, user.agency_id)
         assert own is not None
         kept = self._kept.get(own.district_id)
         if kept is not None and timedelta(0) <= now - kept[0] < self.max_age:
-            return kept[1]
+            return kept[1], kept[2]
         overview = district_overview(session, user, now=now)
-        self._kept[own.district_id] = (now, overview)
-        return overview
+        tasks = district_tasks(session, user, now=now)
+        self._kept[own.district_id] = (now, overview, tasks)
+        return overview, tasks
 
 
 def dashboard_for(
@@ -122,18 +130,15 @@ def dashboard_for(
 ) -> Dashboard:
     """Build *user*'s home page: their next meetings and, for those who oversee the district,
     the district's overview (from *cache* when given)."""
-    overview = None
+    overview = record = None
     if oversees_district(session, user):
-        overview = (
-            cache.get(session, user, now=now)
-            if cache is not None
-            else district_overview(session, user, now=now)
-        )
+        cache = cache or OverviewCache(max_age=timedelta(0))
+        overview, record = cache.both(session, user, now=now)
     return Dashboard(
         next_meetings=upcoming_meetings(session, user, now=now, limit=limit),
         tasks=agency_tasks(session, user, now=now),
         overview=overview,
-        district_tasks=district_tasks(session, user, now=now) if overview is not None else None,
+        district_tasks=record,
     )
 
 
