@@ -103,7 +103,15 @@ def test_calendar_events_are_the_visible_meetings_in_district_time(
     assert client.get(f"/calendar/events?{window}&agency={school}").get_json() == []
     assert len(client.get(f"/calendar/events?{window}&agency={district.police.id}").get_json()) == 1
     # Bad ranges are a clear 400, never a 500.
-    for bad in ("start=yesterday&end=tomorrow", "start=2026-01-01&end=2026-12-31", "", "agency=x"):
+    for bad in (
+        "start=yesterday&end=tomorrow",
+        "start=2026-01-01&end=2026-12-31",
+        "",
+        f"{window}&agency=x",
+        f"{window}&agency=99999999999999999999999",
+        "start=0001-01-01T00:00:00&end=0001-01-20T00:00:00",
+        "start=9999-12-20T00:00:00&end=9999-12-31T23:00:00",
+    ):
         response = client.get(f"/calendar/events?{bad}")
         assert response.status_code == 400 and "100" in response.get_json()["error"]
     client.post("/logout", data={"csrf_token": csrf_token(page)})

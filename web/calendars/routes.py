@@ -109,6 +109,8 @@ def events() -> ResponseReturnValue:
         start = _local_param("start", settings.zone)
         end = _local_param("end", settings.zone)
         agency = request.args.get("agency", "")
+        if agency and (not agency.isdigit() or len(agency) > 9):
+            raise ValueError("agency")
         agency_id = int(agency) if agency else None
         meetings = calendar_meetings(
             db,
@@ -160,6 +162,8 @@ def _local_param(name: str, zone: ZoneInfo) -> datetime:
     if not raw or len(raw) > 40:
         raise ValueError(name)
     moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    if not 2000 <= moment.year <= 2100:
+        raise ValueError(name)
     # The calendar's "UTC" is the district's wall clock: read the digits as local time.
     return moment.replace(tzinfo=zone).astimezone(UTC)
 
