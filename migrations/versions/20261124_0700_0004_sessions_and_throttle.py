@@ -1,8 +1,8 @@
 """Server-side sign-in sessions and sign-in throttling counters.
 
 Revision ID: 0004
-Revises: 0001
-Create Date: 2026-11-24 06:50:00
+Revises: 0003
+Create Date: 2026-11-24 07:00:00
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
