@@ -14,8 +14,8 @@ from models.meetings import Meeting, MeetingAgency
 from models.notifications import Notification
 from models.people import Agency, District, User
 from models.sessions import UserSession
-from models.throttle import SignInThrottle
 from models.tasks import StatutoryRule, Task
+from models.throttle import SignInThrottle
 from models.workcalendar import CalendarOverride
 
 __all__ = [
