@@ -23,6 +23,7 @@ from models.i18n import LOCALES, N_
 from models.notifications import Notification
 from models.passwords import invite_to_set_password
 from models.people import Agency, AgencyKind, Role, User
+from models.sessions import SessionEnd, end_user_sessions
 from models.settings import Settings
 
 __all__ = [
@@ -327,9 +328,9 @@ def update_staff(session: Session, actor: User, user: User, change: UserChange) 
     user.active = change.active
     session.add(user)
     if was_active and not change.active:
-        from models.sessions import end_user_sessions
-
-        end_user_sessions(session, require_id(user), reason="deactivated")
+        end_user_sessions(
+            session, require_id(user), reason=SessionEnd.DEACTIVATED, by_user_id=actor.id
+        )
     record_event(
         session,
         user_id=actor.id,

@@ -18,7 +18,7 @@ from sqlmodel import Field, Session, SQLModel, col
 from calendars.ical import build_feed
 from models.audit import record_event
 from models.base import require_id, utc_field, utcnow
-from models.cases import Case
+from models.cases import Case, CaseAgency
 from models.i18n import DEFAULT_LOCALE, KIND_LABELS, translator
 from models.meetings import Meeting, MeetingAgency, MeetingStatus
 from models.people import Agency
@@ -157,7 +157,19 @@ def agency_feed(
     ).all()
     agencies = agencies_by_meeting(session, meetings)
     case_ids = {m.case_id for m in meetings if m.case_id is not None}
-    cases = {c.id: c for c in session.scalars(select(Case).where(col(Case.id).in_(case_ids)))}
+    # Need to know: the feed names a case only when the agency leads it or works on it.
+    on_cases = set(
+        session.scalars(
+            select(col(CaseAgency.case_id))
+            .where(col(CaseAgency.case_id).in_(case_ids))
+            .where(col(CaseAgency.agency_id) == agency.id)
+        )
+    )
+    cases = {
+        c.id: c
+        for c in session.scalars(select(Case).where(col(Case.id).in_(case_ids)))
+        if c.lead_agency_id == agency.id or c.id in on_cases
+    }
     events = []
     for meeting in meetings:
         facts = meeting_facts(

@@ -1,8 +1,9 @@
-"""Passwords: a user changes theirs; a forgotten one is reset through an emailed link.
+"""Forgotten passwords: reset through an emailed link; new accounts choose theirs the same way.
 
-A reset link carries a random token; the table keeps only its SHA-256, an expiry and the
-moment it was used, so a link works once, for a short while, and the database alone never
-reveals a working link. Changing or resetting a password ends the user's other sessions.
+Changing a password is ``models.accounts.change_password``. A reset link carries a random
+token; the table keeps only its SHA-256, an expiry and the moment it was used, so a link works
+once, for a short while, and the database alone never reveals a working link. A reset ends
+every session of the account.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from models.base import require_id, utc_field, utcnow
 from models.i18n import N_, translator
 from models.notifications import Notification, add_notification
 from models.people import User
+from models.sessions import SessionEnd, end_user_sessions
 from models.settings import Settings
 
 __all__ = [
@@ -26,7 +28,6 @@ __all__ = [
     "RESET_LINK_LIFETIME",
     "PasswordError",
     "PasswordReset",
-    "change_password",
     "check_new_password",
     "invite_to_set_password",
     "request_password_reset",
@@ -72,34 +73,6 @@ def check_new_password(password: str, *, email: str = "") -> None:
         raise PasswordError(N_("The password is too long."))
     if email and password.strip().lower() == email.strip().lower():
         raise PasswordError(N_("The password must not be your email address."))
-
-
-def _end_other_sessions(session: Session, user: User, *, reason: str) -> None:
-    from models.sessions import end_user_sessions
-
-    end_user_sessions(session, require_id(user), reason=reason)
-
-
-def change_password(session: Session, user: User, *, current: str, new: str) -> None:
-    """Set *user*'s password to *new* after checking *current*; end their other sessions.
-
-    Raises:
-      PasswordError: the current password is wrong (message for the "current" field) or the
-        new one is not acceptable.
-    """
-    if not user.check_password(current):
-        raise PasswordError(N_("The current password is wrong."))
-    check_new_password(new, email=user.email)
-    user.set_password(new)
-    session.add(user)
-    _end_other_sessions(session, user, reason="password changed")
-    record_event(
-        session,
-        user_id=user.id,
-        action="user.password_changed",
-        object_type="user",
-        object_id=user.id,
-    )
 
 
 def request_password_reset(
@@ -236,7 +209,10 @@ def reset_password(session: Session, token: str, new: str, *, now: datetime | No
         .where(col(PasswordReset.used_at).is_(None))
         .values(used_at=now)
     )
-    _end_other_sessions(session, user, reason="password reset")
+    # A reset is a password change: every session of the account ends (whoever had it).
+    end_user_sessions(
+        session, require_id(user), reason=SessionEnd.PASSWORD_CHANGED, by_user_id=user.id, now=now
+    )
     record_event(
         session,
         user_id=user.id,

@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -44,6 +45,11 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "BIRGE_TIMEZONE": ("Asia/Almaty", "the district's time zone, for display"),
     "BIRGE_SECRET_KEY": ("generated into <instance>/secret_key", "signs sessions and feed tokens"),
     "BIRGE_TICK_SECONDS": ("30", "how often the scheduler looks for due work"),
+    "BIRGE_SESSION_IDLE_MINUTES": ("480", "a sign-in session left idle this long ends"),
+    "BIRGE_PROXY_COUNT": (
+        "0",
+        "reverse proxies in front of the portal whose X-Forwarded-For to trust",
+    ),
 }
 
 _SMTP_SCHEMES = ("file", "smtp", "smtp+starttls", "smtps")
@@ -95,10 +101,24 @@ class Settings:
     notification_max_attempts: int = 8
     #: Whether BIRGE_BASE_URL was set; if not, ``birge run`` derives it from where it serves.
     base_url_explicit: bool = False
+    #: Minutes after which an idle sign-in session ends (``BIRGE_SESSION_IDLE_MINUTES``).
+    session_idle_minutes: int = 480
+    #: Reverse proxies in front of the web processes (``BIRGE_PROXY_COUNT``): the client address
+    #: that sign-in throttling counts is taken from their ``X-Forwarded-For``.
+    proxy_count: int = 0
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.session_idle_minutes)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Send cookies only over TLS when the portal is served over https."""
+        return self.base_url.startswith("https:")
 
     @property
     def uses_stub_broker(self) -> bool:
@@ -157,6 +177,12 @@ def load_settings(
         raise SettingsError("BIRGE_TICK_SECONDS", f"{tick!r} is not a number") from None
     if not 0.1 <= tick_seconds <= 3600:
         raise SettingsError("BIRGE_TICK_SECONDS", "must be between 0.1 and 3600 seconds")
+    idle = get("BIRGE_SESSION_IDLE_MINUTES") or "480"
+    if not idle.isascii() or not idle.isdigit() or not 1 <= int(idle) <= 43200:
+        raise SettingsError("BIRGE_SESSION_IDLE_MINUTES", "must be whole minutes, 1 to 43200")
+    proxies = get("BIRGE_PROXY_COUNT") or "0"
+    if proxies not in {"0", "1", "2", "3"}:
+        raise SettingsError("BIRGE_PROXY_COUNT", "must be 0, 1, 2 or 3")
     secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
     if len(secret_key) < 16:
         raise SettingsError("BIRGE_SECRET_KEY", "must be at least 16 characters long")
@@ -173,6 +199,8 @@ def load_settings(
         secret_key=secret_key,
         tick_seconds=tick_seconds,
         base_url_explicit=base_url_explicit,
+        session_idle_minutes=int(idle),
+        proxy_count=int(proxies),
     )
 
 

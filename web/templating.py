@@ -98,8 +98,9 @@ def _globals() -> dict[str, Any]:
     return {
         "locales": [(code, LOCALE_NAMES[code]) for code in LOCALES],
         "current_locale": current_locale(),
-        # An empty form renders the CSRF token of the language switch and of logout.
-        "csrf_form": FlaskForm(),
+        # An empty form renders the CSRF token of the language switch and of logout. It must not
+        # read the request's body: error pages (a 413 above all) render this too.
+        "csrf_form": FlaskForm(formdata=None),
         "district_timezone": settings_of(current_app).timezone,
         "csp_nonce": csp_nonce(),
         "may_administer": current_user.is_authenticated

@@ -66,7 +66,7 @@ def test_existing_cases_survive_the_upgrade_and_the_downgrade(empty_database: st
 
 def test_agencies_keep_their_rows_through_the_portal_migration(empty_database: str) -> None:
     """0007 adds agencies' English names; up and down with agencies and users in place."""
-    migrations.upgrade(empty_database, "0003")
+    migrations.upgrade(empty_database, "0004")
     engine = make_engine(empty_database)
     with engine.begin() as conn:
         conn.execute(
@@ -84,7 +84,7 @@ def test_agencies_keep_their_rows_through_the_portal_migration(empty_database: s
     migrations.upgrade(empty_database, "0007")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT slug, name_en FROM agency")).one() == ("police", "")
-    migrations.downgrade(empty_database, "0003")
+    migrations.downgrade(empty_database, "0004")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT slug FROM agency")).scalars().all() == ["police"]
     engine.dispose()

@@ -113,6 +113,7 @@ def test_a_coordinator_manages_only_their_agencys_members(
     login_page = client.get("/login")
     assert login_page.status_code == 302  # still signed in
     assert client.get("/admin/users/new").status_code == 200
+    assert client.get("/admin/users?page=0").status_code == 200
     members = client.get("/admin/users").get_data(as_text=True)
     assert members.count('class="title"') == 3  # head, inspector, retired
 

@@ -66,6 +66,7 @@ def test_the_meeting_list_pages_and_never_loads_everything(
     assert third.count('<span class="when">') == 5 and 'rel="next"' not in third
     assert "Обследование 044" in third
     # Nonsense page numbers are the first page, not an error.
+    assert client.get("/meetings?page=0").status_code == 200
     assert client.get("/meetings?page=-4").status_code == 200
     assert client.get("/meetings?page=99999999999").status_code == 200
     assert "Встреч нет." in client.get("/meetings?when=past").get_data(as_text=True)

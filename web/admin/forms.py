@@ -1,15 +1,22 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from models.imports import ImportKind
 from models.people import AgencyKind, Role
 from web.auth.forms import LANGUAGE_CHOICES
+from web.forms import BirgeForm
 
 ROLE_LABELS = {
     Role.ADMIN.value: _l("Administrator"),
@@ -33,7 +40,7 @@ AGENCY_KIND_LABELS = {
 }
 
 
-class UserForm(FlaskForm):
+class UserForm(BirgeForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     agency_id = SelectField(_l("Agency"), coerce=int, validate_choice=False)
@@ -42,7 +49,7 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("May sign in"), default=True)
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(BirgeForm):
     slug = StringField(
         _l("Short name"),
         validators=[DataRequired(), Length(max=63)],
@@ -66,11 +73,11 @@ IMPORT_KIND_CHOICES = [
 ]
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BirgeForm):
     kind = SelectField(_l("The file lists"), choices=IMPORT_KIND_CHOICES)
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file."))])
 
 
-class ImportApplyForm(FlaskForm):
+class ImportApplyForm(BirgeForm):
     kind = HiddenField()
-    content = HiddenField()
+    content = TextAreaField()  # the previewed file again: line breaks allowed

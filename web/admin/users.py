@@ -38,7 +38,7 @@ def users() -> ResponseReturnValue:
     chosen = request.args.get("agency", "")
     agency_ids = [int(chosen)] if chosen.isdigit() and int(chosen) in agencies else list(agencies)
     page_arg = request.args.get("page", "1")
-    page = int(page_arg) if page_arg.isdigit() and 0 < len(page_arg) < 6 else 1
+    page = max(1, int(page_arg)) if page_arg.isdigit() and 0 < len(page_arg) < 6 else 1
     rows = db.scalars(
         select(User)
         .where(col(User.agency_id).in_(agency_ids))

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
+from models.accounts import AccountError, change_password
 from models.audit import record_event
 from models.passwords import (
     PasswordError,
-    change_password,
+    check_new_password,
     request_password_reset,
     reset_password,
     user_for_reset_token,
 )
 from models.people import User
-from web import db_session, settings_of
+from web import SESSION_KEY, db_session, settings_of
 from web.auth.forms import (
     EmailLanguageForm,
     ForgotPasswordForm,
@@ -74,14 +75,24 @@ def change_password_view() -> ResponseReturnValue:
         return _render(language, form, 400)
     db = db_session()
     try:
-        change_password(db, me, current=form.current.data or "", new=form.new.data or "")
+        check_new_password(form.new.data or "", email=me.email)
     except PasswordError as exc:
+        form.new.errors = [*form.new.errors, _(str(exc))]
+        return _render(language, form, 400)
+    try:
+        token = session.get(SESSION_KEY)
+        change_password(
+            db,
+            me,
+            current_password=form.current.data or "",
+            new_password=form.new.data or "",
+            keep_session=token if isinstance(token, str) else None,
+        )
+    except AccountError:  # the new password passed above: the current one is wrong
         db.rollback()
-        field = form.current if "current" in str(exc) else form.new
-        field.errors = [*field.errors, _(str(exc))]
+        form.current.errors = [*form.current.errors, _("The current password is wrong.")]
         return _render(language, form, 400)
     db.commit()
-    login_user(me)  # this browser stays signed in with a fresh session
     flash(_("Your password is changed. You were signed out everywhere else."), "success")
     return redirect(url_for("auth.account"))
 

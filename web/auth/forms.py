@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from models.i18n import LOCALES
+from web.forms import BirgeForm
 
 LANGUAGE_CHOICES = [
     SelectChoice("ru", "Русский"),
@@ -15,16 +15,16 @@ LANGUAGE_CHOICES = [
 ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BirgeForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class LocaleForm(FlaskForm):
+class LocaleForm(BirgeForm):
     locale = SelectField(choices=[SelectChoice(code, code) for code in LOCALES])
 
 
-class EmailLanguageForm(FlaskForm):
+class EmailLanguageForm(BirgeForm):
     email_locale = SelectField(
         _l("Language of my emails"),
         choices=LANGUAGE_CHOICES,
@@ -34,7 +34,7 @@ class EmailLanguageForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(BirgeForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new = PasswordField(
         _l("New password"),
@@ -47,11 +47,11 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BirgeForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BirgeForm):
     new = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(max=200)],

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
-from models.access import may_see_meeting
+from models.access import may_see_case, may_see_meeting
 from models.base import require_id, utcnow
 from models.cases import Case
 from models.dashboard import OverviewCache, dashboard_for, meeting_page
@@ -133,6 +133,8 @@ def show(meeting_id: int) -> ResponseReturnValue:
         abort(404)  # need to know: do not even confirm that the meeting exists
     agencies = meeting_agencies(db, meeting)
     case = db.get(Case, meeting.case_id) if meeting.case_id else None
+    if case is not None and not may_see_case(db, current_user, case):
+        case = None  # invited to the meeting, but not on the case: no code
     return render_template("meetings/show.html", meeting=meeting, agencies=agencies, case=case)
 
 
