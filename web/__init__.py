@@ -85,7 +85,18 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     login_manager.localize_callback = _
     login_manager.user_loader(_load_user)
 
-    from web import admin, auth, calendars, cases, deadlines, health, meetings, tasks, workdays
+    from web import (
+        admin,
+        auth,
+        calendars,
+        cases,
+        deadlines,
+        health,
+        meetings,
+        outbox,
+        tasks,
+        workdays,
+    )
     from web.templating import init_templating
 
     app.register_blueprint(auth.bp)
@@ -96,6 +107,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.register_blueprint(tasks.bp)
     app.register_blueprint(deadlines.bp)
     app.register_blueprint(workdays.bp)
+    app.register_blueprint(outbox.bp)
     app.register_blueprint(admin.bp)
     init_templating(app)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -25,6 +26,7 @@ from models.cases import Case
 from models.dashboard import OverviewCache, dashboard_for, meeting_page
 from models.i18n import KIND_LABELS
 from models.meetings import Meeting
+from models.outbox import troubled_count
 from models.people import Agency, Role
 from models.scheduling import (
     SchedulingError,
@@ -47,12 +49,24 @@ def dashboard() -> ResponseReturnValue:
     cache = current_app.extensions.setdefault("birge.overview_cache", OverviewCache())
     board = dashboard_for(db, current_user, now=utcnow(), cache=cache)
     agencies = agencies_by_meeting(db, board.next_meetings)
+    role = Role(current_user.role)
+    undelivered = (
+        troubled_count(
+            db,
+            now=utcnow(),
+            stuck_after=timedelta(seconds=settings_of(current_app).notification_stuck_seconds),
+        )
+        if role.sees_district
+        else 0
+    )
     return render_template(
         "meetings/dashboard.html",
         board=board,
         now=utcnow(),
         meetings=[(m, agencies[require_id(m)]) for m in board.next_meetings],
-        may_schedule=Role(current_user.role).may_schedule,
+        may_schedule=role.may_schedule,
+        undelivered=undelivered,
+        may_retry=role is Role.ADMIN,
     )
 
 
