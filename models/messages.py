@@ -41,14 +41,14 @@ class MeetingFacts:
     url: str
 
 
-def format_local(moment: datetime, zone: ZoneInfo, locale: str) -> str:
-    """Format *moment* in the district's zone, the way *locale* writes dates.
+#: Kazakh writes the year first ("2026 ж. 1 желтоқсан"); Russian and English day first.
+_DATE_PATTERNS = {"kk": "y 'ж'. d MMMM"}
 
-    CLDR's long date puts the parts in each language's order: "1 декабря 2026 г.",
-    "2026 ж. 1 желтоқсан", "December 1, 2026".
-    """
+
+def format_local(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    """Format *moment* in the district's zone, the way *locale* writes dates."""
     local = moment.astimezone(zone)
-    day = format_date(local.date(), "long", locale=locale)
+    day = format_date(local.date(), _DATE_PATTERNS.get(locale, "d MMMM y"), locale=locale)
     return f"{day}, {format_time(local, 'HH:mm', locale=locale)}"
 
 
