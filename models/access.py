@@ -81,6 +81,40 @@ def may_see_case(session: Session, user: User, case: Case) -> bool:
     return session.get(CaseAgency, (case.id, agency.id)) is not None
 
 
+def may_read_restricted(session: Session, user: User, case: Case) -> bool:
+    """Tell whether *user* may read and change the child-identifying part of *case*: the lead
+    agency, the guardianship body working on it, the chair and administrators."""
+    if not may_see_case(session, user, case):
+        return False
+    agency = _agency(session, user)
+    return (
+        Role(user.role).sees_district
+        or case.lead_agency_id == agency.id
+        or agency.kind == AgencyKind.GUARDIANSHIP
+    )
+
+
+def may_change_case(session: Session, user: User, case: Case) -> bool:
+    """Tell whether *user* may set a case's flags or close it: the lead agency's coordinators,
+    the chair and administrators."""
+    if not may_see_case(session, user, case):
+        return False
+    role = Role(user.role)
+    return role.sees_district or (
+        role is Role.COORDINATOR and case.lead_agency_id == user.agency_id
+    )
+
+
+def visible_cases(session: Session, user: User) -> Select[Case]:
+    """Return a query of the cases *user* may know of (to be ordered and paginated)."""
+    agency = _agency(session, user)
+    query = select(Case).where(col(Case.district_id) == agency.district_id)
+    if Role(user.role).sees_district:
+        return query
+    on_case = select(col(CaseAgency.case_id)).where(col(CaseAgency.agency_id) == agency.id)
+    return query.where((col(Case.lead_agency_id) == agency.id) | col(Case.id).in_(on_case))
+
+
 def agencies_knowing_case(session: Session, case: Case) -> set[int]:
     """Return the ids of the agencies that may see *case*'s code: its lead and its agencies.
 
@@ -129,37 +163,3 @@ def add_agency_to_case(session: Session, user: User, case: Case, agency: Agency)
     )
     session.flush()
     return True
-
-
-def may_read_restricted(session: Session, user: User, case: Case) -> bool:
-    """Tell whether *user* may read and change the child-identifying part of *case*: the lead
-    agency, the guardianship body working on it, the chair and administrators."""
-    if not may_see_case(session, user, case):
-        return False
-    agency = _agency(session, user)
-    return (
-        Role(user.role).sees_district
-        or case.lead_agency_id == agency.id
-        or agency.kind == AgencyKind.GUARDIANSHIP
-    )
-
-
-def may_change_case(session: Session, user: User, case: Case) -> bool:
-    """Tell whether *user* may set a case's flags or close it: the lead agency's coordinators,
-    the chair and administrators."""
-    if not may_see_case(session, user, case):
-        return False
-    role = Role(user.role)
-    return role.sees_district or (
-        role is Role.COORDINATOR and case.lead_agency_id == user.agency_id
-    )
-
-
-def visible_cases(session: Session, user: User) -> Select[Case]:
-    """Return a query of the cases *user* may know of (to be ordered and paginated)."""
-    agency = _agency(session, user)
-    query = select(Case).where(col(Case.district_id) == agency.district_id)
-    if Role(user.role).sees_district:
-        return query
-    on_case = select(col(CaseAgency.case_id)).where(col(CaseAgency.agency_id) == agency.id)
-    return query.where((col(Case.lead_agency_id) == agency.id) | col(Case.id).in_(on_case))

@@ -19,7 +19,7 @@ from models.cases import Case
 from models.i18n import KIND_LABELS, N_, translator
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, meeting_uid
 from models.messages import MeetingFacts, invitation_email
-from models.notifications import Notification, add_notification
+from models.notifications import Notification, NotificationKind, add_notification
 from models.people import Agency, Role, User
 from models.settings import Settings
 from models.text import date_in_range, has_forbidden_controls, outgoing_text
@@ -32,6 +32,7 @@ __all__ = [
     "meeting_agencies",
     "meeting_calendar_event",
     "meeting_facts",
+    "organizer_address",
     "schedule_meeting",
 ]
 
@@ -162,8 +163,20 @@ def schedule_meeting(
         at=now,
     )
     notifications = _invite(session, settings, meeting, agencies, case, now=now)
+    # Imported here: the planner builds on this module's helpers.
+    from models.reminders import replan_meeting_reminders
+
+    replan_meeting_reminders(session, settings, meeting, now=now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications)
+
+
+def organizer_address(session: Session, meeting: Meeting) -> str | None:
+    """Return the address replies to a meeting's emails go to: the person who scheduled it."""
+    if meeting.created_by_id is None:
+        return None
+    organizer = session.get(User, meeting.created_by_id)
+    return organizer.email if organizer is not None else None
 
 
 def meeting_agencies(session: Session, meeting: Meeting) -> list[Agency]:
@@ -259,6 +272,7 @@ def _invite(
     )
     sender_email = parseaddr(settings.mail_from)[1]
     knowing = agencies_knowing_case(session, case) if case else set()
+    reply_to = organizer_address(session, meeting)
     notifications = []
     for user in invitees:
         # Need to know: an invitee whose agency is not on the case gets no case code.
@@ -266,7 +280,7 @@ def _invite(
         facts = meeting_facts(
             meeting, agencies, shown_case, locale=user.locale, base_url=settings.base_url
         )
-        subject, body = invitation_email(facts, locale=user.locale, zone=settings.zone)
+        email = invitation_email(facts, locale=user.locale, zone=settings.zone)
         event = meeting_calendar_event(
             meeting,
             facts,
@@ -280,10 +294,15 @@ def _invite(
             user_id=user.id,
             recipient=user.email,
             locale=user.locale,
-            subject=subject,
-            body=body,
+            subject=email.subject,
+            body=email.text,
+            html=email.html,
             ics=build_invitation(event, timezone=settings.timezone, method="REQUEST"),
             ics_method="REQUEST",
+            kind=NotificationKind.INVITATION,
+            reply_to=reply_to,
+            meeting_id=meeting.id,
+            meeting_sequence=meeting.sequence,
             now=now,
             grace=timedelta(seconds=settings.notification_grace_seconds),
         )

@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     login_manager.localize_callback = _
     login_manager.user_loader(_load_user)
 
-    from web import auth, calendars, cases, deadlines, health, meetings, tasks, workdays
+    from web import auth, calendars, cases, deadlines, health, meetings, outbox, tasks, workdays
     from web.templating import init_templating
 
     app.register_blueprint(auth.bp)
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.register_blueprint(tasks.bp)
     app.register_blueprint(deadlines.bp)
     app.register_blueprint(workdays.bp)
+    app.register_blueprint(outbox.bp)
     init_templating(app)
 
     for code in (400, 403, 404, 405, 413, 429, 500):

@@ -15,6 +15,8 @@ from models.i18n import (
     CATEGORY_LABELS,
     KIND_LABELS,
     LOCALES,
+    NOTIFICATION_KIND_LABELS,
+    NOTIFICATION_STATUS_LABELS,
     PERIOD_LABELS,
     RECIPIENT_LABELS,
     RESPONSIBLE_LABELS,
@@ -80,6 +82,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "task_status": TASK_STATUS_LABELS,
     "case_status": CASE_STATUS_LABELS,
     "action": ACTION_LABELS,
+    "notification_kind": NOTIFICATION_KIND_LABELS,
+    "notification_status": NOTIFICATION_STATUS_LABELS,
 }
 
 

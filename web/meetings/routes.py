@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -14,6 +15,7 @@ from models.access import may_see_case, may_see_meeting, upcoming_meetings
 from models.base import require_id, utcnow
 from models.cases import Case
 from models.meetings import Meeting
+from models.outbox import troubled_count
 from models.people import Agency, Role
 from models.scheduling import (
     SchedulingError,
@@ -33,10 +35,22 @@ def dashboard() -> ResponseReturnValue:
     db = db_session()
     upcoming = upcoming_meetings(db, current_user, now=utcnow())
     agencies = agencies_by_meeting(db, upcoming)
+    role = Role(current_user.role)
+    undelivered = (
+        troubled_count(
+            db,
+            now=utcnow(),
+            stuck_after=timedelta(seconds=settings_of(current_app).notification_stuck_seconds),
+        )
+        if role.sees_district
+        else 0
+    )
     return render_template(
         "meetings/dashboard.html",
         meetings=[(m, agencies[require_id(m)]) for m in upcoming],
-        may_schedule=Role(current_user.role).may_schedule,
+        may_schedule=role.may_schedule,
+        undelivered=undelivered,
+        may_retry=role is Role.ADMIN,
     )
 
 
