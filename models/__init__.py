@@ -12,6 +12,7 @@ from models.escalation import EscalationLevel
 from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency, MeetingResponse, Sitting
 from models.notifications import Notification
+from models.passwords import PasswordReset
 from models.people import Agency, District, User
 from models.sessions import UserSession
 from models.tasks import StatutoryRule, Task
@@ -33,6 +34,7 @@ __all__ = [
     "MeetingAgency",
     "MeetingResponse",
     "Notification",
+    "PasswordReset",
     "SignInThrottle",
     "Sitting",
     "StatutoryRule",
