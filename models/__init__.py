@@ -13,6 +13,7 @@ from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency, MeetingResponse, Sitting
 from models.minutes import AgendaItem, Attendance, Decision, MeetingMinutes
 from models.notifications import Notification
+from models.passwords import PasswordReset
 from models.people import Agency, District, User
 from models.sessions import UserSession
 from models.tasks import StatutoryRule, Task
@@ -38,6 +39,7 @@ __all__ = [
     "MeetingMinutes",
     "MeetingResponse",
     "Notification",
+    "PasswordReset",
     "SignInThrottle",
     "Sitting",
     "StatutoryRule",

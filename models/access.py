@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
@@ -29,6 +30,7 @@ __all__ = [
     "oversees_district",
     "upcoming_meetings",
     "visible_cases",
+    "visible_meetings",
 ]
 
 
@@ -52,6 +54,20 @@ def oversees_district(session: Session, user: User) -> bool:
     return role is Role.COORDINATOR and _agency(session, user).kind == AgencyKind.AKIMAT
 
 
+def visible_meetings(session: Session, user: User) -> Select[Any]:
+    """Return a query of the meetings *user* may see (any status, any time), unordered.
+
+    Staff see the meetings their agency takes part in; those who oversee the district see
+    every meeting of it. Callers add their own time range, order and limit.
+    """
+    query = select(Meeting)
+    if oversees_district(session, user):
+        return query.where(col(Meeting.district_id) == _agency(session, user).district_id)
+    return query.join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id)).where(
+        col(MeetingAgency.agency_id) == user.agency_id
+    )
+
+
 def upcoming_meetings(
     session: Session, user: User, *, now: datetime, limit: int = 100
 ) -> Sequence[Meeting]:
@@ -61,23 +77,20 @@ def upcoming_meetings(
     unit's secretary see the whole district. A council series counts by its next sitting.
     """
     agency = _agency(session, user)
-    query = select(Meeting).where(col(Meeting.status) == MeetingStatus.SCHEDULED)
-    if oversees_district(session, user):
-        query = query.where(col(Meeting.district_id) == agency.district_id)
-    else:
-        query = query.join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id)).where(
-            col(MeetingAgency.agency_id) == user.agency_id
-        )
+    visible = visible_meetings(session, user).where(col(Meeting.status) == MeetingStatus.SCHEDULED)
     singles = session.scalars(
-        query.where(col(Meeting.ends_at) >= now)
-        .where(col(Meeting.rrule).is_(None))
+        visible.where(col(Meeting.rrule).is_(None))
+        # Meetings last at most 12 hours: a lower bound on the start lets the index range work.
+        .where(col(Meeting.starts_at) >= now - timedelta(hours=12))
+        .where(col(Meeting.ends_at) >= now)
         .order_by(col(Meeting.starts_at), col(Meeting.id))
         .limit(limit)
     ).all()
+    # A council series counts by its next sitting, however long ago its first one was.
     district = session.get(District, agency.district_id)
     zone = ZoneInfo(district.timezone if district else "Asia/Almaty")
     series = []
-    for meeting in session.scalars(query.where(col(Meeting.rrule).is_not(None))):
+    for meeting in session.scalars(visible.where(col(Meeting.rrule).is_not(None))):
         sitting = next_sitting(session, meeting, zone, now=now)
         if sitting is not None:
             series.append((sitting.starts_at, meeting))

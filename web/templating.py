@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import get_locale, gettext
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from models.i18n import (
@@ -27,9 +28,9 @@ from models.i18n import (
 from models.meetings import Meeting
 from models.messages import format_local
 from models.notices import ANSWER_LABELS, format_day_time, zone_label
-from models.people import Agency
+from models.people import Agency, Role
 from models.sittings import next_sitting
-from web import db_session, settings_of
+from web import csp_nonce, db_session, settings_of
 
 __all__ = ["LOCALE_NAMES", "current_locale", "init_templating"]
 
@@ -145,4 +146,7 @@ def _globals() -> dict[str, Any]:
         "district_timezone": zone_label(
             settings_of(current_app).zone, current_locale(), datetime.now(UTC)
         ),
+        "csp_nonce": csp_nonce(),
+        "may_administer": current_user.is_authenticated
+        and Role(current_user.role) in (Role.ADMIN, Role.COORDINATOR),
     }

@@ -70,7 +70,7 @@ def test_every_error_is_shown_at_its_field_at_once_with_focus_and_aria(
     title = re.search(r'<input[^>]*id="title"[^>]*>', page)
     assert title and "autofocus" in title.group(0)  # the focus goes to the first error
     assert page.count("autofocus") == 1
-    assert 'href="#main"' in page  # the skip link past the header
+    assert 'href="#content"' in page  # the skip link past the header
     assert count(session, Meeting) == 0
 
 

@@ -36,7 +36,7 @@ def rt(
     )
     runtime = build_runtime(settings)
     yield runtime
-    runtime.broker.close()
+    runtime.close()
     runtime.engine.dispose()
 
 

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,9 +20,11 @@ from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
 from calendars.recurrence import monthly_rule_like
-from models.access import may_change_meeting, may_see_case, oversees_district, upcoming_meetings
+from models.access import may_change_meeting, may_see_case, oversees_district
 from models.base import require_id, utcnow
 from models.cases import Case
+from models.dashboard import OverviewCache, dashboard_for, meeting_page
+from models.i18n import KIND_LABELS
 from models.meetings import MeetingAgency, MeetingKind, MeetingResponse
 from models.notices import describe_rule
 from models.outbox import troubled_count
@@ -38,9 +49,11 @@ bp = Blueprint("meetings", __name__)
 
 
 def dashboard() -> ResponseReturnValue:
+    """Home: my next meetings; the district at a glance for the chair and the secretary."""
     db = db_session()
-    upcoming = upcoming_meetings(db, current_user, now=utcnow())
-    agencies = agencies_by_meeting(db, upcoming)
+    cache = current_app.extensions.setdefault("birge.overview_cache", OverviewCache())
+    board = dashboard_for(db, current_user, now=utcnow(), cache=cache)
+    agencies = agencies_by_meeting(db, board.next_meetings)
     role = Role(current_user.role)
     undelivered = (
         troubled_count(
@@ -53,10 +66,35 @@ def dashboard() -> ResponseReturnValue:
     )
     return render_template(
         "meetings/dashboard.html",
-        meetings=[(m, agencies[require_id(m)]) for m in upcoming],
+        board=board,
+        now=utcnow(),
+        meetings=[(m, agencies[require_id(m)]) for m in board.next_meetings],
         may_schedule=role.may_schedule,
         undelivered=undelivered,
         may_retry=role is Role.ADMIN,
+    )
+
+
+def index() -> ResponseReturnValue:
+    """Every meeting the user may see, a page at a time: coming or past, by kind."""
+    db = db_session()
+    past = request.args.get("when") == "past"
+    kind = request.args.get("kind", "")
+    kind = kind if kind in KIND_LABELS else ""
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
+    listing = meeting_page(
+        db, current_user, now=utcnow(), page=number, past=past, kinds=[kind] if kind else []
+    )
+    agencies = agencies_by_meeting(db, listing.meetings)
+    return render_template(
+        "meetings/index.html",
+        listing=listing,
+        meetings=[(m, agencies[require_id(m)]) for m in listing.meetings],
+        past=past,
+        kind=kind,
+        kinds=list(KIND_LABELS),
+        may_schedule=Role(current_user.role).may_schedule,
     )
 
 
@@ -189,6 +227,7 @@ def show(meeting_id: int) -> ResponseReturnValue:
 
 # fmt: off
 bp.add_url_rule("/", view_func=login_required(dashboard))
+bp.add_url_rule("/meetings", view_func=login_required(index))
 bp.add_url_rule("/meetings/new", view_func=login_required(new_meeting), methods=["GET", "POST"])
 bp.add_url_rule("/meetings/<int:meeting_id>", view_func=login_required(show))
 bp.add_url_rule("/meetings/<int:meeting_id>/reschedule", view_func=login_required(changes.reschedule), methods=["GET", "POST"])  # noqa: E501
