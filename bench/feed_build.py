@@ -21,7 +21,7 @@ import models  # noqa: F401 - registers the tables
 from models.base import utcnow
 from models.db import make_engine
 from models.demo import load_demo
-from models.feeds import agency_feed
+from models.feed_build import agency_feed
 from models.meetings import Meeting, MeetingAgency
 from models.people import Agency
 from models.settings import load_settings

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from models.audit import AuditEvent
 from models.cases import Case, CaseAgency
+from models.feed_marks import FeedChange
 from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency
 from models.notifications import Notification
@@ -19,6 +20,7 @@ __all__ = [
     "Case",
     "CaseAgency",
     "District",
+    "FeedChange",
     "FeedToken",
     "Meeting",
     "MeetingAgency",

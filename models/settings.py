@@ -34,6 +34,11 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "BIRGE_TIMEZONE": ("Asia/Almaty", "the district's time zone, for display"),
     "BIRGE_SECRET_KEY": ("generated into <instance>/secret_key", "signs sessions and feed tokens"),
     "BIRGE_TICK_SECONDS": ("30", "how often the scheduler looks for due work"),
+    "BIRGE_FEEDS_PATH": ("<instance>/feeds", "folder the workers publish the calendar feeds into"),
+    "BIRGE_FEED_DEBOUNCE_SECONDS": (
+        "10",
+        "a changed feed is rebuilt once this long after its first change",
+    ),
 }
 
 _SMTP_SCHEMES = ("file", "smtp", "smtp+starttls", "smtps")
@@ -83,6 +88,10 @@ class Settings:
     #: Seconds after which the scheduler nudges a notification the web's message did not deliver.
     notification_grace_seconds: int = 60
     notification_max_attempts: int = 8
+    #: Where published feeds are written (``<token>.ics``); nginx may serve it directly.
+    feeds_path: Path = Path("instance/feeds")
+    #: A burst of changes to one feed is published once, this long after its first change.
+    feed_debounce_seconds: float = 10.0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -144,6 +153,18 @@ def load_settings(
         raise SettingsError("BIRGE_TICK_SECONDS", f"{tick!r} is not a number") from None
     if not 0.1 <= tick_seconds <= 3600:
         raise SettingsError("BIRGE_TICK_SECONDS", "must be between 0.1 and 3600 seconds")
+    feeds_path = Path(get("BIRGE_FEEDS_PATH") or instance_path / "feeds").absolute()
+    if feeds_path.exists() and not feeds_path.is_dir():
+        raise SettingsError("BIRGE_FEEDS_PATH", f"{feeds_path} is not a folder")
+    debounce = get("BIRGE_FEED_DEBOUNCE_SECONDS") or "10"
+    try:
+        feed_debounce_seconds = float(debounce)
+    except ValueError:
+        raise SettingsError(
+            "BIRGE_FEED_DEBOUNCE_SECONDS", f"{debounce!r} is not a number"
+        ) from None
+    if not 0 <= feed_debounce_seconds <= 3600:
+        raise SettingsError("BIRGE_FEED_DEBOUNCE_SECONDS", "must be between 0 and 3600 seconds")
     secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
     if len(secret_key) < 16:
         raise SettingsError("BIRGE_SECRET_KEY", "must be at least 16 characters long")
@@ -159,6 +180,8 @@ def load_settings(
         timezone=timezone,
         secret_key=secret_key,
         tick_seconds=tick_seconds,
+        feeds_path=feeds_path,
+        feed_debounce_seconds=feed_debounce_seconds,
     )
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from models.base import utcnow
 from models.notifications import claim, mark_failed_attempt, mark_sent
 from models.settings import Settings
+from workers.feed_publisher import FeedPublisher
 from workers.mail import Mailer, MailError, build_message
 
 __all__ = ["Actors", "declare_actors", "deliver_notification"]
@@ -33,6 +34,7 @@ class Actors:
     """The actors declared on one broker."""
 
     send_notification: dramatiq.Actor[[int], None]
+    publish_feed: dramatiq.Actor[[int], None]
 
 
 def deliver_notification(
@@ -72,11 +74,20 @@ def deliver_notification(
         return True
 
 
-def declare_actors(broker: Broker, settings: Settings, engine: Engine, mailer: Mailer) -> Actors:
-    """Declare Birge's actors on *broker*, bound to this process's engine and mailer."""
+def declare_actors(
+    broker: Broker,
+    settings: Settings,
+    engine: Engine,
+    mailer: Mailer,
+    feeds: FeedPublisher,
+) -> Actors:
+    """Declare Birge's actors on *broker*, bound to this process's engine, mailer and feeds."""
 
     def send_notification(notification_id: int) -> None:
         deliver_notification(settings, engine, mailer, notification_id)
+
+    def publish_feed(feed_id: int) -> None:
+        feeds.publish(feed_id)
 
     options: dict[str, Any] = {
         "time_limit": _TIME_LIMIT_MS,
@@ -93,5 +104,13 @@ def declare_actors(broker: Broker, settings: Settings, engine: Engine, mailer: M
             queue_name=settings.queue_name,
             priority=0,
             options=options,
-        )
+        ),
+        publish_feed=dramatiq.Actor(
+            publish_feed,
+            broker=broker,
+            actor_name="publish_feed",
+            queue_name=settings.queue_name,
+            priority=10,
+            options=options,
+        ),
     )

@@ -17,9 +17,11 @@ from models.notifications import due_notification_ids
 from models.settings import Settings
 from workers.actors import Actors, declare_actors
 from workers.broker import build_broker
+from workers.feed_publisher import FeedPublisher
+from workers.feed_store import FeedStore
 from workers.mail import Mailer, make_mailer
 
-__all__ = ["Runtime", "build_runtime", "run_scheduler", "start_worker", "tick"]
+__all__ = ["Runtime", "build_runtime", "run_scheduler", "start_worker", "tick", "tick_feeds"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ class Runtime:
     broker: Broker
     actors: Actors
     mailer: Mailer
+    feeds: FeedPublisher
 
 
 def build_runtime(settings: Settings, engine: Engine | None = None) -> Runtime:
@@ -41,8 +44,11 @@ def build_runtime(settings: Settings, engine: Engine | None = None) -> Runtime:
     engine = engine or make_engine(settings.database_url)
     broker = build_broker(settings.broker_url)
     mailer = make_mailer(settings.smtp)
-    actors = declare_actors(broker, settings, engine, mailer)
-    return Runtime(settings=settings, engine=engine, broker=broker, actors=actors, mailer=mailer)
+    feeds = FeedPublisher(settings, engine, FeedStore(settings.feeds_path))
+    actors = declare_actors(broker, settings, engine, mailer, feeds)
+    return Runtime(
+        settings=settings, engine=engine, broker=broker, actors=actors, mailer=mailer, feeds=feeds
+    )
 
 
 def start_worker(runtime: Runtime, threads: int = 4) -> dramatiq.Worker:
@@ -66,7 +72,18 @@ def tick(runtime: Runtime) -> int:
         runtime.actors.send_notification.send(notification_id)
     if ids:
         log.info("tick: nudged %s notifications", len(ids))
+    tick_feeds(runtime)
     return len(ids)
+
+
+def tick_feeds(runtime: Runtime) -> int:
+    """Hand every feed whose changes have settled to a publishing worker; return how many."""
+    feed_ids = runtime.feeds.due()
+    for feed_id in feed_ids:
+        runtime.actors.publish_feed.send(feed_id)
+    if feed_ids:
+        log.info("tick: %s feeds to publish", len(feed_ids))
+    return len(feed_ids)
 
 
 def run_scheduler(runtime: Runtime, stop: threading.Event) -> None:

@@ -1,0 +1,244 @@
+"""Build a feed's bytes from its event sources, reusing the renderings of unchanged events.
+
+A feed is a :class:`FeedScope` (whose it is, in which language) and the events of every
+:data:`SOURCES` entry. A source answers two questions: which events belong in the feed, with
+a version that changes whenever the event does (one light query, no rendering), and, for the
+few that are not cached yet, the full :class:`~calendars.ical.CalendarEvent`. Meetings are the
+first source; task deadlines and council series are more entries of the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import or_, select
+from sqlmodel import Session, col
+
+from calendars.feed import EventCache, RenderedEvent, assemble_feed, render_feed_event
+from calendars.ical import CalendarEvent
+from models.base import require_id, utcnow
+from models.cases import Case
+from models.feeds import FeedToken
+from models.i18n import DEFAULT_LOCALE, KIND_LABELS, N_, translator
+from models.meetings import Meeting, MeetingAgency, MeetingStatus
+from models.people import Agency, User
+from models.scheduling import agencies_by_meeting, meeting_calendar_event, meeting_facts
+from models.settings import Settings
+
+__all__ = [
+    "CANCELLED_KEPT_FOR",
+    "FEED_HISTORY",
+    "SOURCES",
+    "EventRef",
+    "EventSource",
+    "FeedScope",
+    "MeetingSource",
+    "agency_feed",
+    "agency_scope",
+    "build_feed_bytes",
+    "person_scope",
+    "scope_of_feed",
+]
+
+log = logging.getLogger(__name__)
+
+#: A cancelled meeting stays in feeds (as STATUS:CANCELLED) this long after it was cancelled,
+#: so that every subscribed calendar sees the cancellation instead of a silent disappearance.
+CANCELLED_KEPT_FOR = timedelta(days=14)
+#: Past meetings stay in feeds this long after they ended.
+FEED_HISTORY = timedelta(days=90)
+#: Rows loaded per query when rendering events that are not cached.
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class FeedScope:
+    """Whose feed: the agencies whose meetings it shows, the person it is for, its language."""
+
+    name: str
+    uid: str
+    locale: str
+    agency_ids: tuple[int, ...]
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """An event that belongs in a feed, known by its row and a version of its content."""
+
+    row_id: int
+    uid: str
+    version: str
+
+
+class EventSource(Protocol):
+    """One kind of row that shows in feeds (meetings; later task deadlines, series)."""
+
+    kind: str
+
+    def refs(self, session: Session, scope: FeedScope, *, now: datetime) -> list[EventRef]:
+        """Return the events of *scope*'s feed, cheaply (no rendering)."""
+        ...
+
+    def events(
+        self, session: Session, settings: Settings, row_ids: Sequence[int], *, locale: str
+    ) -> dict[int, CalendarEvent]:
+        """Return the calendar events of *row_ids*; a row that cannot be described is logged
+        by id and left out."""
+        ...
+
+
+class MeetingSource:
+    """Meetings an agency of the scope takes part in, recent and coming; cancelled ones stay
+    for :data:`CANCELLED_KEPT_FOR`."""
+
+    kind = "meeting"
+
+    def refs(self, session: Session, scope: FeedScope, *, now: datetime) -> list[EventRef]:
+        if not scope.agency_ids:
+            return []
+        m = Meeting
+        rows = session.execute(
+            select(col(m.id), col(m.uid), col(m.sequence), col(m.updated_at))
+            .where(
+                col(m.id).in_(
+                    select(col(MeetingAgency.meeting_id)).where(
+                        col(MeetingAgency.agency_id).in_(scope.agency_ids)
+                    )
+                )
+            )
+            .where(col(m.ends_at) >= now - FEED_HISTORY)
+            .where(
+                or_(
+                    col(m.status) != MeetingStatus.CANCELLED,
+                    col(m.updated_at) >= now - CANCELLED_KEPT_FOR,
+                )
+            )
+        )
+        return [
+            EventRef(row_id=i, uid=uid, version=f"{seq}:{changed.isoformat()}")
+            for i, uid, seq, changed in rows
+        ]
+
+    def events(
+        self, session: Session, settings: Settings, row_ids: Sequence[int], *, locale: str
+    ) -> dict[int, CalendarEvent]:
+        _ = translator(locale)
+        found: dict[int, CalendarEvent] = {}
+        for start in range(0, len(row_ids), _CHUNK):
+            chunk = row_ids[start : start + _CHUNK]
+            meetings = session.scalars(select(Meeting).where(col(Meeting.id).in_(chunk))).all()
+            agencies = agencies_by_meeting(session, meetings)
+            case_ids = {m.case_id for m in meetings if m.case_id is not None}
+            cases = {
+                c.id: c for c in session.scalars(select(Case).where(col(Case.id).in_(case_ids)))
+            }
+            for meeting in meetings:
+                try:
+                    facts = meeting_facts(
+                        meeting,
+                        agencies[require_id(meeting)],
+                        cases.get(meeting.case_id),
+                        locale=locale,
+                        base_url=settings.base_url,
+                    )
+                    label = _(KIND_LABELS[meeting.kind])
+                    found[require_id(meeting)] = meeting_calendar_event(
+                        meeting, facts, kind_label=label
+                    )
+                except (StopIteration, KeyError, ValueError, TypeError) as exc:
+                    log.warning("feed: left out meeting %s (%s)", meeting.id, type(exc).__name__)
+        return found
+
+
+#: Every kind of row that shows in feeds, in the order their events are gathered.
+SOURCES: tuple[EventSource, ...] = (MeetingSource(),)
+
+
+def agency_scope(agency: Agency) -> FeedScope:
+    """Return the scope of *agency*'s feed: every meeting it takes part in."""
+    return FeedScope(
+        name=f"Birge — {agency.name(DEFAULT_LOCALE)}",
+        uid=f"agency-{agency.slug}@birge",
+        locale=DEFAULT_LOCALE,
+        agency_ids=(require_id(agency),),
+    )
+
+
+def person_scope(user: User) -> FeedScope:
+    """Return the scope of *user*'s own feed: their meetings, in their language."""
+    _ = translator(user.locale)
+    return FeedScope(
+        name=_(N_("Birge: my calendar")),
+        uid=f"person-{require_id(user)}@birge",
+        locale=user.locale,
+        agency_ids=(user.agency_id,),
+        user_id=require_id(user),
+    )
+
+
+def scope_of_feed(session: Session, feed: FeedToken) -> FeedScope | None:
+    """Return the scope of the feed *feed* opens, or None if its owner is gone or inactive."""
+    if feed.agency_id is not None:
+        agency = session.get(Agency, feed.agency_id)
+        return agency_scope(agency) if agency else None
+    user = session.get(User, feed.user_id)
+    return person_scope(user) if user is not None and user.active else None
+
+
+def build_feed_bytes(
+    session: Session,
+    settings: Settings,
+    scope: FeedScope,
+    cache: EventCache,
+    *,
+    now: datetime | None = None,
+) -> bytes:
+    """Build *scope*'s feed, rendering only the events *cache* does not hold in this version."""
+    now = now or utcnow()
+    rendered: list[RenderedEvent] = []
+    for source in SOURCES:
+        missing: list[tuple[tuple[str, str, str, str], EventRef]] = []
+        for ref in source.refs(session, scope, now=now):
+            key = (source.kind, ref.uid, ref.version, scope.locale)
+            hit = cache.get(key)
+            if hit is None:
+                missing.append((key, ref))
+            else:
+                rendered.append(hit)
+        if not missing:
+            continue
+        events = source.events(
+            session, settings, [ref.row_id for _, ref in missing], locale=scope.locale
+        )
+        for key, ref in missing:
+            event = events.get(ref.row_id)
+            if event is None:
+                continue
+            try:
+                one = render_feed_event(event, settings.timezone)
+            except (ValueError, TypeError, AttributeError) as exc:
+                log.warning(
+                    "feed %s: left out %s %s (%s)",
+                    scope.uid,
+                    source.kind,
+                    ref.row_id,
+                    type(exc).__name__,
+                )
+                continue
+            cache.put(key, one)
+            rendered.append(one)
+    return assemble_feed(
+        name=scope.name, uid=scope.uid, timezone=settings.timezone, events=rendered
+    )
+
+
+def agency_feed(
+    session: Session, settings: Settings, agency: Agency, *, now: datetime | None = None
+) -> bytes:
+    """Build *agency*'s feed from scratch (no cache): what a first request or a test sees."""
+    return build_feed_bytes(session, settings, agency_scope(agency), EventCache(), now=now)
