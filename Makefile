@@ -48,7 +48,7 @@ translations: $(STAMP)
 
 # Benchmarks print figures; they are not tests and assert nothing.
 bench: $(STAMP)
-	$(BIN)/python bench/feed_build.py
+	$(BIN)/python bench/feeds.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
