@@ -39,7 +39,7 @@ def ensure_tools() -> None:
     print(f"installing {', '.join(missing)} with apt-get", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)  # noqa: S607
-    subprocess.run(
+    subprocess.run(  # noqa: S603 - fixed package names
         ["apt-get", "install", "-y", "-qq", *missing],  # noqa: S607
         check=True,
         env=env,

@@ -13,15 +13,22 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Timezone
+from icalendar import Event, Timezone
 
 from calendars.ical import CalendarEvent, _calendar, _event_component
 
-__all__ = ["EventCache", "RenderedEvent", "assemble_feed", "render_feed_event"]
+__all__ = [
+    "DeadlineEvent",
+    "EventCache",
+    "RenderedEvent",
+    "assemble_feed",
+    "render_deadline_event",
+    "render_feed_event",
+]
 
 _END = b"END:VCALENDAR\r\n"
 #: VTIMEZONE definitions start here unless an event is older (as in calendars.ical).
@@ -47,6 +54,48 @@ def render_feed_event(event: CalendarEvent, timezone: str) -> RenderedEvent:
     """
     component = _event_component(event, ZoneInfo(timezone), attendees=False)
     return RenderedEvent(uid=event.uid, starts_at=event.starts_at, body=component.to_ical())
+
+
+@dataclass(frozen=True)
+class DeadlineEvent:
+    """A deadline as calendars show it: an all-day, free-time entry on its local date."""
+
+    uid: str
+    summary: str
+    due_on: date
+    last_modified: datetime
+    sequence: int = 0
+    cancelled: bool = False
+    url: str | None = None
+    categories: tuple[str, ...] = ()
+
+
+def render_deadline_event(event: DeadlineEvent, timezone: str) -> RenderedEvent:
+    """Render a deadline as an all-day VEVENT: ``VALUE=DATE``, DTEND the day after (RFC 5545
+    makes it exclusive), ``TRANSP:TRANSPARENT`` so it never shows the day as busy.
+
+    Raises:
+      ValueError: the last change is a naive datetime.
+    """
+    if event.last_modified.tzinfo is None:
+        raise ValueError(f"event {event.uid}: naive datetime")
+    component = Event()
+    component.add("uid", event.uid)
+    component.add("dtstamp", event.last_modified.astimezone(UTC))
+    component.add("last-modified", event.last_modified.astimezone(UTC))
+    component.add("sequence", event.sequence)
+    component.add("dtstart", event.due_on)
+    component.add("dtend", event.due_on + timedelta(days=1))
+    component.add("summary", event.summary)
+    if event.url:
+        component.add("url", event.url)
+    if event.categories:
+        component.add("categories", list(event.categories))
+    component.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
+    component.add("transp", "TRANSPARENT")
+    # Placed among timed events at the start of its day in the feed's zone.
+    starts = datetime.combine(event.due_on, time(), ZoneInfo(timezone))
+    return RenderedEvent(uid=event.uid, starts_at=starts, body=component.to_ical())
 
 
 def assemble_feed(

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import vobject
 from icalendar import Calendar
 
-from calendars.feed import EventCache, RenderedEvent, assemble_feed, render_feed_event
+from calendars.feed import (
+    DeadlineEvent,
+    EventCache,
+    RenderedEvent,
+    assemble_feed,
+    render_deadline_event,
+    render_feed_event,
+)
 from calendars.ical import CalendarEvent, build_feed
 
 ZONE = "Asia/Almaty"
@@ -70,3 +78,36 @@ def test_a_rendered_event_is_one_vevent() -> None:
     one = render_feed_event(EVENTS[0], ZONE)
     assert isinstance(one, RenderedEvent)
     assert one.body.startswith(b"BEGIN:VEVENT\r\n") and one.body.endswith(b"END:VEVENT\r\n")
+
+
+def test_a_deadline_is_an_all_day_free_entry_that_parsers_agree_on() -> None:
+    deadline = DeadlineEvent(
+        uid="task-7@birge.test",
+        summary="Сообщить в прокуратуру — D-2026-0042",
+        due_on=date(2026, 12, 2),
+        last_modified=datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+        sequence=1,
+    )
+    body = assemble_feed(
+        name="Birge",
+        uid="f@t",
+        timezone=ZONE,
+        events=[render_deadline_event(deadline, ZONE), render_feed_event(EVENTS[1], ZONE)],
+    )
+    task, meeting = (
+        e
+        for e in sorted(
+            Calendar.from_ical(body).walk("VEVENT"),
+            key=lambda e: not str(e["UID"]).startswith("task"),
+        )
+    )
+    assert str(meeting["UID"]) == EVENTS[1].uid
+    assert task.decoded("DTSTART") == date(2026, 12, 2)
+    assert task.decoded("DTEND") == date(2026, 12, 3)  # exclusive: one day
+    assert task["DTSTART"].params["VALUE"] == "DATE" and task["TRANSP"] == "TRANSPARENT"
+    (theirs,) = [
+        e for e in vobject.readOne(body.decode()).vevent_list if e.uid.value == "task-7@birge.test"
+    ]
+    assert theirs.dtstart.value == date(2026, 12, 2) and theirs.dtend.value == date(2026, 12, 3)
+    # The deadline of Dec 2 comes before the meeting of Dec 2 10:00 in the feed.
+    assert body.index(b"task-7@birge.test") < body.index(EVENTS[1].uid.encode())
