@@ -180,7 +180,8 @@ class Load:
 
 def wrk(url: str, *, seconds: int, connections: int, headers: dict[str, str] | None = None) -> Load:
     """Load *url* with wrk and return its throughput and latency percentiles."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    threads = min(2, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     for name, value in (headers or {}).items():
         command[1:1] = ["-H", f"{name}: {value}"]
     out = subprocess.run(  # noqa: S603 - our own argv
