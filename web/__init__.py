@@ -71,6 +71,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         app.register_error_handler(code, _error_page)
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)
+    # Published feeds are answered before Flask routes anything (see web/calendars/published).
+    from web.calendars.published import PublishedFeeds
+
+    app.wsgi_app = PublishedFeeds(app.wsgi_app, runtime.feeds.store)  # type: ignore[method-assign]
     return app
 
 

@@ -9,6 +9,7 @@ first build warms the workers' cache and the other way round.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -120,6 +121,7 @@ class FeedPublisher:
         with Session(self.engine, expire_on_commit=False) as session:
             mark_stale_feeds(session, now=now, max_age=STALE_AFTER)
             feed_ids = release_dirty_feeds(session, now=now, debounce=debounce)
+            known_at = time.time()
             live = {token_of(feed, self.settings.secret_key) for feed in live_feeds(session)}
-        self.store.sweep({t for t in live if t is not None})
+        self.store.sweep({t for t in live if t is not None}, known_at=known_at)
         return feed_ids

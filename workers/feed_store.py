@@ -109,11 +109,15 @@ class FeedStore:
                 continue
         return removed
 
-    def sweep(self, live_tokens: set[str], *, temp_older_than: float = 600.0) -> int:
+    def sweep(
+        self, live_tokens: set[str], *, known_at: float, temp_older_than: float = 600.0
+    ) -> int:
         """Remove every feed file whose token is not live, and abandoned temporary files.
 
-        This is the backstop for rotations whose old token cannot be recomputed (another
-        secret key), deactivated people, and workers killed mid-write. Returns how many.
+        *live_tokens* were read at *known_at* (a ``time.time()``); a file written since may
+        belong to a token issued since, and stays. This is the backstop for rotations whose
+        old token cannot be recomputed (another secret key), deactivated people, and workers
+        killed mid-write. Returns how many files went.
         """
         if not self.directory.is_dir():
             return 0
@@ -121,10 +125,18 @@ class FeedStore:
         now = time.time()
         for entry in os.scandir(self.directory):
             name = entry.name
+            try:
+                modified = entry.stat().st_mtime
+            except FileNotFoundError:
+                continue
             if name.startswith(_TEMP_PREFIX):
-                stale = now - entry.stat().st_mtime > temp_older_than
+                stale = now - modified > temp_older_than
             else:
-                stale = name.endswith(_SUFFIX) and name[: -len(_SUFFIX)] not in live_tokens
+                stale = (
+                    name.endswith(_SUFFIX)
+                    and name[: -len(_SUFFIX)] not in live_tokens
+                    and modified < known_at - 1  # mtimes are whole seconds
+                )
             if stale:
                 Path(entry.path).unlink(missing_ok=True)
                 removed += 1

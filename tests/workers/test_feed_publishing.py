@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email.utils import format_datetime
@@ -207,6 +209,8 @@ def test_files_of_revoked_tokens_and_inactive_people_are_swept(
     session.commit()
     for token in (police_token, mine):
         assert runtime.feeds.publish_on_request(token) is not None
+        an_hour_ago = time.time() - 3600
+        os.utime(runtime.feeds.store.path(token), (an_hour_ago, an_hour_ago))
     # A rotation whose caller never removed the old file (a crash, another secret key):
     rotate_feed(session, settings.secret_key, agency=district.police)
     district.inspector.active = False
@@ -218,6 +222,15 @@ def test_files_of_revoked_tokens_and_inactive_people_are_swept(
     assert runtime.feeds.store.stat(police_token) is None
     assert runtime.feeds.store.stat(mine) is None
     assert runtime.feeds.publish_on_request(mine) is None
+
+
+def test_the_sweep_spares_a_file_written_after_it_read_the_live_tokens(
+    runtime: Runtime, police_token: str
+) -> None:
+    before = time.time() - 10  # the sweep read the live tokens; then a token was issued
+    assert runtime.feeds.publish_on_request(police_token) is not None
+    assert runtime.feeds.store.sweep(set(), known_at=before) == 0
+    assert runtime.feeds.store.stat(police_token) is not None
 
 
 def test_one_broken_meeting_is_logged_by_id_and_left_out(

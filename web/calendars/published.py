@@ -1,5 +1,8 @@
 """Answer a feed request from the feeds directory, as nginx would, without touching the DB.
 
+:class:`PublishedFeeds` sits in front of the Flask app (like nginx's ``try_files``): a
+request for a published feed is answered from the directory without routing, sessions or a
+database; anything else, including a feed never published yet, goes on to Flask.
 The headers match what nginx sends for the same file (its ETag is ``"<mtime>-<size>"`` in
 hex), so a deployment can move from the embedded web to nginx without every calendar app
 downloading every feed again. A conditional request is answered from ``stat`` alone.
@@ -8,15 +11,32 @@ downloading every feed again. A conditional request is answered from ``stat`` al
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from flask import Request, Response, send_file
 from werkzeug.http import http_date
+from werkzeug.utils import send_file
+from werkzeug.wrappers import Request, Response
 
 from calendars.ical import strong_etag
-from workers.feed_store import FeedFile
+from workers.feed_store import FeedFile, FeedStore
 
-__all__ = ["CACHE_CONTROL", "CONTENT_TYPE", "feed_bytes_response", "feed_file_response"]
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = [
+    "CACHE_CONTROL",
+    "CONTENT_TYPE",
+    "PublishedFeeds",
+    "feed_bytes_response",
+    "feed_file_response",
+]
+
+_FEED_PATH = re.compile(r"/calendars/([0-9a-f]{40})\.ics")
+#: What the portal's after_request adds to every answer, for the answers that bypass Flask.
+_SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 #: Calendar apps poll; let them revalidate cheaply every time, and never let a proxy share
 #: a feed (its URL is a secret).
@@ -52,7 +72,9 @@ def feed_file_response(request: Request, published: FeedFile) -> Response:
         current = FeedFile(published.path, int(st.st_mtime), st.st_size)
         headers["ETag"] = current.etag
         headers["Last-Modified"] = http_date(datetime.fromtimestamp(current.mtime, UTC))
-    response = send_file(handle, mimetype="text/calendar", conditional=False, etag=False)
+    response = send_file(
+        handle, request.environ, mimetype="text/calendar", conditional=False, etag=False
+    )
     response.headers.update(headers)
     response.content_type = CONTENT_TYPE
     response.content_length = st.st_size
@@ -66,3 +88,24 @@ def feed_bytes_response(request: Request, body: bytes) -> Response:
     if _not_modified(request, etag, None):
         return Response(status=304, headers=headers)
     return Response(body, headers=headers, content_type=CONTENT_TYPE)
+
+
+class PublishedFeeds:
+    """WSGI middleware: serve published feeds straight from *store*, pass the rest on."""
+
+    def __init__(self, app: WSGIApplication, store: FeedStore) -> None:
+        self.app = app
+        self.store = store
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        match = _FEED_PATH.fullmatch(environ.get("PATH_INFO", ""))
+        if match is None or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.app(environ, start_response)
+        published = self.store.stat(match.group(1))
+        if published is None:
+            return self.app(environ, start_response)  # never published: Flask builds it
+        response = feed_file_response(Request(environ), published)
+        if response.status_code == 404:
+            return self.app(environ, start_response)  # removed since stat: as for no file
+        response.headers.update(_SECURITY_HEADERS)
+        return response(environ, start_response)
