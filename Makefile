@@ -49,6 +49,7 @@ translations: $(STAMP)
 # Benchmarks print figures; they are not tests and assert nothing.
 bench: $(STAMP)
 	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/workdays.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,1 +1,1 @@
-"""Pure calendar logic: iCalendar feeds and invitations (and, later, working days)."""
+"""Pure calendar logic: iCalendar feeds and invitations, Kazakhstan working days."""

@@ -7,23 +7,32 @@ rely on that); it opens no connection and reads no configuration.
 from __future__ import annotations
 
 from models.audit import AuditEvent
-from models.cases import Case, CaseAgency
+from models.cases import Case, CaseAgency, CaseCodeCounter, CaseRestricted
+from models.escalation import EscalationLevel
 from models.feed_marks import FeedChange
 from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency
 from models.notifications import Notification
 from models.people import Agency, District, User
+from models.tasks import StatutoryRule, Task
+from models.workcalendar import CalendarOverride
 
 __all__ = [
     "Agency",
     "AuditEvent",
+    "CalendarOverride",
     "Case",
     "CaseAgency",
+    "CaseCodeCounter",
+    "CaseRestricted",
     "District",
+    "EscalationLevel",
     "FeedChange",
     "FeedToken",
     "Meeting",
     "MeetingAgency",
     "Notification",
+    "StatutoryRule",
+    "Task",
     "User",
 ]

@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
 from models.cases import Case, CaseAgency
 from models.meetings import Meeting, MeetingAgency, MeetingStatus
-from models.people import Agency, Role, User
+from models.people import Agency, AgencyKind, Role, User
 
-__all__ = ["may_see_case", "may_see_meeting", "upcoming_meetings"]
+__all__ = [
+    "may_change_case",
+    "may_read_restricted",
+    "may_see_case",
+    "may_see_meeting",
+    "upcoming_meetings",
+    "visible_cases",
+]
 
 
 def _agency(session: Session, user: User) -> Agency:
@@ -62,3 +69,37 @@ def may_see_case(session: Session, user: User, case: Case) -> bool:
     if Role(user.role).sees_district or case.lead_agency_id == agency.id:
         return True
     return session.get(CaseAgency, (case.id, agency.id)) is not None
+
+
+def may_read_restricted(session: Session, user: User, case: Case) -> bool:
+    """Tell whether *user* may read and change the child-identifying part of *case*: the lead
+    agency, the guardianship body working on it, the chair and administrators."""
+    if not may_see_case(session, user, case):
+        return False
+    agency = _agency(session, user)
+    return (
+        Role(user.role).sees_district
+        or case.lead_agency_id == agency.id
+        or agency.kind == AgencyKind.GUARDIANSHIP
+    )
+
+
+def may_change_case(session: Session, user: User, case: Case) -> bool:
+    """Tell whether *user* may set a case's flags or close it: the lead agency's coordinators,
+    the chair and administrators."""
+    if not may_see_case(session, user, case):
+        return False
+    role = Role(user.role)
+    return role.sees_district or (
+        role is Role.COORDINATOR and case.lead_agency_id == user.agency_id
+    )
+
+
+def visible_cases(session: Session, user: User) -> Select[Case]:
+    """Return a query of the cases *user* may know of (to be ordered and paginated)."""
+    agency = _agency(session, user)
+    query = select(Case).where(col(Case.district_id) == agency.district_id)
+    if Role(user.role).sees_district:
+        return query
+    on_case = select(col(CaseAgency.case_id)).where(col(CaseAgency.agency_id) == agency.id)
+    return query.where((col(Case.lead_agency_id) == agency.id) | col(Case.id).in_(on_case))

@@ -11,6 +11,8 @@ from sqlmodel import Session, col
 from models.audit import record_event
 from models.base import require_id, utcnow
 from models.cases import Case, CaseAgency
+from models.decrees import add_decree_transfers
+from models.demo_cases import load_demo_cases
 from models.meetings import Meeting, MeetingAgency, MeetingKind
 from models.people import Agency, AgencyKind, District, Role, User
 from models.settings import Settings
@@ -240,6 +242,10 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
             district_id=district.id,
             code=DEMO_CASE_CODE,
             lead_agency_id=require_id(agencies["education"]),
+            receiving_agency_id=require_id(agencies["school-12"]),
+            received_at=now - timedelta(days=3, hours=2),
+            source="school",
+            category="violence",
             opened_at=now - timedelta(days=3),
         )
         session.add(case)
@@ -256,6 +262,8 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
         )
 
     today = now.astimezone(settings.zone).date()
+    add_decree_transfers(session, district.id, today.year, now=now)
+    load_demo_cases(session, district, now)  # after the decrees: their deadlines count them
     for spec in _MEETINGS:
         uid = f"demo-{spec.key}@birge"
         if (

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import String, Time
 from sqlmodel import Field, SQLModel
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -50,6 +50,11 @@ class Role(StrEnum):
         return self is not Role.MEMBER
 
     @property
+    def may_change_calendar(self) -> bool:
+        """Add and remove decree overrides of the district's working-day calendar."""
+        return self is Role.ADMIN
+
+    @property
     def sees_district(self) -> bool:
         return self in (Role.ADMIN, Role.CHAIR)
 
@@ -63,6 +68,9 @@ class District(SQLModel, table=True):
     name_ru: str = Field(sa_type=String(200))
     name_kk: str = Field(sa_type=String(200))
     timezone: str = Field(default="Asia/Almaty", sa_type=String(64))
+    # Working hours, local time; a period in days ends at ``day_ends`` of its last day.
+    day_starts: time = Field(default=time(9, 0), sa_type=Time())
+    day_ends: time = Field(default=time(18, 0), sa_type=Time())
 
 
 class Agency(SQLModel, table=True):

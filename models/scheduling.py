@@ -117,7 +117,11 @@ def schedule_meeting(
 
     case = None
     if case_code:
-        case = session.scalars(select(Case).where(col(Case.code) == case_code.strip())).first()
+        case = session.scalars(
+            select(Case)
+            .where(col(Case.district_id) == organizer_agency.district_id)  # codes are per district
+            .where(col(Case.code) == case_code.strip())
+        ).first()
         # Need to know: a case the organizer's agency does not work on "does not exist" for it.
         if case is None or not may_see_case(session, organizer, case):
             raise SchedulingError(N_("There is no case with this code."))

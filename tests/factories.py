@@ -12,8 +12,10 @@ from sqlmodel import Session
 from werkzeug.security import generate_password_hash
 
 from models.cases import Case, CaseAgency
+from models.casework import OpenedCase, RestrictedDetails, open_case
 from models.people import Agency, User
 from models.people import District as DistrictRow
+from models.rules import seed_default_rules
 from models.scheduling import ScheduledMeeting, schedule_meeting
 from models.settings import Settings
 
@@ -74,14 +76,18 @@ def make_user(
     return user
 
 
-def make_district(session: Session) -> District:
+def make_district(session: Session, tag: str = "") -> District:
+    """Make the test district; a second one needs a *tag* to keep slugs and emails unique."""
     row = DistrictRow(name_ru="Тестовый район", name_kk="Сынақ ауданы")
     session.add(row)
     session.flush()
-    akimat = make_agency(session, row, "akimat", "akimat")
-    education = make_agency(session, row, "education", "education", name_ru="Отдел образования")
-    police = make_agency(session, row, "police", "police", name_ru="Отдел полиции")
-    school = make_agency(session, row, "school-1", "school", name_ru="Школа № 1")
+    seed_default_rules(session)
+    akimat = make_agency(session, row, f"akimat{tag}", "akimat")
+    education = make_agency(
+        session, row, f"education{tag}", "education", name_ru="Отдел образования"
+    )
+    police = make_agency(session, row, f"police{tag}", "police", name_ru="Отдел полиции")
+    school = make_agency(session, row, f"school-1{tag}", "school", name_ru="Школа № 1")
     case = Case(district_id=row.id, code="D-2026-0042", lead_agency_id=education.id)  # type: ignore[arg-type]
     session.add(case)
     session.flush()
@@ -93,12 +99,16 @@ def make_district(session: Session) -> District:
         education=education,
         police=police,
         school=school,
-        chair=make_user(session, akimat, "chair@akimat.test", "chair"),
-        coordinator=make_user(session, education, "coord@education.test", "coordinator"),
-        inspector=make_user(session, police, "inspector@police.test", "member"),
-        police_head=make_user(session, police, "head@police.test", "coordinator", locale="kk"),
-        pedagogue=make_user(session, school, "pedagogue@school.test", "coordinator", locale="en"),
-        retired=make_user(session, police, "retired@police.test", "member", active=False),
+        chair=make_user(session, akimat, f"chair{tag}@akimat.test", "chair"),
+        coordinator=make_user(session, education, f"coord{tag}@education.test", "coordinator"),
+        inspector=make_user(session, police, f"inspector{tag}@police.test", "member"),
+        police_head=make_user(
+            session, police, f"head{tag}@police.test", "coordinator", locale="kk"
+        ),
+        pedagogue=make_user(
+            session, school, f"pedagogue{tag}@school.test", "coordinator", locale="en"
+        ),
+        retired=make_user(session, police, f"retired{tag}@police.test", "member", active=False),
         case=case,
     )
 
@@ -156,3 +166,32 @@ def schedule(
     }
     values.update(over)
     return schedule_meeting(session, settings, **values)
+
+
+#: Friday 20 March 2026, 15:00 in Almaty: the issue's first example.
+REPORT_AT = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
+
+CHILD = RestrictedDetails(
+    child_name="Әлихан Серікбайұлы Тестов",
+    birth_date=datetime(2015, 4, 2).date(),
+    address="ул. Абая 17, кв. 4",
+    school_class="Школа № 1, 4 «Б»",
+    notes="Соседи слышат крики по вечерам",
+)
+
+
+def open_test_case(session: Session, district: District, **over: Any) -> OpenedCase:
+    """Open a case by the education coordinator, received at REPORT_AT, with CHILD's details."""
+    user = over.pop("user", district.coordinator)
+    values: dict[str, Any] = {
+        "received_at": REPORT_AT,
+        "source": "helpline_111",
+        "category": "violence",
+        "receiving_agency_id": district.education.id,
+        "lead_agency_id": district.education.id,
+        "agency_ids": [district.school.id],
+        "restricted": CHILD,
+        "now": REPORT_AT + timedelta(minutes=30),
+    }
+    values.update(over)
+    return open_case(session, user, **values)

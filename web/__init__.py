@@ -58,13 +58,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     login_manager.localize_callback = _
     login_manager.user_loader(_load_user)
 
-    from web import auth, calendars, health, meetings
+    from web import auth, calendars, cases, deadlines, health, meetings, tasks, workdays
     from web.templating import init_templating
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(calendars.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(tasks.bp)
+    app.register_blueprint(deadlines.bp)
+    app.register_blueprint(workdays.bp)
     init_templating(app)
 
     for code in (400, 403, 404, 405, 413, 500):

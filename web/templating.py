@@ -9,7 +9,19 @@ from flask import Flask, current_app
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 
-from models.i18n import KIND_LABELS, LOCALES
+from models.i18n import (
+    ACTION_LABELS,
+    CASE_STATUS_LABELS,
+    CATEGORY_LABELS,
+    KIND_LABELS,
+    LOCALES,
+    PERIOD_LABELS,
+    RECIPIENT_LABELS,
+    RESPONSIBLE_LABELS,
+    SOURCE_LABELS,
+    TASK_STATUS_LABELS,
+    TRIGGER_LABELS,
+)
 from models.meetings import Meeting
 from models.messages import format_local
 from models.people import Agency
@@ -30,6 +42,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(_local_span, "local_span")
     app.add_template_filter(_kind_label, "kind_label")
     app.add_template_filter(_agency_name, "agency_name")
+    app.add_template_filter(_label, "label")
     app.context_processor(_globals)
 
 
@@ -55,6 +68,25 @@ def _local_span(meeting: Meeting) -> str:
 
 def _kind_label(kind: str) -> str:
     return gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+_LABELS: dict[str, dict[str, str]] = {
+    "source": SOURCE_LABELS,
+    "category": CATEGORY_LABELS,
+    "trigger": TRIGGER_LABELS,
+    "responsible": RESPONSIBLE_LABELS,
+    "period": PERIOD_LABELS,
+    "recipient": RECIPIENT_LABELS,
+    "task_status": TASK_STATUS_LABELS,
+    "case_status": CASE_STATUS_LABELS,
+    "action": ACTION_LABELS,
+}
+
+
+def _label(value: str, kind: str) -> str:
+    """Translate a stored code (a source, a category...) into the reader's language."""
+    labels = _LABELS[kind]
+    return gettext(labels[value]) if value in labels else value
 
 
 def _agency_name(agency: Agency) -> str:

@@ -1,7 +1,7 @@
 """Publish feeds: personal feed tokens, publishing state, and the feed dirty marks.
 
 Revision ID: 0008
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-24 07:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 
-from models.cases import Case
+from models.base import utcnow
+from models.cases import Case, CaseRestricted
 from models.demo import DEMO_PASSWORD, load_demo
 from models.meetings import Meeting, MeetingKind
 from models.people import Agency, AgencyKind, User
 from models.settings import Settings
+from models.tasks import Task
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -32,7 +36,21 @@ def test_demo_district_is_complete_and_loads_idempotently(
     assert len(session.scalars(select(Agency).where(Agency.kind == "school")).all()) == 3
     assert {role for _, role, _ in logins} == {"admin", "chair", "coordinator", "member"}
     assert {m.kind for m in session.scalars(select(Meeting))} == {k.value for k in MeetingKind}
-    assert session.scalars(select(Case.code)).all() == ["D-2026-0042"]
+    codes = session.scalars(select(Case.code).order_by(Case.code)).all()
+    assert codes[0] == "D-2026-0042" and len(codes) == 5
+    assert {c.source for c in session.scalars(select(Case))} >= {
+        "helpline_111",
+        "police",
+        "door_to_door",
+        "school",
+    }
+    assert session.scalar(select(func.count()).select_from(CaseRestricted)) == 5
+    now = utcnow()
+    open_tasks = session.scalars(select(Task).where(Task.status == "open")).all()
+    assert any(t.due_at < now for t in open_tasks)  # some overdue
+    tomorrow = (now.astimezone(settings.zone) + timedelta(days=1)).date()
+    assert any(t.due_at.astimezone(settings.zone).date() == tomorrow for t in open_tasks)
+    assert any(t.status == "done" for t in session.scalars(select(Task)))
     chair = session.scalars(select(User).where(User.role == "chair")).one()
     assert chair.check_password(DEMO_PASSWORD)
     assert {u.locale for u in session.scalars(select(User))} == {"ru", "kk"}

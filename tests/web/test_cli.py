@@ -12,7 +12,7 @@ from models.db import make_engine
 from models.people import User
 from web.cli import main
 
-COMMANDS = ["db", "demo", "run", "worker", "scheduler", "user", "feed-url"]
+COMMANDS = ["db", "demo", "run", "worker", "scheduler", "user", "feed-url", "due", "calendar"]
 
 
 @pytest.fixture

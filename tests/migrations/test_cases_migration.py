@@ -1,0 +1,64 @@
+"""Migration 0003 keeps the cases that exist: received when opened, by their lead agency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+import migrations
+from models.db import make_engine
+from tests.conftest import load_settings_for
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_server: Callable[[str], str]
+) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+    return load_settings_for(postgres_server("cases_migration")).database_url
+
+
+def test_existing_cases_survive_the_upgrade_and_the_downgrade(empty_database: str) -> None:
+    migrations.upgrade(empty_database, "0002")
+    engine = make_engine(empty_database)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO district (id, name_ru, name_kk, timezone, day_starts, "
+                "day_ends) VALUES (1, 'Р', 'А', 'Asia/Almaty', '09:00:00', '18:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO agency (id, district_id, slug, kind, name_ru, name_kk) "
+                "VALUES (7, 1, 'education', 'education', 'О', 'Б')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO case_file (id, district_id, code, lead_agency_id, status, "
+                "opened_at) VALUES (1, 1, 'D-2026-0042', 7, 'open', "
+                "'2026-11-20 05:00:00')"
+            )
+        )
+    migrations.upgrade(empty_database)
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT received_at, receiving_agency_id, source, category, signs_of_offence "
+                "FROM case_file"
+            )
+        ).one()
+        rules = conn.execute(text("SELECT count(*) FROM statutory_rule")).scalar_one()
+    assert str(row[0]).startswith("2026-11-20 05:00:00")
+    assert tuple(row[1:]) == (7, "other", "other", False)
+    assert rules == 7
+    migrations.downgrade(empty_database, "0002")
+    with engine.connect() as conn:
+        codes = conn.execute(text("SELECT code FROM case_file")).scalars().all()
+    engine.dispose()
+    assert codes == ["D-2026-0042"]

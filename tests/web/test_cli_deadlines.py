@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.audit import AuditEvent
+from models.db import make_engine
+from models.workcalendar import CalendarOverride
+from web.cli import main
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Callable[..., Result]:
+    env = {
+        "BIRGE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "BIRGE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "BIRGE_SECRET_KEY": "cli-secret-key-0123456789",
+        "BIRGE_BASE_URL": "https://birge.district.kz",
+    }
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args), env=env)
+
+    assert invoke("db", "upgrade").exit_code == 0
+    assert invoke("demo").exit_code == 0
+    return invoke
+
+
+def last_line(result: Result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.output.splitlines()[-1]
+
+
+def test_due_prints_the_issues_examples(cli: Callable[..., Result]) -> None:
+    assert last_line(cli("due", "2026-03-20T15:00", "--working-days", "1")) == (
+        "2026-03-26T18:00:00+05:00"
+    )
+    assert last_line(cli("due", "2026-12-09 10:00", "--calendar-days", "7")) == (
+        "2026-12-17T18:00:00+05:00"
+    )
+    assert last_line(cli("due", "2026-05-07T09:00+05:00", "--calendar-days", "2")) == (
+        "2026-05-12T18:00:00+05:00"
+    )
+    assert last_line(cli("due", "2026-06-13T23:30", "--immediately")) == (
+        "2026-06-14T00:30:00+05:00"
+    )
+
+
+def test_due_takes_a_moment_with_another_offset(cli: Callable[..., Result]) -> None:
+    # 20:30 UTC on Monday is 01:30 on Tuesday in Almaty: counting starts on Wednesday.
+    assert last_line(cli("due", "2026-11-23T20:30Z", "--working-days", "1")) == (
+        "2026-11-25T18:00:00+05:00"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["due", "yesterday", "--working-days", "1"], "is not a moment"),
+        (["due", "2026-03-20T15:00"], "exactly one of"),
+        (["due", "2026-03-20T15:00", "--working-days", "1", "--immediately"], "exactly one of"),
+        (["due", "2026-03-20T15:00", "--working-days", "0"], "--working-days"),
+        (["due", "2026-03-20T15:00", "--calendar-days", "many"], "--calendar-days"),
+        (["due", "2026-03-20T15:00", "--immediately", "--district", "7"], "no district 7"),
+        (["calendar", "override", "add", "2026-13-01", "--day-off", "--note", "x"], "not a date"),
+        (["calendar", "override", "add", "2026-12-18", "--note", "x"], "--day-off or"),
+        (["calendar", "override", "add", "2026-12-18", "--day-off"], "--note"),
+        (["calendar", "override", "add", "2026-12-19", "--day-off", "--note", "x"], "already"),
+        (["calendar", "override", "add", "2026-12-18", "--day-off", "--note", "x" * 201],
+         "The note is too long"),
+        (["calendar", "override", "remove", "2026-12-18"], "This date has no override."),
+        (["calendar", "list", "1900"], "YEAR"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_line_and_status_2(
+    cli: Callable[..., Result], args: list[str], says: str
+) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert len(result.output.splitlines()) == 1
+    assert result.output.startswith("Error: ") and says in result.output
+
+
+def test_an_override_changes_due_moments_and_the_year_listing(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    before = last_line(cli("due", "2026-12-17T10:00", "--working-days", "1"))
+    decree = "Постановление Правительства № 1000"
+    added = cli("calendar", "override", "add", "2026-12-18", "--day-off", "--note", decree)
+    assert added.exit_code == 0, added.output
+    after = last_line(cli("due", "2026-12-17T10:00", "--working-days", "1"))
+    assert (before, after) == ("2026-12-18T18:00:00+05:00", "2026-12-21T18:00:00+05:00")
+    assert (
+        cli("calendar", "override", "add", "2026-12-18", "--day-off", "--note", "x").exit_code == 2
+    )
+
+    listing = cli("calendar", "list", "2026").output.splitlines()
+    assert f"* 2026-12-18 Fri  day off      decree: {decree}" in listing
+    assert "  2026-12-16 Wed  day off      Independence Day" in listing
+    assert "  2026-03-24 Tue  day off      Nowruz Holiday (observed)" in listing
+
+    assert cli("calendar", "override", "remove", "2026-12-18").exit_code == 0
+    assert last_line(cli("due", "2026-12-17T10:00", "--working-days", "1")) == before
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    with Session(engine) as session:
+        assert session.scalars(select(CalendarOverride)).all() == []
+        actions = set(session.scalars(select(AuditEvent.action)))
+    engine.dispose()
+    assert {"calendar.override_added", "calendar.override_removed"} <= actions
+
+
+def test_calendar_list_shows_the_decree_transfer_of_2025(cli: Callable[..., Result]) -> None:
+    listing = cli("calendar", "list", "2025").output.splitlines()
+    assert "  2025-01-05 Sun  working day  Working day (transferred)" in listing
+    assert any(line.startswith("  2025-01-03 Fri  day off      Day off") for line in listing)

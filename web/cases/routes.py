@@ -1,0 +1,245 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+from sqlmodel import col
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from models.access import may_change_case, may_read_restricted, visible_cases
+from models.audit import AuditEvent
+from models.base import require_id, utcnow
+from models.cases import Case, CaseAgency, CaseFlag, CaseRestricted
+from models.casework import (
+    CaseError,
+    close_case,
+    find_case,
+    open_case,
+    read_restricted,
+    set_case_flag,
+    update_restricted,
+)
+from models.deadlines import rule_gaps
+from models.meetings import Meeting
+from models.people import Agency, Role, User
+from models.tasklists import PAGE_SIZE, overdue_counts, task_rows
+from models.tasks import Task
+from web import db_session, settings_of
+from web.cases.forms import CaseForm, CloseForm, RestrictedForm
+from web.formhelpers import district_agencies, show_error
+from web.templating import current_locale
+
+bp = Blueprint("cases", __name__)
+
+
+def _user() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def _case_or_404(code: str) -> Case:
+    case = find_case(db_session(), _user(), code)
+    if case is None:
+        abort(404)  # need to know: an unknown case and a case one may not see look the same
+    return case
+
+
+def index() -> ResponseReturnValue:
+    db = db_session()
+    page = request.args.get("page", 1, type=int) or 1
+    query = visible_cases(db, _user())
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    cases = db.scalars(
+        query.order_by(col(Case.status).desc(), col(Case.opened_at).desc(), col(Case.id).desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    overdue = overdue_counts(db, [require_id(c) for c in cases], utcnow())
+    return render_template(
+        "cases/list.html",
+        cases=cases,
+        overdue=overdue,
+        page=page,
+        pages=pages,
+        may_open=Role(current_user.role) is not Role.MEMBER,
+    )
+
+
+def new_case() -> ResponseReturnValue:
+    if Role(current_user.role) is Role.MEMBER:
+        abort(403)
+    db = db_session()
+    settings = settings_of(current_app)
+    agencies = district_agencies()
+    choices = [SelectChoice(str(a.id), a.name(current_locale())) for a in agencies]
+    form = CaseForm()
+    form.receiving_agency.choices = choices
+    form.lead_agency.choices = choices
+    form.agencies.choices = choices
+    if request.method == "GET":
+        form.receiving_agency.data = current_user.agency_id
+        form.lead_agency.data = current_user.agency_id
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            opened = open_case(
+                db,
+                _user(),
+                received_at=form.received_at(settings.zone),
+                source=form.source.data or "",
+                category=form.category.data or "",
+                receiving_agency_id=form.receiving_agency.data or 0,
+                lead_agency_id=form.lead_agency.data or 0,
+                agency_ids=form.agencies.data or [],
+                signs_of_offence=bool(form.signs_of_offence.data),
+                child_removed=bool(form.child_removed.data),
+                restricted=form.details(),
+                now=now,
+            )
+        except CaseError as exc:
+            db.rollback()
+            show_error(form, exc, {"received_at": "received_date"})
+        else:
+            db.commit()
+            flash(
+                _(
+                    "Case %(code)s is open with %(count)d statutory tasks.",
+                    code=opened.case.code,
+                    count=len(opened.tasks),
+                ),
+                "success",
+            )
+            return redirect(url_for("cases.show", code=opened.case.code))
+    status = 400 if form.is_submitted() and (form.errors or form.form_errors) else 200
+    return render_template("cases/new.html", form=form), status
+
+
+def show(code: str) -> ResponseReturnValue:
+    return _render_case(_case_or_404(code), CloseForm())
+
+
+def _render_case(case: Case, close_form: CloseForm) -> ResponseReturnValue:
+    db = db_session()
+    user = _user()
+    now = utcnow()
+    agencies = list(
+        db.scalars(
+            select(Agency)
+            .join(CaseAgency, col(CaseAgency.agency_id) == col(Agency.id))
+            .where(col(CaseAgency.case_id) == case.id)
+            .order_by(col(Agency.id))
+        )
+    )
+    tasks = db.scalars(
+        select(Task).where(col(Task.case_id) == case.id).order_by(col(Task.due_at), col(Task.id))
+    ).all()
+    meetings = db.scalars(
+        select(Meeting).where(col(Meeting.case_id) == case.id).order_by(col(Meeting.starts_at))
+    ).all()
+    history = db.execute(
+        select(AuditEvent, User)
+        .outerjoin(User, col(User.id) == col(AuditEvent.user_id))
+        .where(
+            or_(
+                (col(AuditEvent.object_type) == "case") & (col(AuditEvent.object_id) == case.id),
+                (col(AuditEvent.object_type) == "task")
+                & col(AuditEvent.object_id).in_([t.id for t in tasks]),
+            )
+        )
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .limit(100)
+    ).all()
+    restricted: CaseRestricted | None = None
+    may_read = may_read_restricted(db, user, case)
+    if may_read:
+        restricted = read_restricted(db, user, case, now=now)
+        db.commit()
+    return render_template(
+        "cases/show.html",
+        case=case,
+        agencies={a.id: a for a in agencies},
+        rows=task_rows(db, case.district_id, tasks, now=now),
+        meetings=meetings,
+        history=history,
+        may_read=may_read,
+        restricted=restricted,
+        may_change=may_change_case(db, user, case),
+        gaps=rule_gaps(db, case),
+        close_form=close_form,
+    ), (400 if close_form.errors or close_form.form_errors else 200)
+
+
+def edit_restricted(code: str) -> ResponseReturnValue:
+    db = db_session()
+    user = _user()
+    case = _case_or_404(code)
+    if not may_read_restricted(db, user, case):
+        abort(404)
+    form = RestrictedForm()
+    if request.method == "GET":
+        row = read_restricted(db, user, case, now=utcnow())
+        db.commit()
+        if row is not None:
+            form.process(obj=row)
+    elif form.validate_on_submit():
+        try:
+            update_restricted(db, user, case, form.details(), now=utcnow())
+        except CaseError as exc:
+            db.rollback()
+            show_error(form, exc)
+        else:
+            db.commit()
+            flash(_("The child's details are saved."), "success")
+            return redirect(url_for("cases.show", code=case.code))
+    status = 400 if form.is_submitted() and (form.errors or form.form_errors) else 200
+    return render_template("cases/restricted.html", form=form, case=case), status
+
+
+def set_flag(code: str) -> Response:
+    db = db_session()
+    case = _case_or_404(code)
+    form = CloseForm()  # only for its CSRF check
+    flag = request.form.get("flag", "")
+    if not form.validate_on_submit() or flag not in CaseFlag.__members__.values():
+        abort(400)
+    try:
+        result = set_case_flag(db, _user(), case, CaseFlag(flag), now=utcnow())
+    except CaseError as exc:
+        db.rollback()
+        flash(_(str(exc)), "error")
+    else:
+        db.commit()
+        flash(_("%(count)d statutory tasks were added.", count=len(result.tasks)), "success")
+    return redirect(url_for("cases.show", code=case.code))
+
+
+def close(code: str) -> ResponseReturnValue:
+    db = db_session()
+    case = _case_or_404(code)
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            close_case(db, _user(), case, reason=form.reason.data or "", now=utcnow())
+        except CaseError as exc:
+            db.rollback()
+            show_error(form, exc)
+        else:
+            db.commit()
+            flash(_("The case is closed."), "success")
+            return redirect(url_for("cases.show", code=case.code))
+    return _render_case(case, form)
+
+
+bp.add_url_rule("/cases", view_func=login_required(index))
+bp.add_url_rule("/cases/new", view_func=login_required(new_case), methods=["GET", "POST"])
+bp.add_url_rule("/cases/<code>", view_func=login_required(show))
+bp.add_url_rule(
+    "/cases/<code>/restricted", view_func=login_required(edit_restricted), methods=["GET", "POST"]
+)
+bp.add_url_rule("/cases/<code>/flags", view_func=login_required(set_flag), methods=["POST"])
+bp.add_url_rule("/cases/<code>/close", view_func=login_required(close), methods=["POST"])

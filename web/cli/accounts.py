@@ -1,0 +1,59 @@
+"""`birge user`: user accounts."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import select
+from sqlmodel import col
+
+from web.cli.base import Context, main, pass_context
+
+
+@main.group()
+def user() -> None:
+    """Manage user accounts."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--agency", "agency_slug", required=True, help="Slug of the user's agency.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "chair", "coordinator", "member"]),
+)
+@click.option("--name", "full_name", default="", help="Full name (default: the email).")
+@click.option("--locale", default="ru", show_default=True, type=click.Choice(["ru", "kk", "en"]))
+@pass_context
+def user_create(
+    ctx: Context, email: str, agency_slug: str, role: str, full_name: str, locale: str
+) -> None:
+    """Create a user; the password is read from standard input, or asked for."""
+    from models.accounts import AccountError, create_user
+    from models.db import make_engine, session_scope
+    from models.people import Agency
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    engine = make_engine(ctx.settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            agency = session.scalars(select(Agency).where(col(Agency.slug) == agency_slug)).first()
+            if agency is None:
+                raise click.ClickException(f"no agency with slug {agency_slug!r}")
+            created = create_user(
+                session,
+                email=email,
+                agency=agency,
+                role=role,
+                full_name=full_name or email,
+                locale=locale,
+                password=password,
+            )
+            click.echo(f"created user {created.email} ({role}, {agency.slug})")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None

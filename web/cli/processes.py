@@ -1,0 +1,143 @@
+"""`birge run`, `worker` and `scheduler`: the long-running processes."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from web.cli.base import Context, log, main, pass_context
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker threads (stub broker only).",
+)
+@pass_context
+def run(ctx: Context, host: str, port: int, threads: int) -> None:
+    """Serve the portal; with the stub broker also run the workers and the scheduler here."""
+    from web import create_app
+    from web.serving import serve
+    from workers.runtime import build_runtime, run_scheduler, start_worker
+
+    settings = ctx.require_current_schema()
+    runtime = build_runtime(settings)
+    app = create_app(settings, runtime=runtime)
+    stop = threading.Event()
+    if settings.uses_stub_broker:
+        worker = start_worker(runtime, threads=threads)
+        scheduler = threading.Thread(
+            target=run_scheduler, args=(runtime, stop), name="birge-scheduler", daemon=True
+        )
+        scheduler.start()
+        log.info("embedded mode: %s worker threads and the scheduler run in this process", threads)
+    else:
+        worker = None
+        log.info("web only: run `birge worker` and `birge scheduler` beside it")
+    # SIGTERM (systemd, CI) shuts down like Ctrl-C: the worker threads finish their messages.
+    _on_signal(_interrupt)
+    try:
+        serve(app, host, port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if worker is not None:
+            worker.stop()
+
+
+@main.command()
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 32))
+@pass_context
+def worker(ctx: Context, threads: int, processes: int) -> None:
+    """Run Dramatiq workers against BIRGE_BROKER_URL until SIGTERM or Ctrl-C."""
+    settings = ctx.settings
+    if settings.uses_stub_broker:
+        raise click.ClickException(
+            "BIRGE_BROKER_URL is stub://: the stub broker lives inside `birge run`; "
+            "set an amqp:// URL to run separate workers"
+        )
+    if processes > 1:
+        _supervise(
+            [sys.executable, "-m", "web.cli", "worker", "--threads", str(threads)], processes
+        )
+        return
+    from workers.runtime import build_runtime, start_worker
+
+    ctx.require_current_schema()
+    runtime = build_runtime(settings)
+    running = start_worker(runtime, threads=threads)
+    log.info("worker consuming queue %r with %s threads", settings.queue_name, threads)
+    _wait_for_signal()
+    log.info("worker stopping")
+    running.stop()
+    runtime.broker.close()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run one tick and exit.")
+@pass_context
+def scheduler(ctx: Context, once: bool) -> None:
+    """Run the periodic tick that releases due work to the workers."""
+    from workers.runtime import build_runtime, run_scheduler, tick
+
+    settings = ctx.settings
+    if settings.uses_stub_broker:
+        raise click.ClickException(
+            "BIRGE_BROKER_URL is stub://: the embedded scheduler runs inside `birge run`"
+        )
+    ctx.require_current_schema()
+    runtime = build_runtime(settings)
+    if once:
+        click.echo(f"nudged {tick(runtime)} notifications")
+        return
+    stop = threading.Event()
+    _on_signal(stop.set)
+    log.info("scheduler ticking every %s s", settings.tick_seconds)
+    run_scheduler(runtime, stop)
+    runtime.broker.close()
+
+
+def _on_signal(handler: Callable[[], None]) -> None:
+    def _handle(_signum: int, _frame: Any) -> None:
+        handler()
+
+    signal.signal(signal.SIGTERM, _handle)
+    signal.signal(signal.SIGINT, _handle)
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    _on_signal(stop.set)
+    stop.wait()
+
+
+def _supervise(command: list[str], count: int) -> None:
+    """Run *count* copies of *command*; forward SIGTERM/SIGINT; exit when they have."""
+    children = [subprocess.Popen(command) for _ in range(count)]  # noqa: S603 - our own argv
+
+    def _stop() -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    _on_signal(_stop)
+    codes = [child.wait() for child in children]
+    if any(codes):
+        sys.exit(max(codes))

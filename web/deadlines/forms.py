@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FieldList, FormField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange
+
+from models.i18n import PERIOD_LABELS, RECIPIENT_LABELS, RESPONSIBLE_LABELS
+
+
+class RuleForm(FlaskForm):
+    responsible = SelectField(
+        _l("Responsible"),
+        choices=[SelectChoice(k, _l(v)) for k, v in RESPONSIBLE_LABELS.items()],
+        validators=[InputRequired()],
+    )
+    period_kind = SelectField(
+        _l("Period"),
+        choices=[SelectChoice(k, _l(v)) for k, v in PERIOD_LABELS.items()],
+        validators=[InputRequired()],
+    )
+    period_days = IntegerField(_l("Days"), default=0, validators=[NumberRange(min=0, max=365)])
+    legal_source = StringField(_l("Legal source"), validators=[InputRequired(), Length(max=300)])
+    active = BooleanField(_l("Active"))
+
+
+class StepForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    working_days = IntegerField(
+        _l("Working days from the due moment"), validators=[NumberRange(min=-10, max=10)]
+    )
+    recipient = SelectField(
+        _l("To"),
+        choices=[SelectChoice(k, _l(v)) for k, v in RECIPIENT_LABELS.items()],
+        validators=[InputRequired()],
+    )
+
+
+class PolicyForm(FlaskForm):
+    steps = FieldList(FormField(StepForm), min_entries=1, max_entries=6)

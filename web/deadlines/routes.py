@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlmodel import col
+
+from models.base import utcnow
+from models.escalation import (
+    EscalationError,
+    EscalationRecipient,
+    EscalationStep,
+    district_policy,
+    save_policy,
+)
+from models.people import Agency, Role, User
+from models.rules import RuleError, update_rule
+from models.tasks import StatutoryRule
+from web import db_session
+from web.deadlines.forms import PolicyForm, RuleForm
+from web.formhelpers import show_error
+
+bp = Blueprint("deadlines", __name__)
+
+
+def _admin() -> User:
+    if Role(current_user.role) is not Role.ADMIN:
+        abort(403)
+    user: User = current_user._get_current_object()
+    return user
+
+
+def rules() -> ResponseReturnValue:
+    _admin()
+    rows = db_session().scalars(
+        select(StatutoryRule).order_by(col(StatutoryRule.position), col(StatutoryRule.id))
+    )
+    return render_template("deadlines/rules.html", rules=list(rows))
+
+
+def edit_rule(rule_id: int) -> ResponseReturnValue:
+    user = _admin()
+    db = db_session()
+    rule = db.get(StatutoryRule, rule_id)
+    if rule is None:
+        abort(404)
+    form = RuleForm(obj=rule if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            update_rule(
+                db,
+                user,
+                rule,
+                responsible=form.responsible.data or "",
+                period_kind=form.period_kind.data or "",
+                period_days=form.period_days.data or 0,
+                active=bool(form.active.data),
+                legal_source=form.legal_source.data or "",
+                now=utcnow(),
+            )
+        except RuleError as exc:
+            db.rollback()
+            show_error(form, exc)
+        else:
+            db.commit()
+            flash(_("The rule is saved."), "success")
+            return redirect(url_for("deadlines.rules"))
+    failed = form.is_submitted() and (form.errors or form.form_errors)
+    return render_template("deadlines/rule.html", form=form, rule=rule), 400 if failed else 200
+
+
+def escalation() -> ResponseReturnValue:
+    user = _admin()
+    db = db_session()
+    agency = db.get(Agency, user.agency_id)
+    assert agency is not None
+    form = PolicyForm()
+    refused = False
+    if request.method == "GET":
+        policy = district_policy(db, agency.district_id)
+        form = PolicyForm(
+            data={
+                "steps": [
+                    {"working_days": s.working_days, "recipient": s.recipient.value} for s in policy
+                ]
+            }
+        )
+    elif form.validate_on_submit():
+        steps = [
+            EscalationStep(
+                level, entry.working_days.data or 0, EscalationRecipient(entry.recipient.data)
+            )
+            for level, entry in enumerate(form.steps)
+        ]
+        try:
+            save_policy(db, user, steps, now=utcnow())
+        except EscalationError as exc:
+            db.rollback()
+            refused = True
+            index = (exc.field or "").rpartition("_")[2]
+            if index.isdigit() and int(index) < len(form.steps):
+                entry = form.steps[int(index)]
+                entry.working_days.errors = [*entry.working_days.errors, _(str(exc))]
+            else:
+                form.form_errors.append(_(str(exc)))
+        else:
+            db.commit()
+            flash(_("The escalation policy is saved."), "success")
+            return redirect(url_for("deadlines.escalation"))
+    failed = refused or (form.is_submitted() and (form.errors or form.form_errors))
+    return render_template("deadlines/escalation.html", form=form), 400 if failed else 200
+
+
+bp.add_url_rule("/admin/rules", view_func=login_required(rules))
+bp.add_url_rule(
+    "/admin/rules/<int:rule_id>", view_func=login_required(edit_rule), methods=["GET", "POST"]
+)
+bp.add_url_rule("/admin/escalation", view_func=login_required(escalation), methods=["GET", "POST"])

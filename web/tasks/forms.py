@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from models.cases import CASE_CODE_PATTERN
+
+_NOBODY = -1
+
+
+class TaskForm(FlaskForm):
+    title = StringField(
+        _l("Task"),
+        validators=[InputRequired(), Length(max=300)],
+        description=_l("No children's names here: write the case code instead."),
+    )
+    case_code = StringField(
+        _l("Case code"),
+        validators=[
+            Optional(),
+            Regexp(CASE_CODE_PATTERN.pattern, message=_l("A case code looks like D-2026-0042.")),
+        ],
+    )
+    agency = SelectField(_l("Responsible agency"), coerce=int, validators=[InputRequired()])
+    due_date = DateField(_l("Due on"), validators=[InputRequired()])
+    due_time = TimeField(_l("at"), validators=[InputRequired()])
+
+    def due_at(self, zone: ZoneInfo) -> datetime:
+        assert self.due_date.data and self.due_time.data
+        return datetime.combine(self.due_date.data, self.due_time.data, tzinfo=zone).astimezone(UTC)
+
+
+class CompleteForm(FlaskForm):
+    note = TextAreaField(_l("What was done"), validators=[Length(max=1000)])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for cancelling"), validators=[InputRequired(), Length(max=500)]
+    )
+
+
+class ReassignForm(FlaskForm):
+    agency = SelectField(_l("Responsible agency"), coerce=int, validators=[InputRequired()])
+    assignee = SelectField(_l("Person"), coerce=int, validators=[InputRequired()])
+
+    def assignee_id(self) -> int | None:
+        return None if self.assignee.data in (None, _NOBODY) else self.assignee.data
+
+
+NOBODY = _NOBODY

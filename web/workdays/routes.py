@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from models.base import utcnow
+from models.holiday_names import holiday_label
+from models.people import Agency, Role
+from models.workcalendar import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    CalendarDay,
+    CalendarError,
+    add_override,
+    calendar_year,
+    district_calendar,
+    remove_override,
+)
+from web import db_session
+from web.templating import current_locale
+from web.workdays.forms import CalculatorForm, OverrideForm
+
+bp = Blueprint("workdays", __name__)
+
+
+def _district_id() -> int:
+    agency = db_session().get(Agency, current_user.agency_id)
+    assert agency is not None
+    return agency.district_id
+
+
+def calculator() -> ResponseReturnValue:
+    db = db_session()
+    district_id = _district_id()
+    calendar = district_calendar(db, district_id)
+    form = CalculatorForm(request.args)
+    due = received = None
+    days_off: list[CalendarDay] = []
+    if request.args and form.validate():
+        received = form.received_at(calendar.zone).astimezone(calendar.zone)
+        due = calendar.due(received, form.period()).astimezone(calendar.zone)
+        days_off = _days_off_between(district_id, received.date(), due.date())
+    elif not request.args:
+        now = utcnow().astimezone(calendar.zone)
+        form.received_date.data = now.date()
+        form.received_time.data = now.time().replace(second=0, microsecond=0)
+        form.days.data = 1
+    status = 400 if request.args and form.errors else 200
+    return render_template(
+        "workdays/calculator.html",
+        form=form,
+        received=received,
+        due=due,
+        days_off=days_off,
+        label=_label,
+    ), status
+
+
+def overrides() -> ResponseReturnValue:
+    _require_admin()
+    db = db_session()
+    district_id = _district_id()
+    zone = district_calendar(db, district_id).zone
+    year = request.args.get("year", type=int) or utcnow().astimezone(zone).year
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        abort(404)
+    form = OverrideForm()
+    if form.validate_on_submit():
+        assert form.day.data is not None
+        try:
+            add_override(
+                db,
+                current_user._get_current_object(),
+                district_id=district_id,
+                day=form.day.data,
+                kind=form.kind.data or "",
+                note=form.note.data or "",
+            )
+        except CalendarError as exc:
+            db.rollback()
+            _field_error(form, exc)
+        else:
+            db.commit()
+            flash(_("The working-day calendar is changed."), "success")
+            return redirect(url_for("workdays.overrides", year=form.day.data.year))
+    status = 400 if form.is_submitted() and (form.errors or form.form_errors) else 200
+    return render_template(
+        "workdays/overrides.html",
+        form=form,
+        year=year,
+        days=calendar_year(db, district_id, year),
+        label=_label,
+        remove_form=FlaskForm(),
+    ), status
+
+
+def remove(day: str) -> ResponseReturnValue:
+    _require_admin()
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        wanted = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    db = db_session()
+    try:
+        remove_override(
+            db, current_user._get_current_object(), district_id=_district_id(), day=wanted
+        )
+    except CalendarError as exc:
+        db.rollback()
+        flash(_(str(exc)), "info")
+    else:
+        db.commit()
+        flash(_("The working-day calendar is changed."), "success")
+    return redirect(url_for("workdays.overrides", year=wanted.year))
+
+
+def _require_admin() -> None:
+    if not Role(current_user.role).may_change_calendar:
+        abort(403)
+
+
+def _field_error(form: OverrideForm, error: CalendarError) -> None:
+    field = {"day": form.day, "kind": form.kind, "note": form.note}.get(error.field)
+    message = _(str(error))
+    if field is None:
+        form.form_errors.append(message)
+    else:
+        field.errors = [*field.errors, message]
+
+
+def _label(day: CalendarDay) -> str:
+    if day.override is not None:
+        return day.override.note
+    return holiday_label(day.label, current_locale())
+
+
+def _days_off_between(district_id: int, first: date, last: date) -> list[CalendarDay]:
+    """Return the listed days off after ``first`` up to ``last`` (the ones a period skips)."""
+    db = db_session()
+    found = []
+    for year in range(first.year, last.year + 1):
+        found += [
+            d
+            for d in calendar_year(db, district_id, year)
+            if first < d.day <= last and not d.working
+        ]
+    return found
+
+
+def local_weekday_datetime(moment: datetime) -> str:
+    """Write an aware moment in its own zone with the weekday: "Thursday, 26 March 2026, 18:00"."""
+    return format_datetime(
+        moment, "EEEE, d MMMM y, HH:mm", tzinfo=moment.tzinfo, locale=current_locale()
+    )
+
+
+def local_weekday_date(day: date) -> str:
+    return format_date(day, "EEE, d MMMM y", locale=current_locale())
+
+
+bp.add_app_template_filter(local_weekday_datetime, "local_weekday_datetime")
+bp.add_app_template_filter(local_weekday_date, "local_weekday_date")
+bp.add_url_rule("/working-days/calculator", view_func=login_required(calculator))
+bp.add_url_rule(
+    "/working-days/overrides", view_func=login_required(overrides), methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/working-days/overrides/<day>/remove", view_func=login_required(remove), methods=["POST"]
+)
