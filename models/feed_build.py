@@ -14,11 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session, col
 
-from calendars.feed import EventCache, RenderedEvent, assemble_feed, render_feed_event
+from calendars.feed import (
+    DeadlineEvent,
+    EventCache,
+    RenderedEvent,
+    assemble_feed,
+    render_deadline_event,
+    render_feed_event,
+)
 from calendars.ical import CalendarEvent
 from models.base import require_id, utcnow
 from models.cases import Case
@@ -28,6 +36,7 @@ from models.meetings import Meeting, MeetingAgency, MeetingStatus
 from models.people import Agency, User
 from models.scheduling import agencies_by_meeting, meeting_calendar_event, meeting_facts
 from models.settings import Settings
+from models.tasks import StatutoryRule, Task, TaskStatus
 
 __all__ = [
     "CANCELLED_KEPT_FOR",
@@ -37,6 +46,7 @@ __all__ = [
     "EventSource",
     "FeedScope",
     "MeetingSource",
+    "TaskSource",
     "agency_feed",
     "agency_scope",
     "build_feed_bytes",
@@ -57,12 +67,14 @@ _CHUNK = 500
 
 @dataclass(frozen=True)
 class FeedScope:
-    """Whose feed: the agencies whose meetings it shows, the person it is for, its language."""
+    """Whose feed: the agencies whose meetings it shows, the agencies whose task deadlines it
+    shows, the person whose assigned tasks it shows, and its language."""
 
     name: str
     uid: str
     locale: str
     agency_ids: tuple[int, ...]
+    task_agency_ids: tuple[int, ...] = ()
     user_id: int | None = None
 
 
@@ -86,7 +98,7 @@ class EventSource(Protocol):
 
     def events(
         self, session: Session, settings: Settings, row_ids: Sequence[int], *, locale: str
-    ) -> dict[int, CalendarEvent]:
+    ) -> dict[int, CalendarEvent | DeadlineEvent]:
         """Return the calendar events of *row_ids*; a row that cannot be described is logged
         by id and left out."""
         ...
@@ -126,9 +138,9 @@ class MeetingSource:
 
     def events(
         self, session: Session, settings: Settings, row_ids: Sequence[int], *, locale: str
-    ) -> dict[int, CalendarEvent]:
+    ) -> dict[int, CalendarEvent | DeadlineEvent]:
         _ = translator(locale)
-        found: dict[int, CalendarEvent] = {}
+        found: dict[int, CalendarEvent | DeadlineEvent] = {}
         for start in range(0, len(row_ids), _CHUNK):
             chunk = row_ids[start : start + _CHUNK]
             meetings = session.scalars(select(Meeting).where(col(Meeting.id).in_(chunk))).all()
@@ -155,8 +167,87 @@ class MeetingSource:
         return found
 
 
+class TaskSource:
+    """Task deadlines as all-day entries: the tasks of the scope's agencies, and those assigned
+    to its person. Done tasks stay (ticked) like past meetings; cancelled ones stay
+    :data:`CANCELLED_KEPT_FOR` as STATUS:CANCELLED. Titled with the task and its case code."""
+
+    kind = "task"
+
+    def refs(self, session: Session, scope: FeedScope, *, now: datetime) -> list[EventRef]:
+        owners: list[ColumnElement[bool]] = []
+        if scope.task_agency_ids:
+            owners.append(col(Task.responsible_agency_id).in_(scope.task_agency_ids))
+        if scope.user_id is not None:
+            owners.append(col(Task.assignee_id) == scope.user_id)
+        if not owners:
+            return []
+        t = Task
+        rows = session.execute(
+            select(col(t.id), col(t.sequence), col(t.status), col(t.due_at), col(t.updated_at))
+            .where(or_(*owners))
+            .where(col(t.due_at) >= now - FEED_HISTORY)
+            .where(
+                or_(
+                    col(t.status) != TaskStatus.CANCELLED,
+                    col(t.cancelled_at) >= now - CANCELLED_KEPT_FOR,
+                )
+            )
+        )
+        return [
+            EventRef(
+                row_id=i,
+                uid=f"task-{i}",
+                version=f"{seq}:{status}:{due.isoformat()}:{changed or ''}",
+            )
+            for i, seq, status, due, changed in rows
+        ]
+
+    def events(
+        self, session: Session, settings: Settings, row_ids: Sequence[int], *, locale: str
+    ) -> dict[int, CalendarEvent | DeadlineEvent]:
+        _ = translator(locale)
+        host = urlsplit(settings.base_url).hostname or "birge"
+        found: dict[int, CalendarEvent | DeadlineEvent] = {}
+        for start in range(0, len(row_ids), _CHUNK):
+            tasks = session.scalars(
+                select(Task).where(col(Task.id).in_(row_ids[start : start + _CHUNK]))
+            ).all()
+            case_ids = {t.case_id for t in tasks if t.case_id is not None}
+            codes = dict(
+                session.execute(
+                    select(col(Case.id), col(Case.code)).where(col(Case.id).in_(case_ids))
+                ).all()
+            )
+            rule_ids = {t.rule_id for t in tasks if t.rule_id is not None}
+            rules = {
+                r.id: r
+                for r in session.scalars(
+                    select(StatutoryRule).where(col(StatutoryRule.id).in_(rule_ids))
+                )
+            }
+            for task in tasks:
+                rule = rules.get(task.rule_id)
+                title = rule.title(locale) if rule is not None else task.title
+                if task.case_id is not None:
+                    title = f"{title} — {codes[task.case_id]}"
+                if task.status == TaskStatus.DONE:
+                    title = f"✓ {title}"
+                found[require_id(task)] = DeadlineEvent(
+                    uid=f"task-{task.id}@{host}",
+                    summary=title,
+                    due_on=task.due_at.astimezone(settings.zone).date(),
+                    last_modified=task.updated_at or task.created_at,
+                    sequence=task.sequence,
+                    cancelled=task.status == TaskStatus.CANCELLED,
+                    url=f"{settings.base_url}/tasks/{task.id}",
+                    categories=(_(N_("Deadline")),),
+                )
+        return found
+
+
 #: Every kind of row that shows in feeds, in the order their events are gathered.
-SOURCES: tuple[EventSource, ...] = (MeetingSource(),)
+SOURCES: tuple[EventSource, ...] = (MeetingSource(), TaskSource())
 
 
 def agency_scope(agency: Agency) -> FeedScope:
@@ -166,6 +257,7 @@ def agency_scope(agency: Agency) -> FeedScope:
         uid=f"agency-{agency.slug}@birge",
         locale=DEFAULT_LOCALE,
         agency_ids=(require_id(agency),),
+        task_agency_ids=(require_id(agency),),
     )
 
 
@@ -220,7 +312,11 @@ def build_feed_bytes(
             if event is None:
                 continue
             try:
-                one = render_feed_event(event, settings.timezone)
+                one = (
+                    render_deadline_event(event, settings.timezone)
+                    if isinstance(event, DeadlineEvent)
+                    else render_feed_event(event, settings.timezone)
+                )
             except (ValueError, TypeError, AttributeError) as exc:
                 log.warning(
                     "feed %s: left out %s %s (%s)",

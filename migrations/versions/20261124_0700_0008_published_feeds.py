@@ -1,4 +1,4 @@
-"""Publish feeds: personal feed tokens, publishing state, and the feed dirty marks.
+"""Publish feeds: personal feed tokens, publishing state, feed dirty marks, task versions.
 
 Revision ID: 0008
 Revises: 0003
@@ -30,6 +30,10 @@ def upgrade() -> None:
             "ck_feed_token_owner", "(agency_id IS NULL) <> (user_id IS NULL)"
         )
 
+    with op.batch_alter_table("task", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sequence", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
+
     op.create_table(
         "feed_change",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -47,6 +51,10 @@ def downgrade() -> None:
     with op.batch_alter_table("feed_change", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_feed_change_feed_id"))
     op.drop_table("feed_change")
+
+    with op.batch_alter_table("task", schema=None) as batch_op:
+        batch_op.drop_column("updated_at")
+        batch_op.drop_column("sequence")
 
     # Personal feeds cannot exist without the columns that name their owner.
     op.execute("DELETE FROM feed_token WHERE user_id IS NOT NULL")

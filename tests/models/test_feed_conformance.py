@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import vobject
@@ -43,7 +43,7 @@ def demo_feeds(session: Session, settings: Settings) -> dict[str, bytes]:
 
 
 def test_icalendar_and_vobject_agree_on_every_event(demo_feeds: dict[str, bytes]) -> None:
-    events_seen = 0
+    events_seen = deadlines_seen = 0
     for name, body in demo_feeds.items():
         ours = {
             str(e["UID"]): (e.decoded("DTSTART"), e.decoded("DTEND"))
@@ -56,12 +56,19 @@ def test_icalendar_and_vobject_agree_on_every_event(demo_feeds: dict[str, bytes]
         assert ours.keys() == theirs.keys(), name
         for uid, (start, end) in ours.items():
             other_start, other_end = theirs[uid]
+            if not isinstance(start, datetime):  # a task deadline: one whole local day
+                assert (start, end) == (other_start, other_end), (name, uid)
+                assert not isinstance(other_start, datetime), (name, uid)
+                assert end - start == timedelta(days=1), (name, uid)
+                deadlines_seen += 1
+                continue
             assert start.tzinfo is not None and other_start.tzinfo is not None, (name, uid)
             assert start.timestamp() == other_start.timestamp(), (name, uid)
             assert end.timestamp() == other_end.timestamp(), (name, uid)
             assert start.utcoffset() == timedelta(hours=5)  # Asia/Almaty since 2024-03
         events_seen += len(ours)
     assert events_seen > 20  # the demo's meetings, in agency and personal feeds
+    assert deadlines_seen > 0  # the demo cases' statutory tasks
 
 
 def test_lines_end_in_crlf_and_fold_at_75_octets_between_characters(
