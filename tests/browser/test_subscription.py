@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from icalendar import Calendar
+from playwright.sync_api import expect
 
 from models.settings import Settings
 from tests.browser.test_schedule_meeting import browser, portal  # noqa: F401 - fixtures
@@ -29,7 +30,7 @@ def test_a_member_copies_their_own_feed_address(
     assert "Apple Calendar" in page.locator("main").inner_text()
     button = page.locator("button[data-copy='person-feed-url']")
     button.click()
-    assert button.inner_text() == "Скопировано"
+    expect(button).to_have_text("Скопировано")  # once the clipboard took it
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == page.input_value("#person-feed-url")
     assert copied != page.input_value("#feed-url")
