@@ -1,10 +1,12 @@
-"""Benchmark published feeds for an agency with 10,000 meetings on PostgreSQL; prints figures.
+"""Benchmark published feeds for an agency with 10,000 meetings and 2,000 task deadlines on
+PostgreSQL; prints figures.
 
-    .venv/bin/python bench/feeds.py [--meetings 10000] [--seconds 4] [--rounds 3] [--connections 16]
+    .venv/bin/python bench/feeds.py [--meetings 10000] [--tasks 2000] [--seconds 4] [--rounds 3]
+                                    [--connections 16]
                                     [--server postgresql://postgres@127.0.0.1:5432/postgres]
 
 It creates a throwaway database on --server (dropped at the end), loads the demo district,
-adds the meetings to the police, and measures:
+adds the meetings and task deadlines to the police, and measures:
 
 1. building the police feed from scratch (empty render cache) and rebuilding it after one
    meeting changed (warm cache), each as the publishing actor does it, file write included;
@@ -44,6 +46,7 @@ from models.feeds import FeedToken, feed_token
 from models.meetings import Meeting, MeetingAgency
 from models.people import Agency
 from models.settings import Settings, load_settings
+from models.tasks import Task
 from workers.feed_publisher import FeedPublisher
 from workers.feed_store import FeedStore
 
@@ -55,6 +58,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--meetings", type=int, default=10_000)
+    parser.add_argument("--tasks", type=int, default=2_000, help="open task deadlines")
     parser.add_argument("--seconds", type=int, default=4, help="length of each wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per target")
     parser.add_argument("--connections", type=int, default=16)
@@ -84,8 +88,8 @@ def main() -> None:
                 "BIRGE_FEEDS_PATH": str(work / "feeds"),
             }
         )
-        token = _prepare(settings, args.meetings)
-        published = _measure_builds(settings, args.meetings)
+        token = _prepare(settings, args.meetings, args.tasks)
+        published = _measure_builds(settings, args.meetings, args.tasks)
         _measure_http(settings, work, token, published, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -93,7 +97,7 @@ def main() -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _prepare(settings: Settings, count: int) -> str:
+def _prepare(settings: Settings, count: int, tasks: int) -> str:
     migrations.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     with Session(engine, expire_on_commit=False) as session:
@@ -124,13 +128,30 @@ def _prepare(settings: Settings, count: int) -> str:
         ids = session.scalars(select(col(Meeting.id)).where(col(Meeting.uid).like("bench-%")))
         links = [{"meeting_id": i, "agency_id": a} for i in ids for a in (police.id, school.id)]
         session.execute(insert(MeetingAgency), links)
+        deadlines = [
+            {
+                "district_id": police.district_id,
+                "origin": "manual",
+                "title": f"Представить акт обследования № {n}",
+                "responsible_agency_id": police.id,
+                "due_at": now + timedelta(days=1 + n % 200),
+                "status": "open",
+                "note": "",
+                "cancel_reason": "",
+                "created_at": now,
+                "sequence": 0,
+            }
+            for n in range(tasks)
+        ]
+        if deadlines:
+            session.execute(insert(Task), deadlines)
         token = feed_token(session, police, settings.secret_key)
         session.commit()
     engine.dispose()
     return token
 
 
-def _measure_builds(settings: Settings, count: int) -> bytes:
+def _measure_builds(settings: Settings, count: int, tasks: int) -> bytes:
     engine = make_engine(settings.database_url)
     publisher = FeedPublisher(settings, engine, FeedStore(settings.feeds_path))
     with Session(engine) as session:
@@ -168,7 +189,10 @@ def _measure_builds(settings: Settings, count: int) -> bytes:
     engine.dispose()
     full_ms = statistics.median(full) * 1000
     inc_ms = statistics.median(incremental) * 1000
-    print(f"database: PostgreSQL; police feed: {count} meetings, {len(body) / 1e6:.1f} MB")
+    print(
+        f"database: PostgreSQL; police feed: {count} meetings and {tasks} task deadlines,"
+        f" {len(body) / 1e6:.1f} MB"
+    )
     print(f"full build (empty cache), median of 3 : {full_ms:8.1f} ms")
     print(f"rebuild after one change, median of 5  : {inc_ms:8.1f} ms")
     print(f"rebuild / full build                   : {inc_ms / full_ms:8.3f}  (goal <= 0.05)")
