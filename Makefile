@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest browser translations bench clean
+.PHONY: run test lint typecheck pytest browser translations bench bench-notifications clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ translations: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/workdays.py
+	$(BIN)/python bench/tasks_index.py  # PostgreSQL at 127.0.0.1 (or --server URL)
+
+# The notification pipeline and the tick's cost; needs PostgreSQL and RabbitMQ (see README).
+bench-notifications: $(STAMP)
+	$(BIN)/python bench/notifications.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

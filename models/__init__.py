@@ -14,7 +14,9 @@ from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency
 from models.notifications import Notification
 from models.people import Agency, District, User
+from models.sessions import UserSession
 from models.tasks import StatutoryRule, Task
+from models.throttle import SignInThrottle
 from models.workcalendar import CalendarOverride
 
 __all__ = [
@@ -32,7 +34,9 @@ __all__ = [
     "Meeting",
     "MeetingAgency",
     "Notification",
+    "SignInThrottle",
     "StatutoryRule",
     "Task",
     "User",
+    "UserSession",
 ]

@@ -8,11 +8,17 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
+from models.audit import record_event
 from models.cases import Case, CaseAgency
+from models.i18n import N_
 from models.meetings import Meeting, MeetingAgency, MeetingStatus
 from models.people import Agency, AgencyKind, Role, User
 
 __all__ = [
+    "CaseAccessError",
+    "add_agency_to_case",
+    "agencies_knowing_case",
+    "may_add_agency_to_case",
     "may_change_case",
     "may_read_restricted",
     "may_see_case",
@@ -20,6 +26,10 @@ __all__ = [
     "upcoming_meetings",
     "visible_cases",
 ]
+
+
+class CaseAccessError(PermissionError):
+    """The user may not change who knows of a case; ``str()`` is an English message id."""
 
 
 def _agency(session: Session, user: User) -> Agency:
@@ -103,3 +113,53 @@ def visible_cases(session: Session, user: User) -> Select[Case]:
         return query
     on_case = select(col(CaseAgency.case_id)).where(col(CaseAgency.agency_id) == agency.id)
     return query.where((col(Case.lead_agency_id) == agency.id) | col(Case.id).in_(on_case))
+
+
+def agencies_knowing_case(session: Session, case: Case) -> set[int]:
+    """Return the ids of the agencies that may see *case*'s code: its lead and its agencies.
+
+    Emails and feeds show a meeting's case code only to these (and to the district's chair);
+    an agency invited to a meeting on the case sees the meeting without its code.
+    """
+    rows = session.scalars(
+        select(col(CaseAgency.agency_id)).where(col(CaseAgency.case_id) == case.id)
+    )
+    return {case.lead_agency_id, *rows}
+
+
+def may_add_agency_to_case(session: Session, user: User, case: Case) -> bool:
+    """Tell whether *user* may let another agency know of *case*: the lead agency or the chair."""
+    agency = _agency(session, user)
+    if agency.district_id != case.district_id or not user.active:
+        return False
+    return Role(user.role) is Role.CHAIR or (
+        agency.id == case.lead_agency_id and Role(user.role) is not Role.MEMBER
+    )
+
+
+def add_agency_to_case(session: Session, user: User, case: Case, agency: Agency) -> bool:
+    """Let *agency* work on (and so know of) *case*; audited. Return False if it already did.
+
+    Raises:
+      CaseAccessError: *user* is neither of the lead agency nor the chair, or *agency* is of
+        another district.
+    """
+    if not may_add_agency_to_case(session, user, case):
+        raise CaseAccessError(N_("Only the lead agency or the chair may add an agency to a case."))
+    if agency.district_id != case.district_id:
+        raise CaseAccessError(N_("One of the chosen agencies does not exist."))
+    if agency.id == case.lead_agency_id:
+        return False
+    if session.get(CaseAgency, (case.id, agency.id)) is not None:
+        return False
+    session.add(CaseAgency(case_id=case.id, agency_id=agency.id))  # type: ignore[arg-type]
+    record_event(
+        session,
+        user_id=user.id,
+        action="case.agency_added",
+        object_type="case",
+        object_id=case.id,
+        detail=f"case={case.code} agency={agency.slug}",
+    )
+    session.flush()
+    return True

@@ -10,9 +10,10 @@ from sqlmodel import Session, col
 from models.audit import record_event
 from models.base import require_id
 from models.i18n import LOCALES
-from models.people import Agency, Role, User
+from models.people import Agency, Role, User, verify_password
+from models.sessions import SessionEnd, end_user_sessions
 
-__all__ = ["MIN_PASSWORD_LENGTH", "AccountError", "create_user"]
+__all__ = ["MIN_PASSWORD_LENGTH", "AccountError", "change_password", "create_user"]
 
 MIN_PASSWORD_LENGTH = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -71,3 +72,41 @@ def create_user(
         detail=f"role={role} agency={agency.slug}",
     )
     return user
+
+
+def change_password(
+    session: Session,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    keep_session: str | None = None,
+) -> int:
+    """Set *user*'s password and end their other sessions; return how many ended.
+
+    *keep_session* is the session id of the browser that made the change, which stays open.
+    Nothing is committed.
+
+    Raises:
+      AccountError: the current password is wrong or the new one is too short.
+    """
+    if not verify_password(user, current_password):
+        raise AccountError("the current password is wrong")
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    user.set_password(new_password)
+    session.add(user)
+    record_event(
+        session,
+        user_id=user.id,
+        action="user.password_changed",
+        object_type="user",
+        object_id=user.id,
+    )
+    return end_user_sessions(
+        session,
+        require_id(user),
+        reason=SessionEnd.PASSWORD_CHANGED,
+        keep_token=keep_session,
+        by_user_id=user.id,
+    )

@@ -15,6 +15,7 @@ from models.decrees import add_decree_transfers
 from models.demo_cases import load_demo_cases
 from models.meetings import Meeting, MeetingAgency, MeetingKind
 from models.people import Agency, AgencyKind, District, Role, User
+from models.reminders import replan_meeting_reminders
 from models.settings import Settings
 
 __all__ = ["DEMO_PASSWORD", "load_demo"]
@@ -287,6 +288,7 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
         )
         session.add(meeting)
         session.flush()
+        replan_meeting_reminders(session, settings, meeting, now=now)
         for slug in dict.fromkeys((spec.organizer, *spec.agencies)):
             session.add(
                 MeetingAgency(meeting_id=require_id(meeting), agency_id=require_id(agencies[slug]))

@@ -125,6 +125,7 @@ def load_demo_cases(session: Session, district: District, now: datetime) -> None
             -spec.working_days_ago,
         )
         received = min(received, now - timedelta(minutes=30))
+        opened_at = min(received + timedelta(hours=1), now)  # opened back then, not today
         opened = open_case(
             session,
             secretary,
@@ -136,10 +137,11 @@ def load_demo_cases(session: Session, district: District, now: datetime) -> None
             agency_ids=[require_id(agencies[s]) for s in spec.others],
             signs_of_offence=spec.signs_of_offence,
             restricted=DEMO_CHILDREN[spec.key],
-            now=now,
+            now=opened_at,
         )
         for task in opened.tasks[: spec.done]:
-            complete_task(session, chair, task, note="Выполнено в срок", now=now)
+            done_at = min(opened_at + timedelta(hours=3), now)
+            complete_task(session, chair, task, note="Выполнено в срок", now=done_at)
         if spec.child_removed_later:
             set_case_flag(
                 session, chair, opened.case, CaseFlag.CHILD_REMOVED, now=now - timedelta(days=1)

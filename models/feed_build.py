@@ -29,11 +29,11 @@ from calendars.feed import (
 )
 from calendars.ical import CalendarEvent
 from models.base import require_id, utcnow
-from models.cases import Case
+from models.cases import Case, CaseAgency
 from models.feeds import FeedToken
 from models.i18n import DEFAULT_LOCALE, KIND_LABELS, N_, translator
 from models.meetings import Meeting, MeetingAgency, MeetingStatus
-from models.people import Agency, User
+from models.people import Agency, Role, User
 from models.scheduling import agencies_by_meeting, meeting_calendar_event, meeting_facts
 from models.settings import Settings
 from models.tasks import StatutoryRule, Task, TaskStatus
@@ -76,6 +76,13 @@ class FeedScope:
     agency_ids: tuple[int, ...]
     task_agency_ids: tuple[int, ...] = ()
     user_id: int | None = None
+    #: The chair and administrators know every case of their district (need to know).
+    sees_all_cases: bool = False
+
+    @property
+    def viewer(self) -> tuple[object, ...]:
+        """What the bytes of an event depend on besides the event: the cache key's part."""
+        return (self.locale, self.agency_ids, self.sees_all_cases)
 
 
 @dataclass(frozen=True)
@@ -97,10 +104,10 @@ class EventSource(Protocol):
         ...
 
     def events(
-        self, session: Session, settings: Settings, row_ids: Sequence[int], *, locale: str
+        self, session: Session, settings: Settings, row_ids: Sequence[int], scope: FeedScope
     ) -> dict[int, CalendarEvent | DeadlineEvent]:
-        """Return the calendar events of *row_ids*; a row that cannot be described is logged
-        by id and left out."""
+        """Return the calendar events of *row_ids* as *scope*'s feed shows them; a row that
+        cannot be described is logged by id and left out."""
         ...
 
 
@@ -137,8 +144,9 @@ class MeetingSource:
         ]
 
     def events(
-        self, session: Session, settings: Settings, row_ids: Sequence[int], *, locale: str
+        self, session: Session, settings: Settings, row_ids: Sequence[int], scope: FeedScope
     ) -> dict[int, CalendarEvent | DeadlineEvent]:
+        locale = scope.locale
         _ = translator(locale)
         found: dict[int, CalendarEvent | DeadlineEvent] = {}
         for start in range(0, len(row_ids), _CHUNK):
@@ -146,15 +154,13 @@ class MeetingSource:
             meetings = session.scalars(select(Meeting).where(col(Meeting.id).in_(chunk))).all()
             agencies = agencies_by_meeting(session, meetings)
             case_ids = {m.case_id for m in meetings if m.case_id is not None}
-            cases = {
-                c.id: c for c in session.scalars(select(Case).where(col(Case.id).in_(case_ids)))
-            }
+            cases = _cases_seen_by(session, scope, case_ids)
             for meeting in meetings:
                 try:
                     facts = meeting_facts(
                         meeting,
                         agencies[require_id(meeting)],
-                        cases.get(meeting.case_id),
+                        cases.get(meeting.case_id) if meeting.case_id else None,
                         locale=locale,
                         base_url=settings.base_url,
                     )
@@ -204,8 +210,9 @@ class TaskSource:
         ]
 
     def events(
-        self, session: Session, settings: Settings, row_ids: Sequence[int], *, locale: str
+        self, session: Session, settings: Settings, row_ids: Sequence[int], scope: FeedScope
     ) -> dict[int, CalendarEvent | DeadlineEvent]:
+        locale = scope.locale
         _ = translator(locale)
         host = urlsplit(settings.base_url).hostname or "birge"
         found: dict[int, CalendarEvent | DeadlineEvent] = {}
@@ -246,6 +253,24 @@ class TaskSource:
         return found
 
 
+def _cases_seen_by(session: Session, scope: FeedScope, case_ids: set[int]) -> dict[int, Case]:
+    """Return the cases of *case_ids* whose code *scope*'s feed may name: need to know, as
+    for emails: the agency leads the case or works on it (the chair's knows them all)."""
+    cases = session.scalars(select(Case).where(col(Case.id).in_(case_ids))).all()
+    if scope.sees_all_cases:
+        return {require_id(c): c for c in cases}
+    on_cases = set(
+        session.scalars(
+            select(col(CaseAgency.case_id))
+            .where(col(CaseAgency.case_id).in_(case_ids))
+            .where(col(CaseAgency.agency_id).in_(scope.agency_ids))
+        )
+    )
+    return {
+        require_id(c): c for c in cases if c.lead_agency_id in scope.agency_ids or c.id in on_cases
+    }
+
+
 #: Every kind of row that shows in feeds, in the order their events are gathered.
 SOURCES: tuple[EventSource, ...] = (MeetingSource(), TaskSource())
 
@@ -270,6 +295,7 @@ def person_scope(user: User) -> FeedScope:
         locale=user.locale,
         agency_ids=(user.agency_id,),
         user_id=require_id(user),
+        sees_all_cases=Role(user.role).sees_district,
     )
 
 
@@ -294,9 +320,9 @@ def build_feed_bytes(
     now = now or utcnow()
     rendered: list[RenderedEvent] = []
     for source in SOURCES:
-        missing: list[tuple[tuple[str, str, str, str], EventRef]] = []
+        missing: list[tuple[tuple[str, str, str, tuple[object, ...]], EventRef]] = []
         for ref in source.refs(session, scope, now=now):
-            key = (source.kind, ref.uid, ref.version, scope.locale)
+            key = (source.kind, ref.uid, ref.version, scope.viewer)
             hit = cache.get(key)
             if hit is None:
                 missing.append((key, ref))
@@ -304,9 +330,7 @@ def build_feed_bytes(
                 rendered.append(hit)
         if not missing:
             continue
-        events = source.events(
-            session, settings, [ref.row_id for _, ref in missing], locale=scope.locale
-        )
+        events = source.events(session, settings, [ref.row_id for _, ref in missing], scope)
         for key, ref in missing:
             event = events.get(ref.row_id)
             if event is None:

@@ -21,6 +21,8 @@ __all__ = [
     "DEFAULT_LOCALE",
     "KIND_LABELS",
     "LOCALES",
+    "NOTIFICATION_KIND_LABELS",
+    "NOTIFICATION_STATUS_LABELS",
     "N_",
     "PERIOD_LABELS",
     "RECIPIENT_LABELS",
@@ -48,6 +50,20 @@ KIND_LABELS: dict[str, str] = {
     MeetingKind.PREVENTION_COUNCIL: N_("Prevention council"),
     MeetingKind.CASE_CONFERENCE: N_("Case conference"),
     MeetingKind.COORDINATION_MEETING: N_("Coordination meeting"),
+}
+
+#: What an administrator reads for a notification's kind and status.
+NOTIFICATION_KIND_LABELS: dict[str, str] = {
+    "message": N_("Message"),
+    "invitation": N_("Invitation"),
+    "meeting_reminder": N_("Meeting reminder"),
+}
+NOTIFICATION_STATUS_LABELS: dict[str, str] = {
+    "pending": N_("Waiting"),
+    "sending": N_("Being sent"),
+    "sent": N_("Sent"),
+    "failed": N_("Failed"),
+    "voided": N_("Voided"),
 }
 
 

@@ -53,6 +53,10 @@ class Meeting(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = utc_field(default_factory=utcnow)
     updated_at: datetime = utc_field(default_factory=utcnow)
+    #: When the scheduler's tick must next plan reminders for this meeting; NULL when none is
+    #: left. Kept by :func:`models.reminders.replan_meeting_reminders`; indexed, so a tick
+    #: reads only the meetings whose moment has come, however many meetings there are.
+    reminder_due_at: datetime | None = utc_field(default=None, nullable=True, index=True)
 
 
 class MeetingAgency(SQLModel, table=True):

@@ -6,15 +6,24 @@ to the portal; never a child's name or any other child-identifying data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time
 
+from models.emails import Email, render_email
 from models.i18n import KIND_LABELS, translator
 
-__all__ = ["MeetingFacts", "format_local", "invitation_email"]
+__all__ = ["MeetingFacts", "RenderedEmail", "format_local", "invitation_email", "reminder_email"]
+
+
+class RenderedEmail(NamedTuple):
+    subject: str
+    text: str
+    html: str
 
 
 @dataclass(frozen=True)
@@ -37,40 +46,63 @@ def format_local(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     return format_datetime(moment, "d MMMM y, HH:mm", tzinfo=zone, locale=locale)
 
 
-def invitation_email(facts: MeetingFacts, *, locale: str, zone: ZoneInfo) -> tuple[str, str]:
-    """Return the subject and plain-text body of an invitation."""
+def _meeting_rows(
+    facts: MeetingFacts,
+    _: Callable[[str], str],
+    *,
+    kind: str,
+    when: str,
+    zone: ZoneInfo,
+    locale: str,
+) -> tuple[tuple[str, str], ...]:
+    until = format_time(facts.ends_at, "HH:mm", tzinfo=zone, locale=locale)
+    rows = [
+        (_("Kind"), kind),
+        (_("Title"), facts.title),
+        (_("When"), f"{when}–{until} ({zone.key})"),
+        (_("Where"), facts.location or "—"),
+        (_("Organizer"), facts.organizer_name),
+        (_("Agencies"), ", ".join(facts.agency_names)),
+    ]
+    if facts.case_code:
+        rows.append((_("Case"), facts.case_code))
+    return tuple(rows)
+
+
+def invitation_email(facts: MeetingFacts, *, locale: str, zone: ZoneInfo) -> RenderedEmail:
+    """Return the subject, plain-text and HTML body of an invitation."""
     _ = translator(locale)
     kind = _(KIND_LABELS[facts.kind])
     when = format_local(facts.starts_at, zone, locale)
-    until = format_time(facts.ends_at, "HH:mm", tzinfo=zone, locale=locale)
     subject = _("Invitation: %(kind)s, %(when)s") % {"kind": kind, "when": when}
-    labels = {
-        "kind": _("Kind"),
-        "title": _("Title"),
-        "when": _("When"),
-        "where": _("Where"),
-        "organizer": _("Organizer"),
-        "agencies": _("Agencies"),
-        "case": _("Case"),
-    }
-    lines = [
-        _("You are invited to a meeting of the interagency child-protection unit."),
-        "",
-        f"{labels['kind']}: {kind}",
-        f"{labels['title']}: {facts.title}",
-        f"{labels['when']}: {when}–{until} ({zone.key})",
-        f"{labels['where']}: {facts.location or '—'}",
-        f"{labels['organizer']}: {facts.organizer_name}",
-        f"{labels['agencies']}: {', '.join(facts.agency_names)}",
-    ]
-    if facts.case_code:
-        lines.append(f"{labels['case']}: {facts.case_code}")
-    lines += [
-        "",
-        _("Details in the portal: %(url)s") % {"url": facts.url},
-        "",
-        _("The calendar entry is attached; your calendar app can add it."),
-        "—",
-        "Birge",
-    ]
-    return subject, "\n".join(lines) + "\n"
+    email = Email(
+        lang=locale,
+        subject=subject,
+        heading=subject,
+        lead=_("You are invited to a meeting of the interagency child-protection unit."),
+        rows=_meeting_rows(facts, _, kind=kind, when=when, zone=zone, locale=locale),
+        link_label=_("Details in the portal"),
+        url=facts.url,
+        notes=(_("The calendar entry is attached; your calendar app can add it."),),
+        footer=_("Interagency child-protection unit"),
+    )
+    return RenderedEmail(subject, *render_email(email))
+
+
+def reminder_email(facts: MeetingFacts, *, locale: str, zone: ZoneInfo) -> RenderedEmail:
+    """Return the subject, plain-text and HTML body of a reminder of a coming meeting."""
+    _ = translator(locale)
+    kind = _(KIND_LABELS[facts.kind])
+    when = format_local(facts.starts_at, zone, locale)
+    subject = _("Reminder: %(kind)s, %(when)s") % {"kind": kind, "when": when}
+    email = Email(
+        lang=locale,
+        subject=subject,
+        heading=subject,
+        lead=_("A meeting of the interagency child-protection unit you are invited to is coming."),
+        rows=_meeting_rows(facts, _, kind=kind, when=when, zone=zone, locale=locale),
+        link_label=_("Details in the portal"),
+        url=facts.url,
+        footer=_("Interagency child-protection unit"),
+    )
+    return RenderedEmail(subject, *render_email(email))

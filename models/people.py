@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, time
 from enum import StrEnum
+from functools import cache
 
 from sqlalchemy import String, Time
 from sqlmodel import Field, SQLModel
@@ -11,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.base import utc_field, utcnow
 
-__all__ = ["LOCALES", "Agency", "AgencyKind", "District", "Role", "User"]
+__all__ = ["LOCALES", "Agency", "AgencyKind", "District", "Role", "User", "verify_password"]
 
 LOCALES = ("ru", "kk", "en")
 
@@ -114,7 +116,7 @@ class User(SQLModel, table=True):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return verify_password(self, password)
 
     @property
     def role_enum(self) -> Role:
@@ -134,3 +136,20 @@ class User(SQLModel, table=True):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash of a random password, made once, for accounts that do not exist."""
+    return generate_password_hash(secrets.token_urlsafe(24))
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Tell whether *password* is *user*'s; do the same hash work when *user* is None.
+
+    Sign-in calls this whether or not the email names an account, so that the answer's timing
+    does not tell an attacker which accounts exist.
+    """
+    stored = user.password_hash if user is not None and user.password_hash else _decoy_hash()
+    matches = check_password_hash(stored, password)
+    return matches and user is not None and bool(user.password_hash)

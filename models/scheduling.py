@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from calendars.ical import Address, CalendarEvent, build_invitation
-from models.access import may_see_case
+from models.access import agencies_knowing_case, may_see_case
 from models.audit import record_event
 from models.base import require_id, utcnow
 from models.cases import Case
@@ -20,9 +20,10 @@ from models.feed_marks import mark_feeds_dirty
 from models.i18n import KIND_LABELS, N_, translator
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, meeting_uid
 from models.messages import MeetingFacts, invitation_email
-from models.notifications import Notification, add_notification
+from models.notifications import Notification, NotificationKind, add_notification
 from models.people import Agency, Role, User
 from models.settings import Settings
+from models.text import date_in_range, has_forbidden_controls, outgoing_text
 
 __all__ = [
     "MAX_MEETING_LENGTH",
@@ -33,6 +34,7 @@ __all__ = [
     "meeting_agencies",
     "meeting_calendar_event",
     "meeting_facts",
+    "organizer_address",
     "schedule_meeting",
 ]
 
@@ -81,6 +83,8 @@ def schedule_meeting(
     now = now or utcnow()
     if not Role(organizer.role).may_schedule or not organizer.active:
         raise SchedulingError(N_("You may not schedule meetings."))
+    if has_forbidden_controls(title) or has_forbidden_controls(location):
+        raise SchedulingError(N_("The title or the place holds characters that are not allowed."))
     title = " ".join(title.split())
     if kind not in KIND_LABELS:
         raise SchedulingError(N_("Choose the kind of meeting."))
@@ -92,6 +96,8 @@ def schedule_meeting(
         raise SchedulingError(N_("The place is too long."))
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValueError("meeting times must be timezone-aware")
+    if not (date_in_range(starts_at) and date_in_range(ends_at)):
+        raise SchedulingError(N_("A meeting must take place between 2000 and 2100."))
     if ends_at <= starts_at:
         raise SchedulingError(N_("The meeting must end after it starts."))
     if ends_at - starts_at > MAX_MEETING_LENGTH:
@@ -159,6 +165,10 @@ def schedule_meeting(
         at=now,
     )
     notifications = _invite(session, settings, meeting, agencies, case, now=now)
+    # Imported here: the planner builds on this module's helpers.
+    from models.reminders import replan_meeting_reminders
+
+    replan_meeting_reminders(session, settings, meeting, now=now)
     mark_meeting_feeds_dirty(session, [a.id for a in agencies], now=now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications)
@@ -170,6 +180,14 @@ def mark_meeting_feeds_dirty(
     """Mark the feeds a meeting of *agency_ids* shows in: theirs and their people's."""
     people = session.scalars(select(col(User.id)).where(col(User.agency_id).in_(agency_ids)))
     mark_feeds_dirty(session, agency_ids=agency_ids, user_ids=list(people), now=now)
+
+
+def organizer_address(session: Session, meeting: Meeting) -> str | None:
+    """Return the address replies to a meeting's emails go to: the person who scheduled it."""
+    if meeting.created_by_id is None:
+        return None
+    organizer = session.get(User, meeting.created_by_id)
+    return organizer.email if organizer is not None else None
 
 
 def meeting_agencies(session: Session, meeting: Meeting) -> list[Agency]:
@@ -207,12 +225,12 @@ def meeting_facts(
     organizer = next(a for a in agencies if a.id == meeting.organizer_agency_id)
     return MeetingFacts(
         kind=meeting.kind,
-        title=meeting.title,
+        title=outgoing_text(meeting.title),
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
-        location=meeting.location,
-        organizer_name=organizer.name(locale),
-        agency_names=tuple(a.name(locale) for a in agencies),
+        location=outgoing_text(meeting.location),
+        organizer_name=outgoing_text(organizer.name(locale)),
+        agency_names=tuple(outgoing_text(a.name(locale)) for a in agencies),
         case_code=case.code if case else None,
         url=f"{base_url}/meetings/{meeting.id}",
     )
@@ -233,13 +251,13 @@ def meeting_calendar_event(
     description.append(facts.url)
     return CalendarEvent(
         uid=meeting.uid,
-        summary=f"{kind_label}: {meeting.title}",
+        summary=f"{kind_label}: {facts.title}",
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
         last_modified=meeting.updated_at,
         sequence=meeting.sequence,
         cancelled=meeting.status == MeetingStatus.CANCELLED,
-        location=meeting.location,
+        location=facts.location,
         description="\n".join(description),
         url=facts.url,
         categories=(kind_label,),
@@ -264,12 +282,16 @@ def _invite(
         .order_by(col(User.id))
     )
     sender_email = parseaddr(settings.mail_from)[1]
+    knowing = agencies_knowing_case(session, case) if case else set()
+    reply_to = organizer_address(session, meeting)
     notifications = []
     for user in invitees:
+        # Need to know: an invitee whose agency is not on the case gets no case code.
+        shown_case = case if user.agency_id in knowing or Role(user.role).sees_district else None
         facts = meeting_facts(
-            meeting, agencies, case, locale=user.locale, base_url=settings.base_url
+            meeting, agencies, shown_case, locale=user.locale, base_url=settings.base_url
         )
-        subject, body = invitation_email(facts, locale=user.locale, zone=settings.zone)
+        email = invitation_email(facts, locale=user.locale, zone=settings.zone)
         event = meeting_calendar_event(
             meeting,
             facts,
@@ -283,10 +305,15 @@ def _invite(
             user_id=user.id,
             recipient=user.email,
             locale=user.locale,
-            subject=subject,
-            body=body,
+            subject=email.subject,
+            body=email.text,
+            html=email.html,
             ics=build_invitation(event, timezone=settings.timezone, method="REQUEST"),
             ics_method="REQUEST",
+            kind=NotificationKind.INVITATION,
+            reply_to=reply_to,
+            meeting_id=meeting.id,
+            meeting_sequence=meeting.sequence,
             now=now,
             grace=timedelta(seconds=settings.notification_grace_seconds),
         )

@@ -11,12 +11,20 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["SETTINGS_HELP", "Settings", "SettingsError", "SmtpTarget", "load_settings"]
+__all__ = [
+    "SETTINGS_HELP",
+    "Settings",
+    "SettingsError",
+    "SmtpTarget",
+    "load_settings",
+    "parse_meeting_reminders",
+]
 
 #: Every setting with its default and meaning; the README's table is generated from the same
 #: words, and ``birge --help`` prints them.
@@ -34,6 +42,19 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "BIRGE_TIMEZONE": ("Asia/Almaty", "the district's time zone, for display"),
     "BIRGE_SECRET_KEY": ("generated into <instance>/secret_key", "signs sessions and feed tokens"),
     "BIRGE_TICK_SECONDS": ("30", "how often the scheduler looks for due work"),
+    "BIRGE_SESSION_IDLE_MINUTES": ("480", "a sign-in session left idle this long ends"),
+    "BIRGE_PROXY_COUNT": (
+        "0",
+        "reverse proxies in front of the portal whose X-Forwarded-For to trust",
+    ),
+    "BIRGE_NOTIFICATION_LEASE_SECONDS": (
+        "30",
+        "how long a worker's claim on an email lasts unrenewed: a dead worker's emails wait this",
+    ),
+    "BIRGE_MEETING_REMINDERS": (
+        "24h,1h",
+        "reminders before a meeting; per kind after ';', e.g. 24h,1h;case_conference=48h,2h",
+    ),
     "BIRGE_FEEDS_PATH": ("<instance>/feeds", "folder the workers publish the calendar feeds into"),
     "BIRGE_FEED_DEBOUNCE_SECONDS": (
         "10",
@@ -41,6 +62,13 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     ),
 }
 
+_MEETING_KINDS = (
+    "joint_inspection",
+    "prevention_council",
+    "case_conference",
+    "coordination_meeting",
+)
+_DEFAULT_MEETING_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
 _SMTP_SCHEMES = ("file", "smtp", "smtp+starttls", "smtps")
 _DEFAULT_SMTP_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
@@ -84,10 +112,26 @@ class Settings:
     secret_key: str = field(repr=False)
     tick_seconds: float = 30.0
     #: Seconds a claimed notification stays leased to one worker before another may retry it.
-    notification_lease_seconds: int = 300
+    #: The sending worker renews the lease every third of it, so a live send never loses it
+    #: and a dead worker's rows are free again within this many seconds.
+    notification_lease_seconds: float = 30.0
     #: Seconds after which the scheduler nudges a notification the web's message did not deliver.
     notification_grace_seconds: int = 60
     notification_max_attempts: int = 8
+    #: Minutes after which an idle sign-in session ends (``BIRGE_SESSION_IDLE_MINUTES``).
+    session_idle_minutes: int = 480
+    #: Reverse proxies in front of the web processes (``BIRGE_PROXY_COUNT``): the client address
+    #: that sign-in throttling counts is taken from their ``X-Forwarded-For``.
+    proxy_count: int = 0
+    #: First retry delay after a failed send; it doubles with each attempt, up to an hour.
+    notification_retry_base_seconds: float = 30.0
+    #: How long before a meeting its reminders go out, by meeting kind (``""`` for every kind
+    #: not named); an empty tuple means no reminders for that kind.
+    meeting_reminders: dict[str, tuple[timedelta, ...]] = field(
+        default_factory=lambda: {"": _DEFAULT_MEETING_REMINDERS}
+    )
+    #: A notification written, unsent and older than this is "long pending" for administrators.
+    notification_stuck_seconds: int = 900
     #: Where published feeds are written (``<token>.ics``); nginx may serve it directly.
     feeds_path: Path = Path("instance/feeds")
     #: A burst of changes to one feed is published once, this long after its first change.
@@ -96,6 +140,20 @@ class Settings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def reminder_offsets(self, kind: str) -> tuple[timedelta, ...]:
+        """Return how long before a meeting of *kind* its reminders go out, longest first."""
+        offsets = self.meeting_reminders.get(kind, self.meeting_reminders.get("", ()))
+        return tuple(sorted(set(offsets), reverse=True))
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.session_idle_minutes)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Send cookies only over TLS when the portal is served over https."""
+        return self.base_url.startswith("https:")
 
     @property
     def uses_stub_broker(self) -> bool:
@@ -153,6 +211,22 @@ def load_settings(
         raise SettingsError("BIRGE_TICK_SECONDS", f"{tick!r} is not a number") from None
     if not 0.1 <= tick_seconds <= 3600:
         raise SettingsError("BIRGE_TICK_SECONDS", "must be between 0.1 and 3600 seconds")
+    idle = get("BIRGE_SESSION_IDLE_MINUTES") or "480"
+    if not idle.isascii() or not idle.isdigit() or not 1 <= int(idle) <= 43200:
+        raise SettingsError("BIRGE_SESSION_IDLE_MINUTES", "must be whole minutes, 1 to 43200")
+    proxies = get("BIRGE_PROXY_COUNT") or "0"
+    if proxies not in {"0", "1", "2", "3"}:
+        raise SettingsError("BIRGE_PROXY_COUNT", "must be 0, 1, 2 or 3")
+    lease = get("BIRGE_NOTIFICATION_LEASE_SECONDS") or "30"
+    try:
+        lease_seconds = float(lease)
+    except ValueError:
+        raise SettingsError(
+            "BIRGE_NOTIFICATION_LEASE_SECONDS", f"{lease!r} is not a number"
+        ) from None
+    if not 1 <= lease_seconds <= 600:
+        raise SettingsError("BIRGE_NOTIFICATION_LEASE_SECONDS", "must be between 1 and 600 seconds")
+    meeting_reminders = parse_meeting_reminders(get("BIRGE_MEETING_REMINDERS") or "24h,1h")
     feeds_path = Path(get("BIRGE_FEEDS_PATH") or instance_path / "feeds").absolute()
     if feeds_path.exists() and not feeds_path.is_dir():
         raise SettingsError("BIRGE_FEEDS_PATH", f"{feeds_path} is not a folder")
@@ -180,9 +254,49 @@ def load_settings(
         timezone=timezone,
         secret_key=secret_key,
         tick_seconds=tick_seconds,
+        session_idle_minutes=int(idle),
+        proxy_count=int(proxies),
+        meeting_reminders=meeting_reminders,
+        notification_lease_seconds=lease_seconds,
         feeds_path=feeds_path,
         feed_debounce_seconds=feed_debounce_seconds,
     )
+
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def parse_meeting_reminders(value: str) -> dict[str, tuple[timedelta, ...]]:
+    """Parse ``24h,1h;case_conference=48h,2h;coordination_meeting=none``.
+
+    The first item without ``kind=`` is the default for every kind; ``none`` switches a kind's
+    reminders off. Durations are whole minutes (``m``), hours (``h``) or days (``d``), up to 30
+    days.
+
+    Raises:
+      SettingsError: an item is malformed or names an unknown kind.
+    """
+    name = "BIRGE_MEETING_REMINDERS"
+    result: dict[str, tuple[timedelta, ...]] = {"": _DEFAULT_MEETING_REMINDERS}
+    for item in (part.strip() for part in value.split(";")):
+        if not item:
+            continue
+        kind, _, spec = item.rpartition("=")
+        kind = kind.strip()
+        if kind and kind not in _MEETING_KINDS:
+            raise SettingsError(name, f"unknown meeting kind {kind!r}")
+        offsets: list[timedelta] = []
+        if spec.strip().lower() != "none":
+            for raw in (p.strip().lower() for p in spec.split(",")):
+                number, unit = raw[:-1], raw[-1:]
+                if unit not in _UNITS or not number.isdigit() or int(number) == 0:
+                    raise SettingsError(name, f"{raw!r} is not a duration like 30m, 24h or 2d")
+                offset = timedelta(seconds=int(number) * _UNITS[unit])
+                if offset > timedelta(days=30):
+                    raise SettingsError(name, f"{raw!r} is more than 30 days")
+                offsets.append(offset)
+        result[kind] = tuple(sorted(set(offsets), reverse=True))
+    return result
 
 
 def _database_url(value: str | None, instance_path: Path) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ __all__ = [
     "district_calendar",
     "district_overrides",
     "remove_override",
+    "set_working_hours",
 ]
 
 MAX_NOTE_LENGTH = 200
@@ -252,6 +253,45 @@ def remove_override(
     # The open tasks' due moments are recomputed here, in this transaction, from the new calendar.
     _recompute(session, district_id, user, now)
     return OverrideChange(district_id, day, kind, added=False)
+
+
+def set_working_hours(
+    session: Session,
+    user: User | None,
+    *,
+    district_id: int,
+    day_starts: time,
+    day_ends: time,
+    now: datetime | None = None,
+) -> int:
+    """Change when the district's working day starts and ends (local times).
+
+    Returns the district's id: the caller recomputes its open tasks' due moments.
+
+    Raises:
+      CalendarError: the user may not change the calendar, or the hours are not acceptable.
+    """
+    now = now or utcnow()
+    _require_admin(session, user, district_id)
+    if day_starts >= day_ends:
+        raise CalendarError(N_("The working day must end after it starts."), "day_ends")
+    district = session.get(District, district_id)
+    assert district is not None
+    before = f"{district.day_starts:%H:%M}-{district.day_ends:%H:%M}"
+    district.day_starts, district.day_ends = day_starts, day_ends
+    session.add(district)
+    session.flush()
+    record_event(
+        session,
+        user_id=user.id if user else None,
+        action="calendar.hours_changed",
+        object_type="district",
+        object_id=district_id,
+        detail=f"old={before} new={day_starts:%H:%M}-{day_ends:%H:%M}",
+        at=now,
+    )
+    _recompute(session, district_id, user, now)
+    return district_id
 
 
 def _recompute(session: Session, district_id: int, user: User | None, now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -140,8 +141,16 @@ class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
+    #: Seconds the server waits before accepting each message (a slow relay).
+    delay: float = 0.0
+    #: While true, the server answers every message with a temporary failure.
+    refusing: bool = False
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.refusing:
+            return "451 Try again later"
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         with self.arrived:
             self.messages.append(message)  # type: ignore[arg-type]
@@ -228,7 +237,7 @@ def district(session: Session) -> DistrictData:
 def runtime(settings: Settings, engine: Engine) -> Iterator[Runtime]:
     rt = build_runtime(settings, engine)
     yield rt
-    rt.broker.close()
+    rt.close()
 
 
 @pytest.fixture

@@ -60,3 +60,41 @@ def with_database(url: str, name: str) -> str:
 def _where(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.hostname}:{parts.port}"
+
+
+def close_broker_connections(pid: int) -> int:
+    """Make RabbitMQ close every connection of process *pid* (as a broker restart would).
+
+    Only that process's connections: other suites may share this broker. Returns how many.
+    """
+    import re
+    import subprocess
+
+    sockets = subprocess.run(
+        ["ss", "-tnpH", "state", "established", "( dport = :5672 )"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    ports = {
+        line.split()[2].rpartition(":")[2]
+        for line in sockets.splitlines()
+        if re.search(rf"pid={pid},", line)
+    }
+    listed = subprocess.run(
+        ["rabbitmqctl", "list_connections", "pid", "peer_port", "-q"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    closed = 0
+    for line in listed.splitlines():
+        fields = line.split()
+        if len(fields) == 2 and fields[1] in ports:
+            subprocess.run(
+                ["rabbitmqctl", "close_connection", fields[0], "fault test"],
+                capture_output=True,
+                check=True,
+            )
+            closed += 1
+    return closed

@@ -12,17 +12,35 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from models.i18n import DEFAULT_LOCALE, LOCALES, N_, TRANSLATIONS_DIR
 from models.people import User
+from models.sessions import session_user
 from models.settings import Settings, load_settings
 from workers.runtime import Runtime, build_runtime
 
-__all__ = ["create_app", "db_session", "runtime", "settings_of"]
+__all__ = [
+    "ERROR_MESSAGES",
+    "SESSION_KEY",
+    "DatabaseIdConverter",
+    "create_app",
+    "db_session",
+    "runtime",
+    "settings_of",
+]
 
 log = logging.getLogger(__name__)
+
+#: The key of the server-side session id in Flask's signed cookie.
+SESSION_KEY = "birge_session"
+#: What a 503 during a database outage asks clients to wait, in seconds.
+RETRY_AFTER_SECONDS = 30
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
@@ -38,14 +56,21 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.base_url.startswith("https:"),
-        REMEMBER_COOKIE_SECURE=settings.base_url.startswith("https:"),
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         BABEL_DEFAULT_LOCALE=DEFAULT_LOCALE,
         BABEL_DEFAULT_TIMEZONE="UTC",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
+    # Ids beyond the database's 64-bit integers are simply not found (a 404), on every route.
+    app.url_map.converters["int"] = DatabaseIdConverter
+    if settings.proxy_count:
+        # The client's address (for sign-in throttling) and scheme come from the proxies.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count
+        )
     app.extensions["birge.settings"] = settings
     app.extensions["birge.runtime"] = runtime
 
@@ -58,7 +83,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     login_manager.localize_callback = _
     login_manager.user_loader(_load_user)
 
-    from web import auth, calendars, cases, deadlines, health, meetings, tasks, workdays
+    from web import auth, calendars, cases, deadlines, health, meetings, outbox, tasks, workdays
     from web.templating import init_templating
 
     app.register_blueprint(auth.bp)
@@ -69,10 +94,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.register_blueprint(tasks.bp)
     app.register_blueprint(deadlines.bp)
     app.register_blueprint(workdays.bp)
+    app.register_blueprint(outbox.bp)
     init_templating(app)
 
-    for code in (400, 403, 404, 405, 413, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)
+    for outage in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.register_error_handler(outage, _database_unavailable)
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)
     # Published feeds are answered before Flask routes anything (see web/calendars/published).
@@ -80,6 +108,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     app.wsgi_app = PublishedFeeds(app.wsgi_app, runtime.feeds.store)  # type: ignore[method-assign]
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` for row ids: ASCII digits, 1 to 2**63 - 1 (the databases' BIGINT range)."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, **bounds: Any) -> None:
+        bounds.setdefault("min", 1)
+        bounds.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, fixed_digits, **bounds)
 
 
 def settings_of(app: Flask) -> Settings:
@@ -110,14 +149,21 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def _load_user(user_id: str) -> User | None:
-    try:
-        user = db_session().get(User, int(user_id))
-    except ValueError:
+    """Return the user of this request's server-side session, if it is still live."""
+    token = session.get(SESSION_KEY)
+    if g.get("database_down") or not isinstance(token, str):
         return None
-    return user if user is not None and user.active else None
+    db = db_session()
+    user = session_user(db, token, idle=settings_of(current_app).session_idle)
+    if db.dirty:
+        db.commit()  # the session's last-seen time, or its end after idling
+    return user if user is not None and str(user.id) == user_id else None
 
 
 def _select_locale() -> str:
+    if g.get("database_down"):
+        chosen = session.get("locale")
+        return str(chosen) if chosen in LOCALES else DEFAULT_LOCALE
     if current_user.is_authenticated and current_user.locale in LOCALES:
         return str(current_user.locale)
     chosen = session.get("locale")
@@ -126,20 +172,35 @@ def _select_locale() -> str:
     return DEFAULT_LOCALE
 
 
-_ERROR_MESSAGES = {
+ERROR_MESSAGES = {
     400: N_("The request could not be understood. Go back and try again."),
     403: N_("You may not open this page."),
     404: N_("This page does not exist, or you may not see it."),
     405: N_("This page cannot be used that way."),
     413: N_("What you sent is too large."),
+    429: N_("Too many attempts. Wait a little and try again."),
     500: N_("Something went wrong on our side. Nothing you entered was lost; try again."),
 }
 
 
 def _error_page(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
-    message = _(_ERROR_MESSAGES.get(code, _ERROR_MESSAGES[500]))
+    message = _(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
     return render_template("error.html", code=code, message=message), code
+
+
+def _database_unavailable(error: Exception) -> ResponseReturnValue:
+    """Answer a database outage with a 503 page that needs no database (no user, no locale)."""
+    g.database_down = True
+    db = g.pop("db", None)
+    if db is not None:
+        try:
+            db.close()
+        except Exception:  # the connection is gone already; nothing is left to release
+            log.debug("closing the session of a lost database failed")
+    log.warning("database unreachable while serving a request: %s", type(error).__name__)
+    body = render_template("unavailable.html")
+    return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 
 
 def _security_headers(response: Response) -> Response:

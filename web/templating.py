@@ -15,6 +15,8 @@ from models.i18n import (
     CATEGORY_LABELS,
     KIND_LABELS,
     LOCALES,
+    NOTIFICATION_KIND_LABELS,
+    NOTIFICATION_STATUS_LABELS,
     PERIOD_LABELS,
     RECIPIENT_LABELS,
     RESPONSIBLE_LABELS,
@@ -80,6 +82,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "task_status": TASK_STATUS_LABELS,
     "case_status": CASE_STATUS_LABELS,
     "action": ACTION_LABELS,
+    "notification_kind": NOTIFICATION_KIND_LABELS,
+    "notification_status": NOTIFICATION_STATUS_LABELS,
 }
 
 
@@ -97,7 +101,8 @@ def _globals() -> dict[str, Any]:
     return {
         "locales": [(code, LOCALE_NAMES[code]) for code in LOCALES],
         "current_locale": current_locale(),
-        # An empty form renders the CSRF token of the language switch and of logout.
-        "csrf_form": FlaskForm(),
+        # An empty form renders the CSRF token of the language switch and of logout. It must not
+        # read the request's body: error pages (a 413 above all) render this too.
+        "csrf_form": FlaskForm(formdata=None),
         "district_timezone": settings_of(current_app).timezone,
     }

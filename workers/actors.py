@@ -16,10 +16,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models.base import utcnow
-from models.notifications import claim, mark_failed_attempt, mark_sent
+from models.notifications import claim, mark_failed_attempt, mark_sent, mark_voided
+from models.reminders import why_not_send
 from models.settings import Settings
 from workers.feed_publisher import FeedPublisher
+from workers.leases import LeaseKeeper
 from workers.mail import Mailer, MailError, build_message
+from workers.metrics import Metrics
 
 __all__ = ["Actors", "declare_actors", "deliver_notification"]
 
@@ -38,12 +41,20 @@ class Actors:
 
 
 def deliver_notification(
-    settings: Settings, engine: Engine, mailer: Mailer, notification_id: int
+    settings: Settings,
+    engine: Engine,
+    mailer: Mailer,
+    notification_id: int,
+    *,
+    leases: LeaseKeeper | None = None,
+    metrics: Metrics | None = None,
 ) -> bool:
-    """Claim the notification, send it and record the outcome; return whether it was sent.
+    """Claim the notification, check it is still wanted, send it and record the outcome;
+    return whether it was sent.
 
-    A notification already sent, failed, or leased to another worker is left alone, which is
-    what makes a repeated message harmless.
+    A notification already sent, failed, voided, or leased to another worker is left alone,
+    which is what makes a repeated message harmless. The claim's short lease is renewed by
+    *leases* while the send lasts.
     """
     with Session(engine, expire_on_commit=False) as session:
         lease = timedelta(seconds=settings.notification_lease_seconds)
@@ -51,8 +62,20 @@ def deliver_notification(
         if notification is None:
             log.info("notification %s: not claimable, nothing to send", notification_id)
             return False
+        reason = why_not_send(session, notification, now=utcnow())
+        if reason is not None:
+            mark_voided(session, notification, reason=reason)
+            if metrics is not None:
+                metrics.voided.inc()
+            log.info("notification %s: voided (%s)", notification_id, reason)
+            return False
+        message = build_message(notification, mail_from=settings.mail_from)
         try:
-            mailer.send(build_message(notification, mail_from=settings.mail_from))
+            if leases is not None:
+                with leases.held(notification_id, notification.attempts):
+                    mailer.send(message)
+            else:
+                mailer.send(message)
         except MailError as exc:
             mark_failed_attempt(
                 session,
@@ -60,7 +83,10 @@ def deliver_notification(
                 error=str(exc),
                 now=utcnow(),
                 max_attempts=settings.notification_max_attempts,
+                retry_base_seconds=settings.notification_retry_base_seconds,
             )
+            if metrics is not None:
+                metrics.failures.inc()
             log.warning(
                 "notification %s: attempt %s failed (%s), status %s",
                 notification_id,
@@ -70,6 +96,8 @@ def deliver_notification(
             )
             return False
         mark_sent(session, notification, now=utcnow())
+        if metrics is not None:
+            metrics.sends.inc()
         log.info("notification %s: sent", notification_id)
         return True
 
@@ -79,12 +107,17 @@ def declare_actors(
     settings: Settings,
     engine: Engine,
     mailer: Mailer,
+    *,
     feeds: FeedPublisher,
+    leases: LeaseKeeper | None = None,
+    metrics: Metrics | None = None,
 ) -> Actors:
     """Declare Birge's actors on *broker*, bound to this process's engine, mailer and feeds."""
 
     def send_notification(notification_id: int) -> None:
-        deliver_notification(settings, engine, mailer, notification_id)
+        deliver_notification(
+            settings, engine, mailer, notification_id, leases=leases, metrics=metrics
+        )
 
     def publish_feed(feed_id: int) -> None:
         feeds.publish(feed_id)

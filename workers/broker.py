@@ -10,7 +10,14 @@ from dramatiq import Broker
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.stub import StubBroker
 
-__all__ = ["broker_reachable", "build_broker", "rabbitmq_url"]
+__all__ = [
+    "broker_reachable",
+    "build_broker",
+    "close_broker",
+    "keep_alive",
+    "quiet_consumer_logs",
+    "rabbitmq_url",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +51,107 @@ def build_broker(broker_url: str) -> Broker:
         broker: Broker = StubBroker()
         broker.emit_after("process_boot")
         return broker
+    _quiet_pika_logs()
     # confirm_delivery: a publish returns only once RabbitMQ has the message.
     return RabbitmqBroker(url=rabbitmq_url(broker_url), confirm_delivery=True)
+
+
+class _ConnectionLossFilter(logging.Filter):
+    """Turn the noise of a lost broker connection into at most one warning line.
+
+    pika logs ERRORs when it finds a connection closed by the broker, and again when a dead
+    connection is closed at shutdown; Dramatiq's consumers log CRITICAL and reconnect. Birge
+    reopens connections itself and says so once (:func:`keep_alive`), so these are dropped,
+    and a consumer's reconnect becomes a WARNING.
+    """
+
+    _PIKA_NOISE = (
+        "Unexpected connection close detected",
+        "called on closed connection",
+        "Broken pipe",
+        "Connection reset by peer",
+    )
+
+    def __init__(self, *, keep_one_consumer: bool = False) -> None:
+        super().__init__()
+        self.keep_one_consumer = keep_one_consumer
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.name.startswith("pika."):
+            return not any(noise in message for noise in self._PIKA_NOISE)
+        if "Consumer encountered a connection error" in message:
+            if not self.keep_one_consumer:
+                return False
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = (
+                "broker connection lost (%s); reconnecting",
+                (message.rpartition(": ")[2],),
+            )
+        return True
+
+
+def _quiet_pika_logs() -> None:
+    for name in ("pika.adapters.blocking_connection", "pika.adapters.base_connection"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _ConnectionLossFilter) for f in logger.filters):
+            logger.addFilter(_ConnectionLossFilter())
+
+
+def quiet_consumer_logs(queue_name: str) -> None:
+    """Make a worker's consumers report a lost connection with one warning line.
+
+    Dramatiq consumes the queue and its delay queue (``.DQ``), each logging a lost connection
+    at CRITICAL; the queue's consumer logs one warning, the delay queue's stays silent.
+    """
+    for name, keep in ((queue_name, True), (f"{queue_name}.DQ", False)):
+        logger = logging.getLogger(f"dramatiq.worker.ConsumerThread({name})")
+        if not any(isinstance(f, _ConnectionLossFilter) for f in logger.filters):
+            logger.addFilter(_ConnectionLossFilter(keep_one_consumer=keep))
+
+
+def keep_alive(broker: Broker) -> None:
+    """Service the calling thread's idle publishing connection, if it has one.
+
+    A BlockingConnection sends heartbeats only when it is used; an idle scheduler would
+    otherwise learn that the broker dropped it only at its next publish. A lost connection is
+    forgotten with one warning line, and the next publish opens a new one.
+    """
+    if not isinstance(broker, RabbitmqBroker):
+        return
+    connection = getattr(broker.state, "connection", None)
+    if connection is None:
+        return
+    try:
+        connection.process_data_events(time_limit=0)
+    except Exception as exc:  # pika raises many types for a dead connection
+        log.warning("broker connection lost (%s); it is reopened at the next use", exc)
+        try:
+            del broker.connection
+        except Exception:  # already half gone: forgetting it is all that matters
+            broker.state.__dict__.pop("connection", None)
+            broker.state.__dict__.pop("channel", None)
+
+
+def close_broker(broker: Broker) -> None:
+    """Close the broker's connections at shutdown, without noise for those already dead."""
+    if isinstance(broker, RabbitmqBroker):
+        for channel in list(broker.channels):
+            if channel.is_open:
+                try:
+                    channel.close()
+                except Exception as exc:  # closing anyway
+                    log.debug("closing a channel: %s", type(exc).__name__)
+        broker.channels.clear()
+        for connection in list(broker.connections):
+            if connection.is_open:
+                try:
+                    connection.close()
+                except Exception as exc:  # closing anyway
+                    log.debug("closing a connection: %s", type(exc).__name__)
+        broker.connections.clear()
+        return
+    broker.close()
 
 
 def broker_reachable(broker_url: str, timeout: float = 3.0) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import dramatiq
 from dramatiq import Broker
@@ -13,15 +15,23 @@ from sqlmodel import Session
 
 from models.base import utcnow
 from models.db import make_engine
-from models.notifications import due_notification_ids
+from models.notifications import due_notification_ids, record_nudges
+from models.reminders import plan_due
 from models.settings import Settings
 from workers.actors import Actors, declare_actors
-from workers.broker import build_broker
+from workers.broker import build_broker, close_broker, keep_alive, quiet_consumer_logs
 from workers.feed_publisher import FeedPublisher
 from workers.feed_store import FeedStore
+from workers.leases import LeaseKeeper
 from workers.mail import Mailer, make_mailer
+from workers.metrics import Metrics
 
 __all__ = ["Runtime", "build_runtime", "run_scheduler", "start_worker", "tick", "tick_feeds"]
+
+#: How often an idle scheduler services its broker connection (heartbeats, loss detection).
+_KEEP_ALIVE_SECONDS = 5.0
+_NUDGE_BATCH = 500
+_MAX_NUDGE_BATCHES = 40
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +45,15 @@ class Runtime:
     broker: Broker
     actors: Actors
     mailer: Mailer
+    leases: LeaseKeeper
     feeds: FeedPublisher
+    metrics: Metrics = field(default_factory=Metrics)
+
+    def close(self) -> None:
+        """Close the broker's connections and the mail connections (at shutdown)."""
+        self.leases.stop()
+        close_broker(self.broker)
+        self.mailer.close()
 
 
 def build_runtime(settings: Settings, engine: Engine | None = None) -> Runtime:
@@ -44,15 +62,27 @@ def build_runtime(settings: Settings, engine: Engine | None = None) -> Runtime:
     engine = engine or make_engine(settings.database_url)
     broker = build_broker(settings.broker_url)
     mailer = make_mailer(settings.smtp)
+    leases = LeaseKeeper(engine, timedelta(seconds=settings.notification_lease_seconds))
+    metrics = Metrics()
     feeds = FeedPublisher(settings, engine, FeedStore(settings.feeds_path))
-    actors = declare_actors(broker, settings, engine, mailer, feeds)
+    actors = declare_actors(
+        broker, settings, engine, mailer, feeds=feeds, leases=leases, metrics=metrics
+    )
     return Runtime(
-        settings=settings, engine=engine, broker=broker, actors=actors, mailer=mailer, feeds=feeds
+        settings=settings,
+        engine=engine,
+        broker=broker,
+        actors=actors,
+        mailer=mailer,
+        leases=leases,
+        feeds=feeds,
+        metrics=metrics,
     )
 
 
 def start_worker(runtime: Runtime, threads: int = 4) -> dramatiq.Worker:
     """Start Dramatiq worker threads consuming this runtime's queue."""
+    quiet_consumer_logs(runtime.settings.queue_name)
     worker = dramatiq.Worker(
         runtime.broker, queues={runtime.settings.queue_name}, worker_threads=threads
     )
@@ -60,20 +90,40 @@ def start_worker(runtime: Runtime, threads: int = 4) -> dramatiq.Worker:
     return worker
 
 
-def tick(runtime: Runtime) -> int:
-    """Nudge the workers for every notification that is due and not in flight; return how many.
+def tick(runtime: Runtime, *, now: datetime | None = None) -> int:
+    """Plan what is due, then nudge the workers for every notification that is due and not
+    in flight; return how many were nudged.
 
     The database says what is due, so a lost broker message, a restarted broker or a second
-    scheduler only changes timing.
+    scheduler only changes timing. A row nudged less than ``notification_grace_seconds`` ago
+    is not nudged again: its message is still on its way (or the workers are down, and a
+    pile of repeated nudges would only delay them when they return).
     """
+    started = time.perf_counter()
+    now = now or utcnow()
+    settings = runtime.settings
+    grace = timedelta(seconds=settings.notification_grace_seconds)
+    keep_alive(runtime.broker)
+    nudged = 0
     with Session(runtime.engine) as session:
-        ids = due_notification_ids(session, now=utcnow())
-    for notification_id in ids:
-        runtime.actors.send_notification.send(notification_id)
-    if ids:
-        log.info("tick: nudged %s notifications", len(ids))
+        planned = plan_due(session, settings, now=now)
+        session.commit()
+        # Batches of 500, so that a backlog goes out in one tick rather than 500 per tick.
+        for _ in range(_MAX_NUDGE_BATCHES):
+            due = due_notification_ids(session, now=now, nudge_grace=grace, limit=_NUDGE_BATCH)
+            ids = record_nudges(session, due, now=now, nudge_grace=grace)
+            for notification_id in ids:
+                runtime.actors.send_notification.send(notification_id)
+            nudged += len(ids)
+            if len(due) < _NUDGE_BATCH:
+                break
     tick_feeds(runtime)
-    return len(ids)
+    if planned or nudged:
+        log.info("tick: planned %s, nudged %s notifications", planned, nudged)
+    runtime.metrics.planned.inc(planned)
+    runtime.metrics.nudges.inc(nudged)
+    runtime.metrics.tick_duration.observe(time.perf_counter() - started)
+    return nudged
 
 
 def tick_feeds(runtime: Runtime) -> int:
@@ -87,10 +137,18 @@ def tick_feeds(runtime: Runtime) -> int:
 
 
 def run_scheduler(runtime: Runtime, stop: threading.Event) -> None:
-    """Run :func:`tick` every ``tick_seconds`` until *stop* is set; survive a failing tick."""
+    """Run :func:`tick` every ``tick_seconds`` until *stop* is set; survive a failing tick.
+
+    Between ticks the broker connection is serviced every few seconds, so it keeps its
+    heartbeats and a lost one is noticed (and reopened) before the next publish needs it.
+    """
     while not stop.is_set():
         try:
             tick(runtime)
         except Exception:
             log.exception("tick failed; trying again at the next one")
-        stop.wait(runtime.settings.tick_seconds)
+        deadline = time.monotonic() + runtime.settings.tick_seconds
+        while not stop.wait(min(_KEEP_ALIVE_SECONDS, max(deadline - time.monotonic(), 0))):
+            if time.monotonic() >= deadline:
+                break
+            keep_alive(runtime.broker)

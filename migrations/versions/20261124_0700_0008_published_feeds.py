@@ -1,7 +1,7 @@
 """Publish feeds: personal feed tokens, publishing state, feed dirty marks, task versions.
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-24 07:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

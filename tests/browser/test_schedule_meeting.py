@@ -73,7 +73,7 @@ def portal(
     yield f"http://127.0.0.1:{port}", settings, district
     server.shutdown()
     thread.join()
-    runtime(app).broker.close()
+    runtime(app).close()
     runtime(app).engine.dispose()
 
 

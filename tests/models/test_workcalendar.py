@@ -20,6 +20,7 @@ from models.workcalendar import (
     calendar_year,
     district_calendar,
     remove_override,
+    set_working_hours,
 )
 from tests.conftest import load_settings_for
 from tests.factories import District, make_district, make_user
@@ -209,3 +210,85 @@ def test_two_administrators_adding_the_same_date_at_once_get_a_clear_error(
     engine.dispose()
     assert len(outcome) == 1 and isinstance(outcome[0], CalendarError)
     assert str(outcome[0]) == "This date has an override already; remove it first."
+
+
+def test_working_hours_are_the_districts(session: Session, district: District, admin: User) -> None:
+    district_id = district.row.id
+    assert district_id is not None
+    set_working_hours(
+        session,
+        admin,
+        district_id=district_id,
+        day_starts=time(8, 0),
+        day_ends=time(17, 0),
+    )
+    session.commit()
+    calendar = district_calendar(session, district_id)
+    received = datetime(2026, 11, 24, 10, 0, tzinfo=ALMATY)
+    due = calendar.due(received, Period(PeriodKind.WORKING_DAYS, 1))
+    assert due.astimezone(ALMATY) == datetime(2026, 11, 25, 17, 0, tzinfo=ALMATY)
+    (event,) = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "calendar.hours_changed")
+    )
+    assert event.detail == "old=09:00-18:00 new=08:00-17:00"
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends"),
+    [(time(18), time(9)), (time(9), time(9))],
+)
+def test_bad_working_hours_are_refused(
+    session: Session,
+    district: District,
+    admin: User,
+    starts: time,
+    ends: time,
+) -> None:
+    district_id = district.row.id
+    assert district_id is not None
+    with pytest.raises(CalendarError, match="must end after it starts"):
+        set_working_hours(session, admin, district_id=district_id, day_starts=starts, day_ends=ends)
+    session.rollback()
+    assert district_calendar(session, district_id).day_ends == time(18, 0)
+
+
+def test_only_administrators_change_working_hours(session: Session, district: District) -> None:
+    with pytest.raises(CalendarError, match="Only administrators"):
+        set_working_hours(
+            session,
+            district.chair,
+            district_id=district.row.id,
+            day_starts=time(8),
+            day_ends=time(17),
+        )
+
+
+def test_new_working_hours_move_the_open_tasks_due_moments(
+    session: Session, district: District, admin: User
+) -> None:
+    from datetime import UTC
+
+    from models.tasks import Task
+    from tests.factories import open_test_case
+
+    received = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Mon 10:00 in Almaty
+    opened = open_test_case(session, district, received_at=received, now=received)
+    first = next(t for t in opened.tasks if t.title.startswith("Сформировать"))
+    session.commit()
+    assert first.due_at.astimezone(ALMATY) == datetime(2026, 11, 24, 18, 0, tzinfo=ALMATY)
+    set_working_hours(
+        session,
+        admin,
+        district_id=district.row.id,
+        day_starts=time(8, 30),
+        day_ends=time(17, 30),
+        now=received,
+    )
+    session.commit()
+    moved = session.get(Task, first.id)
+    assert moved is not None
+    assert moved.due_at.astimezone(ALMATY) == datetime(2026, 11, 24, 17, 30, tzinfo=ALMATY)
+    recomputed = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "task.due_recomputed")
+    ).all()
+    assert first.id in {e.object_id for e in recomputed}

@@ -20,7 +20,7 @@ def healthz(settings: Settings) -> TestResponse:
     try:
         return app.test_client().get("/healthz")
     finally:
-        runtime(app).broker.close()
+        runtime(app).close()
         runtime(app).engine.dispose()
 
 

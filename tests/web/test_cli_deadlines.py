@@ -75,6 +75,8 @@ def test_due_takes_a_moment_with_another_offset(cli: Callable[..., Result]) -> N
          "The note is too long"),
         (["calendar", "override", "remove", "2026-12-18"], "This date has no override."),
         (["calendar", "list", "1900"], "YEAR"),
+        (["calendar", "hours", "--starts", "9am"], "is not a time of day"),
+        (["calendar", "hours", "--ends", "08:00"], "must end after it starts"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_status_2(
@@ -118,3 +120,13 @@ def test_calendar_list_shows_the_decree_transfer_of_2025(cli: Callable[..., Resu
     listing = cli("calendar", "list", "2025").output.splitlines()
     assert "  2025-01-05 Sun  working day  Working day (transferred)" in listing
     assert any(line.startswith("  2025-01-03 Fri  day off      Day off") for line in listing)
+
+
+def test_calendar_hours_move_the_end_of_periods(cli: Callable[..., Result]) -> None:
+    assert last_line(cli("calendar", "hours")).startswith("working day 09:00-18:00")
+    assert last_line(cli("calendar", "hours", "--ends", "17:30")).startswith(
+        "working day 09:00-17:30"
+    )
+    assert last_line(cli("due", "2026-03-20T15:00", "--working-days", "1")) == (
+        "2026-03-26T17:30:00+05:00"
+    )

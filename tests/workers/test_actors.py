@@ -40,7 +40,7 @@ def production_settings(
 def rt(production_settings: Settings) -> Iterator[Runtime]:
     runtime = build_runtime(production_settings)
     yield runtime
-    runtime.broker.close()
+    runtime.close()
     runtime.engine.dispose()
 
 
@@ -132,7 +132,7 @@ def test_smtp_down_keeps_the_email_and_the_tick_sends_it_later(
             )
             session.commit()
     finally:
-        down.broker.close()
+        down.close()
         down.engine.dispose()
 
     up = build_runtime(production_settings)
@@ -142,7 +142,7 @@ def test_smtp_down_keeps_the_email_and_the_tick_sends_it_later(
         assert statuses(up) == ["sent"] * 4
         assert len(smtp_server.mailbox.messages) == 4
     finally:
-        up.broker.close()
+        up.close()
         up.engine.dispose()
 
 
@@ -159,7 +159,7 @@ def test_a_lost_broker_message_is_sent_by_the_tick(
         )
         session.commit()
     assert tick(rt) == 4
-    assert tick(rt) == 4  # a second scheduler, or a second tick, changes nothing but timing
+    assert tick(rt) == 0  # a second scheduler, or a second tick, does not nudge again
     run_until_idle(rt)
     assert len(smtp_server.mailbox.messages) == 4
     assert statuses(rt) == ["sent"] * 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import click
 from sqlalchemy import select
@@ -176,3 +176,48 @@ def calendar_list(ctx: Context, year: int | None, district_id: int | None) -> No
         state = "working day" if entry.working else "day off"
         label = f"decree: {entry.override.note}" if entry.override is not None else entry.label
         click.echo(f"{mark} {entry.day:%Y-%m-%d %a}  {state:<11}  {label}")
+
+
+def _clock(text: str | None, option: str) -> time | None:
+    if text is None:
+        return None
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{option}: {text!r} is not a time of day (write it as HH:MM)") from None
+
+
+@calendar.command("hours", cls=OneLineErrors)
+@click.option("--starts", help="When the working day starts (HH:MM, local).")
+@click.option("--ends", help="When the working day ends, and periods with it (HH:MM, local).")
+@_district_option
+@pass_context
+def calendar_hours(
+    ctx: Context,
+    starts: str | None,
+    ends: str | None,
+    district_id: int | None,
+) -> None:
+    """Print the district's working hours; change them with the options."""
+    from models.people import District
+    from models.workcalendar import CalendarError, set_working_hours
+
+    new_starts, new_ends = _clock(starts, "--starts"), _clock(ends, "--ends")
+    with _district_session(ctx, district_id) as (session, district_id):
+        district = session.get(District, district_id)
+        assert district is not None
+        if new_starts is not None or new_ends is not None:
+            try:
+                set_working_hours(
+                    session,
+                    None,
+                    district_id=district_id,
+                    day_starts=new_starts or district.day_starts,
+                    day_ends=new_ends or district.day_ends,
+                )
+            except CalendarError as exc:
+                raise BadInput(str(exc)) from None
+        click.echo(
+            f"working day {district.day_starts:%H:%M}-{district.day_ends:%H:%M} "
+            f"(district {district_id})"
+        )

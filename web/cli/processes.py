@@ -55,13 +55,32 @@ def run(ctx: Context, host: str, port: int, threads: int) -> None:
         stop.set()
         if worker is not None:
             worker.stop()
+        runtime.close()
+
+
+_metrics_port = click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Serve this process's Prometheus metrics on 127.0.0.1:PORT.",
+)
+
+
+def _serve_metrics(runtime: Any, port: int | None) -> None:
+    if port is None:
+        return
+    from prometheus_client import start_http_server
+
+    start_http_server(port, addr="127.0.0.1", registry=runtime.metrics.registry)
+    log.info("metrics on http://127.0.0.1:%s/metrics", port)
 
 
 @main.command()
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
 @click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 32))
+@_metrics_port
 @pass_context
-def worker(ctx: Context, threads: int, processes: int) -> None:
+def worker(ctx: Context, threads: int, processes: int, metrics_port: int | None) -> None:
     """Run Dramatiq workers against BIRGE_BROKER_URL until SIGTERM or Ctrl-C."""
     settings = ctx.settings
     if settings.uses_stub_broker:
@@ -70,6 +89,8 @@ def worker(ctx: Context, threads: int, processes: int) -> None:
             "set an amqp:// URL to run separate workers"
         )
     if processes > 1:
+        if metrics_port is not None:
+            raise click.ClickException("--metrics-port needs --processes 1 (one port each)")
         _supervise(
             [sys.executable, "-m", "web.cli", "worker", "--threads", str(threads)], processes
         )
@@ -78,18 +99,20 @@ def worker(ctx: Context, threads: int, processes: int) -> None:
 
     ctx.require_current_schema()
     runtime = build_runtime(settings)
+    _serve_metrics(runtime, metrics_port)
     running = start_worker(runtime, threads=threads)
     log.info("worker consuming queue %r with %s threads", settings.queue_name, threads)
     _wait_for_signal()
     log.info("worker stopping")
     running.stop()
-    runtime.broker.close()
+    runtime.close()
 
 
 @main.command()
 @click.option("--once", is_flag=True, help="Run one tick and exit.")
+@_metrics_port
 @pass_context
-def scheduler(ctx: Context, once: bool) -> None:
+def scheduler(ctx: Context, once: bool, metrics_port: int | None) -> None:
     """Run the periodic tick that releases due work to the workers."""
     from workers.runtime import build_runtime, run_scheduler, tick
 
@@ -102,12 +125,14 @@ def scheduler(ctx: Context, once: bool) -> None:
     runtime = build_runtime(settings)
     if once:
         click.echo(f"nudged {tick(runtime)} notifications")
+        runtime.close()
         return
+    _serve_metrics(runtime, metrics_port)
     stop = threading.Event()
     _on_signal(stop.set)
     log.info("scheduler ticking every %s s", settings.tick_seconds)
     run_scheduler(runtime, stop)
-    runtime.broker.close()
+    runtime.close()
 
 
 def _on_signal(handler: Callable[[], None]) -> None:

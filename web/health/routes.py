@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from models.db import database_reachable
 from web import runtime
 from workers.broker import broker_reachable
+from workers.metrics import OutboxCollector
 
 bp = Blueprint("health", __name__)
 
@@ -24,4 +26,15 @@ def healthz() -> ResponseReturnValue:
     return response
 
 
+def metrics() -> ResponseReturnValue:
+    """Prometheus text format: the outbox from the database, and this process's counters
+    (in ``birge run`` that is the web, the workers and the scheduler together)."""
+    rt = runtime(current_app)
+    outbox = CollectorRegistry(auto_describe=False)
+    outbox.register(OutboxCollector(rt.engine))
+    body = generate_latest(outbox) + generate_latest(rt.metrics.registry)
+    return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+
 bp.add_url_rule("/healthz", view_func=healthz)
+bp.add_url_rule("/metrics", view_func=metrics)

@@ -5,7 +5,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -20,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.cases import CASE_CODE_PATTERN
 from models.i18n import KIND_LABELS
+from web.forms import BirgeForm
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -27,7 +27,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(BirgeForm):
     kind = SelectField(
         _l("Kind"),
         choices=[SelectChoice(kind, _l(label)) for kind, label in KIND_LABELS.items()],

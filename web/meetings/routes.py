@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -10,10 +11,11 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
-from models.access import may_see_meeting, upcoming_meetings
+from models.access import may_see_case, may_see_meeting, upcoming_meetings
 from models.base import require_id, utcnow
 from models.cases import Case
 from models.meetings import Meeting
+from models.outbox import troubled_count
 from models.people import Agency, Role
 from models.scheduling import (
     SchedulingError,
@@ -33,10 +35,22 @@ def dashboard() -> ResponseReturnValue:
     db = db_session()
     upcoming = upcoming_meetings(db, current_user, now=utcnow())
     agencies = agencies_by_meeting(db, upcoming)
+    role = Role(current_user.role)
+    undelivered = (
+        troubled_count(
+            db,
+            now=utcnow(),
+            stuck_after=timedelta(seconds=settings_of(current_app).notification_stuck_seconds),
+        )
+        if role.sees_district
+        else 0
+    )
     return render_template(
         "meetings/dashboard.html",
         meetings=[(m, agencies[require_id(m)]) for m in upcoming],
-        may_schedule=Role(current_user.role).may_schedule,
+        may_schedule=role.may_schedule,
+        undelivered=undelivered,
+        may_retry=role is Role.ADMIN,
     )
 
 
@@ -94,6 +108,8 @@ def show(meeting_id: int) -> ResponseReturnValue:
         abort(404)  # need to know: do not even confirm that the meeting exists
     agencies = meeting_agencies(db, meeting)
     case = db.get(Case, meeting.case_id) if meeting.case_id else None
+    if case is not None and not may_see_case(db, current_user, case):
+        case = None  # invited to the meeting, but not on the case: no code
     return render_template("meetings/show.html", meeting=meeting, agencies=agencies, case=case)
 
 

@@ -1,0 +1,392 @@
+"""Measure the notification pipeline; prints figures, asserts nothing.
+
+    .venv/bin/python bench/notifications.py [--emails 10000] [--threads 8] [--processes 1]
+        [--tick-sizes 10000 1000000] [--due 100] [--skip-drain] [--skip-tick]
+
+1. Drain: the scheduler (`birge scheduler`) plans --emails meeting reminders and nudges them
+   through RabbitMQ to one `birge worker` process with --threads threads, which sends them to
+   a local aiosmtpd sink. Prints emails/s and the p50/p99 latency from due to delivered, and
+   beside it the ceiling: a plain smtplib loop on one connection to the same sink.
+2. Tick cost: one tick (planning and nudging) with the same number of meetings due, among
+   10,000 and among 1,000,000 meetings (and as many sent emails) in PostgreSQL.
+
+Needs PostgreSQL and RabbitMQ (BIRGE_TEST_DATABASE_URL, BIRGE_TEST_BROKER_URL, as the tests);
+it creates and drops its own database and queue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import smtplib
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pika
+import psycopg
+from aiosmtpd.controller import Controller
+from sqlalchemy import select, text, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+import migrations
+from models.base import utcnow
+from models.db import make_engine
+from models.meetings import Meeting, MeetingAgency
+from models.notifications import Notification, message_id
+from models.people import Agency, District, User
+from models.settings import Settings, load_settings
+from workers.mail import build_message
+from workers.runtime import build_runtime, tick
+
+ROOT_DB = os.environ.get("BIRGE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BROKER = os.environ.get("BIRGE_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+BIRGE = str(Path(sys.executable).with_name("birge"))
+DOMAIN = "bench.test"
+
+
+class Sink:
+    """An aiosmtpd handler that notes when each Message-ID arrived."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[str, float] = {}
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        now = time.time()
+        raw: bytes = envelope.original_content
+        start = raw.find(b"Message-ID:")
+        key = raw[start : raw.find(b"\n", start)].decode().split(":", 1)[1].strip()
+        with self.lock:
+            self.arrived.setdefault(key, now)
+            self.count += 1
+        return "250 OK"
+
+
+def create_database(name: str) -> str:
+    with psycopg.connect(ROOT_DB, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return ROOT_DB.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(ROOT_DB, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_settings(database_url: str, tmp: str, **env: str) -> Settings:
+    values = {
+        "BIRGE_INSTANCE_PATH": tmp,
+        "BIRGE_DATABASE_URL": database_url,
+        "BIRGE_SECRET_KEY": "bench-secret-key-0123456789",
+        "BIRGE_MAIL_FROM": f"Birge <birge@{DOMAIN}>",
+        "BIRGE_BASE_URL": "http://birge.bench",
+    }
+    values.update(env)
+    return load_settings(values)
+
+
+def add_people(session: Session, users_per_agency: int) -> tuple[District, list[Agency]]:
+    district = District(name_ru="Район", name_kk="Аудан")
+    session.add(district)
+    session.flush()
+    agencies = []
+    for slug, kind in (("education", "education"), ("police", "police")):
+        agency = Agency(
+            district_id=district.id,  # type: ignore[arg-type]
+            slug=slug,
+            kind=kind,
+            name_ru=f"Ведомство {slug}",
+            name_kk=f"Мекеме {slug}",
+        )
+        session.add(agency)
+        session.flush()
+        agencies.append(agency)
+        for number in range(users_per_agency):
+            session.add(
+                User(
+                    agency_id=agency.id,  # type: ignore[arg-type]
+                    email=f"{slug}{number}@{DOMAIN}",
+                    full_name=f"{slug} {number}",
+                    locale=("ru", "kk", "en")[number % 3],
+                )
+            )
+    session.flush()
+    return district, agencies
+
+
+def add_due_meetings(
+    session: Session, district: District, agencies: list[Agency], count: int, due_at: datetime
+) -> None:
+    """Meetings whose 1 h reminder is due at *due_at*."""
+    for number in range(count):
+        starts_at = due_at + timedelta(hours=1)
+        meeting = Meeting(
+            uid=f"due-{uuid.uuid4().hex}@bench",
+            district_id=district.id,  # type: ignore[arg-type]
+            kind="joint_inspection",
+            title=f"Обследование {number}",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1),
+            location="Кабинет 5",
+            organizer_agency_id=agencies[0].id,  # type: ignore[arg-type]
+            reminder_due_at=due_at,
+        )
+        session.add(meeting)
+        session.flush()
+        for agency in agencies:
+            session.add(MeetingAgency(meeting_id=meeting.id, agency_id=agency.id))  # type: ignore[arg-type]
+    session.flush()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+# --- 1. drain ------------------------------------------------------------------------------
+
+
+def drain(emails: int, threads: int, processes_: int = 1) -> None:
+    name = f"birge_bench_{uuid.uuid4().hex[:8]}"
+    queue = f"birge-bench-{uuid.uuid4().hex[:8]}"
+    url = create_database(name)
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {
+                **os.environ,
+                "BIRGE_INSTANCE_PATH": tmp,
+                "BIRGE_DATABASE_URL": url,
+                "BIRGE_BROKER_URL": BROKER,
+                "BIRGE_QUEUE_NAME": queue,
+                "BIRGE_SMTP_URL": f"smtp://127.0.0.1:{port}",
+                "BIRGE_SECRET_KEY": "bench-secret-key-0123456789",
+                "BIRGE_MAIL_FROM": f"Birge <birge@{DOMAIN}>",
+                "BIRGE_BASE_URL": "http://birge.bench",
+                "BIRGE_TICK_SECONDS": "1",
+            }
+            settings = make_settings(url, tmp)
+            migrations.upgrade(settings.database_url)
+            engine = make_engine(settings.database_url)
+            users_per_agency = 50
+            meetings = max(emails // (2 * users_per_agency), 1)
+            parked = utcnow() + timedelta(days=30)  # not due until the processes are up
+            with Session(engine, expire_on_commit=False) as session:
+                district, agencies = add_people(session, users_per_agency)
+                add_due_meetings(session, district, agencies, meetings, parked)
+                session.commit()
+            total = meetings * 2 * users_per_agency
+            log = open(Path(tmp) / "processes.log", "w")  # noqa: SIM115
+            worker = ["worker", "--threads", str(threads), "--processes", str(processes_)]
+            for command in (worker, ["scheduler"]):
+                processes.append(
+                    subprocess.Popen([BIRGE, *command], env=env, stdout=log, stderr=log)  # noqa: S603
+                )
+            while "ticking" not in (Path(tmp) / "processes.log").read_text():
+                time.sleep(0.2)
+            time.sleep(2)
+            now = utcnow()
+            with Session(engine) as session:  # the moment comes for every meeting at once
+                session.execute(
+                    update(Meeting).values(
+                        reminder_due_at=now,
+                        starts_at=now + timedelta(hours=1),
+                        ends_at=now + timedelta(hours=2),
+                    )
+                )
+                session.commit()
+            deadline = time.monotonic() + 600
+            while sink.count < total and time.monotonic() < deadline:
+                time.sleep(0.2)
+            with Session(engine) as session:
+                rows = list(
+                    session.execute(select(Notification.dedupe_key, Notification.next_attempt_at))
+                )
+            latencies = [
+                sink.arrived[message_id(key, DOMAIN)] - due.timestamp()
+                for key, due in rows
+                if message_id(key, DOMAIN) in sink.arrived
+            ]
+            first_due = min(due.timestamp() for _, due in rows)
+            first, last = min(sink.arrived.values()), max(sink.arrived.values())
+            rate = len(sink.arrived) / (last - first)
+            print(f"drain: {len(sink.arrived)} of {total} reminders delivered, {sink.count} emails")
+            print(
+                f"  birge worker ({processes_} process x {threads} threads): "
+                f"{rate:8.0f} emails/s (first to last)"
+            )
+            print(
+                f"  end to end, moment -> last delivered: {last - now.timestamp():.1f} s "
+                f"(planning {first_due - now.timestamp():.1f} s)"
+            )
+            print(
+                f"  due -> delivered: p50 {statistics.median(latencies):.2f} s, "
+                f"p99 {percentile(latencies, 0.99):.2f} s"
+            )
+            with Session(engine) as session:
+                sample = session.scalars(select(Notification).limit(1)).one()
+                message = build_message(sample, mail_from=settings.mail_from)
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=60)
+            processes.clear()
+            log.close()
+            engine.dispose()
+            count = min(total, 5000)
+            before = sink.count
+            started = time.perf_counter()
+            with smtplib.SMTP("127.0.0.1", port) as smtp:
+                for _ in range(count):
+                    smtp.send_message(message)
+            elapsed = time.perf_counter() - started
+            assert sink.count - before == count
+            ceiling = count / elapsed
+            print(f"  ceiling, smtplib loop on one connection: {ceiling:8.0f} emails/s")
+            print(f"  ratio: {rate / ceiling:.2f} of the ceiling")
+    finally:
+        for process in processes:
+            process.kill()
+        controller.stop()
+        drop_database(name)
+        connection = pika.BlockingConnection(pika.URLParameters(BROKER))
+        channel = connection.channel()
+        for suffix in ("", ".DQ", ".XQ"):
+            channel.queue_delete(queue + suffix)
+        connection.close()
+
+
+# --- 2. tick cost --------------------------------------------------------------------------
+
+
+def fill(engine: Engine, district_id: int, agency_id: int, meetings: int) -> None:
+    """Add *meetings* future meetings whose reminders are not due, and one sent email each."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                """
+                INSERT INTO meeting (uid, district_id, kind, title, starts_at, ends_at, location,
+                    organizer_agency_id, status, sequence, created_at, updated_at, reminder_due_at)
+                SELECT 'bg-' || g || '@bench', :district, 'prevention_council', 'Совет ' || g,
+                    now() + interval '2 days' + (g % 500000) * interval '1 minute',
+                    now() + interval '2 days 1 hour' + (g % 500000) * interval '1 minute',
+                    'Школа', :agency, 'scheduled', 0, now(), now(),
+                    now() + interval '1 day' + (g % 500000) * interval '1 minute'
+                FROM generate_series(1, :n) AS g
+                """
+            ),
+            {"district": district_id, "agency": agency_id, "n": meetings},
+        )
+        conn.execute(
+            text(
+                """
+                INSERT INTO notification (dedupe_key, recipient, locale, subject, body, status,
+                    attempts, next_attempt_at, created_at, sent_at, kind)
+                SELECT 'bg:' || g, 'x@bench.test', 'ru', 's', 'b', 'sent', 1,
+                    now() - interval '1 day', now() - interval '1 day', now() - interval '1 day',
+                    'message'
+                FROM generate_series(1, :n) AS g
+                """
+            ),
+            {"n": meetings},
+        )
+        conn.execute(text("ANALYZE meeting"))
+        conn.execute(text("ANALYZE notification"))
+
+
+def tick_cost(sizes: list[int], due: int, repeat: int) -> None:
+    print(f"tick cost: {due} meetings due (4 invitees each), PostgreSQL")
+    print(f"{'meetings':>10} {'median ms':>10} {'min ms':>8}")
+    results: dict[int, float] = {}
+    for size in sizes:
+        name = f"birge_bench_{uuid.uuid4().hex[:8]}"
+        url = create_database(name)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                settings = make_settings(url, tmp)
+                migrations.upgrade(settings.database_url)
+                runtime = build_runtime(settings)  # stub broker: the nudges stay in memory
+                with Session(runtime.engine, expire_on_commit=False) as session:
+                    district, agencies = add_people(session, 2)
+                    session.commit()
+                fill(runtime.engine, district.id, agencies[0].id, size)  # type: ignore[arg-type]
+                timings = []
+                for _ in range(repeat):
+                    now = utcnow()
+                    with Session(runtime.engine, expire_on_commit=False) as session:
+                        add_due_meetings(session, district, agencies, due, now)
+                        session.commit()
+                    started = time.perf_counter()
+                    nudged = tick(runtime, now=now)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    assert nudged == due * 4, nudged
+                    with Session(runtime.engine) as session:  # the next round starts clean
+                        session.execute(
+                            update(Notification)
+                            .where(col(Notification.status) == "pending")
+                            .values(status="sent")
+                        )
+                        session.commit()
+                results[size] = statistics.median(timings)
+                print(f"{size:>10} {results[size]:>10.1f} {min(timings):>8.1f}")
+                with runtime.engine.connect() as conn:
+                    plan = conn.execute(
+                        text(
+                            "EXPLAIN SELECT * FROM meeting WHERE reminder_due_at <= now() "
+                            "ORDER BY reminder_due_at LIMIT 200"
+                        )
+                    ).scalars()
+                    print("           plan:", " / ".join(p.strip() for p in list(plan)[:2]))
+                runtime.close()
+                runtime.engine.dispose()
+        finally:
+            drop_database(name)
+    if len(results) >= 2:
+        small, large = min(results), max(results)
+        print(f"  ratio {large:,} / {small:,} meetings: {results[large] / results[small]:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--emails", type=int, default=10_000)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--processes", type=int, default=1, help="worker processes")
+    parser.add_argument("--tick-sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    parser.add_argument("--due", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--skip-drain", action="store_true")
+    parser.add_argument("--skip-tick", action="store_true")
+    args = parser.parse_args()
+    print(f"bench/notifications.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs")
+    if not args.skip_drain:
+        drain(args.emails, args.threads, args.processes)
+    if not args.skip_tick:
+        tick_cost(args.tick_sizes, args.due, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Render an email's plain-text and HTML parts from one Jinja template.
+
+The domain describes an email as an :class:`Email` of already translated strings; the
+template only lays them out, so both parts always say the same thing. The HTML part is
+tables with inline styles, the one layout Outlook renders faithfully.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+
+__all__ = ["Email", "render_email"]
+
+_TEMPLATES = Path(__file__).with_name("templates")
+
+
+@dataclass(frozen=True)
+class Email:
+    """What one email says, translated into its reader's language."""
+
+    lang: str
+    subject: str
+    heading: str
+    lead: str
+    rows: tuple[tuple[str, str], ...]
+    link_label: str
+    url: str
+    footer: str
+    notes: tuple[str, ...] = ()
+
+
+@cache
+def _template(autoescape: bool) -> Template:
+    environment = Environment(
+        loader=FileSystemLoader(_TEMPLATES),
+        autoescape=autoescape,  # noqa: S701 - on for the HTML part, off for plain text
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template("email.jinja")
+
+
+def render_email(email: Email) -> tuple[str, str]:
+    """Return the plain-text and the HTML body of *email*."""
+    text = _template(False).render(email=email, html=False)
+    html = _template(True).render(email=email, html=True)
+    return text, html

@@ -1,0 +1,361 @@
+"""Fault injection on the real pipeline: PostgreSQL, RabbitMQ, `birge worker`, the scheduler
+and an aiosmtpd sink. Every due email arrives, counted by Message-ID; none twice except the
+few in flight at a SIGKILL (with the same Message-ID); nothing is left pending."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
+
+from models.base import utcnow
+from models.db import make_engine
+from models.meetings import Meeting, MeetingStatus
+from models.notifications import Notification, message_id
+from models.reminders import replan_meeting_reminders
+from models.settings import Settings
+from tests import factories, services
+from tests.conftest import SmtpServer, load_settings_for
+from tests.factories import District, make_district
+from tests.processes import BIRGE, birge
+from workers.runtime import Runtime, build_runtime, run_scheduler, start_worker, tick
+
+pytestmark = pytest.mark.e2e
+
+DOMAIN = "birge.test"
+
+
+def plan_batch(engine: object, settings: Settings, district: District, meetings: int) -> None:
+    """Schedule *meetings* meetings starting in an hour: each invitee's 1 h reminder is due
+    at the next tick (3 per meeting). Their invitations count as already delivered."""
+    now = utcnow()
+    starts_at = now + timedelta(hours=1, seconds=0.5)
+    with Session(engine, expire_on_commit=False) as session:  # type: ignore[arg-type]
+        for _ in range(meetings):
+            factories.schedule(
+                session,
+                settings,
+                district,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=1),
+                now=now,
+            )
+        session.commit()
+        session.execute(update(Notification).values(status="sent", sent_at=now))
+        session.commit()
+    time.sleep(max((starts_at - timedelta(hours=1) - utcnow()).total_seconds(), 0) + 0.05)
+
+
+def expected_ids(engine: object) -> set[str]:
+    with Session(engine) as session:  # type: ignore[arg-type]
+        keys = session.scalars(
+            select(Notification.dedupe_key).where(
+                col(Notification.kind) == "meeting_reminder",
+                col(Notification.status) != "voided",
+            )
+        )
+        return {message_id(key, DOMAIN) for key in keys}
+
+
+def received(smtp: SmtpServer) -> Counter[str]:
+    return Counter(str(m["Message-ID"]) for m in list(smtp.mailbox.messages))
+
+
+def wait_for_all(smtp: SmtpServer, engine: object, count: int, timeout: float) -> Counter[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = received(smtp)
+        if len(got) >= count and set(got) >= expected_ids(engine):
+            return got
+        time.sleep(0.2)
+    got = received(smtp)
+    pytest.fail(f"{len(got)} of {count} distinct emails arrived within {timeout} s")
+
+
+def unsent(engine: object) -> int:
+    deadline = time.monotonic() + 10
+    while True:
+        with Session(engine) as session:  # type: ignore[arg-type]
+            left = session.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(col(Notification.status).in_(["pending", "sending", "failed"]))
+            )
+        if not left or time.monotonic() > deadline:
+            return int(left or 0)
+        time.sleep(0.2)
+
+
+# --- 1. SIGKILL of `birge worker` --------------------------------------------------------------
+
+
+@pytest.fixture
+def environment(
+    tmp_path: Path,
+    postgres_server: Callable[[str], str],
+    amqp_url: str,
+    queue_name: str,
+    smtp_server: SmtpServer,
+) -> dict[str, str]:
+    return {
+        **os.environ,
+        "BIRGE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "BIRGE_DATABASE_URL": postgres_server("faults"),
+        "BIRGE_BROKER_URL": amqp_url,
+        "BIRGE_QUEUE_NAME": queue_name,
+        "BIRGE_SMTP_URL": smtp_server.url,
+        "BIRGE_BASE_URL": "http://birge.test",
+        "BIRGE_SECRET_KEY": "fault-secret-key-0123456789",
+        "BIRGE_MAIL_FROM": f"Birge <birge@{DOMAIN}>",
+        "BIRGE_TICK_SECONDS": "0.5",
+        "BIRGE_NOTIFICATION_LEASE_SECONDS": "5",
+    }
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_its_emails_go_out_within_the_lease(
+    environment: dict[str, str], smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    birge(environment, "db", "upgrade")
+    settings = load_settings_for(environment["BIRGE_DATABASE_URL"]).replace(
+        base_url="http://birge.test", mail_from=environment["BIRGE_MAIL_FROM"]
+    )
+    engine = make_engine(settings.database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        district = make_district(session)
+        session.commit()
+    plan_batch(engine, settings, district, meetings=100)  # 300 reminders
+    smtp_server.mailbox.delay = 0.05  # a relay that takes its time: the batch lasts seconds
+    log = open(tmp_path / "processes.log", "w")  # noqa: SIM115
+    start = [BIRGE, "worker", "--threads", "4"]
+    scheduler = subprocess.Popen(
+        [BIRGE, "scheduler"], env=environment, stdout=log, stderr=subprocess.STDOUT
+    )
+    worker = subprocess.Popen(start, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        smtp_server.mailbox.wait_for(60, timeout=30)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        killed_at = time.monotonic()
+        worker = subprocess.Popen(start, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        got = wait_for_all(smtp_server, engine, 300, timeout=60)
+        # within about a minute of its death: the lease (5 s here, 30 s by default) and a tick
+        assert time.monotonic() - killed_at < 30
+        time.sleep(1)  # a late duplicate would arrive now
+        got = received(smtp_server)
+        assert set(got) == expected_ids(engine) and len(got) == 300
+        duplicates = {key: n for key, n in got.items() if n > 1}
+        assert sum(n - 1 for n in duplicates.values()) <= 4  # at most the in-flight sends
+        for key in duplicates:  # a duplicate is the same email: mail clients fold it
+            copies = [m for m in smtp_server.mailbox.messages if m["Message-ID"] == key]
+            assert len({(m["To"], m["Subject"], m["Date"]) for m in copies}) == 1
+        assert unsent(engine) == 0
+    finally:
+        for process in (worker, scheduler):
+            process.send_signal(signal.SIGTERM)
+        codes = [worker.wait(timeout=30), scheduler.wait(timeout=30)]
+        log.close()
+        engine.dispose()
+        output = (tmp_path / "processes.log").read_text()
+        print(output[-5000:])  # shown when the test fails
+    assert codes == [0, 0], output
+    assert "Traceback" not in output
+
+
+# --- in-process scenarios on the same real services ---------------------------------------
+
+
+@pytest.fixture
+def fault_settings(
+    make_settings: Callable[..., Settings],
+    postgres_only_url: str,
+    amqp_url: str,
+    queue_name: str,
+    smtp_server: SmtpServer,
+) -> Settings:
+    return make_settings(
+        postgres_only_url,
+        BIRGE_BROKER_URL=amqp_url,
+        BIRGE_QUEUE_NAME=queue_name,
+        BIRGE_SMTP_URL=smtp_server.url,
+        BIRGE_TICK_SECONDS="0.3",
+        BIRGE_NOTIFICATION_LEASE_SECONDS="3",
+    ).replace(notification_retry_base_seconds=0.5)
+
+
+@pytest.fixture
+def rt(fault_settings: Settings) -> Iterator[Runtime]:
+    runtime = build_runtime(fault_settings)
+    yield runtime
+    runtime.close()
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def district(rt: Runtime) -> District:
+    with Session(rt.engine, expire_on_commit=False) as session:
+        data = make_district(session)
+        session.commit()
+        return data
+
+
+def queued(runtime: Runtime) -> int:
+    return int(runtime.broker.get_queue_message_counts(runtime.settings.queue_name)[0])
+
+
+class Running:
+    """Worker threads and scheduler threads of one or more runtimes, stopped at the end."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.workers: list[object] = []
+        self.threads: list[threading.Thread] = []
+
+    def worker(self, runtime: Runtime, threads: int = 4) -> None:
+        self.workers.append(start_worker(runtime, threads=threads))
+
+    def scheduler(self, runtime: Runtime) -> None:
+        thread = threading.Thread(target=run_scheduler, args=(runtime, self.stop), daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=10)
+        for worker in self.workers:
+            worker.stop()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def running() -> Iterator[Running]:
+    processes = Running()
+    yield processes
+    processes.close()
+
+
+def test_broker_connections_closed_while_emails_flow(
+    rt: Runtime, district: District, smtp_server: SmtpServer, running: Running
+) -> None:
+    plan_batch(rt.engine, rt.settings, district, meetings=60)
+    smtp_server.mailbox.delay = 0.03
+    running.worker(rt)
+    running.scheduler(rt)
+    smtp_server.mailbox.wait_for(40, timeout=30)
+    assert services.close_broker_connections(os.getpid()) >= 2
+    got = wait_for_all(smtp_server, rt.engine, 180, timeout=60)
+    assert max(got.values()) == 1  # no SIGKILL, so no duplicate at all
+    assert unsent(rt.engine) == 0
+
+
+def test_the_smtp_server_refusing_for_a_while_delays_but_loses_nothing(
+    rt: Runtime, district: District, smtp_server: SmtpServer, running: Running
+) -> None:
+    plan_batch(rt.engine, rt.settings, district, meetings=20)
+    smtp_server.mailbox.refusing = True
+    running.worker(rt)
+    running.scheduler(rt)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # every email has been tried and refused at least once
+        with Session(rt.engine) as session:
+            untried = session.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(
+                    col(Notification.kind) == "meeting_reminder", col(Notification.attempts) == 0
+                )
+            )
+            planned = session.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(col(Notification.kind) == "meeting_reminder")
+            )
+        if planned and not untried:
+            break
+        time.sleep(0.2)
+    assert smtp_server.mailbox.messages == []
+    smtp_server.mailbox.refusing = False
+    got = wait_for_all(smtp_server, rt.engine, 60, timeout=60)
+    assert max(got.values()) == 1
+    assert unsent(rt.engine) == 0
+
+
+def test_two_schedulers_at_once_send_each_email_once(
+    rt: Runtime,
+    fault_settings: Settings,
+    district: District,
+    smtp_server: SmtpServer,
+    running: Running,
+) -> None:
+    plan_batch(rt.engine, rt.settings, district, meetings=40)
+    second = build_runtime(fault_settings)
+    try:
+        running.scheduler(rt)
+        running.scheduler(second)
+        deadline = time.monotonic() + 20
+        while queued(rt) < 120 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # several more ticks of both, the workers still down
+        assert queued(rt) == 120  # one nudge per email, not one per email per tick
+        running.worker(rt)
+        got = wait_for_all(smtp_server, rt.engine, 120, timeout=60)
+        time.sleep(1)
+        assert max(received(smtp_server).values()) == 1 and len(got) == 120
+        assert unsent(rt.engine) == 0
+    finally:
+        running.close()
+        second.close()
+        second.engine.dispose()
+
+
+def test_a_cancelled_meetings_planned_reminders_are_not_sent(
+    rt: Runtime, district: District, smtp_server: SmtpServer
+) -> None:
+    plan_batch(rt.engine, rt.settings, district, meetings=2)
+    assert tick(rt) == 6  # planned and nudged; the workers are not running yet
+    with Session(rt.engine) as session:
+        meeting = session.get(Meeting, 1)
+        assert meeting is not None
+        meeting.status, meeting.sequence = MeetingStatus.CANCELLED.value, meeting.sequence + 1
+        replan_meeting_reminders(session, rt.settings, meeting)
+        session.commit()
+    worker = start_worker(rt, threads=2)
+    try:
+        rt.broker.join(rt.settings.queue_name, timeout=20_000)
+        worker.join()
+    finally:
+        worker.stop()
+    assert {str(m["Message-ID"]) for m in smtp_server.mailbox.messages} == expected_ids(rt.engine)
+    assert len(smtp_server.mailbox.messages) == 3  # the other meeting's only
+    assert all("meeting.2." in str(m["Message-ID"]) for m in smtp_server.mailbox.messages)
+
+
+def test_a_rolled_back_meeting_sends_no_email(
+    rt: Runtime, district: District, smtp_server: SmtpServer
+) -> None:
+    with Session(rt.engine, expire_on_commit=False) as session:
+        scheduled = factories.schedule(session, rt.settings, district)
+        ids = scheduled.notification_ids
+        assert ids  # the invitations existed inside the transaction ...
+        session.rollback()  # ... which failed
+    for notification_id in ids:  # a nudge that escaped the transaction anyway
+        rt.actors.send_notification.send(notification_id)
+    worker = start_worker(rt, threads=2)
+    try:
+        rt.broker.join(rt.settings.queue_name, timeout=20_000)
+        worker.join()
+        assert tick(rt, now=utcnow() + timedelta(hours=1)) == 0
+    finally:
+        worker.stop()
+    assert smtp_server.mailbox.messages == []
+    with Session(rt.engine) as session:
+        assert session.scalar(select(func.count()).select_from(Notification)) == 0

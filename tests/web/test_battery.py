@@ -1,0 +1,217 @@
+"""The battery of issue 10: every route of the URL map, as anonymous and as each role, with bad
+values in every path parameter and form field. No 500, no traceback in the log, nothing written
+by a refused request, and every answer carries the security headers.
+
+Routes are found from ``app.url_map``; a new route is covered without editing this file. Valid
+values for new path parameters and POST-only forms go into ``battery_samples.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlmodel import Session, SQLModel, col
+
+from models.audit import AuditEvent
+from models.feeds import feed_token
+from models.settings import Settings
+from tests.factories import District, csrf_token, login, make_user, schedule
+from tests.web.battery_samples import FORM_VALUES, PATH_VALUES, World
+
+BAD_PATH_VALUES = [
+    "9223372036854775808",
+    "99999999999999999999999999",
+    "-1",
+    "0",
+    "١٢",  # Arabic-Indic digits
+    "x" * 10_000,
+    "\x00",
+    "a\r\nX-Injected: 1",
+    "\u202e1",
+]
+BAD_FIELD_VALUES = [
+    "\x00",
+    "a\x1b[31mb",
+    "a\x85b",
+    "\u202eevil\u202c",
+    "x" * 10_240,
+    "0001-01-01",
+    "9999-12-31",
+    "31.02.2026",
+    "25:99",
+    "-1",
+    "9223372036854775808",
+    "١٢٣",
+    "zz-unknown-choice",
+]
+#: Tables a refused request may still write to: the throttle counts refused sign-ins, and a
+#: session's last-seen time moves. Lockouts are audited on purpose.
+ALLOWED_WRITES = {"sign_in_throttle", "user_session"}
+SECURITY_HEADERS = ("X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy")
+_FIELD = re.compile(r"<(input|select|textarea)\b[^>]*\bname=\"([^\"]+)\"", re.IGNORECASE)
+_PARAM = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
+
+
+@dataclass
+class Visitor:
+    """A signed-in role (or anonymous) with its own client and client address."""
+
+    name: str
+    client: FlaskClient
+    email: str | None
+    seen: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+@pytest.fixture
+def world(district: District, session: Session, settings: Settings) -> World:
+    admin = make_user(session, district.akimat, "admin@akimat.test", "admin")
+    meeting = schedule(session, settings, district).meeting
+    token = feed_token(session, district.education, settings.secret_key)
+    session.commit()
+    return World(district, meeting.id or 0, token, admin.id or 0)
+
+
+@pytest.fixture
+def visitors(app: Flask, world: World) -> Iterator[list[Visitor]]:
+    app.config.update(PROPAGATE_EXCEPTIONS=False)  # a crash must show as a 500, not raise
+    people = {
+        "anonymous": None,
+        "admin": "admin@akimat.test",
+        "chair": world.district.chair.email,
+        "coordinator": world.district.coordinator.email,
+        "member": world.district.inspector.email,
+    }
+    result = []
+    for n, (name, email) in enumerate(people.items()):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
+        result.append(Visitor(name, client, email))
+    yield result
+
+
+def test_every_route_survives_bad_values_as_every_role(
+    app: Flask,
+    world: World,
+    visitors: list[Visitor],
+    session: Session,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING)
+    rules = [r for r in app.url_map.iter_rules()]
+    assert {"meetings.show", "auth.login", "calendars.agency_calendar"} <= {
+        r.endpoint for r in rules
+    }
+    counted = 0
+    for visitor in visitors:
+        for rule in rules:
+            methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+            _sign_in(visitor)
+            valid = {name: PATH_VALUES.get(name, lambda w: "1")(world) for name in rule.arguments}
+            for name in rule.arguments:
+                for bad in BAD_PATH_VALUES:
+                    url = _url(rule.rule, valid | {name: bad})
+                    for method in methods:
+                        _check(visitor, session, method, url, {})
+                        counted += 1
+            url = _url(rule.rule, valid)
+            for bad in BAD_PATH_VALUES:  # query strings: a redirect target, a page number
+                query = f"?next={quote(bad, safe='')}&page={quote(bad, safe='')}"
+                for method in methods:
+                    _check(visitor, session, method, url + query, {})
+                    counted += 1
+            if "POST" not in methods:
+                continue
+            form = _valid_form(visitor, rule.endpoint, url, "GET" in methods, world)
+            for name in form:
+                for bad in BAD_FIELD_VALUES:
+                    _sign_in(visitor)
+                    _check(visitor, session, "POST", url, _with_token(visitor, form | {name: bad}))
+                    counted += 1
+            _sign_in(visitor)
+            _check(visitor, session, "POST", url, form, expect_refusal=True)  # no CSRF token
+            _check(visitor, session, "POST", url, form | {"csrf_token": "foreign"}, True)
+            big = _with_token(visitor, form | {"padding": "x" * (2 * 1024 * 1024)})
+            assert _check(visitor, session, "POST", url, big) == 413
+            counted += 3
+    assert counted > 500
+    tracebacks = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert not tracebacks, [r.getMessage() for r in tracebacks]
+
+
+def _sign_in(visitor: Visitor) -> None:
+    if visitor.email is None:
+        return
+    if visitor.client.get("/").status_code != 200:
+        assert login(visitor.client, visitor.email).status_code == 302, visitor.name
+
+
+def _url(rule: str, values: dict[str, str]) -> str:
+    return _PARAM.sub(lambda m: quote(values[m.group(1)], safe=""), rule)
+
+
+def _valid_form(
+    visitor: Visitor, endpoint: str, url: str, may_get: bool, world: World
+) -> dict[str, str | list[str]]:
+    """The fields of the route's form: read from its page where it has one, plus the samples."""
+    form: dict[str, str | list[str]] = {}
+    if may_get:
+        page = visitor.client.get(url)
+        if page.status_code == 200 and page.mimetype == "text/html":
+            html = page.get_data(as_text=True)
+            main = html.split("<main>", 1)[-1]  # the header's language and sign-out forms aside
+            for _tag, name in _FIELD.findall(main):
+                form.setdefault(name, "")
+    form.update(FORM_VALUES.get(endpoint, lambda w: {})(world))
+    form.pop("csrf_token", None)
+    return form
+
+
+def _with_token(visitor: Visitor, form: dict[str, str | list[str]]) -> dict[str, object]:
+    page = visitor.client.get("/login" if visitor.email is None else "/")
+    return {**form, "csrf_token": csrf_token(page.get_data(as_text=True))}
+
+
+def _rows(session: Session) -> tuple[int, ...]:
+    """Count the rows of every table a refused request must not write to, in one query."""
+    counts = []
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name in ALLOWED_WRITES:
+            continue
+        query = select(func.count()).select_from(table)
+        if table.name == AuditEvent.__tablename__:
+            query = query.where(col(AuditEvent.action) != "sign_in.locked")
+        counts.append(query.scalar_subquery().label(table.name))
+    row = session.execute(select(*counts)).one()
+    session.rollback()
+    return tuple(row)
+
+
+def _check(
+    visitor: Visitor,
+    session: Session,
+    method: str,
+    url: str,
+    data: dict[str, object],
+    expect_refusal: bool = False,
+) -> int:
+    before = _rows(session)
+    response = visitor.client.open(url, method=method, data=data)
+    response.close()  # static files are streamed from an open file
+    status = response.status_code
+    where = f"{visitor.name} {method} {url[:80]!r} {str(data)[:120]}"
+    assert status < 500, where
+    for header in SECURITY_HEADERS:
+        assert header in response.headers, f"{where}: no {header}"
+    if status >= 400:
+        assert _rows(session) == before, f"{where}: a refused request wrote rows"
+    if expect_refusal:
+        assert status in (400, 405), where
+    return status

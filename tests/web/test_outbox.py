@@ -1,0 +1,108 @@
+"""Administrators see and retry emails that were not delivered; /metrics shows the outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+
+from models.audit import AuditEvent
+from models.base import utcnow
+from models.notifications import Notification
+from models.settings import Settings
+from tests.factories import District, csrf_token, login, make_user, schedule
+
+
+def fail_all(session: Session) -> None:
+    session.execute(
+        update(Notification).values(
+            status="failed", attempts=8, last_error="SMTPRecipientsRefused: 550 no such user"
+        )
+    )
+    session.commit()
+
+
+def test_an_administrator_sees_failed_emails_and_retries_one_or_all(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    admin = make_user(session, district.akimat, "admin@akimat.test", "admin", locale="en")
+    schedule(session, settings, district)
+    session.commit()
+    fail_all(session)
+    login(client, admin.email)
+    page = client.get("/admin/notifications").get_data(as_text=True)
+    assert page.count("550 no such user") == 3
+    assert "inspector@police.test" in page and "Invitation" in page and "Failed" in page
+
+    first = session.scalars(select(Notification.id).order_by(col(Notification.id))).first()
+    response = client.post(
+        f"/admin/notifications/{first}/retry", data={"csrf_token": csrf_token(page)}
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    statuses = list(session.scalars(select(Notification.status).order_by(col(Notification.id))))
+    assert statuses == ["pending", "failed", "failed"]
+    page = client.get("/admin/notifications").get_data(as_text=True)
+    assert "1 email is sent again." in page
+    client.post("/admin/notifications/retry", data={"csrf_token": csrf_token(page)})
+    session.expire_all()
+    rows = list(session.scalars(select(Notification)))
+    assert {(n.status, n.attempts) for n in rows} == {("pending", 0)}
+    actions = list(session.scalars(select(AuditEvent.action)))
+    assert actions.count("notification.retried") == 2
+
+
+def test_only_administrators_open_the_page_and_the_chair_sees_the_count(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    schedule(session, settings, district)
+    session.commit()
+    fail_all(session)
+    login(client, district.chair.email)
+    assert client.get("/admin/notifications").status_code == 403
+    page = client.get("/").get_data(as_text=True)
+    assert "3 письма не доставлены." in page
+    assert "/admin/notifications" not in page  # only administrators may retry
+
+
+def test_long_pending_emails_are_listed_too(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    admin = make_user(session, district.akimat, "admin@akimat.test", "admin", locale="en")
+    schedule(session, settings, district)
+    session.commit()
+    login(client, admin.email)
+    assert "Every email has been delivered." in client.get("/admin/notifications").get_data(
+        as_text=True
+    )
+    session.execute(update(Notification).values(created_at=utcnow() - timedelta(hours=1)))
+    session.commit()
+    page = client.get("/admin/notifications").get_data(as_text=True)
+    assert page.count("Waiting") == 3
+
+
+def test_metrics_show_the_outbox_by_status_and_the_oldest_due_email(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    schedule(session, settings, district)
+    session.commit()
+    session.execute(update(Notification).values(next_attempt_at=utcnow() - timedelta(seconds=120)))
+    session.commit()
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/plain")
+    text = response.get_data(as_text=True)
+    assert 'birge_notifications{status="pending"} 3.0' in text
+    assert 'birge_notifications{status="sent"} 0.0' in text
+    age_line = next(
+        line for line in text.splitlines() if line.startswith("birge_notification_oldest_due")
+    )
+    assert 119 < float(age_line.split()[1]) < 200
+    for counter in (
+        "birge_notification_sends_total",
+        "birge_notification_send_failures_total",
+        "birge_scheduler_tick_duration_seconds_count",
+    ):
+        assert counter in text

@@ -1,0 +1,81 @@
+"""Prometheus metrics: what this process did (sends, failures, ticks) and what the outbox
+holds (read from the database when scraped).
+
+Each process counts its own work in its own registry: ``birge run`` serves everything on
+``GET /metrics``; ``birge worker`` and ``birge scheduler`` serve theirs with
+``--metrics-port``. The outbox gauges come from the database, so any one process shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models.base import utcnow
+from models.outbox import outbox_snapshot
+
+__all__ = ["Metrics", "OutboxCollector"]
+
+
+class Metrics:
+    """The counters of one process, in a registry of its own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.sends = Counter(
+            "birge_notification_sends", "Emails handed to the mail server.", registry=self.registry
+        )
+        self.failures = Counter(
+            "birge_notification_send_failures",
+            "Attempts to send an email that failed (each is retried, up to the limit).",
+            registry=self.registry,
+        )
+        self.voided = Counter(
+            "birge_notifications_voided",
+            "Emails not sent because what they announced changed (e.g. a cancelled meeting).",
+            registry=self.registry,
+        )
+        self.planned = Counter(
+            "birge_notifications_planned",
+            "Emails the scheduler's tick wrote (reminders).",
+            registry=self.registry,
+        )
+        self.nudges = Counter(
+            "birge_notification_nudges",
+            "Messages the scheduler's tick published for due emails.",
+            registry=self.registry,
+        )
+        self.tick_duration = Histogram(
+            "birge_scheduler_tick_duration_seconds",
+            "How long one scheduler tick took.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+
+
+class OutboxCollector(Collector):
+    """Gauges of the outbox, read from the database at each scrape."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        now = utcnow()
+        with Session(self.engine) as session:
+            snapshot = outbox_snapshot(session, now=now)
+        by_status = GaugeMetricFamily(
+            "birge_notifications", "Notifications in the outbox, by status.", labels=["status"]
+        )
+        for status, count in sorted(snapshot.by_status.items()):
+            by_status.add_metric([status], count)
+        yield by_status
+        yield GaugeMetricFamily(
+            "birge_notification_oldest_due_age_seconds",
+            "Age of the oldest notification that is due and not sent (0 when none).",
+            value=snapshot.oldest_due_age.total_seconds(),
+        )
