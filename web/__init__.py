@@ -27,6 +27,7 @@ from workers.runtime import Runtime, build_runtime
 
 __all__ = [
     "ERROR_MESSAGES",
+    "SECURITY_HEADERS",
     "SESSION_KEY",
     "DatabaseIdConverter",
     "create_app",
@@ -106,7 +107,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     # Published feeds are answered before Flask routes anything (see web/calendars/published).
     from web.calendars.published import PublishedFeeds
 
-    app.wsgi_app = PublishedFeeds(app.wsgi_app, runtime.feeds.store)  # type: ignore[method-assign]
+    app.wsgi_app = PublishedFeeds(  # type: ignore[method-assign]
+        app.wsgi_app, runtime.feeds.store, headers=SECURITY_HEADERS
+    )
     return app
 
 
@@ -203,16 +206,22 @@ def _database_unavailable(error: Exception) -> ResponseReturnValue:
     return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 
 
+#: Sent with every answer, including published feeds served before Flask routes anything.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Feed URLs carry a secret: never leak them, or anything else, in a Referer.
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+    ),
+}
+
+
 def _security_headers(response: Response) -> Response:
     headers: Any = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    # Feed URLs carry a secret: never leak them, or anything else, in a Referer.
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-    )
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
     if current_user.is_authenticated:
         headers.setdefault("Cache-Control", "no-store")
     return response

@@ -106,7 +106,7 @@ def test_every_route_survives_bad_values_as_every_role(
 ) -> None:
     caplog.set_level(logging.WARNING)
     rules = [r for r in app.url_map.iter_rules()]
-    assert {"meetings.show", "auth.login", "calendars.agency_calendar"} <= {
+    assert {"meetings.show", "auth.login", "calendars.calendar_feed"} <= {
         r.endpoint for r in rules
     }
     counted = 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -35,8 +35,6 @@ __all__ = [
 ]
 
 _FEED_PATH = re.compile(r"/calendars/([0-9a-f]{40})\.ics")
-#: What the portal's after_request adds to every answer, for the answers that bypass Flask.
-_SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 #: Calendar apps poll; let them revalidate cheaply every time, and never let a proxy share
 #: a feed (its URL is a secret).
@@ -91,11 +89,17 @@ def feed_bytes_response(request: Request, body: bytes) -> Response:
 
 
 class PublishedFeeds:
-    """WSGI middleware: serve published feeds straight from *store*, pass the rest on."""
+    """WSGI middleware: serve published feeds straight from *store*, pass the rest on.
 
-    def __init__(self, app: WSGIApplication, store: FeedStore) -> None:
+    *headers* are added to its answers: what the portal adds to every answer of its own.
+    """
+
+    def __init__(
+        self, app: WSGIApplication, store: FeedStore, *, headers: Mapping[str, str]
+    ) -> None:
         self.app = app
         self.store = store
+        self.headers = dict(headers)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         match = _FEED_PATH.fullmatch(environ.get("PATH_INFO", ""))
@@ -107,5 +111,5 @@ class PublishedFeeds:
         response = feed_file_response(Request(environ), published)
         if response.status_code == 404:
             return self.app(environ, start_response)  # removed since stat: as for no file
-        response.headers.update(_SECURITY_HEADERS)
+        response.headers.update(self.headers)
         return response(environ, start_response)
