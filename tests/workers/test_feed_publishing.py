@@ -303,3 +303,26 @@ def test_staff_find_and_renew_their_own_feed_address(
     assert client.get(path_of(mine)).status_code == 404
     assert client.get(path_of(new)).status_code == 200
     assert agency in renewed  # the agency's address is untouched
+
+
+def test_a_person_feed_names_a_case_only_to_those_who_may_know_it(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    ngo = factories.make_agency(session, district.row, "ngo", "ngo")
+    ngo_staff = factories.make_user(session, ngo, "staff@ngo.test", "coordinator")
+    factories.schedule_case_conference(
+        session, settings, district, organizer=district.pedagogue, agency_ids=[ngo.id]
+    )
+    feeds = {
+        person.email: person_feed_token(session, person, settings.secret_key)
+        for person in (ngo_staff, district.pedagogue)
+    }
+    session.commit()
+
+    bodies = {  # unfolded: a code may sit across a folded line
+        email: client.get(f"/calendars/{t}.ics").data.replace(b"\r\n ", b"")
+        for email, t in feeds.items()
+    }
+    assert len(events(bodies[ngo_staff.email])) == 1  # invited, so the meeting is there...
+    assert b"D-2026-0042" not in bodies[ngo_staff.email]  # ...but not the case it is about
+    assert b"D-2026-0042" in bodies[district.pedagogue.email]
