@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vCalAddress
+from icalendar import Calendar, Event, Timezone, vCalAddress, vRecur
 
 __all__ = [
     "PRODID",
@@ -36,10 +36,12 @@ _TZ_HISTORY_FROM = date(2024, 1, 1)
 
 @dataclass(frozen=True)
 class Address:
-    """A calendar user: an email address with a display name."""
+    """A calendar user: an email address with a display name, and as an attendee the answer
+    given so far (iCalendar's PARTSTAT)."""
 
     email: str
     name: str = ""
+    partstat: str = "NEEDS-ACTION"
 
     def to_ical(self, **params: str) -> vCalAddress:
         address = vCalAddress(f"mailto:{self.email}")
@@ -67,6 +69,12 @@ class CalendarEvent:
     categories: tuple[str, ...] = ()
     organizer: Address | None = None
     attendees: tuple[Address, ...] = field(default_factory=tuple)
+    #: A series: the RRULE (without DTSTART), expanded from ``starts_at`` in the zone shown.
+    rrule: str | None = None
+    #: Sittings of the series that do not take place (their original starts).
+    exdates: tuple[datetime, ...] = ()
+    #: An override of one sitting of the series with the same UID: its original start.
+    recurrence_id: datetime | None = None
 
 
 def strong_etag(body: bytes) -> str:
@@ -100,15 +108,26 @@ def build_feed(
 
 
 def build_invitation(
-    event: CalendarEvent, *, timezone: str, method: str = "REQUEST", name: str = "Birge"
+    event: CalendarEvent | Sequence[CalendarEvent],
+    *,
+    timezone: str,
+    method: str = "REQUEST",
+    name: str = "Birge",
 ) -> bytes:
-    """Build an iTIP message (RFC 5546) for *event*: ``REQUEST`` invites, ``CANCEL`` cancels."""
+    """Build an iTIP message (RFC 5546) for *event*: ``REQUEST`` invites, ``CANCEL`` cancels.
+
+    Several events of one UID make one message: a series with the overrides of its moved
+    sittings (RFC 5546 3.2.2), or one sitting alone (an event with ``recurrence_id``).
+    """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method!r}")
+    events = [event] if isinstance(event, CalendarEvent) else list(event)
+    if not events or len({e.uid for e in events}) != 1:
+        raise ValueError("an iTIP message carries one or more events of one UID")
     zone = ZoneInfo(timezone)
     calendar = _calendar(name=name, uid=None, method=method, refresh=None)
-    component = _event_component(event, zone, attendees=True)
-    return _finish(calendar, [component], zone)
+    components = [_event_component(e, zone, attendees=True) for e in events]
+    return _finish(calendar, components, zone)
 
 
 def _calendar(
@@ -141,8 +160,17 @@ def _event_component(event: CalendarEvent, zone: ZoneInfo, *, attendees: bool) -
     component.add("dtstamp", event.last_modified.astimezone(UTC))
     component.add("last-modified", event.last_modified.astimezone(UTC))
     component.add("sequence", event.sequence)
+    if event.recurrence_id is not None:
+        if event.recurrence_id.tzinfo is None:
+            raise ValueError(f"event {event.uid}: naive recurrence id")
+        # The same TZID as the series' DTSTART, or calendar apps do not match the sitting.
+        component.add("recurrence-id", event.recurrence_id.astimezone(zone))
     component.add("dtstart", event.starts_at.astimezone(zone))
     component.add("dtend", event.ends_at.astimezone(zone))
+    if event.rrule:
+        component.add("rrule", vRecur.from_ical(event.rrule))
+        for exdate in sorted(event.exdates):
+            component.add("exdate", exdate.astimezone(zone))
     component.add("summary", event.summary)
     if event.location:
         component.add("location", event.location)
@@ -161,7 +189,10 @@ def _event_component(event: CalendarEvent, zone: ZoneInfo, *, attendees: bool) -
             component.add(
                 "attendee",
                 attendee.to_ical(
-                    cutype="INDIVIDUAL", role="REQ-PARTICIPANT", partstat="NEEDS-ACTION"
+                    cutype="INDIVIDUAL",
+                    role="REQ-PARTICIPANT",
+                    partstat=attendee.partstat,
+                    rsvp="TRUE" if attendee.partstat == "NEEDS-ACTION" else "FALSE",
                 ),
             )
     return component

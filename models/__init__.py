@@ -11,7 +11,7 @@ from models.cases import Case, CaseAgency, CaseCodeCounter, CaseRestricted
 from models.escalation import EscalationLevel
 from models.feed_marks import FeedChange
 from models.feeds import FeedToken
-from models.meetings import Meeting, MeetingAgency
+from models.meetings import Meeting, MeetingAgency, MeetingResponse, Sitting
 from models.notifications import Notification
 from models.passwords import PasswordReset
 from models.people import Agency, District, User
@@ -34,9 +34,11 @@ __all__ = [
     "FeedToken",
     "Meeting",
     "MeetingAgency",
+    "MeetingResponse",
     "Notification",
     "PasswordReset",
     "SignInThrottle",
+    "Sitting",
     "StatutoryRule",
     "Task",
     "User",

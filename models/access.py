@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlmodel import Session, col
@@ -13,7 +14,8 @@ from models.audit import record_event
 from models.cases import Case, CaseAgency
 from models.i18n import N_
 from models.meetings import Meeting, MeetingAgency, MeetingStatus
-from models.people import Agency, AgencyKind, Role, User
+from models.people import Agency, AgencyKind, District, Role, User
+from models.sittings import next_sitting
 
 __all__ = [
     "CaseAccessError",
@@ -21,6 +23,7 @@ __all__ = [
     "agencies_knowing_case",
     "may_add_agency_to_case",
     "may_change_case",
+    "may_change_meeting",
     "may_read_restricted",
     "may_see_case",
     "may_see_meeting",
@@ -70,19 +73,30 @@ def upcoming_meetings(
 ) -> Sequence[Meeting]:
     """Return the scheduled meetings not yet over that *user* may see, soonest first.
 
-    Staff see the meetings their agency takes part in; the chair and administrators see the
-    whole district.
+    Staff see the meetings their agency takes part in; the chair, administrators and the
+    unit's secretary see the whole district. A council series counts by its next sitting.
     """
-    query = (
-        visible_meetings(session, user)
+    agency = _agency(session, user)
+    visible = visible_meetings(session, user).where(col(Meeting.status) == MeetingStatus.SCHEDULED)
+    singles = session.scalars(
+        visible.where(col(Meeting.rrule).is_(None))
         # Meetings last at most 12 hours: a lower bound on the start lets the index range work.
         .where(col(Meeting.starts_at) >= now - timedelta(hours=12))
         .where(col(Meeting.ends_at) >= now)
-        .where(col(Meeting.status) == MeetingStatus.SCHEDULED)
         .order_by(col(Meeting.starts_at), col(Meeting.id))
         .limit(limit)
-    )
-    return session.scalars(query).all()
+    ).all()
+    # A council series counts by its next sitting, however long ago its first one was.
+    district = session.get(District, agency.district_id)
+    zone = ZoneInfo(district.timezone if district else "Asia/Almaty")
+    series = []
+    for meeting in session.scalars(visible.where(col(Meeting.rrule).is_not(None))):
+        sitting = next_sitting(session, meeting, zone, now=now)
+        if sitting is not None:
+            series.append((sitting.starts_at, meeting))
+    merged = [(m.starts_at, m) for m in singles] + series
+    merged.sort(key=lambda pair: (pair[0], pair[1].id or 0))
+    return [m for _, m in merged[:limit]]
 
 
 def may_see_meeting(session: Session, user: User, meeting: Meeting) -> bool:
@@ -98,9 +112,19 @@ def may_see_case(session: Session, user: User, case: Case) -> bool:
     agency = _agency(session, user)
     if case.district_id != agency.district_id:
         return False
-    if Role(user.role).sees_district or case.lead_agency_id == agency.id:
+    if oversees_district(session, user) or case.lead_agency_id == agency.id:
         return True
     return session.get(CaseAgency, (case.id, agency.id)) is not None
+
+
+def may_change_meeting(session: Session, user: User, meeting: Meeting) -> bool:
+    """Tell whether *user* may reschedule, cancel or change the participants of *meeting*:
+    the organizing agency's coordinators, and those who schedule for the whole district."""
+    if not user.active or not Role(user.role).may_schedule:
+        return False
+    if oversees_district(session, user):
+        return _agency(session, user).district_id == meeting.district_id
+    return user.agency_id == meeting.organizer_agency_id
 
 
 def may_read_restricted(session: Session, user: User, case: Case) -> bool:
@@ -131,7 +155,7 @@ def visible_cases(session: Session, user: User) -> Select[Case]:
     """Return a query of the cases *user* may know of (to be ordered and paginated)."""
     agency = _agency(session, user)
     query = select(Case).where(col(Case.district_id) == agency.district_id)
-    if Role(user.role).sees_district:
+    if oversees_district(session, user):
         return query
     on_case = select(col(CaseAgency.case_id)).where(col(CaseAgency.agency_id) == agency.id)
     return query.where((col(Case.lead_agency_id) == agency.id) | col(Case.id).in_(on_case))

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from calendars.recurrence import monthly_rule_like
 from models.audit import record_event
 from models.base import require_id, utcnow
 from models.cases import Case, CaseAgency
@@ -120,7 +121,7 @@ _MEETINGS = [
     _DemoMeeting(
         "council-12",
         MeetingKind.PREVENTION_COUNCIL,
-        "Совет профилактики, ноябрьское заседание",
+        "Совет профилактики школы № 12",
         2,
         time(15, 0),
         90,
@@ -306,6 +307,10 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
             created_at=now,
             updated_at=now,
         )
+        if spec.kind is MeetingKind.PREVENTION_COUNCIL:
+            # A school's council repeats monthly on the weekday of its first sitting.
+            meeting.school_agency_id = require_id(agencies[spec.organizer])
+            meeting.rrule = monthly_rule_like(starts_at.astimezone(settings.zone))
         session.add(meeting)
         session.flush()
         replan_meeting_reminders(session, settings, meeting, now=now)

@@ -31,6 +31,9 @@ class Email:
     url: str
     footer: str
     notes: tuple[str, ...] = ()
+    #: Links to act on (e.g. answering an invitation): label and URL, after the notes' lead.
+    actions_lead: str = ""
+    actions: tuple[tuple[str, str], ...] = ()
 
 
 @cache

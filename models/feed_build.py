@@ -32,7 +32,8 @@ from models.base import require_id, utcnow
 from models.cases import Case, CaseAgency
 from models.feeds import FeedToken
 from models.i18n import DEFAULT_LOCALE, KIND_LABELS, N_, translator
-from models.meetings import Meeting, MeetingAgency, MeetingStatus
+from models.invitations import meeting_events
+from models.meetings import Meeting, MeetingAgency, MeetingStatus, Sitting
 from models.people import Agency, Role, User
 from models.scheduling import agencies_by_meeting, meeting_calendar_event, meeting_facts
 from models.settings import Settings
@@ -61,6 +62,8 @@ log = logging.getLogger(__name__)
 CANCELLED_KEPT_FOR = timedelta(days=14)
 #: Past meetings stay in feeds this long after they ended.
 FEED_HISTORY = timedelta(days=90)
+#: What one row shows as in a feed: an event, a deadline, or a series with its overrides.
+FeedEntry = CalendarEvent | DeadlineEvent | tuple[CalendarEvent, ...]
 #: Rows loaded per query when rendering events that are not cached.
 _CHUNK = 500
 
@@ -105,7 +108,7 @@ class EventSource(Protocol):
 
     def events(
         self, session: Session, settings: Settings, row_ids: Sequence[int], scope: FeedScope
-    ) -> dict[int, CalendarEvent | DeadlineEvent]:
+    ) -> dict[int, FeedEntry]:
         """Return the calendar events of *row_ids* as *scope*'s feed shows them; a row that
         cannot be described is logged by id and left out."""
         ...
@@ -130,7 +133,8 @@ class MeetingSource:
                     )
                 )
             )
-            .where(col(m.ends_at) >= now - FEED_HISTORY)
+            # A council series stays while it recurs: calendar apps expand its RRULE.
+            .where(or_(col(m.ends_at) >= now - FEED_HISTORY, col(m.rrule).is_not(None)))
             .where(
                 or_(
                     col(m.status) != MeetingStatus.CANCELLED,
@@ -145,16 +149,17 @@ class MeetingSource:
 
     def events(
         self, session: Session, settings: Settings, row_ids: Sequence[int], scope: FeedScope
-    ) -> dict[int, CalendarEvent | DeadlineEvent]:
+    ) -> dict[int, FeedEntry]:
         locale = scope.locale
         _ = translator(locale)
-        found: dict[int, CalendarEvent | DeadlineEvent] = {}
+        found: dict[int, FeedEntry] = {}
         for start in range(0, len(row_ids), _CHUNK):
             chunk = row_ids[start : start + _CHUNK]
             meetings = session.scalars(select(Meeting).where(col(Meeting.id).in_(chunk))).all()
             agencies = agencies_by_meeting(session, meetings)
             case_ids = {m.case_id for m in meetings if m.case_id is not None}
             cases = _cases_seen_by(session, scope, case_ids)
+            sittings = _sittings_of(session, [require_id(m) for m in meetings if m.rrule])
             for meeting in meetings:
                 try:
                     facts = meeting_facts(
@@ -165,8 +170,11 @@ class MeetingSource:
                         base_url=settings.base_url,
                     )
                     label = _(KIND_LABELS[meeting.kind])
-                    found[require_id(meeting)] = meeting_calendar_event(
-                        meeting, facts, kind_label=label
+                    event = meeting_calendar_event(meeting, facts, kind_label=label)
+                    # A series: its cancelled sittings as EXDATEs, moved ones as overrides.
+                    # Every change of a sitting raises the series' SEQUENCE, hence its version.
+                    found[require_id(meeting)] = tuple(
+                        meeting_events(event, sittings.get(require_id(meeting), []))
                     )
                 except (StopIteration, KeyError, ValueError, TypeError) as exc:
                     log.warning("feed: left out meeting %s (%s)", meeting.id, type(exc).__name__)
@@ -211,11 +219,11 @@ class TaskSource:
 
     def events(
         self, session: Session, settings: Settings, row_ids: Sequence[int], scope: FeedScope
-    ) -> dict[int, CalendarEvent | DeadlineEvent]:
+    ) -> dict[int, FeedEntry]:
         locale = scope.locale
         _ = translator(locale)
         host = urlsplit(settings.base_url).hostname or "birge"
-        found: dict[int, CalendarEvent | DeadlineEvent] = {}
+        found: dict[int, FeedEntry] = {}
         for start in range(0, len(row_ids), _CHUNK):
             tasks = session.scalars(
                 select(Task).where(col(Task.id).in_(row_ids[start : start + _CHUNK]))
@@ -251,6 +259,32 @@ class TaskSource:
                     categories=(_(N_("Deadline")),),
                 )
         return found
+
+
+def _sittings_of(session: Session, series_ids: Sequence[int]) -> dict[int, list[Sitting]]:
+    """Return the moved and cancelled sittings of each series in *series_ids*."""
+    found: dict[int, list[Sitting]] = {}
+    if not series_ids:
+        return found
+    for sitting in session.scalars(
+        select(Sitting)
+        .where(col(Sitting.meeting_id).in_(series_ids))
+        .order_by(col(Sitting.original_start))
+    ):
+        found.setdefault(sitting.meeting_id, []).append(sitting)
+    return found
+
+
+def _render(entry: FeedEntry, timezone: str) -> RenderedEvent:
+    """Render one row's entry; a series renders as its master and overrides, kept together."""
+    if isinstance(entry, DeadlineEvent):
+        return render_deadline_event(entry, timezone)
+    if isinstance(entry, CalendarEvent):
+        return render_feed_event(entry, timezone)
+    parts = [render_feed_event(event, timezone) for event in entry]
+    return RenderedEvent(
+        uid=parts[0].uid, starts_at=parts[0].starts_at, body=b"".join(p.body for p in parts)
+    )
 
 
 def _cases_seen_by(session: Session, scope: FeedScope, case_ids: set[int]) -> dict[int, Case]:
@@ -336,11 +370,7 @@ def build_feed_bytes(
             if event is None:
                 continue
             try:
-                one = (
-                    render_deadline_event(event, settings.timezone)
-                    if isinstance(event, DeadlineEvent)
-                    else render_feed_event(event, settings.timezone)
-                )
+                one = _render(event, settings.timezone)
             except (ValueError, TypeError, AttributeError) as exc:
                 log.warning(
                     "feed %s: left out %s %s (%s)",

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import uuid4
 
-from sqlalchemy import String
+from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import utc_field, utcnow
 
-__all__ = ["Meeting", "MeetingAgency", "MeetingKind", "MeetingStatus", "meeting_uid"]
+__all__ = [
+    "Answer",
+    "Meeting",
+    "MeetingAgency",
+    "MeetingKind",
+    "MeetingResponse",
+    "MeetingStatus",
+    "Sitting",
+    "meeting_uid",
+]
 
 
 class MeetingKind(StrEnum):
@@ -53,6 +62,27 @@ class Meeting(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = utc_field(default_factory=utcnow)
     updated_at: datetime = utc_field(default_factory=utcnow)
+    #: A prevention council's series: an RFC 5545 RRULE (no DTSTART) in the district's local
+    #: time, ``starts_at``/``ends_at`` being the first sitting. NULL for a single meeting.
+    rrule: str | None = Field(default=None, sa_type=String(300))
+    #: The school whose prevention council this is.
+    school_agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    #: A joint inspection's address: a family's home, so it stays in the portal and never
+    #: goes into an email or a feed (it identifies the child).
+    address: str = Field(default="", sa_type=String(300), sa_column_kwargs={"server_default": ""})
+
+    #: A joint inspection once held: the number and date of the signed act, and a note (kept
+    #: in the portal only, like the address).
+    act_number: str | None = Field(default=None, sa_type=String(50))
+    act_date: date | None = Field(default=None)
+    outcome_note: str = Field(
+        default="", sa_type=String(1000), sa_column_kwargs={"server_default": ""}
+    )
+
+    @property
+    def is_series(self) -> bool:
+        return bool(self.rrule)
+
     #: When the scheduler's tick must next plan reminders for this meeting; NULL when none is
     #: left. Kept by :func:`models.reminders.replan_meeting_reminders`; indexed, so a tick
     #: reads only the meetings whose moment has come, however many meetings there are.
@@ -66,6 +96,48 @@ class MeetingAgency(SQLModel, table=True):
 
     meeting_id: int = Field(foreign_key="meeting.id", primary_key=True, ondelete="CASCADE")
     agency_id: int = Field(foreign_key="agency.id", primary_key=True, index=True)
+
+
+class Sitting(SQLModel, table=True):
+    """One sitting of a series that differs from its rule: moved, or cancelled.
+
+    ``original_start`` is where the rule put it: calendar apps match the override to the
+    sitting by it (RECURRENCE-ID), and a cancelled one becomes an EXDATE of the series.
+    """
+
+    __tablename__ = "meeting_sitting"
+    __table_args__ = (UniqueConstraint("meeting_id", "original_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
+    original_start: datetime = utc_field()
+    starts_at: datetime = utc_field()
+    ends_at: datetime = utc_field()
+    cancelled: bool = Field(default=False)
+    sequence: int = Field(default=0)
+    updated_at: datetime = utc_field(default_factory=utcnow)
+
+
+class Answer(StrEnum):
+    """An invitee's answer, as iCalendar's PARTSTAT names it."""
+
+    ACCEPTED = "accepted"
+    TENTATIVE = "tentative"
+    DECLINED = "declined"
+
+
+class MeetingResponse(SQLModel, table=True):
+    """A person's latest answer to a meeting's invitation (one row per person and meeting)."""
+
+    __tablename__ = "meeting_response"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user_account.id")
+    agency_id: int = Field(foreign_key="agency.id")
+    answer: str = Field(sa_type=String(16))
+    answered_at: datetime = utc_field(default_factory=utcnow)
 
 
 def meeting_uid(host: str) -> str:

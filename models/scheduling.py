@@ -5,23 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from calendars.ical import Address, CalendarEvent, build_invitation
+from calendars.ical import Address, CalendarEvent
+from calendars.recurrence import RecurrenceError, normalize_rule
 from models.access import agencies_knowing_case, may_see_case
 from models.audit import record_event
 from models.base import require_id, utcnow
 from models.cases import Case
+from models.conflicts import SchedulingWarning, scheduling_warnings
 from models.feed_marks import mark_feeds_dirty
-from models.i18n import KIND_LABELS, N_, translator
+from models.i18n import KIND_LABELS, N_
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, meeting_uid
-from models.messages import MeetingFacts, invitation_email
-from models.notifications import Notification, NotificationKind, add_notification
-from models.people import Agency, Role, User
+from models.messages import MeetingFacts
+from models.notices import display_title
+from models.notifications import Notification
+from models.people import Agency, AgencyKind, Role, User
 from models.settings import Settings
 from models.text import date_in_range, has_forbidden_controls, outgoing_text
 
@@ -30,10 +32,12 @@ __all__ = [
     "ScheduledMeeting",
     "SchedulingError",
     "agencies_by_meeting",
+    "check_times",
     "mark_meeting_feeds_dirty",
     "meeting_agencies",
     "meeting_calendar_event",
     "meeting_facts",
+    "normalize_case_code",
     "organizer_address",
     "schedule_meeting",
 ]
@@ -44,17 +48,54 @@ MAX_LOCATION_LENGTH = 300
 
 
 class SchedulingError(ValueError):
-    """The meeting cannot be scheduled as asked; ``str()`` is an English message id."""
+    """The meeting cannot be scheduled or changed as asked.
+
+    ``errors`` maps each form field at fault to an English message id (``""`` for the form
+    as a whole), so that every problem is shown at once, next to its field; ``str()`` is the
+    first message.
+    """
+
+    def __init__(self, errors: str | dict[str, str], field: str = "") -> None:
+        self.errors = {field: errors} if isinstance(errors, str) else dict(errors)
+        super().__init__(next(iter(self.errors.values())))
 
 
 @dataclass(frozen=True)
 class ScheduledMeeting:
     meeting: Meeting
     notifications: Sequence[Notification]
+    #: Things the organizer should know but that do not stop the meeting (overlaps).
+    warnings: Sequence[SchedulingWarning] = ()
 
     @property
     def notification_ids(self) -> list[int]:
         return [n.id for n in self.notifications if n.id is not None]
+
+
+def check_times(
+    starts_at: datetime | None, ends_at: datetime | None, *, now: datetime
+) -> dict[str, str]:
+    """Return what is wrong with a meeting's times, by form field."""
+    errors: dict[str, str] = {}
+    if starts_at is None or ends_at is None:
+        return errors
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise ValueError("meeting times must be timezone-aware")
+    if not (date_in_range(starts_at) and date_in_range(ends_at)):
+        errors["date"] = N_("A meeting must take place between 2000 and 2100.")
+        return errors
+    if ends_at <= starts_at:
+        errors["end_time"] = N_("The meeting must end after it starts.")
+    elif ends_at - starts_at > MAX_MEETING_LENGTH:
+        errors["end_time"] = N_("A meeting may last at most 12 hours.")
+    if starts_at < now:
+        errors["date"] = N_("The meeting cannot start in the past.")
+    return errors
+
+
+def normalize_case_code(code: str | None) -> str:
+    """Return a case code as written on paper: ``d-2026-0042 `` becomes ``D-2026-0042``."""
+    return (code or "").strip().upper()[:40]
 
 
 def schedule_meeting(
@@ -64,75 +105,129 @@ def schedule_meeting(
     organizer: User,
     kind: str,
     title: str,
-    starts_at: datetime,
-    ends_at: datetime,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
     agency_ids: Iterable[int],
     location: str = "",
     case_code: str | None = None,
+    address: str = "",
+    school_id: int | None = None,
+    rrule: str | None = None,
     now: datetime | None = None,
 ) -> ScheduledMeeting:
     """Add a meeting, its participants, its audit event and one invitation per invitee.
 
     The organizer's agency always takes part. Every active user of every participating agency
-    gets one email in their own language with a ``METHOD:REQUEST`` calendar part. Nothing is
-    committed: the caller commits, then nudges the workers with the notification ids.
+    gets one email in their own language with a ``METHOD:REQUEST`` calendar part and answer
+    links. Each kind asks for its own: a joint inspection an address, a case and another
+    agency; a prevention council its school (and, for a series, an RRULE); a case conference
+    its case, whose agencies it invites and is restricted to; a coordination meeting is called
+    by the akimat and invites every agency. Nothing is committed: the caller commits, then
+    nudges the workers with the notification ids.
+
+    *starts_at*/*ends_at* may be None when the form could not read them; the other problems
+    are still reported.
 
     Raises:
-      SchedulingError: the organizer may not schedule, or the meeting is not well formed.
+      SchedulingError: the organizer may not schedule, or the meeting is not well formed;
+        ``errors`` holds every problem found.
     """
     now = now or utcnow()
     if not Role(organizer.role).may_schedule or not organizer.active:
         raise SchedulingError(N_("You may not schedule meetings."))
-    if has_forbidden_controls(title) or has_forbidden_controls(location):
-        raise SchedulingError(N_("The title or the place holds characters that are not allowed."))
-    title = " ".join(title.split())
-    if kind not in KIND_LABELS:
-        raise SchedulingError(N_("Choose the kind of meeting."))
-    if not title:
-        raise SchedulingError(N_("Give the meeting a title."))
-    if len(title) > MAX_TITLE_LENGTH:
-        raise SchedulingError(N_("The title is too long."))
-    if len(location.strip()) > MAX_LOCATION_LENGTH:
-        raise SchedulingError(N_("The place is too long."))
-    if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise ValueError("meeting times must be timezone-aware")
-    if not (date_in_range(starts_at) and date_in_range(ends_at)):
-        raise SchedulingError(N_("A meeting must take place between 2000 and 2100."))
-    if ends_at <= starts_at:
-        raise SchedulingError(N_("The meeting must end after it starts."))
-    if ends_at - starts_at > MAX_MEETING_LENGTH:
-        raise SchedulingError(N_("A meeting may last at most 12 hours."))
-    if starts_at < now:
-        raise SchedulingError(N_("The meeting cannot start in the past."))
-
     organizer_agency = session.get(Agency, organizer.agency_id)
     assert organizer_agency is not None and organizer_agency.id is not None
-    wanted = {int(a) for a in agency_ids} | {organizer_agency.id}
-    agencies = list(
-        session.scalars(
-            select(Agency)
-            .where(col(Agency.id).in_(wanted))
-            .where(col(Agency.district_id) == organizer_agency.district_id)
-            .order_by(col(Agency.id))
+    errors: dict[str, str] = {}
+    for name, text in (("title", title), ("location", location), ("address", address)):
+        if has_forbidden_controls(text):
+            errors[name] = N_("The title or the place holds characters that are not allowed.")
+    title = " ".join(title.split())
+    if kind not in KIND_LABELS:
+        errors["kind"] = N_("Choose the kind of meeting.")
+    if not title:
+        errors["title"] = N_("Give the meeting a title.")
+    elif len(title) > MAX_TITLE_LENGTH:
+        errors.setdefault("title", N_("The title is too long."))
+    if len(location.strip()) > MAX_LOCATION_LENGTH:
+        errors.setdefault("location", N_("The place is too long."))
+    address = " ".join(address.split())
+    if len(address) > MAX_LOCATION_LENGTH:
+        errors.setdefault("address", N_("The address is too long."))
+    errors.update(check_times(starts_at, ends_at, now=now))
+    if starts_at is None or ends_at is None:
+        errors.setdefault("date", N_("Give the date and times."))
+
+    district_agencies = {
+        require_id(a): a
+        for a in session.scalars(
+            select(Agency).where(col(Agency.district_id) == organizer_agency.district_id)
         )
-    )
-    if len(agencies) != len(wanted):
-        raise SchedulingError(N_("One of the chosen agencies does not exist."))
-    if len(agencies) < 2 and kind != MeetingKind.PREVENTION_COUNCIL:
-        raise SchedulingError(N_("Invite at least one other agency."))
+    }
+    wanted = {int(a) for a in agency_ids} | {organizer_agency.id}
+    if not wanted <= set(district_agencies):
+        errors["agencies"] = N_("One of the chosen agencies does not exist.")
+    wanted &= set(district_agencies)
 
     case = None
-    if case_code:
+    code = normalize_case_code(case_code)
+    if has_forbidden_controls(code):
+        errors["case_code"] = N_("There is no case with this code that your agency works on.")
+    elif code:
         case = session.scalars(
             select(Case)
             .where(col(Case.district_id) == organizer_agency.district_id)  # codes are per district
-            .where(col(Case.code) == case_code.strip())
+            .where(col(Case.code) == code)
         ).first()
         # Need to know: a case the organizer's agency does not work on "does not exist" for it.
         if case is None or not may_see_case(session, organizer, case):
-            raise SchedulingError(N_("There is no case with this code."))
-    elif kind == MeetingKind.CASE_CONFERENCE:
-        raise SchedulingError(N_("A case conference needs the code of its case."))
+            errors["case_code"] = N_("There is no case with this code that your agency works on.")
+            case = None
+    elif kind in (MeetingKind.CASE_CONFERENCE, MeetingKind.JOINT_INSPECTION):
+        errors["case_code"] = N_("This kind of meeting needs the code of its case.")
+
+    school = None
+    if kind == MeetingKind.CASE_CONFERENCE and case is not None:
+        on_case = agencies_knowing_case(session, case)
+        if wanted - on_case - {organizer_agency.id}:
+            errors["agencies"] = N_("Only the agencies working on the case may be invited.")
+        wanted |= on_case
+    elif kind == MeetingKind.COORDINATION_MEETING:
+        if organizer_agency.kind != AgencyKind.AKIMAT:
+            errors["kind"] = N_("Coordination meetings are called by the akimat.")
+        wanted = set(district_agencies)
+    elif kind == MeetingKind.JOINT_INSPECTION and not address:
+        errors["address"] = N_("Give the address to be inspected.")
+    elif kind == MeetingKind.PREVENTION_COUNCIL:
+        if school_id is None and organizer_agency.kind == AgencyKind.SCHOOL:
+            school_id = organizer_agency.id
+        school = district_agencies.get(school_id) if school_id is not None else None
+        if school is None or school.kind != AgencyKind.SCHOOL:
+            errors["school"] = N_("Choose the school whose council this is.")
+        else:
+            wanted.add(require_id(school))
+    if rrule and kind != MeetingKind.PREVENTION_COUNCIL:
+        errors["rrule"] = N_("Only prevention councils repeat.")
+    elif rrule and starts_at is not None:
+        try:
+            rrule = normalize_rule(rrule, starts_at.astimezone(settings.zone))
+        except RecurrenceError as exc:
+            errors["rrule"] = str(exc)
+    if len(wanted) < 2 and kind != MeetingKind.PREVENTION_COUNCIL and "agencies" not in errors:
+        errors["agencies"] = N_("Invite at least one other agency.")
+    if errors:
+        raise SchedulingError(errors)
+    assert starts_at is not None and ends_at is not None
+    agencies = [district_agencies[i] for i in sorted(wanted)]
+    warnings = scheduling_warnings(
+        session,
+        settings,
+        organizer_agency=organizer_agency,
+        kind=kind,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        agencies=agencies,
+    )
 
     meeting = Meeting(
         uid=meeting_uid(urlsplit(settings.base_url).hostname or "birge"),
@@ -142,8 +237,11 @@ def schedule_meeting(
         starts_at=starts_at,
         ends_at=ends_at,
         location=location.strip(),
+        address=address if kind == MeetingKind.JOINT_INSPECTION else "",
         organizer_agency_id=organizer_agency.id,
         case_id=case.id if case else None,
+        school_agency_id=school.id if school else None,
+        rrule=rrule or None,
         created_by_id=organizer.id,
         created_at=now,
         updated_at=now,
@@ -161,17 +259,22 @@ def schedule_meeting(
         object_type="meeting",
         object_id=meeting.id,
         detail=f"kind={kind} agencies={','.join(a.slug for a in agencies)}"
-        + (f" case={case.code}" if case else ""),
+        + (f" case={case.code}" if case else "")
+        + (f" rrule={rrule}" if rrule else ""),
         at=now,
     )
-    notifications = _invite(session, settings, meeting, agencies, case, now=now)
+    session.flush()
+    # Imported here: the mailer builds on this module's helpers.
+    from models.invitations import Purpose, mail_participants
+
+    notifications = mail_participants(session, settings, meeting, Purpose.INVITE, now=now)
     # Imported here: the planner builds on this module's helpers.
     from models.reminders import replan_meeting_reminders
 
     replan_meeting_reminders(session, settings, meeting, now=now)
     mark_meeting_feeds_dirty(session, [a.id for a in agencies], now=now)
     session.flush()
-    return ScheduledMeeting(meeting=meeting, notifications=notifications)
+    return ScheduledMeeting(meeting=meeting, notifications=notifications, warnings=warnings)
 
 
 def mark_meeting_feeds_dirty(
@@ -251,7 +354,7 @@ def meeting_calendar_event(
     description.append(facts.url)
     return CalendarEvent(
         uid=meeting.uid,
-        summary=f"{kind_label}: {facts.title}",
+        summary=display_title(kind_label, facts.title),
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
         last_modified=meeting.updated_at,
@@ -263,60 +366,5 @@ def meeting_calendar_event(
         categories=(kind_label,),
         organizer=organizer,
         attendees=attendees,
+        rrule=meeting.rrule,
     )
-
-
-def _invite(
-    session: Session,
-    settings: Settings,
-    meeting: Meeting,
-    agencies: Sequence[Agency],
-    case: Case | None,
-    *,
-    now: datetime,
-) -> list[Notification]:
-    invitees = session.scalars(
-        select(User)
-        .where(col(User.agency_id).in_([a.id for a in agencies]))
-        .where(col(User.active) == True)  # noqa: E712
-        .order_by(col(User.id))
-    )
-    sender_email = parseaddr(settings.mail_from)[1]
-    knowing = agencies_knowing_case(session, case) if case else set()
-    reply_to = organizer_address(session, meeting)
-    notifications = []
-    for user in invitees:
-        # Need to know: an invitee whose agency is not on the case gets no case code.
-        shown_case = case if user.agency_id in knowing or Role(user.role).sees_district else None
-        facts = meeting_facts(
-            meeting, agencies, shown_case, locale=user.locale, base_url=settings.base_url
-        )
-        email = invitation_email(facts, locale=user.locale, zone=settings.zone)
-        event = meeting_calendar_event(
-            meeting,
-            facts,
-            kind_label=translator(user.locale)(KIND_LABELS[meeting.kind]),
-            organizer=Address(sender_email, facts.organizer_name),
-            attendees=(Address(user.email, user.full_name),),
-        )
-        notification = add_notification(
-            session,
-            dedupe_key=f"meeting:{meeting.id}:seq:{meeting.sequence}:invite:user:{user.id}",
-            user_id=user.id,
-            recipient=user.email,
-            locale=user.locale,
-            subject=email.subject,
-            body=email.text,
-            html=email.html,
-            ics=build_invitation(event, timezone=settings.timezone, method="REQUEST"),
-            ics_method="REQUEST",
-            kind=NotificationKind.INVITATION,
-            reply_to=reply_to,
-            meeting_id=meeting.id,
-            meeting_sequence=meeting.sequence,
-            now=now,
-            grace=timedelta(seconds=settings.notification_grace_seconds),
-        )
-        if notification is not None:
-            notifications.append(notification)
-    return notifications

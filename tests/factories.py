@@ -155,11 +155,14 @@ def schedule_case_conference(
 def schedule(
     session: Session, settings: Settings, district: District, **over: Any
 ) -> ScheduledMeeting:
-    """Schedule a joint inspection by the education coordinator with the police, in 3 days."""
+    """Schedule a joint inspection of D-2026-0042 by the education coordinator with the police,
+    in 3 days."""
     values: dict[str, Any] = {
         "organizer": district.coordinator,
         "kind": "joint_inspection",
         "title": "Обследование условий проживания",
+        "case_code": "D-2026-0042",
+        "address": "ул. Тестовая, 1",
         "starts_at": in_days(3),
         "ends_at": in_days(3) + timedelta(hours=1),
         "agency_ids": [district.police.id],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -27,8 +27,10 @@ from models.i18n import (
 )
 from models.meetings import Meeting
 from models.messages import format_local
+from models.notices import ANSWER_LABELS, format_day_time, zone_label
 from models.people import Agency, Role
-from web import csp_nonce, settings_of
+from models.sittings import next_sitting
+from web import csp_nonce, db_session, settings_of
 
 __all__ = ["LOCALE_NAMES", "current_locale", "init_templating"]
 
@@ -45,28 +47,63 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(_local_span, "local_span")
     app.add_template_filter(_kind_label, "kind_label")
     app.add_template_filter(_agency_name, "agency_name")
+    app.add_template_filter(_first_error, "first_error")
+    app.add_template_filter(_answer_label, "answer_label")
+    app.add_template_global(_field_attrs, "field_attrs")
     app.add_template_filter(_label, "label")
     app.context_processor(_globals)
 
 
 def _local_datetime(moment: datetime) -> str:
     settings = settings_of(current_app)
-    return format_local(moment, settings.zone, current_locale())
+    return format_day_time(moment, settings.zone, current_locale())
 
 
 def _local_span(meeting: Meeting) -> str:
-    """Format a meeting's start and end: the end's date only when it differs."""
+    """Format a meeting's start and end (a series': its next sitting's), the end's date only
+    when it differs."""
     settings = settings_of(current_app)
-    start, end = (
-        meeting.starts_at.astimezone(settings.zone),
-        meeting.ends_at.astimezone(settings.zone),
-    )
+    starts_at, ends_at = meeting.starts_at, meeting.ends_at
+    if meeting.rrule:
+        sitting = next_sitting(db_session(), meeting, settings.zone, now=datetime.now(UTC))
+        if sitting is not None:
+            starts_at, ends_at = sitting.starts_at, sitting.ends_at
+    start, end = starts_at.astimezone(settings.zone), ends_at.astimezone(settings.zone)
     locale = current_locale()
     if start.date() == end.date():
-        return f"{format_local(start, settings.zone, locale)}–{end:%H:%M}"
+        return f"{format_day_time(start, settings.zone, locale)}–{end:%H:%M}"
     return (
         f"{format_local(start, settings.zone, locale)} – {format_local(end, settings.zone, locale)}"
     )
+
+
+def _first_error(form: FlaskForm) -> str:
+    """Return the id of the form's first field with an error, in the order shown."""
+    for field in form:
+        if field.errors:
+            return str(field.id)
+    return ""
+
+
+def _field_attrs(field: Any, **attrs: Any) -> dict[str, Any]:
+    """Return the attributes that tie a field to its hint and errors for screen readers, and
+    move the focus to the first field in error of its form."""
+    form = getattr(field, "_form", None)
+    first_error = _first_error(form) if form is not None else ""
+    described = [f"{field.id}-hint"] if field.description else []
+    if field.errors:
+        described.append(f"{field.id}-error")
+        attrs["aria-invalid"] = "true"
+        if field.id == first_error:
+            attrs["autofocus"] = True
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return attrs
+
+
+def _answer_label(answer: str | None) -> str:
+    labels = {a.value: label for a, label in ANSWER_LABELS.items()}
+    return gettext(labels[answer]) if answer in labels else gettext("No answer yet")
 
 
 def _kind_label(kind: str) -> str:
@@ -105,7 +142,10 @@ def _globals() -> dict[str, Any]:
         # An empty form renders the CSRF token of the language switch and of logout. It must not
         # read the request's body: error pages (a 413 above all) render this too.
         "csrf_form": FlaskForm(formdata=None),
-        "district_timezone": settings_of(current_app).timezone,
+        # "Astana time, UTC+5" in the reader's language, not the tz database's name.
+        "district_timezone": zone_label(
+            settings_of(current_app).zone, current_locale(), datetime.now(UTC)
+        ),
         "csp_nonce": csp_nonce(),
         "may_administer": current_user.is_authenticated
         and Role(current_user.role) in (Role.ADMIN, Role.COORDINATOR),

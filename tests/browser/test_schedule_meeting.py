@@ -99,11 +99,11 @@ def test_coordinator_schedules_a_case_conference_in_the_browser(
     page.fill("#end_time", "10:00")  # a slip: ends before it starts
     page.fill("#case_code", "D-2026-0042")
     page.check(f"input[name=agencies][value='{district.police.id}']")
-    page.click("form.card button[type=submit]")
+    page.click("form.card > button[type=submit]")
     assert "позже времени начала" in page.locator(".error").first.inner_text()
 
     page.fill("#end_time", "12:00")
-    page.click("form.card button[type=submit]")
+    page.click("form.card > button[type=submit]")
     page.wait_for_url(base_url + "/meetings/*")
     assert page.locator("h1").inner_text() == "Индивидуальный план работы"
     facts = page.locator("dl.facts").inner_text()
@@ -119,9 +119,11 @@ def test_coordinator_schedules_a_case_conference_in_the_browser(
         assert meeting.starts_at.hour == 6  # 11:00 in Almaty
         recipients = set(session.scalars(select(Notification.recipient)))
     engine.dispose()
+    # a case conference invites every agency working on the case
     assert recipients == {
         district.coordinator.email,
         district.inspector.email,
         district.police_head.email,
+        district.pedagogue.email,
     }
     page.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
 from models.base import utcnow
@@ -19,9 +19,10 @@ from models.feed_marks import (
     release_dirty_feeds,
 )
 from models.feeds import FeedToken, feed_token, person_feed_token, rotate_feed_token
+from models.rescheduling import cancel_meeting, change_participants, reschedule_meeting
 from models.settings import Settings
 from tests import factories
-from tests.factories import District
+from tests.factories import District, in_days
 
 
 def feed_id(session: Session, *, agency_id: int | None = None, user_id: int | None = None) -> int:
@@ -133,3 +134,40 @@ def test_a_feed_not_rebuilt_for_hours_is_marked_stale(
     assert mark_stale_feeds(session, now=utcnow(), max_age=max_age) == 0
     assert mark_stale_feeds(session, now=utcnow() + timedelta(hours=7), max_age=max_age) == 1
     assert marked(session) == {police: 1}
+
+
+def test_moving_cancelling_and_changing_a_meeting_marks_the_feeds_it_showed_in(
+    session: Session, settings: Settings, district: District
+) -> None:
+    for agency in (district.police, district.education, district.school):
+        feed_token(session, agency, settings.secret_key)
+    session.commit()
+    meeting = factories.schedule(session, settings, district).meeting  # education, police
+    session.commit()
+    session.execute(delete(FeedChange))
+    session.commit()
+    police = feed_id(session, agency_id=district.police.id)
+    education = feed_id(session, agency_id=district.education.id)
+    school = feed_id(session, agency_id=district.school.id)
+
+    reschedule_meeting(
+        session,
+        settings,
+        meeting,
+        by=district.coordinator,
+        starts_at=in_days(4),
+        ends_at=in_days(4) + timedelta(hours=1),
+    )
+    session.commit()
+    assert marked(session) == {police: 1, education: 1}
+
+    # the police leave and the school joins: the police's feed must drop the meeting too
+    change_participants(
+        session, settings, meeting, by=district.coordinator, agency_ids=[district.school.id]
+    )
+    session.commit()
+    assert marked(session) == {police: 2, education: 2, school: 1}
+
+    cancel_meeting(session, settings, meeting, by=district.coordinator)
+    session.commit()
+    assert marked(session) == {police: 2, education: 3, school: 2}

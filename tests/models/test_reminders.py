@@ -116,7 +116,14 @@ def test_reminder_offsets_are_configured_per_kind(
         BIRGE_MEETING_REMINDERS="24h,1h;joint_inspection=48h;coordination_meeting=none",
     )
     schedule(session, settings, district)
-    schedule(session, settings, district, kind="coordination_meeting", title="Комиссия")
+    schedule(
+        session,
+        settings,
+        district,
+        kind="coordination_meeting",
+        title="Комиссия",
+        organizer=district.chair,
+    )
     assert tick_at(session, settings, START - timedelta(hours=49)) == 0
     assert tick_at(session, settings, START - timedelta(hours=48)) == 3
     assert tick_at(session, settings, START - timedelta(hours=1)) == 0

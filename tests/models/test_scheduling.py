@@ -69,7 +69,17 @@ def test_invitations_speak_the_recipients_language_and_carry_a_request(
     calendar = Calendar.from_ical(english.ics)
     assert calendar["METHOD"] == "REQUEST" and english.ics_method == "REQUEST"
     (event,) = calendar.walk("VEVENT")
-    assert str(event["ATTENDEE"]) == f"mailto:{district.pedagogue.email}"
+    # every invitation lists every invitee, so that calendar apps show who else comes
+    assert sorted(str(a) for a in event["ATTENDEE"]) == sorted(
+        f"mailto:{u.email}"
+        for u in (
+            district.coordinator,
+            district.inspector,
+            district.police_head,
+            district.pedagogue,
+        )
+    )
+    assert "Your answer" in english.body and "/respond/" in english.body
 
 
 def test_a_failed_rule_leaves_nothing_behind(
@@ -92,8 +102,12 @@ def test_a_failed_rule_leaves_nothing_behind(
         ({"kind": "party"}, "Choose the kind of meeting."),
         ({"agency_ids": []}, "Invite at least one other agency."),
         ({"agency_ids": [987654]}, "does not exist"),
-        ({"kind": "case_conference"}, "needs the code of its case"),
-        ({"case_code": "D-2026-9999"}, "There is no case with this code."),
+        ({"kind": "case_conference", "case_code": ""}, "needs the code of its case"),
+        ({"case_code": ""}, "needs the code of its case"),
+        ({"address": " "}, "Give the address to be inspected."),
+        ({"case_code": "D-2026-9999"}, "There is no case with this code"),
+        ({"kind": "coordination_meeting"}, "called by the akimat"),
+        ({"kind": "prevention_council"}, "Choose the school"),
     ],
 )
 def test_bad_meetings_are_refused_with_a_reason(
@@ -106,11 +120,91 @@ def test_bad_meetings_are_refused_with_a_reason(
 def test_an_agency_cannot_schedule_on_a_case_it_does_not_work_on(
     session: Session, settings: Settings, district: District
 ) -> None:
-    stranger = make_user(session, district.akimat, "secretary@akimat.test", "coordinator")
+    health = factories.make_agency(session, district.row, "health", "health")
+    stranger = make_user(session, health, "doctor@health.test", "coordinator")
     with pytest.raises(SchedulingError, match="no case with this code"):
         schedule(session, settings, district, organizer=stranger, case_code="D-2026-0042")
     # the chair sees the district's cases
     schedule(session, settings, district, organizer=district.chair, case_code="D-2026-0042")
+
+
+def test_the_units_secretary_schedules_on_any_case_of_the_district_like_the_chair(
+    session: Session, settings: Settings, district: District
+) -> None:
+    secretary = make_user(session, district.akimat, "secretary@akimat.test", "coordinator")
+    scheduled = factories.schedule_case_conference(
+        session, settings, district, organizer=secretary, case_code="d-2026-0042 "
+    )
+    assert scheduled.meeting.case_id == district.case.id  # a lowercase code is normalized
+
+
+def test_every_problem_is_reported_at_once_at_its_field(
+    session: Session, settings: Settings, district: District
+) -> None:
+    with pytest.raises(SchedulingError) as refused:
+        schedule(
+            session,
+            settings,
+            district,
+            title=" ",
+            case_code="D-2026-9999",
+            address="",
+            starts_at=in_days(-1),
+            ends_at=in_days(-1) - timedelta(hours=1),
+            agency_ids=[],
+        )
+    assert set(refused.value.errors) == {
+        "title",
+        "case_code",
+        "address",
+        "date",
+        "end_time",
+        "agencies",
+    }
+
+
+def test_a_case_conference_invites_the_case_agencies_and_only_them(
+    session: Session, settings: Settings, district: District
+) -> None:
+    scheduled = factories.schedule_case_conference(session, settings, district, agency_ids=[])
+    invited = set(session.scalars(select(MeetingAgency.agency_id)))
+    assert invited == {district.education.id, district.police.id, district.school.id}
+    assert scheduled.meeting.case_id == district.case.id
+    session.rollback()
+    with pytest.raises(SchedulingError, match="Only the agencies working on the case"):
+        factories.schedule_case_conference(
+            session, settings, district, agency_ids=[district.akimat.id]
+        )
+
+
+def test_a_coordination_meeting_is_called_by_the_akimat_and_invites_every_agency(
+    session: Session, settings: Settings, district: District
+) -> None:
+    scheduled = schedule(
+        session, settings, district, organizer=district.chair, kind="coordination_meeting",
+        title="Заседание МВК", case_code="", agency_ids=[],
+    )  # fmt: skip
+    invited = set(session.scalars(select(MeetingAgency.agency_id)))
+    assert len(invited) == 4 and scheduled.meeting.organizer_agency_id == district.akimat.id
+
+
+def test_an_identical_meeting_or_a_busy_agency_warns_but_does_not_block(
+    session: Session, settings: Settings, district: District
+) -> None:
+    first = schedule(session, settings, district)
+    assert first.warnings == []
+    second = schedule(session, settings, district)
+    assert [w.message for w in second.warnings] == [
+        "The same meeting is already scheduled at this time."
+    ]
+    assert second.warnings[0].meeting_id == first.meeting.id
+    third = factories.schedule_case_conference(
+        session, settings, district, starts_at=in_days(3) + timedelta(minutes=30),
+        ends_at=in_days(3) + timedelta(hours=2),
+    )  # fmt: skip
+    busy = {w.agency.slug for w in third.warnings if w.agency is not None}
+    assert busy == {"education", "police", "school-1"}
+    assert third.meeting.id is not None  # scheduled all the same
 
 
 def test_members_may_not_schedule(session: Session, settings: Settings, district: District) -> None:
@@ -128,3 +222,26 @@ def test_case_conference_names_the_case_code_only(
     for notification in session.scalars(select(Notification)):
         assert "D-2026-0042" in notification.body
         assert "D-2026-0042" in (notification.ics or "")
+
+
+def test_the_inspected_address_never_leaves_the_portal_and_titles_do_not_repeat_the_kind(
+    session: Session, settings: Settings, district: District
+) -> None:
+    from models.feed_build import agency_feed
+
+    schedule(
+        session,
+        settings,
+        district,
+        address="ул. Секретная, 7",
+        title="Совместное обследование семьи",
+    )
+    session.commit()
+    for notification in session.scalars(select(Notification)):
+        assert "Секретная" not in notification.body + (notification.ics or "")
+    feed = agency_feed(session, settings, district.police).decode()
+    assert "Секретная" not in feed
+    russian = next(n for n in session.scalars(select(Notification)) if n.locale == "ru")
+    assert "Совместное обследование: Совместное" not in russian.subject
+    (event,) = Calendar.from_ical(russian.ics).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Совместное обследование семьи"

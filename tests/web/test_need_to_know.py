@@ -27,7 +27,7 @@ from tests.factories import (
     make_agency,
     make_district,
     make_user,
-    schedule_case_conference,
+    schedule,
 )
 from workers.runtime import build_runtime
 
@@ -37,7 +37,8 @@ def test_an_agency_invited_but_not_on_the_case_never_sees_its_code(
 ) -> None:
     ngo = make_agency(session, district.row, "ngo", "ngo", name_ru="НПО Шанс")
     ngo_staff = make_user(session, ngo, "staff@ngo.test", "coordinator")
-    scheduled = schedule_case_conference(
+    # a joint inspection of the case, with an agency that does not work on it
+    scheduled = schedule(
         session, settings, district, organizer=district.pedagogue, agency_ids=[ngo.id]
     )
     session.commit()

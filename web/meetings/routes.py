@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from flask import (
@@ -20,14 +19,18 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
-from models.access import may_see_case, may_see_meeting
+from calendars.recurrence import monthly_rule_like
+from models.access import may_change_meeting, may_see_case, oversees_district
 from models.base import require_id, utcnow
 from models.cases import Case
 from models.dashboard import OverviewCache, dashboard_for, meeting_page
 from models.i18n import KIND_LABELS
-from models.meetings import Meeting
+from models.meetings import MeetingAgency, MeetingKind, MeetingResponse
+from models.notices import describe_rule
 from models.outbox import troubled_count
-from models.people import Agency, Role
+from models.people import Agency, AgencyKind, Role
+from models.presets import PRESETS, preset_agency_ids
+from models.rsvp import answers_by_agency
 from models.scheduling import (
     SchedulingError,
     agencies_by_meeting,
@@ -35,12 +38,14 @@ from models.scheduling import (
     schedule_meeting,
 )
 from web import db_session, settings_of
-from web.meetings.forms import MeetingForm
+from web.meetings import answers, changes
+from web.meetings.common import flash_warnings, meeting_for_view, show_refusal
+from web.meetings.forms import REPEAT_MONTHLY, REPEAT_RULE, ConfirmForm, MeetingForm
+from web.meetings.history import meeting_history
 from web.nudge import nudge_workers
 from web.templating import current_locale
 
 bp = Blueprint("meetings", __name__)
-log = logging.getLogger(__name__)
 
 
 def dashboard() -> ResponseReturnValue:
@@ -98,6 +103,7 @@ def new_meeting() -> ResponseReturnValue:
         abort(403)
     db = db_session()
     settings = settings_of(current_app)
+    user = current_user._get_current_object()
     own = db.get(Agency, current_user.agency_id)
     assert own is not None
     agencies = list(
@@ -108,51 +114,129 @@ def new_meeting() -> ResponseReturnValue:
         )
     )
     form = MeetingForm()
+    locale = current_locale()
     form.agencies.choices = [
-        SelectChoice(str(a.id), a.name(current_locale())) for a in agencies if a.id != own.id
+        SelectChoice(str(a.id), a.name(locale)) for a in agencies if a.id != own.id
     ]
-    if form.validate_on_submit():
-        starts_at, ends_at = form.times(settings.zone)
+    schools = [a for a in agencies if a.kind == AgencyKind.SCHOOL]
+    form.school.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(a.id), a.name(locale)) for a in schools
+    ]
+    if not form.is_submitted() and own.kind == AgencyKind.SCHOOL:
+        form.school.data = own.id
+    preset = request.form.get("preset")
+    if form.is_submitted() and preset in PRESETS:
+        # A preset button ticks agencies and shows the form again; nothing is checked yet.
         try:
-            scheduled = schedule_meeting(
-                db,
-                settings,
-                organizer=current_user._get_current_object(),
-                kind=form.kind.data or "",
-                title=form.title.data or "",
-                starts_at=starts_at,
-                ends_at=ends_at,
-                agency_ids=form.agencies.data or [],
-                location=form.location.data or "",
-                case_code=form.case_code.data or None,
+            ids = preset_agency_ids(
+                db, user, preset, case_code=form.case_code.data, school_id=form.school.data
             )
-        except SchedulingError as exc:
-            db.rollback()
-            form.form_errors.append(_(str(exc)))
+        except SchedulingError as refusal:
+            show_refusal(form, refusal)
         else:
-            db.commit()
-            nudge_workers(scheduled.notification_ids)
-            flash(_("The meeting is scheduled and the invitations are on their way."), "success")
-            return redirect(url_for("meetings.show", meeting_id=scheduled.meeting.id))
-    status = 400 if form.is_submitted() and (form.errors or form.form_errors) else 200
+            form.agencies.data = [i for i in ids if i != own.id]
+        return _form_page(form, own)
+    if form.is_submitted():
+        valid = form.validate()
+        if valid or "csrf_token" not in form.errors:
+            starts_at, ends_at = form.times(settings.zone)
+            rrule = None
+            if form.kind.data == MeetingKind.PREVENTION_COUNCIL and starts_at is not None:
+                if form.repeat.data == REPEAT_MONTHLY:
+                    rrule = monthly_rule_like(starts_at.astimezone(settings.zone))
+                elif form.repeat.data == REPEAT_RULE:
+                    rrule = form.rrule.data or None
+            try:
+                scheduled = schedule_meeting(
+                    db,
+                    settings,
+                    organizer=user,
+                    kind=form.kind.data or "",
+                    title=form.title.data or "",
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    agency_ids=form.agencies.data or [],
+                    location=form.location.data or "",
+                    case_code=form.case_code.data or None,
+                    address=form.address.data or "",
+                    school_id=form.school.data,
+                    rrule=rrule,
+                )
+            except SchedulingError as refusal:
+                db.rollback()
+                show_refusal(form, refusal)
+            else:
+                if valid:
+                    db.commit()
+                    nudge_workers(scheduled.notification_ids)
+                    flash(
+                        _("The meeting is scheduled and the invitations are on their way."),
+                        "success",
+                    )
+                    flash_warnings(scheduled.warnings)
+                    return redirect(url_for("meetings.show", meeting_id=scheduled.meeting.id))
+                db.rollback()
+    return _form_page(form, own)
+
+
+def _form_page(form: MeetingForm, own: Agency) -> ResponseReturnValue:
+    has_errors = bool(form.errors or form.form_errors)
+    status = 400 if form.is_submitted() and has_errors else 200
     return render_template("meetings/new.html", form=form, own_agency=own), status
 
 
 def show(meeting_id: int) -> ResponseReturnValue:
+    meeting = meeting_for_view(meeting_id)
     db = db_session()
-    meeting = db.get(Meeting, meeting_id)
-    if meeting is None:
-        abort(404)
-    if not may_see_meeting(db, current_user, meeting):
-        abort(404)  # need to know: do not even confirm that the meeting exists
+    settings = settings_of(current_app)
     agencies = meeting_agencies(db, meeting)
     case = db.get(Case, meeting.case_id) if meeting.case_id else None
-    if case is not None and not may_see_case(db, current_user, case):
-        case = None  # invited to the meeting, but not on the case: no code
-    return render_template("meetings/show.html", meeting=meeting, agencies=agencies, case=case)
+    knows_case = case is None or may_see_case(db, current_user, case)
+    if not knows_case:
+        case = None  # invited to the meeting, but not on the case: no code, no address
+    school = db.get(Agency, meeting.school_agency_id) if meeting.school_agency_id else None
+    mine = db.scalars(
+        select(MeetingResponse)
+        .where(col(MeetingResponse.meeting_id) == meeting.id)
+        .where(col(MeetingResponse.user_id) == current_user.id)
+    ).first()
+    invited = db.get(MeetingAgency, (meeting.id, current_user.agency_id)) is not None
+    may_change = may_change_meeting(db, current_user, meeting)
+    return render_template(
+        "meetings/show.html",
+        meeting=meeting,
+        agencies=agencies,
+        case=case,
+        knows_case=knows_case,
+        school=school,
+        repeats=describe_rule(meeting.rrule, meeting.starts_at, settings.zone, current_locale())
+        if meeting.rrule
+        else None,
+        answers=answers_by_agency(db, meeting, agencies)
+        if may_change or oversees_district(db, current_user)
+        else None,
+        history=meeting_history(meeting),
+        my_answer=mine.answer if mine else None,
+        invited=invited,
+        may_change=may_change,
+        held=meeting.starts_at <= utcnow(),
+        answer_form=ConfirmForm(formdata=None),
+    )
 
 
+# fmt: off
 bp.add_url_rule("/", view_func=login_required(dashboard))
 bp.add_url_rule("/meetings", view_func=login_required(index))
 bp.add_url_rule("/meetings/new", view_func=login_required(new_meeting), methods=["GET", "POST"])
 bp.add_url_rule("/meetings/<int:meeting_id>", view_func=login_required(show))
+bp.add_url_rule("/meetings/<int:meeting_id>/reschedule", view_func=login_required(changes.reschedule), methods=["GET", "POST"])  # noqa: E501
+bp.add_url_rule("/meetings/<int:meeting_id>/cancel", view_func=login_required(changes.cancel), methods=["GET", "POST"])  # noqa: E501
+bp.add_url_rule("/meetings/<int:meeting_id>/participants", view_func=login_required(changes.participants), methods=["GET", "POST"])  # noqa: E501
+bp.add_url_rule("/meetings/<int:meeting_id>/outcome", view_func=login_required(changes.outcome), methods=["GET", "POST"])  # noqa: E501
+bp.add_url_rule("/meetings/<int:meeting_id>/series", view_func=login_required(changes.series))
+bp.add_url_rule("/meetings/<int:meeting_id>/sittings/move", view_func=login_required(changes.move), methods=["POST"])  # noqa: E501
+bp.add_url_rule("/meetings/<int:meeting_id>/sittings/cancel", view_func=login_required(changes.cancel_one), methods=["POST"])  # noqa: E501
+bp.add_url_rule("/meetings/<int:meeting_id>/series/end", view_func=login_required(changes.end), methods=["POST"])  # noqa: E501
+bp.add_url_rule("/meetings/<int:meeting_id>/answer/<value>", view_func=login_required(answers.answer), methods=["POST"])  # noqa: E501
+bp.add_url_rule("/respond/<token>", view_func=answers.respond, methods=["GET", "POST"])
+# fmt: on

@@ -1,0 +1,336 @@
+"""Views that change a meeting: reschedule, cancel, participants, a series' sittings."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlmodel import col
+from wtforms.fields.choices import SelectChoice
+
+from models.access import agencies_knowing_case, may_change_meeting
+from models.base import utcnow
+from models.cases import Case
+from models.inspections import record_inspection_outcome
+from models.invitations import meeting_sittings
+from models.meetings import Meeting, MeetingKind
+from models.people import Agency
+from models.rescheduling import cancel_meeting, change_participants, reschedule_meeting
+from models.scheduling import (
+    ScheduledMeeting,
+    SchedulingError,
+    meeting_agencies,
+)
+from models.series import cancel_sitting, end_series, move_sitting
+from models.sittings import SittingTime, sitting_times
+from web import db_session, settings_of
+from web.meetings.common import (
+    flash_warnings,
+    meeting_for_change,
+    meeting_for_view,
+    show_refusal,
+)
+from web.meetings.forms import (
+    ConfirmForm,
+    EndSeriesForm,
+    OutcomeForm,
+    ParticipantsForm,
+    RescheduleForm,
+    SittingForm,
+)
+from web.nudge import nudge_workers
+from web.templating import current_locale
+
+#: How many sittings of a series its page lists ahead.
+SITTINGS_SHOWN = 12
+
+
+def _done(changed: ScheduledMeeting, message: str, endpoint: str) -> ResponseReturnValue:
+    db_session().commit()
+    nudge_workers(changed.notification_ids)
+    flash(message, "success")
+    flash_warnings(changed.warnings)
+    return redirect(url_for(endpoint, meeting_id=changed.meeting.id))
+
+
+def reschedule(meeting_id: int) -> ResponseReturnValue:
+    meeting = meeting_for_change(meeting_id)
+    settings = settings_of(current_app)
+    form = RescheduleForm()
+    if not form.is_submitted():
+        local_start = meeting.starts_at.astimezone(settings.zone)
+        form.date.data, form.start_time.data = local_start.date(), local_start.time()
+        form.end_time.data = meeting.ends_at.astimezone(settings.zone).time()
+        form.location.data = meeting.location
+    elif form.validate() or "csrf_token" not in form.errors:
+        starts_at, ends_at = form.times(settings.zone)
+        db = db_session()
+        try:
+            changed = reschedule_meeting(
+                db,
+                settings,
+                meeting,
+                by=current_user._get_current_object(),
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=form.location.data or "",
+            )
+        except SchedulingError as refusal:
+            db.rollback()
+            show_refusal(form, refusal)
+        else:
+            if not form.errors:
+                return _done(
+                    changed, _("The meeting is moved; everyone invited is told."), "meetings.show"
+                )
+            db.rollback()
+    status = 400 if form.is_submitted() else 200
+    return render_template("meetings/reschedule.html", form=form, meeting=meeting), status
+
+
+def cancel(meeting_id: int) -> ResponseReturnValue:
+    meeting = meeting_for_change(meeting_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            changed = cancel_meeting(
+                db, settings_of(current_app), meeting, by=current_user._get_current_object()
+            )
+        except SchedulingError as refusal:
+            db.rollback()
+            show_refusal(form, refusal)
+        else:
+            return _done(
+                changed, _("The meeting is cancelled; everyone invited is told."), "meetings.show"
+            )
+    status = 400 if form.is_submitted() else 200
+    return render_template("meetings/cancel.html", form=form, meeting=meeting), status
+
+
+def participants(meeting_id: int) -> ResponseReturnValue:
+    meeting = meeting_for_change(meeting_id)
+    db = db_session()
+    agencies = list(
+        db.scalars(
+            select(Agency)
+            .where(col(Agency.district_id) == meeting.district_id)
+            .order_by(col(Agency.id))
+        )
+    )
+    case = db.get(Case, meeting.case_id) if meeting.case_id is not None else None
+    if meeting.kind == MeetingKind.CASE_CONFERENCE and case is not None:
+        on_case = agencies_knowing_case(db, case)  # restricted to the case's agencies
+        agencies = [a for a in agencies if a.id in on_case or a.id == meeting.organizer_agency_id]
+    form = ParticipantsForm()
+    fixed = {meeting.organizer_agency_id, meeting.school_agency_id}
+    form.agencies.choices = [
+        SelectChoice(str(a.id), a.name(current_locale())) for a in agencies if a.id not in fixed
+    ]
+    if not form.is_submitted():
+        form.agencies.data = [a.id for a in meeting_agencies(db, meeting) if a.id not in fixed]
+    elif form.validate():
+        try:
+            changed = change_participants(
+                db,
+                settings_of(current_app),
+                meeting,
+                by=current_user._get_current_object(),
+                agency_ids=form.agencies.data or [],
+            )
+        except SchedulingError as refusal:
+            db.rollback()
+            show_refusal(form, refusal)
+        else:
+            return _done(
+                changed,
+                _("The participants are changed; those added and removed are told."),
+                "meetings.show",
+            )
+    status = 400 if form.is_submitted() else 200
+    organizer = next(a for a in agencies if a.id == meeting.organizer_agency_id)
+    return render_template(
+        "meetings/participants.html", form=form, meeting=meeting, organizer=organizer
+    ), status
+
+
+def series(meeting_id: int) -> ResponseReturnValue:
+    return _series_page(meeting_for_view(meeting_id), None, None, 200)
+
+
+def _series_page(
+    meeting: Meeting,
+    failed: SittingForm | None,
+    end_form: EndSeriesForm | None,
+    status: int,
+) -> ResponseReturnValue:
+    settings = settings_of(current_app)
+    db = db_session()
+    now = utcnow()
+    sittings = []
+    shown_failed = False
+    if meeting.rrule:
+        for index, sitting in enumerate(_next_sittings(meeting, now), start=1):
+            form = SittingForm(formdata=None, prefix=f"s{index}")
+            original = sitting.original_start.isoformat()
+            if failed is not None and failed._prefix and failed.original.data == original:
+                form, shown_failed = failed, True
+            else:
+                local = sitting.starts_at.astimezone(settings.zone)
+                form.original.data = sitting.original_start.isoformat()
+                form.date.data, form.start_time.data = local.date(), local.time()
+                form.end_time.data = sitting.ends_at.astimezone(settings.zone).time()
+            sittings.append((sitting, form))
+    # A refusal that belongs to no sitting on the page is shown above the sittings.
+    page_errors = []
+    if failed is not None and not shown_failed:
+        page_errors = list(failed.form_errors) + [
+            error for field in failed for error in field.errors
+        ]
+    return render_template(
+        "meetings/series.html",
+        meeting=meeting,
+        sittings=sittings,
+        page_errors=page_errors,
+        end_form=end_form or EndSeriesForm(formdata=None),
+        cancel_form=ConfirmForm(formdata=None),
+        may_change=may_change_meeting(db, current_user, meeting),
+    ), status
+
+
+def _next_sittings(meeting: Meeting, now: datetime) -> list[SittingTime]:
+    """Return the series' next sittings, cancelled ones included, for its page."""
+    settings = settings_of(current_app)
+    overrides = meeting_sittings(db_session(), meeting)
+    horizon = now + timedelta(days=31 * SITTINGS_SHOWN)
+    found = sitting_times(
+        meeting, overrides, settings.zone, after=now, before=horizon, include_cancelled=True
+    )
+    return found[:SITTINGS_SHOWN]
+
+
+def _original(form: SittingForm) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(form.original.data or "")
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
+
+
+def move(meeting_id: int) -> ResponseReturnValue:
+    meeting = meeting_for_change(meeting_id)
+    settings = settings_of(current_app)
+    prefix = request.form.get("sitting", "")
+    form = SittingForm(prefix=prefix if re.fullmatch(r"s\d{1,3}", prefix) else "")
+    original = _original(form)
+    if form.validate() and original is not None:
+        starts_at, ends_at = form.times(settings.zone)
+        db = db_session()
+        try:
+            changed = move_sitting(
+                db,
+                settings,
+                meeting,
+                by=current_user._get_current_object(),
+                original_start=original,
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
+        except SchedulingError as refusal:
+            db.rollback()
+            show_refusal(form, refusal)
+        else:
+            return _done(
+                changed, _("The sitting is moved; the others stay as they were."), "meetings.series"
+            )
+    elif original is None:
+        form.form_errors.append(_("Choose a sitting of the series."))
+    return _series_page(meeting, form, None, 400)
+
+
+def cancel_one(meeting_id: int) -> ResponseReturnValue:
+    meeting = meeting_for_change(meeting_id)
+    form = SittingForm()
+    original = _original(form)
+    if ConfirmForm().validate_on_submit() and original is not None:
+        db = db_session()
+        try:
+            changed = cancel_sitting(
+                db,
+                settings_of(current_app),
+                meeting,
+                by=current_user._get_current_object(),
+                original_start=original,
+            )
+        except SchedulingError as refusal:
+            db.rollback()
+            show_refusal(form, refusal)
+        else:
+            return _done(
+                changed,
+                _("The sitting is cancelled; the others stay as they were."),
+                "meetings.series",
+            )
+    else:
+        form.form_errors.append(_("Choose a sitting of the series."))
+    return _series_page(meeting, form, None, 400)
+
+
+def end(meeting_id: int) -> ResponseReturnValue:
+    meeting = meeting_for_change(meeting_id)
+    form = EndSeriesForm()
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            changed = end_series(
+                db,
+                settings_of(current_app),
+                meeting,
+                by=current_user._get_current_object(),
+                last_day=form.date.data,
+            )
+        except SchedulingError as refusal:
+            db.rollback()
+            show_refusal(form, refusal)
+        else:
+            return _done(
+                changed, _("The series is ended; everyone invited is told."), "meetings.series"
+            )
+    return _series_page(meeting, None, form, 400)
+
+
+def outcome(meeting_id: int) -> ResponseReturnValue:
+    meeting = meeting_for_change(meeting_id)
+    form = OutcomeForm()
+    if not form.is_submitted():
+        form.act_number.data = meeting.act_number
+        form.act_date.data = meeting.act_date
+        form.note.data = meeting.outcome_note
+    elif form.validate() or "csrf_token" not in form.errors:
+        db = db_session()
+        try:
+            record_inspection_outcome(
+                db,
+                settings_of(current_app),
+                meeting,
+                by=current_user._get_current_object(),
+                act_number=form.act_number.data or "",
+                act_date=form.act_date.data,
+                note=form.note.data or "",
+            )
+        except SchedulingError as refusal:
+            db.rollback()
+            show_refusal(form, refusal)
+        else:
+            if not form.errors:
+                db.commit()
+                flash(_("The outcome of the inspection is recorded."), "success")
+                return redirect(url_for("meetings.show", meeting_id=meeting.id))
+            db.rollback()
+    status = 400 if form.is_submitted() else 200
+    return render_template("meetings/outcome.html", form=form, meeting=meeting), status

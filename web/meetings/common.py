@@ -1,0 +1,59 @@
+"""What the meeting views share: loading a meeting under need to know, showing the domain's
+refusals at their fields, nudging the workers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import abort, flash
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from models.access import may_change_meeting, may_see_meeting
+from models.conflicts import SchedulingWarning
+from models.meetings import Meeting
+from models.scheduling import SchedulingError
+from web import db_session
+from web.templating import current_locale
+
+__all__ = [
+    "flash_warnings",
+    "meeting_for_change",
+    "meeting_for_view",
+    "show_refusal",
+]
+
+
+def meeting_for_view(meeting_id: int) -> Meeting:
+    """Return the meeting, or 404 when it does not exist or the user may not know of it."""
+    db = db_session()
+    meeting = db.get(Meeting, meeting_id)
+    if meeting is None or not may_see_meeting(db, current_user, meeting):
+        abort(404)  # need to know: do not even confirm that the meeting exists
+    return meeting
+
+
+def meeting_for_change(meeting_id: int) -> Meeting:
+    """Return the meeting the user may change; 404 if unseen, 403 if seen but not theirs."""
+    meeting = meeting_for_view(meeting_id)
+    if not may_change_meeting(db_session(), current_user, meeting):
+        abort(403)
+    return meeting
+
+
+def show_refusal(form: FlaskForm, refusal: SchedulingError) -> None:
+    """Put each of the domain's messages next to its field (the form's top otherwise)."""
+    for name, message in refusal.errors.items():
+        field = form._fields.get(name) if name else None
+        if field is None:
+            form.form_errors.append(_(message))
+        elif not field.errors:
+            field.errors = [*field.errors, _(message)]
+
+
+def flash_warnings(warnings: Sequence[SchedulingWarning]) -> None:
+    """Tell the organizer what may clash; the meeting stands."""
+    for warning in warnings:
+        agency = warning.agency.name(current_locale()) if warning.agency else ""
+        flash(_(warning.message, agency=agency), "warning")
