@@ -9,6 +9,7 @@ from __future__ import annotations
 from models.audit import AuditEvent
 from models.cases import Case, CaseAgency, CaseCodeCounter, CaseRestricted
 from models.escalation import EscalationLevel
+from models.feed_marks import FeedChange
 from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency, MeetingResponse, Sitting
 from models.minutes import AgendaItem, Attendance, Decision, MeetingMinutes
@@ -33,6 +34,7 @@ __all__ = [
     "Decision",
     "District",
     "EscalationLevel",
+    "FeedChange",
     "FeedToken",
     "Meeting",
     "MeetingAgency",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models.access import may_see_case
+from models.access import agencies_knowing_case, may_see_case
 from models.base import require_id
 from models.cases import Case
 from models.i18n import N_
 from models.people import Agency, AgencyKind, User
-from models.scheduling import SchedulingError, case_agency_ids, normalize_case_code
+from models.scheduling import SchedulingError, normalize_case_code
 from models.text import has_forbidden_controls
 
 __all__ = ["COUNCIL_USUAL_KINDS", "PRESETS", "preset_agency_ids"]
@@ -59,7 +59,7 @@ def preset_agency_ids(
             raise SchedulingError(
                 N_("Enter the code of a case your agency works on first."), "case_code"
             )
-        return sorted(case_agency_ids(session, case))
+        return sorted(agencies_knowing_case(session, case))
     if preset == "council":
         school = next((a for a in district if a.id == school_id), None)
         if school is None and own.kind == AgencyKind.SCHOOL:

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from calendars.recurrence import RecurrenceError, normalize_rule
-from models.access import may_change_meeting
+from models.access import agencies_knowing_case, may_change_meeting
 from models.audit import record_event
 from models.base import require_id, utcnow
 from models.cases import Case
@@ -29,19 +29,19 @@ from models.rsvp import record_response
 from models.scheduling import (
     ScheduledMeeting,
     SchedulingError,
-    case_agency_ids,
     check_times,
+    mark_meeting_feeds_dirty,
     meeting_agencies,
 )
 from models.settings import Settings
 
 __all__ = [
+    "after_change",
     "bump_sequence",
     "cancel_meeting",
     "change_participants",
     "check_may_change",
     "record_response",
-    "replan_reminders",
     "reschedule_meeting",
 ]
 
@@ -59,9 +59,19 @@ def bump_sequence(meeting: Meeting, now: datetime) -> None:
     meeting.updated_at = now
 
 
-def replan_reminders(session: Session, settings: Settings, meeting: Meeting, now: datetime) -> None:
-    """Re-plan the meeting's reminders after a change (voids those of older sequences)."""
+def after_change(
+    session: Session,
+    settings: Settings,
+    meeting: Meeting,
+    now: datetime,
+    *,
+    removed_agency_ids: Iterable[int] = (),
+) -> None:
+    """Follow a change of *meeting*: re-plan its reminders (voiding those of older sequences)
+    and mark the feeds it shows in, and those of agencies it no longer has, for rebuilding."""
     replan_meeting_reminders(session, settings, meeting, now=now)
+    agency_ids = [require_id(a) for a in meeting_agencies(session, meeting)]
+    mark_meeting_feeds_dirty(session, [*agency_ids, *removed_agency_ids], now=now)
 
 
 def reschedule_meeting(
@@ -135,7 +145,7 @@ def reschedule_meeting(
         exclude_meeting_id=meeting.id,
     )
     notifications = mail_participants(session, settings, meeting, Purpose.UPDATE, now=now)
-    replan_reminders(session, settings, meeting, now)
+    after_change(session, settings, meeting, now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications, warnings=warnings)
 
@@ -170,7 +180,7 @@ def cancel_meeting(
     )
     session.flush()
     notifications = mail_participants(session, settings, meeting, Purpose.CANCEL, now=now)
-    replan_reminders(session, settings, meeting, now)
+    after_change(session, settings, meeting, now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications)
 
@@ -208,7 +218,7 @@ def change_participants(
         raise SchedulingError(N_("One of the chosen agencies does not exist."), "agencies")
     case = session.get(Case, meeting.case_id) if meeting.case_id is not None else None
     if meeting.kind == MeetingKind.CASE_CONFERENCE and case is not None:
-        on_case = case_agency_ids(session, case)
+        on_case = agencies_knowing_case(session, case)
         if wanted - on_case - {meeting.organizer_agency_id}:
             raise SchedulingError(
                 N_("Only the agencies working on the case may be invited."), "agencies"
@@ -255,6 +265,6 @@ def change_participants(
     notifications += mail_participants(
         session, settings, meeting, Purpose.UPDATE, now=now, recipients=staying
     )
-    replan_reminders(session, settings, meeting, now)
+    after_change(session, settings, meeting, now, removed_agency_ids=removed)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications)

@@ -12,11 +12,12 @@ from sqlmodel import Session, col
 
 from calendars.ical import Address, CalendarEvent
 from calendars.recurrence import RecurrenceError, normalize_rule
-from models.access import may_see_case
+from models.access import agencies_knowing_case, may_see_case
 from models.audit import record_event
 from models.base import require_id, utcnow
-from models.cases import Case, CaseAgency
+from models.cases import Case
 from models.conflicts import SchedulingWarning, scheduling_warnings
+from models.feed_marks import mark_feeds_dirty
 from models.i18n import KIND_LABELS, N_
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, meeting_uid
 from models.messages import MeetingFacts
@@ -31,8 +32,8 @@ __all__ = [
     "ScheduledMeeting",
     "SchedulingError",
     "agencies_by_meeting",
-    "case_agency_ids",
     "check_times",
+    "mark_meeting_feeds_dirty",
     "meeting_agencies",
     "meeting_calendar_event",
     "meeting_facts",
@@ -186,7 +187,7 @@ def schedule_meeting(
 
     school = None
     if kind == MeetingKind.CASE_CONFERENCE and case is not None:
-        on_case = case_agency_ids(session, case)
+        on_case = agencies_knowing_case(session, case)
         if wanted - on_case - {organizer_agency.id}:
             errors["agencies"] = N_("Only the agencies working on the case may be invited.")
         wanted |= on_case
@@ -271,16 +272,17 @@ def schedule_meeting(
     from models.reminders import replan_meeting_reminders
 
     replan_meeting_reminders(session, settings, meeting, now=now)
+    mark_meeting_feeds_dirty(session, [a.id for a in agencies], now=now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications, warnings=warnings)
 
 
-def case_agency_ids(session: Session, case: Case) -> set[int]:
-    """Return the agencies working on *case*: its lead agency and those on it."""
-    on_case = session.scalars(
-        select(col(CaseAgency.agency_id)).where(col(CaseAgency.case_id) == case.id)
-    )
-    return {*on_case, case.lead_agency_id}
+def mark_meeting_feeds_dirty(
+    session: Session, agency_ids: Sequence[int | None], *, now: datetime | None = None
+) -> None:
+    """Mark the feeds a meeting of *agency_ids* shows in: theirs and their people's."""
+    people = session.scalars(select(col(User.id)).where(col(User.agency_id).in_(agency_ids)))
+    mark_feeds_dirty(session, agency_ids=agency_ids, user_ids=list(people), now=now)
 
 
 def organizer_address(session: Session, meeting: Meeting) -> str | None:

@@ -22,7 +22,7 @@ from models.i18n import N_
 from models.invitations import Purpose, mail_participants
 from models.meetings import Meeting, Sitting
 from models.people import User
-from models.rescheduling import bump_sequence, check_may_change, replan_reminders
+from models.rescheduling import after_change, bump_sequence, check_may_change
 from models.scheduling import (
     ScheduledMeeting,
     SchedulingError,
@@ -168,7 +168,7 @@ def end_series(
     )
     session.flush()
     notifications = mail_participants(session, settings, meeting, Purpose.UPDATE, now=now)
-    replan_reminders(session, settings, meeting, now)
+    after_change(session, settings, meeting, now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications)
 
@@ -197,6 +197,6 @@ def _changed(
     )
     purpose = Purpose.SITTING_CANCELLED if sitting.cancelled else Purpose.SITTING_MOVED
     notifications = mail_participants(session, settings, meeting, purpose, now=now, sitting=sitting)
-    replan_reminders(session, settings, meeting, now)
+    after_change(session, settings, meeting, now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications)

@@ -104,3 +104,7 @@ class Task(SQLModel, table=True):
     cancelled_at: datetime | None = utc_field(default=None, nullable=True)
     created_at: datetime = utc_field(default_factory=utcnow)
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    #: Rises with every change calendar apps must see (feeds show the deadline), as SEQUENCE.
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    #: The last such change (None: none since creation); the feeds' DTSTAMP.
+    updated_at: datetime | None = utc_field(default=None, nullable=True)

@@ -2,7 +2,7 @@
 joint inspection's address and outcome.
 
 Revision ID: 0006
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-24 06:42:52.524111
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import models.base
 
 revision = "0006"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

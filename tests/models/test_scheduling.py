@@ -227,7 +227,7 @@ def test_case_conference_names_the_case_code_only(
 def test_the_inspected_address_never_leaves_the_portal_and_titles_do_not_repeat_the_kind(
     session: Session, settings: Settings, district: District
 ) -> None:
-    from models.feeds import agency_feed
+    from models.feed_build import agency_feed
 
     schedule(
         session,

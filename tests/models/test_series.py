@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from models.access import upcoming_meetings
 from models.audit import AuditEvent
-from models.feeds import agency_feed
+from models.feed_build import agency_feed
 from models.meetings import Answer, Meeting, Sitting
 from models.notifications import Notification
 from models.rescheduling import reschedule_meeting

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
-from models.access import may_change_meeting
+from models.access import agencies_knowing_case, may_change_meeting
 from models.base import utcnow
 from models.cases import Case
 from models.inspections import record_inspection_outcome
@@ -24,7 +24,6 @@ from models.rescheduling import cancel_meeting, change_participants, reschedule_
 from models.scheduling import (
     ScheduledMeeting,
     SchedulingError,
-    case_agency_ids,
     meeting_agencies,
 )
 from models.series import cancel_sitting, end_series, move_sitting
@@ -126,7 +125,7 @@ def participants(meeting_id: int) -> ResponseReturnValue:
     )
     case = db.get(Case, meeting.case_id) if meeting.case_id is not None else None
     if meeting.kind == MeetingKind.CASE_CONFERENCE and case is not None:
-        on_case = case_agency_ids(db, case)  # restricted to the case's agencies
+        on_case = agencies_knowing_case(db, case)  # restricted to the case's agencies
         agencies = [a for a in agencies if a.id in on_case or a.id == meeting.organizer_agency_id]
     form = ParticipantsForm()
     fixed = {meeting.organizer_agency_id, meeting.school_agency_id}
