@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 
 from models.emails import Email, render_email
 from models.i18n import KIND_LABELS, N_, translator
 from models.meetings import Answer
-from models.messages import MeetingFacts, RenderedEmail
+from models.messages import MeetingFacts, RenderedEmail, format_local
 
 __all__ = [
     "ANSWER_LABELS",
@@ -75,9 +75,10 @@ def zone_label(zone: ZoneInfo, locale: str, at: datetime) -> str:
 
 
 def format_day_time(moment: datetime, zone: ZoneInfo, locale: str) -> str:
-    """Format *moment* with its weekday, in the district's zone: "Thursday, 26 November
-    2026, 15:00"."""
-    return format_datetime(moment, "EEEE, d MMMM y, HH:mm", tzinfo=zone, locale=locale)
+    """Format *moment* with its weekday, in the district's zone and the order *locale* writes
+    dates in: "Thursday, 26 November 2026, 15:00", "бейсенбі, 2026 ж. 26 қараша, 15:00"."""
+    weekday = format_date(moment.astimezone(zone).date(), "EEEE", locale=locale)
+    return f"{weekday}, {format_local(moment, zone, locale)}"
 
 
 def display_title(kind_label: str, title: str) -> str:

@@ -181,7 +181,7 @@ def test_rotating_a_token_removes_its_file_at_once(
     old_token = path_of(old).removeprefix("/calendars/").removesuffix(".ics")
     assert runtime.feeds.store.stat(old_token) is not None
 
-    client.post("/calendar/rotate", data={"csrf_token": csrf_token(page)})
+    client.post("/calendar/rotate", data={"csrf_token": csrf_token(page), "confirm": "yes"})
 
     assert runtime.feeds.store.stat(old_token) is None
     assert client.get(path_of(old)).status_code == 404
@@ -310,8 +310,14 @@ def test_a_person_feed_names_a_case_only_to_those_who_may_know_it(
 ) -> None:
     ngo = factories.make_agency(session, district.row, "ngo", "ngo")
     ngo_staff = factories.make_user(session, ngo, "staff@ngo.test", "coordinator")
-    factories.schedule_case_conference(
-        session, settings, district, organizer=district.pedagogue, agency_ids=[ngo.id]
+    # a joint inspection on the case may invite an agency that does not work on it
+    factories.schedule(
+        session,
+        settings,
+        district,
+        organizer=district.pedagogue,
+        case_code="D-2026-0042",
+        agency_ids=[ngo.id, district.police.id],
     )
     feeds = {
         person.email: person_feed_token(session, person, settings.secret_key)
