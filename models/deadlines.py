@@ -15,6 +15,7 @@ from models.audit import record_event
 from models.base import require_id
 from models.cases import Case, CaseAgency
 from models.people import Agency, User
+from models.taskalerts import replan_district_tasks, replan_task_alerts
 from models.tasks import (
     RESPONSIBLE_LEAD,
     RESPONSIBLE_RECEIVING,
@@ -124,6 +125,7 @@ def apply_rules(
         )
         session.add(task)
         session.flush()
+        replan_task_alerts(session, task, calendar=calendar)
         tasks.append(task)
         record_event(
             session,
@@ -193,4 +195,6 @@ def recompute_open_deadlines(
         session.add(task)
         moved.append(task)
     session.flush()
+    # The ladder's moments follow the calendar too; emails planned for an old due are voided.
+    replan_district_tasks(session, district_id)
     return moved

@@ -11,6 +11,7 @@ from models.base import require_id
 from models.cases import Case, CaseAgency, CaseStatus
 from models.i18n import N_
 from models.people import Agency, Role, User
+from models.taskalerts import replan_task_alerts
 from models.tasks import Task, TaskOrigin, TaskStatus
 
 __all__ = [
@@ -114,6 +115,7 @@ def create_task(
     )
     session.add(task)
     session.flush()
+    replan_task_alerts(session, task)
     record_event(
         session,
         user_id=user.id,
@@ -142,7 +144,7 @@ def complete_task(session: Session, user: User, task: Task, *, note: str, now: d
     task.note = note
     task.completed_at = now
     task.completed_by_id = user.id
-    session.add(task)
+    replan_task_alerts(session, task)  # voids its unsent reminders and escalations
     record_event(
         session,
         user_id=user.id,
@@ -166,7 +168,7 @@ def cancel_task(session: Session, user: User, task: Task, *, reason: str, now: d
     task.status = TaskStatus.CANCELLED.value
     task.cancel_reason = reason
     task.cancelled_at = now
-    session.add(task)
+    replan_task_alerts(session, task)  # voids its unsent reminders and escalations
     record_event(
         session,
         user_id=user.id,
