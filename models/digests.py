@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from calendars.workdays import WorkCalendar
@@ -74,6 +75,7 @@ def plan_digests(session: Session, settings: Settings, *, now: datetime) -> int:
             continue
         if not _claim_day(session, district_id, today):
             continue
+        set_committed_value(district, "digest_planned_on", today)
         overdue = overdue_tasks(session, district_id, now=now)
         if overdue:
             written += _write_digests(session, settings, calendar, district_id, overdue, now=now)

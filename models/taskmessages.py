@@ -105,7 +105,7 @@ def escalation_email(facts: TaskFacts, *, level: int, locale: str, zone: ZoneInf
         "late": late,
     }
     rows = _task_rows(facts, locale, zone)
-    rows.append((_("Overdue"), late))
+    rows.append((_("How late"), late))
     told = "; ".join(
         _("level %(level)d: %(who)s, %(when)s")
         % {"level": t.level, "who": t.recipient, "when": format_local(t.at, zone, locale)}
@@ -141,12 +141,12 @@ def digest_email(
             agency = line.agency_name
             rows.append((_("Agency"), agency))
         due = format_local(line.due_at, zone, locale)
-        rows.append(
-            (
-                line.case_code or "—",
-                f"{line.title} — {_days(locale, line.working_days_overdue)} ({_('due')} {due})",
-            )
-        )
+        value = _("%(title)s — %(late)s (due %(when)s)") % {
+            "title": line.title,
+            "late": _days(locale, line.working_days_overdue),
+            "when": due,
+        }
+        rows.append((line.case_code or "—", value))
     email = Email(
         lang=locale,
         subject=subject,
