@@ -9,8 +9,9 @@ How it works:
   on a weekend or on a holiday. It is indexed, so a tick reads only the tasks whose moment
   has come; closed tasks have none.
 - At that moment the tick writes one email per recipient of each step reached, keyed
-  ``task:<id>:due:<due-iso>:level:<n>:user:<id>`` (``...:agency:<id>:head`` for an agency
-  head's address), so a repeated tick, a second scheduler or a restart writes nothing twice,
+  ``task:<id>:due:<due>:level:<n>:user:<id>`` (``...:agency:<id>:head`` for an agency
+  head's address; the due moment as ``20270319T130000Z``), so a repeated tick, a second
+  scheduler or a restart writes nothing twice,
   and a recomputed due moment plans the ladder afresh. A late tick sends every escalation
   level reached, but the reminder only while no later step is reached too, and never one that
   fell before the task was created.
@@ -26,7 +27,7 @@ How it works:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -62,8 +63,12 @@ TASK_KINDS = (NotificationKind.TASK_REMINDER.value, NotificationKind.ESCALATION.
 
 
 def task_key_prefix(task_id: int, due_at: datetime) -> str:
-    """Return the start of the dedupe key of every email of a task's ladder for one due moment."""
-    return f"task:{task_id}:due:{due_at.isoformat()}:level:"
+    """Return the start of the dedupe key of every email of a task's ladder for one due moment.
+
+    The due moment is written in ISO 8601's basic format in UTC (``20270319T130000Z``): short
+    enough that the Message-ID made from the key fits on one header line.
+    """
+    return f"task:{task_id}:due:{due_at.astimezone(UTC):%Y%m%dT%H%M%SZ}:level:"
 
 
 def ladder(
