@@ -36,15 +36,22 @@ def upgrade() -> None:
     op.execute(sa.text("UPDATE task SET escalation_due_at = created_at WHERE status = 'open'"))
 
 
+def _drop_column(table: str, column: str) -> None:
+    # SQLite drops a plain column in place (3.35+); a batch copy would have to DROP TABLE
+    # district or task, which the rows referencing them forbid.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+    else:
+        op.drop_column(table, column)
+
+
 def downgrade() -> None:
-    with op.batch_alter_table("district", schema=None) as batch_op:
-        batch_op.drop_column("digest_planned_on")
+    _drop_column("district", "digest_planned_on")
 
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_index("ix_notification_task_id")
         batch_op.drop_constraint("fk_notification_task_id_task", type_="foreignkey")
         batch_op.drop_column("task_id")
 
-    with op.batch_alter_table("task", schema=None) as batch_op:
-        batch_op.drop_index("ix_task_escalation_due_at")
-        batch_op.drop_column("escalation_due_at")
+    op.drop_index("ix_task_escalation_due_at", table_name="task")
+    _drop_column("task", "escalation_due_at")
