@@ -31,6 +31,8 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "user_id": lambda w: str(w.district.police_head.id),
     "token": lambda w: w.feed_token,
     "filename": lambda w: "birge.css",
+    "code": lambda w: w.district.case.code,
+    "day": lambda w: "2026-12-31",
 }
 
 
@@ -55,4 +57,9 @@ FORM_VALUES: dict[str, Callable[[World], dict[str, str | list[str]]]] = {
     "auth.set_locale": lambda w: {"locale": "ru", "next": "/"},
     "auth.sign_out_everywhere": lambda w: {"next": "/"},
     "meetings.new_meeting": _meeting_form,
+    "cases.set_flag": lambda w: {"flag": "signs_of_offence"},
+    "cases.close": lambda w: {"reason": "Причины устранены"},
+    "tasks.complete": lambda w: {"complete-note": "Сделано"},
+    "tasks.cancel": lambda w: {"cancel-reason": "Не требуется"},
+    "tasks.reassign": lambda w: {"agency": str(w.district.police.id), "assignee": "0"},
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
@@ -25,6 +25,7 @@ from models.feeds import feed_token
 from models.settings import Settings
 from tests.factories import District, csrf_token, login, make_user, schedule
 from tests.web.battery_samples import FORM_VALUES, PATH_VALUES, World
+from web import SESSION_KEY
 
 BAD_PATH_VALUES = [
     "9223372036854775808",
@@ -53,8 +54,11 @@ BAD_FIELD_VALUES = [
     "zz-unknown-choice",
 ]
 #: Tables a refused request may still write to: the throttle counts refused sign-ins, and a
-#: session's last-seen time moves. Lockouts are audited on purpose.
+#: session's last-seen time moves.
 ALLOWED_WRITES = {"sign_in_throttle", "user_session"}
+#: Audit events a refused request writes on purpose: lockouts, and views or refused views of a
+#: case's restricted part when a page is shown again with its errors.
+AUDITED_REFUSALS = ("sign_in.locked", "%_viewed", "%_refused")
 SECURITY_HEADERS = ("X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy")
 _FIELD = re.compile(r"<(input|select|textarea)\b[^>]*\bname=\"([^\"]+)\"", re.IGNORECASE)
 _PARAM = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
@@ -67,7 +71,7 @@ class Visitor:
     name: str
     client: FlaskClient
     email: str | None
-    seen: list[tuple[str, str, int]] = field(default_factory=list)
+    token: str | None = None  # this session's CSRF token, fetched once per sign-in
 
 
 @pytest.fixture
@@ -138,19 +142,25 @@ def test_every_route_survives_bad_values_as_every_role(
             _sign_in(visitor)
             _check(visitor, session, "POST", url, form, expect_refusal=True)  # no CSRF token
             _check(visitor, session, "POST", url, form | {"csrf_token": "foreign"}, True)
-            big = _with_token(visitor, form | {"padding": "x" * (2 * 1024 * 1024)})
-            assert _check(visitor, session, "POST", url, big) == 413
-            counted += 3
+            counted += 2
+            if visitor.name in ("anonymous", "admin"):  # the body limit does not depend on roles
+                big = _with_token(visitor, form | {"padding": "x" * (2 * 1024 * 1024)})
+                assert _check(visitor, session, "POST", url, big) == 413
+                counted += 1
     assert counted > 500
     tracebacks = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     assert not tracebacks, [r.getMessage() for r in tracebacks]
 
 
 def _sign_in(visitor: Visitor) -> None:
+    """Sign the visitor in again if a request (sign-out, say) ended its session."""
     if visitor.email is None:
         return
-    if visitor.client.get("/").status_code != 200:
+    with visitor.client.session_transaction() as cookie:
+        signed_in = SESSION_KEY in cookie
+    if not signed_in:
         assert login(visitor.client, visitor.email).status_code == 302, visitor.name
+        visitor.token = None
 
 
 def _url(rule: str, values: dict[str, str]) -> str:
@@ -175,8 +185,10 @@ def _valid_form(
 
 
 def _with_token(visitor: Visitor, form: dict[str, str | list[str]]) -> dict[str, object]:
-    page = visitor.client.get("/login" if visitor.email is None else "/")
-    return {**form, "csrf_token": csrf_token(page.get_data(as_text=True))}
+    if visitor.token is None:
+        page = visitor.client.get("/login" if visitor.email is None else "/")
+        visitor.token = csrf_token(page.get_data(as_text=True))
+    return {**form, "csrf_token": visitor.token}
 
 
 def _rows(session: Session) -> tuple[int, ...]:
@@ -187,7 +199,8 @@ def _rows(session: Session) -> tuple[int, ...]:
             continue
         query = select(func.count()).select_from(table)
         if table.name == AuditEvent.__tablename__:
-            query = query.where(col(AuditEvent.action) != "sign_in.locked")
+            for pattern in AUDITED_REFUSALS:
+                query = query.where(col(AuditEvent.action).not_like(pattern))
         counts.append(query.scalar_subquery().label(table.name))
     row = session.execute(select(*counts)).one()
     session.rollback()

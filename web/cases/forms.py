@@ -4,17 +4,17 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from models.casework import RestrictedDetails
 from models.i18n import CATEGORY_LABELS, SOURCE_LABELS
+from web.forms import BirgeForm
 from web.meetings.forms import MultiCheckboxField
 
 
-class RestrictedForm(FlaskForm):
+class RestrictedForm(BirgeForm):
     child_name = StringField(_l("Child's name"), validators=[Length(max=200)])
     birth_date = DateField(_l("Birth date"), validators=[Optional()])
     address = StringField(_l("Address"), validators=[Length(max=300)])
@@ -56,5 +56,5 @@ class CaseForm(RestrictedForm):
         return local.astimezone(UTC)
 
 
-class CloseForm(FlaskForm):
+class CloseForm(BirgeForm):
     reason = TextAreaField(_l("Reason for closing"), validators=[Length(max=500)])

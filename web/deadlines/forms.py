@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, FormField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from models.i18n import PERIOD_LABELS, RECIPIENT_LABELS, RESPONSIBLE_LABELS
+from web.forms import BirgeForm
 
 
-class RuleForm(FlaskForm):
+class RuleForm(BirgeForm):
     responsible = SelectField(
         _l("Responsible"),
         choices=[SelectChoice(k, _l(v)) for k, v in RESPONSIBLE_LABELS.items()],
@@ -25,7 +25,7 @@ class RuleForm(FlaskForm):
     active = BooleanField(_l("Active"))
 
 
-class StepForm(FlaskForm):
+class StepForm(BirgeForm):
     class Meta:
         csrf = False
 
@@ -39,5 +39,5 @@ class StepForm(FlaskForm):
     )
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(BirgeForm):
     steps = FieldList(FormField(StepForm), min_entries=1, max_entries=6)

@@ -4,16 +4,16 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from models.cases import CASE_CODE_PATTERN
+from web.forms import BirgeForm
 
 _NOBODY = -1
 
 
-class TaskForm(FlaskForm):
+class TaskForm(BirgeForm):
     title = StringField(
         _l("Task"),
         validators=[InputRequired(), Length(max=300)],
@@ -35,17 +35,17 @@ class TaskForm(FlaskForm):
         return datetime.combine(self.due_date.data, self.due_time.data, tzinfo=zone).astimezone(UTC)
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(BirgeForm):
     note = TextAreaField(_l("What was done"), validators=[Length(max=1000)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(BirgeForm):
     reason = TextAreaField(
         _l("Reason for cancelling"), validators=[InputRequired(), Length(max=500)]
     )
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(BirgeForm):
     agency = SelectField(_l("Responsible agency"), coerce=int, validators=[InputRequired()])
     assignee = SelectField(_l("Person"), coerce=int, validators=[InputRequired()])
 

@@ -5,13 +5,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from calendars.workdays import Period, PeriodKind
 from models.workcalendar import FIRST_YEAR, LAST_YEAR, MAX_NOTE_LENGTH, OverrideKind
+from web.forms import BirgeForm
 
 PERIOD_LABELS = {
     PeriodKind.WORKING_DAYS: _l("working days"),
@@ -26,7 +26,7 @@ def _year_in_range(_form: Any, field: Any) -> None:
         raise ValidationError(_l("Choose a date between the years 2000 and 2100."))
 
 
-class CalculatorForm(FlaskForm):
+class CalculatorForm(BirgeForm):
     """Received date and time and a period; read-only, so submitted by GET without a token."""
 
     class Meta:
@@ -72,7 +72,7 @@ class CalculatorForm(FlaskForm):
         return Period(kind, 0 if kind is PeriodKind.IMMEDIATELY else int(self.days.data or 0))
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(BirgeForm):
     day = DateField(_l("Date"), validators=[InputRequired(_l("Give the date.")), _year_in_range])
     kind = RadioField(
         _l("The date becomes"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -16,40 +15,8 @@ from models.notifications import Notification
 from models.settings import Settings, SmtpTarget
 from tests import factories, services
 from tests.conftest import SmtpServer
-from tests.factories import District, make_district
+from tests.factories import District
 from workers.runtime import Runtime, build_runtime, start_worker, tick
-
-
-@pytest.fixture
-def production_settings(
-    make_settings: Callable[..., Settings],
-    postgres_only_url: str,
-    amqp_url: str,
-    queue_name: str,
-    smtp_server: SmtpServer,
-) -> Settings:
-    return make_settings(
-        postgres_only_url,
-        BIRGE_BROKER_URL=amqp_url,
-        BIRGE_QUEUE_NAME=queue_name,
-        BIRGE_SMTP_URL=smtp_server.url,
-    )
-
-
-@pytest.fixture
-def rt(production_settings: Settings) -> Iterator[Runtime]:
-    runtime = build_runtime(production_settings)
-    yield runtime
-    runtime.close()
-    runtime.engine.dispose()
-
-
-@pytest.fixture
-def district(rt: Runtime) -> District:
-    with Session(rt.engine, expire_on_commit=False) as session:
-        data = make_district(session)
-        session.commit()
-        return data
 
 
 def schedule(rt: Runtime, district: District) -> list[int]:
