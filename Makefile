@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest browser translations bench bench-notifications clean
+.PHONY: run test lint typecheck pytest browser translations bench bench-notifications bench-portal clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench: $(STAMP)
 # The notification pipeline and the tick's cost; needs PostgreSQL and RabbitMQ (see README).
 bench-notifications: $(STAMP)
 	$(BIN)/python bench/notifications.py
+
+# The portal under gunicorn with 100,000 meetings on PostgreSQL (needs wrk: apt-get install wrk).
+bench-portal: $(STAMP)
+	$(BIN)/python bench/portal.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -12,6 +12,7 @@ from models.escalation import EscalationLevel
 from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency
 from models.notifications import Notification
+from models.passwords import PasswordReset
 from models.people import Agency, District, User
 from models.sessions import UserSession
 from models.tasks import StatutoryRule, Task
@@ -32,6 +33,7 @@ __all__ = [
     "Meeting",
     "MeetingAgency",
     "Notification",
+    "PasswordReset",
     "SignInThrottle",
     "StatutoryRule",
     "Task",

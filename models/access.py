@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlmodel import Session, col
@@ -23,8 +24,10 @@ __all__ = [
     "may_read_restricted",
     "may_see_case",
     "may_see_meeting",
+    "oversees_district",
     "upcoming_meetings",
     "visible_cases",
+    "visible_meetings",
 ]
 
 
@@ -39,6 +42,29 @@ def _agency(session: Session, user: User) -> Agency:
     return agency
 
 
+def oversees_district(session: Session, user: User) -> bool:
+    """Tell whether *user* works for the whole district: administrators, the chair and the
+    unit's secretary (a coordinator of the akimat, who works for the chair)."""
+    role = Role(user.role)
+    if role.sees_district:
+        return True
+    return role is Role.COORDINATOR and _agency(session, user).kind == AgencyKind.AKIMAT
+
+
+def visible_meetings(session: Session, user: User) -> Select[Any]:
+    """Return a query of the meetings *user* may see (any status, any time), unordered.
+
+    Staff see the meetings their agency takes part in; those who oversee the district see
+    every meeting of it. Callers add their own time range, order and limit.
+    """
+    query = select(Meeting)
+    if oversees_district(session, user):
+        return query.where(col(Meeting.district_id) == _agency(session, user).district_id)
+    return query.join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id)).where(
+        col(MeetingAgency.agency_id) == user.agency_id
+    )
+
+
 def upcoming_meetings(
     session: Session, user: User, *, now: datetime, limit: int = 100
 ) -> Sequence[Meeting]:
@@ -48,24 +74,20 @@ def upcoming_meetings(
     whole district.
     """
     query = (
-        select(Meeting)
+        visible_meetings(session, user)
+        # Meetings last at most 12 hours: a lower bound on the start lets the index range work.
+        .where(col(Meeting.starts_at) >= now - timedelta(hours=12))
         .where(col(Meeting.ends_at) >= now)
         .where(col(Meeting.status) == MeetingStatus.SCHEDULED)
         .order_by(col(Meeting.starts_at), col(Meeting.id))
         .limit(limit)
     )
-    if Role(user.role).sees_district:
-        query = query.where(col(Meeting.district_id) == _agency(session, user).district_id)
-    else:
-        query = query.join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id)).where(
-            col(MeetingAgency.agency_id) == user.agency_id
-        )
     return session.scalars(query).all()
 
 
 def may_see_meeting(session: Session, user: User, meeting: Meeting) -> bool:
     """Tell whether *user* may open *meeting*."""
-    if Role(user.role).sees_district:
+    if oversees_district(session, user):
         return _agency(session, user).district_id == meeting.district_id
     return session.get(MeetingAgency, (meeting.id, user.agency_id)) is not None
 

@@ -66,6 +66,21 @@ _AGENCIES: list[tuple[str, AgencyKind, str, str]] = [
     ("school-41", AgencyKind.SCHOOL, "Средняя школа № 41 им. Абая", "Абай атындағы № 41 мектеп"),
 ]
 
+_ENGLISH_NAMES = {
+    "akimat": "Office of the Akim of Baiterek District",
+    "education": "Department of Education",
+    "police": "District Police Department (juvenile inspectors)",
+    "health": "District Polyclinic",
+    "social": "Department of Employment and Social Programmes",
+    "guardianship": "Guardianship Authority",
+    "kdnzp": "Commission on Juvenile Affairs and the Protection of Their Rights",
+    "crisis-center": "Shanyrak Crisis Centre",
+    "ngo-komek": "Komek Public Foundation",
+    "school-12": "Secondary School No. 12",
+    "school-27": "School-Gymnasium No. 27",
+    "school-41": "Abai Secondary School No. 41",
+}
+
 # email, full name, role, agency slug, locale
 _USERS: list[tuple[str, str, Role, str, str]] = [
     ("admin@birge.example", "Ерлан Касымов", Role.ADMIN, "akimat", "ru"),
@@ -160,11 +175,11 @@ _MEETINGS = [
     _DemoMeeting(
         "council-27",
         MeetingKind.PREVENTION_COUNCIL,
-        "Совет профилактики",
+        "Профилактика кеңесі, қарашадағы отырыс",
         13,
         time(14, 30),
         90,
-        "Школа-гимназия № 27, актовый зал",
+        "№ 27 мектеп-гимназия, мәжіліс залы",
         "school-27",
         ("police", "health"),
     ),
@@ -207,6 +222,7 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
 
     agencies: dict[str, Agency] = {}
     for slug, kind, name_ru, name_kk in _AGENCIES:
+        name_en = _ENGLISH_NAMES[slug]
         agency = session.scalars(select(Agency).where(col(Agency.slug) == slug)).first()
         if agency is None:
             agency = Agency(
@@ -215,10 +231,14 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
                 kind=kind.value,
                 name_ru=name_ru,
                 name_kk=name_kk,
+                name_en=name_en,
                 head_email=f"head.{slug}@birge.example",
             )
             session.add(agency)
             session.flush()
+        elif not agency.name_en:
+            agency.name_en = name_en  # a district loaded before agencies had English names
+            session.add(agency)
         agencies[slug] = agency
 
     logins = []

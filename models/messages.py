@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, format_time
+from babel.dates import format_date, format_time
 
 from models.emails import Email, render_email
 from models.i18n import KIND_LABELS, translator
@@ -41,9 +41,15 @@ class MeetingFacts:
     url: str
 
 
+#: Kazakh writes the year first ("2026 ж. 1 желтоқсан"); Russian and English day first.
+_DATE_PATTERNS = {"kk": "y 'ж'. d MMMM"}
+
+
 def format_local(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     """Format *moment* in the district's zone, the way *locale* writes dates."""
-    return format_datetime(moment, "d MMMM y, HH:mm", tzinfo=zone, locale=locale)
+    local = moment.astimezone(zone)
+    day = format_date(local.date(), _DATE_PATTERNS.get(locale, "d MMMM y"), locale=locale)
+    return f"{day}, {format_time(local, 'HH:mm', locale=locale)}"
 
 
 def _meeting_rows(

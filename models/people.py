@@ -88,11 +88,17 @@ class Agency(SQLModel, table=True):
     kind: str = Field(sa_type=String(32))
     name_ru: str = Field(sa_type=String(300))
     name_kk: str = Field(sa_type=String(300))
+    #: The English form, for English-speaking staff; empty falls back to the Russian name.
+    name_en: str = Field(default="", sa_type=String(300))
     head_email: str | None = Field(default=None, sa_type=String(254))
 
     def name(self, locale: str) -> str:
-        """Return the agency's name in *locale* (Kazakh where asked, Russian otherwise)."""
-        return self.name_kk if locale == "kk" else self.name_ru
+        """Return the agency's name in *locale* (Russian where no other form is known)."""
+        if locale == "kk" and self.name_kk:
+            return self.name_kk
+        if locale == "en" and self.name_en:
+            return self.name_en
+        return self.name_ru
 
 
 class User(SQLModel, table=True):

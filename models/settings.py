@@ -24,6 +24,7 @@ __all__ = [
     "SmtpTarget",
     "load_settings",
     "parse_meeting_reminders",
+    "served_base_url",
 ]
 
 #: Every setting with its default and meaning; the README's table is generated from the same
@@ -38,7 +39,10 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "file://DIR, smtp://host:port, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465",
     ),
     "BIRGE_MAIL_FROM": ("Birge <birge@localhost>", "sender address of every email"),
-    "BIRGE_BASE_URL": ("http://127.0.0.1:5000", "public address of the portal, used in links"),
+    "BIRGE_BASE_URL": (
+        "http://HOST:PORT that `birge run` serves",
+        "public address of the portal, used in links",
+    ),
     "BIRGE_TIMEZONE": ("Asia/Almaty", "the district's time zone, for display"),
     "BIRGE_SECRET_KEY": ("generated into <instance>/secret_key", "signs sessions and feed tokens"),
     "BIRGE_TICK_SECONDS": ("30", "how often the scheduler looks for due work"),
@@ -113,6 +117,8 @@ class Settings:
     #: Seconds after which the scheduler nudges a notification the web's message did not deliver.
     notification_grace_seconds: int = 60
     notification_max_attempts: int = 8
+    #: Whether BIRGE_BASE_URL was set; if not, ``birge run`` derives it from where it serves.
+    base_url_explicit: bool = False
     #: Minutes after which an idle sign-in session ends (``BIRGE_SESSION_IDLE_MINUTES``).
     session_idle_minutes: int = 480
     #: Reverse proxies in front of the web processes (``BIRGE_PROXY_COUNT``): the client address
@@ -189,6 +195,7 @@ def load_settings(
     mail_from = get("BIRGE_MAIL_FROM") or "Birge <birge@localhost>"
     if "@" not in mail_from:
         raise SettingsError("BIRGE_MAIL_FROM", f"{mail_from!r} is not an email address")
+    base_url_explicit = get("BIRGE_BASE_URL") is not None
     base_url = _base_url(get("BIRGE_BASE_URL") or "http://127.0.0.1:5000")
     timezone = get("BIRGE_TIMEZONE") or "Asia/Almaty"
     try:
@@ -233,11 +240,36 @@ def load_settings(
         timezone=timezone,
         secret_key=secret_key,
         tick_seconds=tick_seconds,
+        base_url_explicit=base_url_explicit,
         session_idle_minutes=int(idle),
         proxy_count=int(proxies),
         meeting_reminders=meeting_reminders,
         notification_lease_seconds=lease_seconds,
     )
+
+
+def served_base_url(settings: Settings, host: str, port: int) -> tuple[Settings, str | None]:
+    """Fit the base URL to the address ``birge run`` serves on.
+
+    Without BIRGE_BASE_URL the links in emails and feed addresses point to *host*:*port*
+    (a wildcard host becomes 127.0.0.1). With it, the setting wins; the second value is a
+    warning when it names another port or loopback host than the one served, else None.
+    """
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    if ":" in shown_host:
+        shown_host = f"[{shown_host}]"
+    served = f"http://{shown_host}:{port}"
+    if not settings.base_url_explicit:
+        return settings.replace(base_url=served), None
+    parts = urlsplit(settings.base_url)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    default_port = 443 if parts.scheme == "https" else 80
+    if loopback and (parts.port or default_port) != port:
+        return settings, (
+            f"BIRGE_BASE_URL is {settings.base_url} but the portal serves {served}: "
+            "links in emails and feed addresses will not reach it"
+        )
+    return settings, None
 
 
 _UNITS = {"m": 60, "h": 3600, "d": 86400}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, session
@@ -30,6 +31,7 @@ __all__ = [
     "SESSION_KEY",
     "DatabaseIdConverter",
     "create_app",
+    "csp_nonce",
     "db_session",
     "runtime",
     "settings_of",
@@ -83,7 +85,18 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     login_manager.localize_callback = _
     login_manager.user_loader(_load_user)
 
-    from web import auth, calendars, cases, deadlines, health, meetings, outbox, tasks, workdays
+    from web import (
+        admin,
+        auth,
+        calendars,
+        cases,
+        deadlines,
+        health,
+        meetings,
+        outbox,
+        tasks,
+        workdays,
+    )
     from web.templating import init_templating
 
     app.register_blueprint(auth.bp)
@@ -95,6 +108,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.register_blueprint(deadlines.bp)
     app.register_blueprint(workdays.bp)
     app.register_blueprint(outbox.bp)
+    app.register_blueprint(admin.bp)
     init_templating(app)
 
     for code in (400, 403, 404, 405, 413, 429, 500):
@@ -157,14 +171,16 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _select_locale() -> str:
+    """The interface language: the one chosen with the switch (kept across sign-in), else the
+    user's email language, else Russian. The switch never changes the email language."""
     if g.get("database_down"):
         chosen = session.get("locale")
         return str(chosen) if chosen in LOCALES else DEFAULT_LOCALE
-    if current_user.is_authenticated and current_user.locale in LOCALES:
-        return str(current_user.locale)
     chosen = session.get("locale")
     if chosen in LOCALES:
         return str(chosen)
+    if current_user.is_authenticated and current_user.locale in LOCALES:
+        return str(current_user.locale)
     return DEFAULT_LOCALE
 
 
@@ -183,6 +199,14 @@ def _error_page(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     message = _(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
     return render_template("error.html", code=code, message=message), code
+
+
+def csp_nonce() -> str:
+    """Return this request's Content-Security-Policy nonce."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    nonce: str = g.csp_nonce
+    return nonce
 
 
 def _database_unavailable(error: Exception) -> ResponseReturnValue:
@@ -205,9 +229,13 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     # Feed URLs carry a secret: never leak them, or anything else, in a Referer.
     headers.setdefault("Referrer-Policy", "no-referrer")
+    # The calendar view's bundle injects its stylesheet as a <style> element carrying this
+    # request's nonce (<meta name="csp-nonce">); nothing else may add styles.
     headers.setdefault(
         "Content-Security-Policy",
-        "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+        f"default-src 'self'; style-src 'self' 'nonce-{csp_nonce()}'; img-src 'self' data:; "
+        # The calendar's icon font is embedded in its stylesheet.
+        "font-src 'self' data:; frame-ancestors 'none'",
     )
     if current_user.is_authenticated:
         headers.setdefault("Cache-Control", "no-store")

@@ -11,11 +11,12 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 __all__ = ["redact_path", "serve"]
 
 _FEED_PATH = re.compile(r"/calendars/[^/\s?]+\.ics")
+_RESET_PATH = re.compile(r"/password/reset/[^/\s?]+")
 
 
 def redact_path(line: str) -> str:
-    """Replace the secret token of a feed URL in *line* by ``***``."""
-    return _FEED_PATH.sub("/calendars/***.ics", line)
+    """Replace the secret token of a feed URL or a password-reset link in *line* by ``***``."""
+    return _RESET_PATH.sub("/password/reset/***", _FEED_PATH.sub("/calendars/***.ics", line))
 
 
 class _RedactingHandler(WSGIRequestHandler):

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import get_locale, gettext
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from models.i18n import (
@@ -26,8 +27,8 @@ from models.i18n import (
 )
 from models.meetings import Meeting
 from models.messages import format_local
-from models.people import Agency
-from web import settings_of
+from models.people import Agency, Role
+from web import csp_nonce, settings_of
 
 __all__ = ["LOCALE_NAMES", "current_locale", "init_templating"]
 
@@ -105,4 +106,7 @@ def _globals() -> dict[str, Any]:
         # read the request's body: error pages (a 413 above all) render this too.
         "csrf_form": FlaskForm(formdata=None),
         "district_timezone": settings_of(current_app).timezone,
+        "csp_nonce": csp_nonce(),
+        "may_administer": current_user.is_authenticated
+        and Role(current_user.role) in (Role.ADMIN, Role.COORDINATOR),
     }

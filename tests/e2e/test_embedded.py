@@ -86,6 +86,10 @@ def test_birge_run_serves_the_demo_and_mails_to_the_outbox(tmp_path: Path) -> No
             assert str(kazakh["Subject"]).startswith("Шақыру")
             part = next(p for p in kazakh.walk() if p.get_content_type() == "text/calendar")
             assert Calendar.from_ical(part.get_content())["METHOD"] == "REQUEST"
+            # No BIRGE_BASE_URL: links point to the port served, not the default 5000.
+            text = next(p for p in kazakh.walk() if p.get_content_type() == "text/plain")
+            assert f"{base_url}/meetings/" in text.get_content()
+            assert f'value="{base_url}/calendars/' in portal.get("/calendar")
 
             feed = birge(env, "feed-url", "police").strip()
             token = feed.rsplit("/", 1)[1].removesuffix(".ics")

@@ -62,3 +62,29 @@ def test_existing_cases_survive_the_upgrade_and_the_downgrade(empty_database: st
         codes = conn.execute(text("SELECT code FROM case_file")).scalars().all()
     engine.dispose()
     assert codes == ["D-2026-0042"]
+
+
+def test_agencies_keep_their_rows_through_the_portal_migration(empty_database: str) -> None:
+    """0007 adds agencies' English names; up and down with agencies and users in place."""
+    migrations.upgrade(empty_database, "0004")
+    engine = make_engine(empty_database)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO district (id, name_ru, name_kk, timezone, day_starts, "
+                "day_ends) VALUES (1, 'Р', 'А', 'Asia/Almaty', '09:00:00', '18:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO agency (id, district_id, slug, kind, name_ru, name_kk) "
+                "VALUES (7, 1, 'police', 'police', 'Полиция', 'Полиция')"
+            )
+        )
+    migrations.upgrade(empty_database, "0007")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT slug, name_en FROM agency")).one() == ("police", "")
+    migrations.downgrade(empty_database, "0004")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT slug FROM agency")).scalars().all() == ["police"]
+    engine.dispose()

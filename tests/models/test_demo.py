@@ -54,3 +54,8 @@ def test_demo_district_is_complete_and_loads_idempotently(
     chair = session.scalars(select(User).where(User.role == "chair")).one()
     assert chair.check_password(DEMO_PASSWORD)
     assert {u.locale for u in session.scalars(select(User))} == {"ru", "kk"}
+    # Every agency reads in English too; a Kazakh-speaking school writes its council in Kazakh.
+    assert all(a.name_en for a in session.scalars(select(Agency)))
+    assert session.scalars(
+        select(Meeting.title).where(Meeting.title.startswith("Профилактика кеңесі"))
+    ).all()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from models.settings import SETTINGS_HELP, SettingsError, load_settings
+from models.settings import SETTINGS_HELP, SettingsError, load_settings, served_base_url
 
 
 def env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -88,3 +88,17 @@ def test_readme_documents_every_setting() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     for variable in SETTINGS_HELP:
         assert f"| `{variable}` |" in readme, variable
+
+
+def test_birge_run_links_to_the_port_it_serves_unless_the_base_url_is_set() -> None:
+    everywhere = "0.0.0.0"  # noqa: S104 - only parsed, nothing binds
+    derived, warning = served_base_url(load_settings({}, create_instance=False), everywhere, 5101)
+    assert derived.base_url == "http://127.0.0.1:5101" and warning is None
+
+    explicit = load_settings({"BIRGE_BASE_URL": "http://127.0.0.1:5000"}, create_instance=False)
+    kept, warning = served_base_url(explicit, "127.0.0.1", 5101)
+    assert kept.base_url == "http://127.0.0.1:5000"
+    assert warning is not None and "5101" in warning and "BIRGE_BASE_URL" in warning
+
+    public = load_settings({"BIRGE_BASE_URL": "https://birge.kz"}, create_instance=False)
+    assert served_base_url(public, "127.0.0.1", 5101) == (public, None)

@@ -31,6 +31,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "user_id": lambda w: str(w.district.police_head.id),
     "token": lambda w: w.feed_token,
     "filename": lambda w: "birge.css",
+    "agency_id": lambda w: str(w.district.police.id),
     "code": lambda w: w.district.case.code,
     "day": lambda w: "2026-12-31",
 }
@@ -57,6 +58,18 @@ FORM_VALUES: dict[str, Callable[[World], dict[str, str | list[str]]]] = {
     "auth.set_locale": lambda w: {"locale": "ru", "next": "/"},
     "auth.sign_out_everywhere": lambda w: {"next": "/"},
     "meetings.new_meeting": _meeting_form,
+    "auth.change_password_view": lambda w: {
+        "current": "correct horse battery",
+        "new": "a much better passphrase",
+        "repeat": "a much better passphrase",
+    },
+    "auth.account": lambda w: {"email_locale": "kk"},
+    "auth.forgot_password": lambda w: {"email": "nobody@birge.test"},
+    "admin.apply_import_view": lambda w: {
+        "kind": "staff",
+        "content": "email,full_name,role,agency\nnew@police.test,Новый,member,police\n",
+    },
+    "calendars.rotate": lambda w: {"confirm": "yes"},
     "cases.set_flag": lambda w: {"flag": "signs_of_offence"},
     "cases.close": lambda w: {"reason": "Причины устранены"},
     "tasks.complete": lambda w: {"complete-note": "Сделано"},

@@ -69,8 +69,7 @@ def test_a_next_with_control_characters_falls_back_before_anything_happens(
         "/locale", data={"locale": "kk", "next": "/\r\nX: 1", "csrf_token": csrf_token(page)}
     )
     assert response.status_code == 302 and response.location == "/"
-    session.expire_all()
-    assert session.get(User, district.coordinator.id).locale == "kk"  # type: ignore[union-attr]
+    assert 'lang="kk"' in client.get("/").get_data(as_text=True)  # the switch took effect
 
 
 def test_control_characters_are_refused_and_bidi_overrides_kept_out_of_mail_and_feeds(
@@ -129,6 +128,8 @@ def test_form_messages_speak_the_page_language_and_unknown_locales_are_refused(
     )
     assert response.status_code == 400
     assert "Бұл тіл қолжетімсіз" in response.get_data(as_text=True)
+    # The refused switch changed nothing: the page stays Kazakh, the email language Russian.
+    assert 'lang="kk"' in client.get("/").get_data(as_text=True)
     session.expire_all()
-    assert session.get(User, district.coordinator.id).locale == "kk"  # type: ignore[union-attr]
+    assert session.get(User, district.coordinator.id).locale == "ru"  # type: ignore[union-attr]
     assert len(session.scalars(select(AuditEvent)).all()) == len(audits)

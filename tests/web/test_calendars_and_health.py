@@ -5,10 +5,12 @@ from collections.abc import Callable
 
 from flask.testing import FlaskClient
 from icalendar import Calendar
+from sqlalchemy import select
 from sqlmodel import Session
 from werkzeug.test import TestResponse
 
 from models.feeds import feed_token, rotate_feed_token
+from models.notifications import Notification
 from models.settings import Settings
 from tests import services
 from tests.factories import District, csrf_token, login, schedule
@@ -91,16 +93,32 @@ def test_staff_find_their_agency_feed_address_in_the_portal(
 
 
 def test_a_coordinator_rotates_the_address_and_the_old_one_stops_working(
-    client: FlaskClient, district: District
+    client: FlaskClient, district: District, session: Session
 ) -> None:
     login(client, district.police_head.email)  # reads Kazakh
     page = client.get("/calendar").get_data(as_text=True)
     assert "Күнтізбеге жазылу" in page
     old = re.search(r'id="feed-url"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    response = client.post("/calendar/rotate", data={"csrf_token": csrf_token(page)})
+    # Not the main action: a secondary link inside a collapsed section, leading to a question.
+    assert 'class="button secondary" href="/calendar/rotate"' in page
+    confirm = client.get("/calendar/rotate").get_data(as_text=True)
+    assert 'name="confirm" value="yes"' in confirm
+    # A click that skips the question changes nothing.
+    unconfirmed = client.post("/calendar/rotate", data={"csrf_token": csrf_token(confirm)})
+    assert unconfirmed.status_code == 400
+    assert old in client.get("/calendar").get_data(as_text=True)
+    response = client.post(
+        "/calendar/rotate", data={"csrf_token": csrf_token(confirm), "confirm": "yes"}
+    )
     assert response.status_code == 302
     page = client.get("/calendar").get_data(as_text=True)
     new = re.search(r'id="feed-url"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     assert new != old
     assert client.get(old.removeprefix("http://birge.test")).status_code == 404
     assert client.get(new.removeprefix("http://birge.test")).status_code == 200
+    # Every active member of the police hears of the new address, in their own language.
+    mails = {n.recipient: n for n in session.scalars(select(Notification))}
+    assert set(mails) == {district.police_head.email, district.inspector.email}
+    assert new in mails[district.inspector.email].body
+    assert mails[district.inspector.email].subject == "Новый адрес подписки на календарь"
+    assert mails[district.police_head.email].subject == "Күнтізбеге жазылудың жаңа мекенжайы"

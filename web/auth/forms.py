@@ -3,10 +3,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from models.i18n import LOCALES
 from web.forms import BirgeForm
+
+LANGUAGE_CHOICES = [
+    SelectChoice("ru", "Русский"),
+    SelectChoice("kk", "Қазақша"),
+    SelectChoice("en", "English"),
+]
 
 
 class LoginForm(BirgeForm):
@@ -16,3 +22,42 @@ class LoginForm(BirgeForm):
 
 class LocaleForm(BirgeForm):
     locale = SelectField(choices=[SelectChoice(code, code) for code in LOCALES])
+
+
+class EmailLanguageForm(BirgeForm):
+    email_locale = SelectField(
+        _l("Language of my emails"),
+        choices=LANGUAGE_CHOICES,
+        description=_l(
+            "Invitations and reminders come in this language, whatever the portal shows."
+        ),
+    )
+
+
+class PasswordChangeForm(BirgeForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("At least 10 characters."),
+    )
+    repeat = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
+    )
+
+
+class ForgotPasswordForm(BirgeForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(BirgeForm):
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("At least 10 characters."),
+    )
+    repeat = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
+    )

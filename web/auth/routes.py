@@ -30,6 +30,12 @@ from models.sessions import SessionEnd, end_session, end_user_sessions, start_se
 from models.text import has_forbidden_controls
 from models.throttle import record_sign_in_failure, record_sign_in_success, sign_in_locked_until
 from web import ERROR_MESSAGES, SESSION_KEY, db_session, settings_of
+from web.auth.account import (
+    account,
+    change_password_view,
+    forgot_password,
+    reset_password_view,
+)
 from web.auth.forms import LocaleForm, LoginForm
 from web.templating import current_locale
 
@@ -107,16 +113,8 @@ def set_locale() -> ResponseReturnValue:
         return render_template(
             "error.html", code=400, message=message or _(ERROR_MESSAGES[400])
         ), 400
-    locale = form.locale.data or "ru"
-    session["locale"] = locale
-    if current_user.is_authenticated:
-        # The user's locale is also the language of their emails.
-        db = db_session()
-        user = db.get(User, current_user.id)
-        if user is not None:
-            user.locale = locale
-            db.add(user)
-            db.commit()
+    # The interface only: the language of emails is a profile setting of its own.
+    session["locale"] = form.locale.data or "ru"
     return redirect(target)
 
 
@@ -158,6 +156,12 @@ def _safe_next(target: str | None) -> str:
     return url_for("meetings.dashboard")
 
 
+bp.add_url_rule("/account", view_func=login_required(account), methods=["GET", "POST"])
+bp.add_url_rule(
+    "/account/password", view_func=login_required(change_password_view), methods=["POST"]
+)
+bp.add_url_rule("/password/forgot", view_func=forgot_password, methods=["GET", "POST"])
+bp.add_url_rule("/password/reset/<token>", view_func=reset_password_view, methods=["GET", "POST"])
 bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
 bp.add_url_rule("/logout", view_func=login_required(logout), methods=["POST"])
 bp.add_url_rule("/locale", view_func=set_locale, methods=["POST"])

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_day_names, get_month_names
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -15,11 +21,19 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlmodel import col
 
 from calendars.ical import strong_etag
-from models.feeds import agency_feed, agency_for_token, feed_token, feed_url, rotate_feed_token
+from models.base import utcnow
+from models.dashboard import calendar_meetings
+from models.feed_rotation import rotate_agency_feed
+from models.feeds import agency_feed, agency_for_token, feed_token, feed_url
+from models.i18n import KIND_LABELS
 from models.people import Agency, Role
 from web import db_session, settings_of
+from web.nudge import nudge_workers
+from web.templating import current_locale
 
 bp = Blueprint("calendars", __name__)
 
@@ -64,21 +78,129 @@ def subscription() -> ResponseReturnValue:
     )
 
 
+def view() -> ResponseReturnValue:
+    """The calendar view (month, week, list), filled from :func:`events`."""
+    db = db_session()
+    settings = settings_of(current_app)
+    own = db.get(Agency, current_user.agency_id)
+    assert own is not None
+    agencies = db.scalars(
+        select(Agency).where(col(Agency.district_id) == own.district_id).order_by(col(Agency.id))
+    ).all()
+    return render_template(
+        "calendars/view.html",
+        agencies=agencies,
+        kinds=list(KIND_LABELS),
+        kind_labels={kind: _(label) for kind, label in KIND_LABELS.items()},
+        names=_calendar_names(current_locale()),
+        now=utcnow().astimezone(settings.zone).replace(tzinfo=None).isoformat(timespec="seconds"),
+    )
+
+
+def events() -> ResponseReturnValue:
+    """The meetings the user may see in [start, end), as FullCalendar's event objects.
+
+    Times travel as the district's wall-clock time without an offset and the calendar runs
+    in its "UTC" mode, so everyone sees district time whatever their device's zone.
+    """
+    db = db_session()
+    settings = settings_of(current_app)
+    try:
+        start = _local_param("start", settings.zone)
+        end = _local_param("end", settings.zone)
+        agency = request.args.get("agency", "")
+        if agency and (not agency.isdigit() or len(agency) > 9):
+            raise ValueError("agency")
+        agency_id = int(agency) if agency else None
+        meetings = calendar_meetings(
+            db,
+            current_user,
+            start=start,
+            end=end,
+            kinds=[k for k in request.args.getlist("kind") if k],
+            agency_id=agency_id,
+        )
+    except ValueError:
+        return jsonify(error=_("Ask for at most 100 days, from a start to a later end.")), 400
+    zone = settings.zone
+    body = [
+        {
+            "id": m.id,
+            "title": m.title,
+            "start": _wall_clock(m.starts_at, zone),
+            "end": _wall_clock(m.ends_at, zone),
+            "kind": m.kind,
+            "status": m.status,
+            "location": m.location,
+        }
+        for m in meetings
+    ]
+    # Cyrillic as UTF-8, not \\u escapes: half the bytes for a month of meetings.
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        content_type="application/json",
+    )
+
+
+def _calendar_names(locale: str) -> dict[str, object]:
+    """Month and weekday names from CLDR, so the calendar reads right even where the browser
+    has no Kazakh dates (Chromium falls back to "2026 M11")."""
+    months = get_month_names("wide", "stand-alone", locale=locale)
+    months_in_dates = get_month_names("wide", "format", locale=locale)
+    days = get_day_names("abbreviated", "format", locale=locale)
+    return {
+        "months": [months[m] for m in range(1, 13)],
+        "monthsInDates": [months_in_dates[m] for m in range(1, 13)],
+        # JavaScript counts weekdays from Sunday; CLDR (and babel) from Monday.
+        "days": [days[(d + 6) % 7] for d in range(7)],
+        "yearFirst": locale == "kk",
+    }
+
+
+def _local_param(name: str, zone: ZoneInfo) -> datetime:
+    raw = request.args.get(name, "")
+    if not raw or len(raw) > 40:
+        raise ValueError(name)
+    moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    if not 2000 <= moment.year <= 2100:
+        raise ValueError(name)
+    # The calendar's "UTC" is the district's wall clock: read the digits as local time.
+    return moment.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _wall_clock(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
 def rotate() -> ResponseReturnValue:
-    """Revoke the agency's feed address and issue a new one."""
+    """Ask for confirmation (GET), then revoke the address and email the new one (POST)."""
     if not Role(current_user.role).may_rotate_feeds:
         abort(403)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     db = db_session()
     agency = db.get(Agency, current_user.agency_id)
     assert agency is not None
-    rotate_feed_token(db, agency, settings_of(current_app).secret_key, user_id=current_user.id)
+    form = FlaskForm()
+    if request.method == "GET":
+        return render_template("calendars/rotate.html", agency=agency, form=form)
+    if not form.validate_on_submit() or request.form.get("confirm") != "yes":
+        abort(400)
+    notifications = rotate_agency_feed(
+        db, settings_of(current_app), agency, actor=current_user._get_current_object()
+    )
     db.commit()
-    flash(_("A new address is issued. The old one no longer works: subscribe again."), "info")
+    nudge_workers([n.id for n in notifications if n.id is not None])
+    flash(
+        _(
+            "A new address is issued and emailed to everyone in your agency. The old one no "
+            "longer works."
+        ),
+        "info",
+    )
     return redirect(url_for("calendars.subscription"))
 
 
 bp.add_url_rule("/calendars/<token>.ics", view_func=agency_calendar)
 bp.add_url_rule("/calendar", view_func=login_required(subscription))
-bp.add_url_rule("/calendar/rotate", view_func=login_required(rotate), methods=["POST"])
+bp.add_url_rule("/calendar/view", view_func=login_required(view))
+bp.add_url_rule("/calendar/events", view_func=login_required(events))
+bp.add_url_rule("/calendar/rotate", view_func=login_required(rotate), methods=["GET", "POST"])

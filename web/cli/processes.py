@@ -27,11 +27,15 @@ from web.cli.base import Context, log, main, pass_context
 @pass_context
 def run(ctx: Context, host: str, port: int, threads: int) -> None:
     """Serve the portal; with the stub broker also run the workers and the scheduler here."""
+    from models.settings import served_base_url
     from web import create_app
     from web.serving import serve
     from workers.runtime import build_runtime, run_scheduler, start_worker
 
-    settings = ctx.require_current_schema()
+    settings, warning = served_base_url(ctx.require_current_schema(), host, port)
+    if warning:
+        log.warning("%s", warning)
+    log.info("links and feed addresses point to %s", settings.base_url)
     runtime = build_runtime(settings)
     app = create_app(settings, runtime=runtime)
     stop = threading.Event()

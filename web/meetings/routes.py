@@ -3,7 +3,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,9 +20,11 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
-from models.access import may_see_case, may_see_meeting, upcoming_meetings
+from models.access import may_see_case, may_see_meeting
 from models.base import require_id, utcnow
 from models.cases import Case
+from models.dashboard import OverviewCache, dashboard_for, meeting_page
+from models.i18n import KIND_LABELS
 from models.meetings import Meeting
 from models.outbox import troubled_count
 from models.people import Agency, Role
@@ -23,8 +34,9 @@ from models.scheduling import (
     meeting_agencies,
     schedule_meeting,
 )
-from web import db_session, runtime, settings_of
+from web import db_session, settings_of
 from web.meetings.forms import MeetingForm
+from web.nudge import nudge_workers
 from web.templating import current_locale
 
 bp = Blueprint("meetings", __name__)
@@ -32,9 +44,11 @@ log = logging.getLogger(__name__)
 
 
 def dashboard() -> ResponseReturnValue:
+    """Home: my next meetings; the district at a glance for the chair and the secretary."""
     db = db_session()
-    upcoming = upcoming_meetings(db, current_user, now=utcnow())
-    agencies = agencies_by_meeting(db, upcoming)
+    cache = current_app.extensions.setdefault("birge.overview_cache", OverviewCache())
+    board = dashboard_for(db, current_user, now=utcnow(), cache=cache)
+    agencies = agencies_by_meeting(db, board.next_meetings)
     role = Role(current_user.role)
     undelivered = (
         troubled_count(
@@ -47,10 +61,35 @@ def dashboard() -> ResponseReturnValue:
     )
     return render_template(
         "meetings/dashboard.html",
-        meetings=[(m, agencies[require_id(m)]) for m in upcoming],
+        board=board,
+        now=utcnow(),
+        meetings=[(m, agencies[require_id(m)]) for m in board.next_meetings],
         may_schedule=role.may_schedule,
         undelivered=undelivered,
         may_retry=role is Role.ADMIN,
+    )
+
+
+def index() -> ResponseReturnValue:
+    """Every meeting the user may see, a page at a time: coming or past, by kind."""
+    db = db_session()
+    past = request.args.get("when") == "past"
+    kind = request.args.get("kind", "")
+    kind = kind if kind in KIND_LABELS else ""
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
+    listing = meeting_page(
+        db, current_user, now=utcnow(), page=number, past=past, kinds=[kind] if kind else []
+    )
+    agencies = agencies_by_meeting(db, listing.meetings)
+    return render_template(
+        "meetings/index.html",
+        listing=listing,
+        meetings=[(m, agencies[require_id(m)]) for m in listing.meetings],
+        past=past,
+        kind=kind,
+        kinds=list(KIND_LABELS),
+        may_schedule=Role(current_user.role).may_schedule,
     )
 
 
@@ -92,7 +131,7 @@ def new_meeting() -> ResponseReturnValue:
             form.form_errors.append(_(str(exc)))
         else:
             db.commit()
-            _nudge_workers(scheduled.notification_ids)
+            nudge_workers(scheduled.notification_ids)
             flash(_("The meeting is scheduled and the invitations are on their way."), "success")
             return redirect(url_for("meetings.show", meeting_id=scheduled.meeting.id))
     status = 400 if form.is_submitted() and (form.errors or form.form_errors) else 200
@@ -113,21 +152,7 @@ def show(meeting_id: int) -> ResponseReturnValue:
     return render_template("meetings/show.html", meeting=meeting, agencies=agencies, case=case)
 
 
-def _nudge_workers(notification_ids: list[int]) -> None:
-    """Tell the workers to send; a failure here loses nothing, the scheduler's tick resends."""
-    actor = runtime(current_app).actors.send_notification
-    for notification_id in notification_ids:
-        try:
-            actor.send(notification_id)
-        except Exception as exc:  # the broker is down or blocked: the outbox row stays pending
-            log.warning(
-                "could not enqueue notification %s (%s); the tick will retry",
-                notification_id,
-                type(exc).__name__,
-            )
-            return
-
-
 bp.add_url_rule("/", view_func=login_required(dashboard))
+bp.add_url_rule("/meetings", view_func=login_required(index))
 bp.add_url_rule("/meetings/new", view_func=login_required(new_meeting), methods=["GET", "POST"])
 bp.add_url_rule("/meetings/<int:meeting_id>", view_func=login_required(show))

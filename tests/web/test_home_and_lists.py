@@ -1,0 +1,199 @@
+"""The home page per role, the paginated meeting list, the calendar view's JSON, the layout."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+from sqlmodel import Session
+
+from models.meetings import Meeting, MeetingAgency
+from models.settings import Settings
+from tests.factories import District, csrf_token, in_days, login, make_user, schedule
+
+
+def add_meetings(session: Session, district: District, count: int, *, days: float = 1) -> None:
+    """Add *count* joint inspections of education with the police, one per hour."""
+    for i in range(count):
+        start = in_days(days) + timedelta(hours=i)
+        meeting = Meeting(
+            uid=f"bulk-{i}-{days}@test",
+            district_id=district.row.id,  # type: ignore[arg-type]
+            kind="joint_inspection",
+            title=f"Обследование {i:03d}",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=30),
+            organizer_agency_id=district.education.id,  # type: ignore[arg-type]
+        )
+        session.add(meeting)
+        session.flush()
+        for agency in (district.education, district.police):
+            session.add(MeetingAgency(meeting_id=meeting.id, agency_id=agency.id))  # type: ignore[arg-type]
+    session.commit()
+
+
+def test_the_chair_and_the_secretary_see_the_district_not_their_agency(
+    client: FlaskClient, district: District, session: Session, settings: Settings
+) -> None:
+    schedule(session, settings, district)  # education with the police; the akimat is not in it
+    secretary = make_user(session, district.akimat, "secretary@akimat.test", "coordinator")
+    session.commit()
+    for email in (district.chair.email, secretary.email):
+        login(client, email)
+        page = client.get("/").get_data(as_text=True)
+        assert "Обзор района" in page
+        assert "Обследование условий проживания" in page  # a meeting the akimat is not in
+        # Per agency: the police and education have one meeting, the school none.
+        assert re.search(r"Отдел полиции</span><span class=\"count\">1<", page)
+        assert "Не запланировано ни одной встречи с: " in page and "Школа № 1" in page
+        client.post("/logout", data={"csrf_token": csrf_token(page)})
+    login(client, district.inspector.email)
+    page = client.get("/").get_data(as_text=True)
+    assert "Обзор района" not in page and "Обследование условий проживания" in page
+
+
+def test_the_meeting_list_pages_and_never_loads_everything(
+    client: FlaskClient, district: District, session: Session
+) -> None:
+    add_meetings(session, district, 45)
+    login(client, district.inspector.email)
+    first = client.get("/meetings").get_data(as_text=True)
+    assert first.count('<li>\n    <span class="when">') == 20
+    assert "Обследование 000" in first and "Обследование 020" not in first
+    assert 'rel="next" href="/meetings?page=2"' in first and 'rel="prev"' not in first
+    third = client.get("/meetings?page=3").get_data(as_text=True)
+    assert third.count('<span class="when">') == 5 and 'rel="next"' not in third
+    assert "Обследование 044" in third
+    # Nonsense page numbers are the first page, not an error.
+    assert client.get("/meetings?page=0").status_code == 200
+    assert client.get("/meetings?page=-4").status_code == 200
+    assert client.get("/meetings?page=99999999999").status_code == 200
+    assert "Встреч нет." in client.get("/meetings?when=past").get_data(as_text=True)
+    assert "Встреч нет." in client.get("/meetings?kind=prevention_council").get_data(as_text=True)
+
+
+def test_the_school_sees_only_its_own_meetings_in_the_list(
+    client: FlaskClient, district: District, session: Session
+) -> None:
+    add_meetings(session, district, 3)
+    login(client, district.pedagogue.email)
+    assert "Обследование 000" not in client.get("/meetings").get_data(as_text=True)
+
+
+def test_calendar_events_are_the_visible_meetings_in_district_time(
+    client: FlaskClient, district: District, session: Session, settings: Settings
+) -> None:
+    meeting = schedule(
+        session, settings, district, starts_at=in_days(2, hour=4), ends_at=in_days(2, hour=5)
+    ).meeting
+    session.commit()
+    day = in_days(2).date()
+    window = f"start={day - timedelta(days=3)}T00:00:00Z&end={day + timedelta(days=3)}T00:00:00Z"
+    login(client, district.inspector.email)
+    page = client.get("/calendar/view").get_data(as_text=True)
+    assert "fullcalendar.global.min.js" in page and 'data-locale="ru"' in page
+    events = client.get(f"/calendar/events?{window}").get_json()
+    assert [e["id"] for e in events] == [meeting.id]
+    assert events[0]["start"] == f"{day}T09:00" and events[0]["end"] == f"{day}T10:00"  # Almaty
+    assert (events[0]["kind"], events[0]["status"]) == ("joint_inspection", "scheduled")
+    assert 'data-meeting-url="/meetings/"' in page and "Совместное обследование" in page
+    # Filters: by kind and by agency.
+    assert client.get(f"/calendar/events?{window}&kind=prevention_council").get_json() == []
+    school = district.school.id
+    assert client.get(f"/calendar/events?{window}&agency={school}").get_json() == []
+    assert len(client.get(f"/calendar/events?{window}&agency={district.police.id}").get_json()) == 1
+    # Bad ranges are a clear 400, never a 500.
+    for bad in (
+        "start=yesterday&end=tomorrow",
+        "start=2026-01-01&end=2026-12-31",
+        "",
+        f"{window}&agency=x",
+        f"{window}&agency=99999999999999999999999",
+        "start=0001-01-01T00:00:00&end=0001-01-20T00:00:00",
+        "start=9999-12-20T00:00:00&end=9999-12-31T23:00:00",
+    ):
+        response = client.get(f"/calendar/events?{bad}")
+        assert response.status_code == 400 and "100" in response.get_json()["error"]
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    login(client, district.pedagogue.email)  # the school is not invited
+    assert client.get(f"/calendar/events?{window}").get_json() == []
+
+
+def test_the_calendar_page_allows_the_bundles_styles_by_nonce_only(
+    client: FlaskClient, district: District
+) -> None:
+    login(client, district.inspector.email)
+    response = client.get("/calendar/view")
+    nonce = re.search(r'<meta name="csp-nonce" content="([^"]+)">', response.get_data(as_text=True))
+    assert nonce is not None
+    policy = response.headers["Content-Security-Policy"]
+    assert f"style-src 'self' 'nonce-{nonce.group(1)}'" in policy
+    assert "unsafe-inline" not in policy
+
+
+def test_kazakh_dates_are_in_kazakh_order(
+    client: FlaskClient, district: District, session: Session, settings: Settings
+) -> None:
+    schedule(session, settings, district)
+    session.commit()
+    login(client, district.police_head.email)  # reads Kazakh
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r"\d{4}\s?ж\.\s\d{1,2} [а-яәіңғүұқөһ]+, 10:00", page)
+
+
+def test_the_403_page_speaks_the_chosen_language(client: FlaskClient, district: District) -> None:
+    login(client, district.police_head.email)  # a Kazakh speaker who switches to English
+    page = client.get("/").get_data(as_text=True)
+    client.post("/locale", data={"locale": "en", "next": "/", "csrf_token": csrf_token(page)})
+    response = client.get("/admin/agencies")  # agencies are for administrators only
+    assert response.status_code == 403
+    text = response.get_data(as_text=True)
+    assert "You may not open this page." in text and 'lang="en"' in text
+
+
+def test_the_header_offers_every_language_and_a_skip_link(
+    client: FlaskClient, district: District
+) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    assert page.index('class="skip" href="#content"') < page.index("<header")
+    for name in ("Русский", "Қазақша", "English"):
+        assert name in page
+
+
+def test_task_panels_my_agencys_tasks_and_the_districts_record(
+    client: FlaskClient, district: District, session: Session
+) -> None:
+    from datetime import UTC, datetime
+
+    from models.tasks import Task
+    from tests.factories import open_test_case
+
+    open_test_case(session, district)  # March 2026: its statutory tasks are long overdue
+    now = datetime.now(UTC)
+    for due_days_ago, done in ((10, True), (5, False)):
+        session.add(
+            Task(
+                district_id=district.row.id,  # type: ignore[arg-type]
+                title="Посещение семьи",
+                responsible_agency_id=district.police.id,  # type: ignore[arg-type]
+                due_at=now - timedelta(days=due_days_ago),
+                status="done" if done else "open",
+                completed_at=now - timedelta(days=due_days_ago + 1) if done else None,
+            )
+        )
+    session.commit()
+    login(client, district.coordinator.email)  # education leads the case
+    page = client.get("/").get_data(as_text=True)
+    assert "Поручения моего ведомства" in page
+    assert re.search(r'bucket=overdue">[1-9]\d*</a>', page)
+    assert "D-2026-" in page  # the pressing tasks show their case code, never a child
+    assert "Тестов" not in page
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    login(client, district.chair.email)
+    page = client.get("/").get_data(as_text=True)
+    assert "Просроченные поручения по ведомствам" in page
+    assert re.search(r"Отдел образования</a><span class=\"count\">[1-9]", page)
+    assert re.search(r"Отдел полиции</a><span class=\"count\">1<", page)
+    # Police: of two tasks due in the last 90 days one was done in time.
+    assert re.search(r"Отдел полиции</span><span class=\"count\">50%<", page)

@@ -1,0 +1,5 @@
+"""Administration: agencies, staff, and importing both from CSV."""
+
+from web.admin.routes import bp
+
+__all__ = ["bp"]

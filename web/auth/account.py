@@ -1,0 +1,136 @@
+"""The user's own account: email language, password change, forgotten password."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from models.accounts import AccountError, change_password
+from models.audit import record_event
+from models.passwords import (
+    PasswordError,
+    check_new_password,
+    request_password_reset,
+    reset_password,
+    user_for_reset_token,
+)
+from models.people import User
+from web import SESSION_KEY, db_session, settings_of
+from web.auth.forms import (
+    EmailLanguageForm,
+    ForgotPasswordForm,
+    PasswordChangeForm,
+    ResetPasswordForm,
+)
+from web.nudge import nudge_workers
+
+__all__ = ["account", "change_password_view", "forgot_password", "reset_password_view"]
+
+
+def _me() -> User:
+    user = db_session().get(User, current_user.id)
+    assert user is not None
+    return user
+
+
+def _render(
+    language: EmailLanguageForm, password: PasswordChangeForm, status: int = 200
+) -> ResponseReturnValue:
+    return render_template("auth/account.html", language=language, password=password), status
+
+
+def account() -> ResponseReturnValue:
+    """Show the account; POST sets the language of the user's emails."""
+    me = _me()
+    language = EmailLanguageForm(email_locale=me.locale)
+    password = PasswordChangeForm(formdata=None)
+    if language.is_submitted():
+        if not language.validate():
+            return _render(language, password, 400)
+        db = db_session()
+        me.locale = language.email_locale.data or "ru"
+        db.add(me)
+        record_event(
+            db,
+            user_id=me.id,
+            action="user.email_language",
+            object_type="user",
+            object_id=me.id,
+            detail=f"locale={me.locale}",
+        )
+        db.commit()
+        flash(_("Your emails will come in the language you chose."), "success")
+        return redirect(url_for("auth.account"))
+    return _render(language, password)
+
+
+def change_password_view() -> ResponseReturnValue:
+    """Change the password; every other session of the user ends."""
+    me = _me()
+    language = EmailLanguageForm(formdata=None, email_locale=me.locale)
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return _render(language, form, 400)
+    db = db_session()
+    try:
+        check_new_password(form.new.data or "", email=me.email)
+    except PasswordError as exc:
+        form.new.errors = [*form.new.errors, _(str(exc))]
+        return _render(language, form, 400)
+    try:
+        token = session.get(SESSION_KEY)
+        change_password(
+            db,
+            me,
+            current_password=form.current.data or "",
+            new_password=form.new.data or "",
+            keep_session=token if isinstance(token, str) else None,
+        )
+    except AccountError:  # the new password passed above: the current one is wrong
+        db.rollback()
+        form.current.errors = [*form.current.errors, _("The current password is wrong.")]
+        return _render(language, form, 400)
+    db.commit()
+    flash(_("Your password is changed. You were signed out everywhere else."), "success")
+    return redirect(url_for("auth.account"))
+
+
+def forgot_password() -> ResponseReturnValue:
+    """Ask for a reset link; the answer is the same whether the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        db = db_session()
+        notification = request_password_reset(db, settings_of(current_app), form.email.data or "")
+        db.commit()
+        if notification is not None and notification.id is not None:
+            nudge_workers([notification.id])
+        flash(
+            _("If this address has an account, a link to choose a new password is on its way."),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+def reset_password_view(token: str) -> ResponseReturnValue:
+    """Choose a new password through an emailed link (single use, expiring)."""
+    db = db_session()
+    if user_for_reset_token(db, token) is None:
+        message = _("This link has expired or was used already. Ask for a new one.")
+        return render_template("auth/reset_expired.html", message=message), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(db, token, form.new.data or "")
+        except PasswordError as exc:
+            db.rollback()
+            form.new.errors = [*form.new.errors, _(str(exc))]
+        else:
+            db.commit()
+            flash(_("Your password is set. Sign in with it."), "success")
+            return redirect(url_for("auth.login"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/reset.html", form=form), status

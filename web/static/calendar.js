@@ -1,0 +1,80 @@
+// The calendar view: FullCalendar (vendored) fed by /calendar/events, filtered by kind and agency.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  var element = document.getElementById("calendar");
+  var filters = document.getElementById("calendar-filters");
+  if (!element || !window.FullCalendar) { return; }
+  var narrow = window.matchMedia("(max-width: 40rem)").matches;
+  var kindLabels = JSON.parse(element.dataset.kinds);
+  var meetingUrl = element.dataset.meetingUrl;
+  var names = JSON.parse(element.dataset.names);
+
+  // Dates are written with the portal's own (CLDR) names: browsers without Kazakh data
+  // would otherwise show "2026 M11". The calendar runs in UTC, so UTC getters are right.
+  function dayMonth(d) {
+    return d.getUTCDate() + " " + names.monthsInDates[d.getUTCMonth()];
+  }
+  function withYear(text, year) {
+    return names.yearFirst ? year + " ж. " + text : text + " " + year;
+  }
+  function title(arg) {
+    var start = arg.start.marker;
+    var end = arg.end ? new Date(arg.end.marker.getTime() - 1) : start;
+    if (arg.end && end.getUTCDate() !== start.getUTCDate() && end - start > 86400000 * 20) {
+      return withYear(names.months[start.getUTCMonth()], start.getUTCFullYear());
+    }
+    if (end.getUTCMonth() === start.getUTCMonth()) {
+      return withYear(start.getUTCDate() + "–" + dayMonth(end), end.getUTCFullYear());
+    }
+    return withYear(dayMonth(start) + " – " + dayMonth(end), end.getUTCFullYear());
+  }
+  var calendar = new FullCalendar.Calendar(element, {
+    // Events arrive as the district's wall-clock time; "UTC" shows them unshifted.
+    timeZone: "UTC",
+    now: element.dataset.now,
+    locale: element.dataset.locale,
+    firstDay: 1,
+    initialView: narrow ? "listWeek" : "dayGridMonth",
+    headerToolbar: narrow
+      ? { left: "prev,next", center: "title", right: "listWeek,dayGridMonth" }
+      : { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,listWeek" },
+    height: "auto",
+    slotMinTime: "07:00:00",
+    slotMaxTime: "21:00:00",
+    eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+    titleFormat: title,
+    dayHeaderFormat: function (arg) { return names.days[arg.date.marker.getUTCDay()]; },
+    listDayFormat: function (arg) { return dayMonth(arg.date.marker); },
+    listDaySideFormat: function (arg) { return names.days[arg.date.marker.getUTCDay()]; },
+    dayMaxEvents: true,
+    eventDisplay: "block",
+    views: { dayGridMonth: { displayEventEnd: false } },
+    displayEventEnd: true,
+    events: {
+      url: element.dataset.source,
+      extraParams: function () {
+        return { kind: filters.elements.kind.value, agency: filters.elements.agency.value };
+      },
+      failure: function () { window.alert(element.dataset.error); }
+    },
+    // The endpoint sends the bare facts; links, classes and labels are added here.
+    eventDataTransform: function (meeting) {
+      return {
+        id: meeting.id,
+        title: meeting.title,
+        start: meeting.start,
+        end: meeting.end,
+        url: meetingUrl + meeting.id,
+        classNames: ["kind-" + meeting.kind, "status-" + meeting.status],
+        extendedProps: { kindLabel: kindLabels[meeting.kind] || meeting.kind, location: meeting.location }
+      };
+    },
+    eventDidMount: function (info) {
+      var props = info.event.extendedProps;
+      info.el.title = props.kindLabel + (props.location ? " · " + props.location : "");
+    }
+  });
+  calendar.render();
+  filters.addEventListener("change", function () { calendar.refetchEvents(); });
+  filters.addEventListener("submit", function (event) { event.preventDefault(); calendar.refetchEvents(); });
+});
