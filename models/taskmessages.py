@@ -15,7 +15,7 @@ from babel.dates import format_date
 
 from models.emails import Email, render_email
 from models.i18n import translations
-from models.messages import RenderedEmail, format_local
+from models.messages import _DATE_PATTERNS, RenderedEmail, format_local
 
 __all__ = [
     "DigestLine",
@@ -133,7 +133,10 @@ def digest_email(
     _ = tr.gettext
     subject = tr.ngettext(
         "%(num)d overdue task on %(day)s", "%(num)d overdue tasks on %(day)s", len(lines)
-    ) % {"num": len(lines), "day": format_date(day, "d MMMM y", locale=locale)}
+    ) % {
+        "num": len(lines),
+        "day": format_date(day, _DATE_PATTERNS.get(locale, "d MMMM y"), locale=locale),
+    }
     rows: list[tuple[str, str]] = []
     agency = None
     for line in lines:

@@ -107,7 +107,7 @@ def test_the_escalation_says_which_task_case_agency_how_late_and_who_was_told(
         assert "D-2026-0042" in part
         assert "Провести обследование условий проживания" in part
         assert "Мекеме police" in part  # the agency, in Kazakh
-        assert "19 наурыз 2027, 18:00" in part  # the due moment in Almaty time
+        assert "2027 ж. 19 наурыз, 18:00" in part  # the due moment in Almaty time
         assert "head@police.test" in part and "inspector@police.test" in part  # told before
         assert f"http://birge.test/tasks/{task.id}" in part
     assert "<table" in (chair.html or "")
