@@ -48,7 +48,7 @@ translations: $(STAMP)
 
 # Benchmarks print figures; they are not tests and assert nothing.
 bench: $(STAMP)
-	$(BIN)/python bench/feed_build.py
+	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/workdays.py
 	$(BIN)/python bench/tasks_index.py  # PostgreSQL at 127.0.0.1 (or --server URL)
 

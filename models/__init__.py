@@ -9,6 +9,7 @@ from __future__ import annotations
 from models.audit import AuditEvent
 from models.cases import Case, CaseAgency, CaseCodeCounter, CaseRestricted
 from models.escalation import EscalationLevel
+from models.feed_marks import FeedChange
 from models.feeds import FeedToken
 from models.meetings import Meeting, MeetingAgency
 from models.notifications import Notification
@@ -29,6 +30,7 @@ __all__ = [
     "CaseRestricted",
     "District",
     "EscalationLevel",
+    "FeedChange",
     "FeedToken",
     "Meeting",
     "MeetingAgency",

@@ -14,6 +14,7 @@ from calendars.workdays import Period, PeriodKind, WorkCalendar
 from models.audit import record_event
 from models.base import require_id
 from models.cases import Case, CaseAgency
+from models.feed_marks import task_changed
 from models.people import Agency, User
 from models.taskalerts import replan_district_tasks, replan_task_alerts
 from models.tasks import (
@@ -137,6 +138,7 @@ def apply_rules(
             f"due={task.due_at.isoformat()}",
             at=now,
         )
+        task_changed(session, task, now=now, created=True)
     return tasks, gaps
 
 
@@ -192,7 +194,7 @@ def recompute_open_deadlines(
             at=now,
         )
         task.due_at = due
-        session.add(task)
+        task_changed(session, task, now=now)
         moved.append(task)
     session.flush()
     # The ladder's moments follow the calendar too; emails planned for an old due are voided.

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models.base import require_id, utcnow
-from models.feeds import feed_url, rotate_feed_token
+from models.feeds import feed_url, rotate_feed
 from models.i18n import translator
 from models.notifications import Notification, add_notification
 from models.people import Agency, Role, User
@@ -24,8 +24,11 @@ def rotate_agency_feed(
     *,
     actor: User,
     now: datetime | None = None,
-) -> list[Notification]:
+) -> tuple[list[Notification], list[str]]:
     """Revoke *agency*'s feed address, issue a new one and email it to each active member.
+
+    Return the emails to nudge and the revoked tokens, whose published files the caller
+    removes once committed.
 
     The old address stops working at once; every member gets one email, in their own
     language, with the new address. Nothing is committed: the caller commits and nudges.
@@ -36,7 +39,8 @@ def rotate_agency_feed(
     now = now or utcnow()
     if not actor.active or not Role(actor.role).may_rotate_feeds or actor.agency_id != agency.id:
         raise PermissionError("only the agency's coordinators issue a new feed address")
-    token = rotate_feed_token(session, agency, settings.secret_key, user_id=actor.id)
+    rotation = rotate_feed(session, settings.secret_key, agency=agency, acting_user_id=actor.id)
+    token = rotation.token
     url = feed_url(settings, token)
     members = session.scalars(
         select(User)
@@ -76,4 +80,4 @@ def rotate_agency_feed(
         if notification is not None:
             notifications.append(notification)
     session.flush()
-    return notifications
+    return notifications, rotation.revoked

@@ -1,59 +1,78 @@
-"""Agency calendar feeds and the secret tokens in their subscription URLs.
+"""Calendar feeds, one per agency and one per person, and the secret tokens that open them.
 
 A token is ``HMAC(secret key, nonce)``; the table keeps the nonce and a SHA-256 of the token.
 So the database alone never reveals a working feed URL, yet ``birge feed-url`` can print an
 agency's existing URL again. Revoking a token and issuing a new one rotates the URL.
+
+A live token row *is* the feed: its id is the feed id the publishing actor takes, and the
+published file is named after the token (see ``workers/feed_store.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import String, or_, select
+from sqlalchemy import CheckConstraint, String, select
 from sqlmodel import Field, Session, SQLModel, col
 
-from calendars.ical import build_feed
 from models.audit import record_event
 from models.base import require_id, utc_field, utcnow
-from models.cases import Case, CaseAgency
-from models.i18n import DEFAULT_LOCALE, KIND_LABELS, translator
-from models.meetings import Meeting, MeetingAgency, MeetingStatus
-from models.people import Agency
-from models.scheduling import agencies_by_meeting, meeting_calendar_event, meeting_facts
+from models.people import Agency, User
 from models.settings import Settings
 
 __all__ = [
-    "CANCELLED_KEPT_FOR",
-    "FEED_HISTORY",
+    "TOKEN_PATTERN",
     "FeedToken",
-    "agency_feed",
+    "Rotation",
     "agency_for_token",
+    "feed_for_token",
     "feed_token",
     "feed_url",
+    "live_feeds",
+    "person_feed_token",
+    "rotate_feed",
     "rotate_feed_token",
+    "token_of",
 ]
 
-#: A cancelled meeting stays in feeds (as STATUS:CANCELLED) this long after it was cancelled,
-#: so that every subscribed calendar sees the cancellation instead of a silent disappearance.
-CANCELLED_KEPT_FOR = timedelta(days=14)
-#: Past meetings stay in feeds this long after they ended.
-FEED_HISTORY = timedelta(days=90)
+#: What every token looks like: 160 bits as 40 lowercase hex digits.
+TOKEN_PATTERN = re.compile(r"[0-9a-f]{40}")
 
 
 class FeedToken(SQLModel, table=True):
-    """A secret that opens one agency's feed; revoked tokens stop working at once."""
+    """A secret that opens one agency's or one person's feed; revoked tokens stop at once.
+
+    ``published_at`` is when the workers last wrote the feed's file (None: never, so the
+    first request builds it); ``publishing_until`` is the lease of the worker writing it now.
+    """
 
     __tablename__ = "feed_token"
+    __table_args__ = (
+        CheckConstraint("(agency_id IS NULL) <> (user_id IS NULL)", name="ck_feed_token_owner"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    agency_id: int = Field(foreign_key="agency.id", index=True)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     nonce: str = Field(sa_type=String(64))
     token_hash: str = Field(sa_type=String(64), unique=True)
     created_at: datetime = utc_field(default_factory=utcnow)
     revoked_at: datetime | None = utc_field(default=None, nullable=True)
+    published_at: datetime | None = utc_field(default=None, nullable=True)
+    publishing_until: datetime | None = utc_field(default=None, nullable=True)
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A new token, and the revoked ones whose published files must go at once."""
+
+    token: str
+    revoked: list[str] = field(default_factory=list)
 
 
 def _token(secret_key: str, nonce: str) -> str:
@@ -65,6 +84,27 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_of(row: FeedToken, secret_key: str) -> str | None:
+    """Return the token of *row*, or None when it was issued under another secret key."""
+    token = _token(secret_key, row.nonce)
+    return token if hmac.compare_digest(_hash(token), row.token_hash) else None
+
+
+def _owner_filter(agency: Agency | None, user: User | None) -> tuple[str, int]:
+    if (agency is None) == (user is None):
+        raise ValueError("a feed belongs to exactly one agency or one person")
+    return ("agency_id", require_id(agency)) if agency else ("user_id", require_id(user))
+
+
+def _current(session: Session, column: str, owner_id: int) -> FeedToken | None:
+    return session.scalars(
+        select(FeedToken)
+        .where(getattr(FeedToken, column) == owner_id)
+        .where(col(FeedToken.revoked_at).is_(None))
+        .order_by(col(FeedToken.id).desc())
+    ).first()
+
+
 def feed_token(session: Session, agency: Agency, secret_key: str) -> str:
     """Return the agency's current feed token, issuing one if it has none.
 
@@ -72,17 +112,29 @@ def feed_token(session: Session, agency: Agency, secret_key: str) -> str:
       LookupError: the current token was issued under another secret key and cannot be shown
         again; rotate it.
     """
-    current = session.scalars(
-        select(FeedToken)
-        .where(col(FeedToken.agency_id) == agency.id)
-        .where(col(FeedToken.revoked_at).is_(None))
-        .order_by(col(FeedToken.id).desc())
-    ).first()
+    return _current_token(session, secret_key, agency=agency)
+
+
+def person_feed_token(session: Session, user: User, secret_key: str) -> str:
+    """Return *user*'s own feed token, issuing one if they have none.
+
+    Raises:
+      LookupError: as :func:`feed_token`.
+    """
+    return _current_token(session, secret_key, user=user)
+
+
+def _current_token(
+    session: Session, secret_key: str, *, agency: Agency | None = None, user: User | None = None
+) -> str:
+    column, owner_id = _owner_filter(agency, user)
+    current = _current(session, column, owner_id)
     if current is None:
-        return _issue(session, agency, secret_key, user_id=None)
-    token = _token(secret_key, current.nonce)
-    if not hmac.compare_digest(_hash(token), current.token_hash):
-        raise LookupError(f"the feed token of {agency.slug} was made with another secret key")
+        return _issue(session, secret_key, column, owner_id, user_id=None)
+    token = token_of(current, secret_key)
+    if token is None:
+        owner = agency.slug if agency else f"user {owner_id}"
+        raise LookupError(f"the feed token of {owner} was made with another secret key")
     return token
 
 
@@ -90,29 +142,54 @@ def rotate_feed_token(
     session: Session, agency: Agency, secret_key: str, *, user_id: int | None = None
 ) -> str:
     """Revoke the agency's tokens and issue a new one; old URLs stop working."""
+    return rotate_feed(session, secret_key, agency=agency, acting_user_id=user_id).token
+
+
+def rotate_feed(
+    session: Session,
+    secret_key: str,
+    *,
+    agency: Agency | None = None,
+    user: User | None = None,
+    acting_user_id: int | None = None,
+) -> Rotation:
+    """Revoke the agency's (or person's) tokens and issue a new one.
+
+    Nothing is committed. After committing, the caller removes the published files of
+    ``Rotation.revoked`` (the scheduler's sweep removes them too, a tick later).
+    """
+    column, owner_id = _owner_filter(agency, user)
     now = utcnow()
-    for token in session.scalars(
+    revoked = []
+    for row in session.scalars(
         select(FeedToken)
-        .where(col(FeedToken.agency_id) == agency.id)
+        .where(getattr(FeedToken, column) == owner_id)
         .where(col(FeedToken.revoked_at).is_(None))
     ):
-        token.revoked_at = now
-        session.add(token)
-    return _issue(session, agency, secret_key, user_id=user_id)
+        row.revoked_at = now
+        session.add(row)
+        old = token_of(row, secret_key)
+        if old is not None:
+            revoked.append(old)
+    token = _issue(session, secret_key, column, owner_id, user_id=acting_user_id)
+    return Rotation(token=token, revoked=revoked)
 
 
-def _issue(session: Session, agency: Agency, secret_key: str, *, user_id: int | None) -> str:
+def _issue(
+    session: Session, secret_key: str, column: str, owner_id: int, *, user_id: int | None
+) -> str:
     nonce = secrets.token_hex(16)
     token = _token(secret_key, nonce)
-    row = FeedToken(agency_id=require_id(agency), nonce=nonce, token_hash=_hash(token))
+    row = FeedToken(nonce=nonce, token_hash=_hash(token))
+    setattr(row, column, owner_id)
     session.add(row)
     session.flush()
     record_event(
         session,
         user_id=user_id,
         action="feed_token.issued",
-        object_type="agency",
-        object_id=agency.id,
+        object_type="agency" if column == "agency_id" else "user",
+        object_id=owner_id,
         detail=f"token={row.id}",
     )
     return token
@@ -123,68 +200,37 @@ def feed_url(settings: Settings, token: str) -> str:
     return f"{settings.base_url}/calendars/{token}.ics"
 
 
-def agency_for_token(session: Session, token: str) -> Agency | None:
-    """Return the agency whose live token is *token*, or None."""
-    if not token or len(token) > 128:
+def feed_for_token(session: Session, token: str) -> FeedToken | None:
+    """Return the live feed *token* opens, or None (unknown, revoked, or a deactivated person)."""
+    if not TOKEN_PATTERN.fullmatch(token or ""):
         return None
     row = session.scalars(
         select(FeedToken)
         .where(col(FeedToken.token_hash) == _hash(token))
         .where(col(FeedToken.revoked_at).is_(None))
     ).first()
-    return session.get(Agency, row.agency_id) if row else None
+    if row is not None and row.user_id is not None:
+        person = session.get(User, row.user_id)
+        if person is None or not person.active:
+            return None
+    return row
 
 
-def agency_feed(
-    session: Session, settings: Settings, agency: Agency, *, now: datetime | None = None
-) -> bytes:
-    """Build the agency's feed: the meetings it takes part in, recent and coming."""
-    now = now or utcnow()
-    locale = DEFAULT_LOCALE
-    _ = translator(locale)
-    meetings = session.scalars(
-        select(Meeting)
-        .join(MeetingAgency, col(MeetingAgency.meeting_id) == col(Meeting.id))
-        .where(col(MeetingAgency.agency_id) == agency.id)
-        .where(col(Meeting.ends_at) >= now - FEED_HISTORY)
-        .where(
-            or_(
-                col(Meeting.status) != MeetingStatus.CANCELLED,
-                col(Meeting.updated_at) >= now - CANCELLED_KEPT_FOR,
-            )
-        )
-        .order_by(col(Meeting.starts_at), col(Meeting.id))
-    ).all()
-    agencies = agencies_by_meeting(session, meetings)
-    case_ids = {m.case_id for m in meetings if m.case_id is not None}
-    # Need to know: the feed names a case only when the agency leads it or works on it.
-    on_cases = set(
-        session.scalars(
-            select(col(CaseAgency.case_id))
-            .where(col(CaseAgency.case_id).in_(case_ids))
-            .where(col(CaseAgency.agency_id) == agency.id)
-        )
+def agency_for_token(session: Session, token: str) -> Agency | None:
+    """Return the agency whose live token is *token*, or None."""
+    row = feed_for_token(session, token)
+    if row is None or row.agency_id is None:
+        return None
+    return session.get(Agency, row.agency_id)
+
+
+def live_feeds(session: Session) -> list[FeedToken]:
+    """Return every live feed: unrevoked tokens of agencies and of active people."""
+    rows = session.scalars(
+        select(FeedToken)
+        .outerjoin(User, col(User.id) == col(FeedToken.user_id))
+        .where(col(FeedToken.revoked_at).is_(None))
+        .where((col(FeedToken.user_id).is_(None)) | (col(User.active) == True))  # noqa: E712
+        .order_by(col(FeedToken.id))
     )
-    cases = {
-        c.id: c
-        for c in session.scalars(select(Case).where(col(Case.id).in_(case_ids)))
-        if c.lead_agency_id == agency.id or c.id in on_cases
-    }
-    events = []
-    for meeting in meetings:
-        facts = meeting_facts(
-            meeting,
-            agencies[require_id(meeting)],
-            cases.get(meeting.case_id),
-            locale=locale,
-            base_url=settings.base_url,
-        )
-        events.append(
-            meeting_calendar_event(meeting, facts, kind_label=_(KIND_LABELS[meeting.kind]))
-        )
-    return build_feed(
-        name=f"Birge — {agency.name(locale)}",
-        events=events,
-        timezone=settings.timezone,
-        uid=f"agency-{agency.slug}@birge",
-    )
+    return list(rows)

@@ -16,6 +16,7 @@ from models.access import agencies_knowing_case, may_see_case
 from models.audit import record_event
 from models.base import require_id, utcnow
 from models.cases import Case
+from models.feed_marks import mark_feeds_dirty
 from models.i18n import KIND_LABELS, N_, translator
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, meeting_uid
 from models.messages import MeetingFacts, invitation_email
@@ -29,6 +30,7 @@ __all__ = [
     "ScheduledMeeting",
     "SchedulingError",
     "agencies_by_meeting",
+    "mark_meeting_feeds_dirty",
     "meeting_agencies",
     "meeting_calendar_event",
     "meeting_facts",
@@ -167,8 +169,17 @@ def schedule_meeting(
     from models.reminders import replan_meeting_reminders
 
     replan_meeting_reminders(session, settings, meeting, now=now)
+    mark_meeting_feeds_dirty(session, [a.id for a in agencies], now=now)
     session.flush()
     return ScheduledMeeting(meeting=meeting, notifications=notifications)
+
+
+def mark_meeting_feeds_dirty(
+    session: Session, agency_ids: Sequence[int | None], *, now: datetime | None = None
+) -> None:
+    """Mark the feeds a meeting of *agency_ids* shows in: theirs and their people's."""
+    people = session.scalars(select(col(User.id)).where(col(User.agency_id).in_(agency_ids)))
+    mark_feeds_dirty(session, agency_ids=agency_ids, user_ids=list(people), now=now)
 
 
 def organizer_address(session: Session, meeting: Meeting) -> str | None:

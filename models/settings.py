@@ -59,6 +59,11 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "24h,1h",
         "reminders before a meeting; per kind after ';', e.g. 24h,1h;case_conference=48h,2h",
     ),
+    "BIRGE_FEEDS_PATH": ("<instance>/feeds", "folder the workers publish the calendar feeds into"),
+    "BIRGE_FEED_DEBOUNCE_SECONDS": (
+        "10",
+        "a changed feed is rebuilt once this long after its first change",
+    ),
 }
 
 _MEETING_KINDS = (
@@ -133,6 +138,10 @@ class Settings:
     )
     #: A notification written, unsent and older than this is "long pending" for administrators.
     notification_stuck_seconds: int = 900
+    #: Where published feeds are written (``<token>.ics``); nginx may serve it directly.
+    feeds_path: Path = Path("instance/feeds")
+    #: A burst of changes to one feed is published once, this long after its first change.
+    feed_debounce_seconds: float = 10.0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -225,6 +234,18 @@ def load_settings(
     if not 1 <= lease_seconds <= 600:
         raise SettingsError("BIRGE_NOTIFICATION_LEASE_SECONDS", "must be between 1 and 600 seconds")
     meeting_reminders = parse_meeting_reminders(get("BIRGE_MEETING_REMINDERS") or "24h,1h")
+    feeds_path = Path(get("BIRGE_FEEDS_PATH") or instance_path / "feeds").absolute()
+    if feeds_path.exists() and not feeds_path.is_dir():
+        raise SettingsError("BIRGE_FEEDS_PATH", f"{feeds_path} is not a folder")
+    debounce = get("BIRGE_FEED_DEBOUNCE_SECONDS") or "10"
+    try:
+        feed_debounce_seconds = float(debounce)
+    except ValueError:
+        raise SettingsError(
+            "BIRGE_FEED_DEBOUNCE_SECONDS", f"{debounce!r} is not a number"
+        ) from None
+    if not 0 <= feed_debounce_seconds <= 3600:
+        raise SettingsError("BIRGE_FEED_DEBOUNCE_SECONDS", "must be between 0 and 3600 seconds")
     secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
     if len(secret_key) < 16:
         raise SettingsError("BIRGE_SECRET_KEY", "must be at least 16 characters long")
@@ -245,6 +266,8 @@ def load_settings(
         proxy_count=int(proxies),
         meeting_reminders=meeting_reminders,
         notification_lease_seconds=lease_seconds,
+        feeds_path=feeds_path,
+        feed_debounce_seconds=feed_debounce_seconds,
     )
 
 

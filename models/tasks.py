@@ -108,3 +108,7 @@ class Task(SQLModel, table=True):
     #: an escalation level, moved into working hours); None once the task is closed or its
     #: ladder is done. Indexed: a tick reads only the tasks whose moment has come.
     escalation_due_at: datetime | None = utc_field(default=None, nullable=True, index=True)
+    #: Rises with every change calendar apps must see (feeds show the deadline), as SEQUENCE.
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    #: The last such change (None: none since creation); the feeds' DTSTAMP.
+    updated_at: datetime | None = utc_field(default=None, nullable=True)

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from models.audit import record_event
 from models.base import require_id
 from models.cases import Case, CaseAgency, CaseStatus
+from models.feed_marks import task_changed
 from models.i18n import N_
 from models.people import Agency, Role, User
 from models.taskalerts import replan_task_alerts
@@ -126,6 +127,7 @@ def create_task(
         + (f" case={case.code}" if case else ""),
         at=now,
     )
+    task_changed(session, task, now=now, created=True)
     return task
 
 
@@ -153,6 +155,7 @@ def complete_task(session: Session, user: User, task: Task, *, note: str, now: d
         object_id=task.id,
         at=now,
     )
+    task_changed(session, task, now=now)
     session.flush()
 
 
@@ -177,6 +180,7 @@ def cancel_task(session: Session, user: User, task: Task, *, reason: str, now: d
         object_id=task.id,
         at=now,
     )
+    task_changed(session, task, now=now)
     session.flush()
 
 
@@ -221,4 +225,5 @@ def reassign_task(
         detail=f"from=agency:{old[0]},user:{old[1]} to=agency:{agency.id},user:{assignee_id}",
         at=now,
     )
+    task_changed(session, task, now=now, former_agency_id=old[0], former_assignee_id=old[1])
     session.flush()

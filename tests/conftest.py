@@ -249,6 +249,16 @@ def app(settings: Settings, runtime: Runtime) -> Flask:
     return app
 
 
+class BufferedClient(FlaskClient):
+    """A test client that reads and closes every response, as a WSGI server does (published
+    feeds are streamed from open files)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = BufferedClient
     return app.test_client()

@@ -28,6 +28,7 @@ from workers.runtime import Runtime, build_runtime
 
 __all__ = [
     "ERROR_MESSAGES",
+    "SECURITY_HEADERS",
     "SESSION_KEY",
     "DatabaseIdConverter",
     "create_app",
@@ -117,6 +118,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         app.register_error_handler(outage, _database_unavailable)
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)
+    # Published feeds are answered before Flask routes anything (see web/calendars/published).
+    from web.calendars.published import PublishedFeeds
+
+    app.wsgi_app = PublishedFeeds(  # type: ignore[method-assign]
+        app.wsgi_app, runtime.feeds.store, headers=SECURITY_HEADERS
+    )
     return app
 
 
@@ -223,12 +230,20 @@ def _database_unavailable(error: Exception) -> ResponseReturnValue:
     return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 
 
+#: Sent with every answer, including published feeds served before Flask routes anything.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Feed URLs carry a secret: never leak them, or anything else, in a Referer.
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+    ),
+}
+
+
 def _security_headers(response: Response) -> Response:
     headers: Any = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    # Feed URLs carry a secret: never leak them, or anything else, in a Referer.
-    headers.setdefault("Referrer-Policy", "no-referrer")
     # The calendar view's bundle injects its stylesheet as a <style> element carrying this
     # request's nonce (<meta name="csp-nonce">); nothing else may add styles.
     headers.setdefault(
@@ -237,6 +252,8 @@ def _security_headers(response: Response) -> Response:
         # The calendar's icon font is embedded in its stylesheet.
         "font-src 'self' data:; frame-ancestors 'none'",
     )
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
     if current_user.is_authenticated:
         headers.setdefault("Cache-Control", "no-store")
     return response

@@ -19,6 +19,7 @@ from models.base import utcnow
 from models.notifications import claim, mark_failed_attempt, mark_sent, mark_voided
 from models.reminders import why_not_send
 from models.settings import Settings
+from workers.feed_publisher import FeedPublisher
 from workers.leases import LeaseKeeper
 from workers.mail import Mailer, MailError, build_message
 from workers.metrics import Metrics
@@ -36,6 +37,7 @@ class Actors:
     """The actors declared on one broker."""
 
     send_notification: dramatiq.Actor[[int], None]
+    publish_feed: dramatiq.Actor[[int], None]
 
 
 def deliver_notification(
@@ -106,15 +108,19 @@ def declare_actors(
     engine: Engine,
     mailer: Mailer,
     *,
+    feeds: FeedPublisher,
     leases: LeaseKeeper | None = None,
     metrics: Metrics | None = None,
 ) -> Actors:
-    """Declare Birge's actors on *broker*, bound to this process's engine and mailer."""
+    """Declare Birge's actors on *broker*, bound to this process's engine, mailer and feeds."""
 
     def send_notification(notification_id: int) -> None:
         deliver_notification(
             settings, engine, mailer, notification_id, leases=leases, metrics=metrics
         )
+
+    def publish_feed(feed_id: int) -> None:
+        feeds.publish(feed_id)
 
     options: dict[str, Any] = {
         "time_limit": _TIME_LIMIT_MS,
@@ -131,5 +137,13 @@ def declare_actors(
             queue_name=settings.queue_name,
             priority=0,
             options=options,
-        )
+        ),
+        publish_feed=dramatiq.Actor(
+            publish_feed,
+            broker=broker,
+            actor_name="publish_feed",
+            queue_name=settings.queue_name,
+            priority=10,
+            options=options,
+        ),
     )

@@ -20,11 +20,13 @@ from models.reminders import plan_due
 from models.settings import Settings
 from workers.actors import Actors, declare_actors
 from workers.broker import build_broker, close_broker, keep_alive, quiet_consumer_logs
+from workers.feed_publisher import FeedPublisher
+from workers.feed_store import FeedStore
 from workers.leases import LeaseKeeper
 from workers.mail import Mailer, make_mailer
 from workers.metrics import Metrics
 
-__all__ = ["Runtime", "build_runtime", "run_scheduler", "start_worker", "tick"]
+__all__ = ["Runtime", "build_runtime", "run_scheduler", "start_worker", "tick", "tick_feeds"]
 
 #: How often an idle scheduler services its broker connection (heartbeats, loss detection).
 _KEEP_ALIVE_SECONDS = 5.0
@@ -44,6 +46,7 @@ class Runtime:
     actors: Actors
     mailer: Mailer
     leases: LeaseKeeper
+    feeds: FeedPublisher
     metrics: Metrics = field(default_factory=Metrics)
 
     def close(self) -> None:
@@ -61,7 +64,10 @@ def build_runtime(settings: Settings, engine: Engine | None = None) -> Runtime:
     mailer = make_mailer(settings.smtp)
     leases = LeaseKeeper(engine, timedelta(seconds=settings.notification_lease_seconds))
     metrics = Metrics()
-    actors = declare_actors(broker, settings, engine, mailer, leases=leases, metrics=metrics)
+    feeds = FeedPublisher(settings, engine, FeedStore(settings.feeds_path))
+    actors = declare_actors(
+        broker, settings, engine, mailer, feeds=feeds, leases=leases, metrics=metrics
+    )
     return Runtime(
         settings=settings,
         engine=engine,
@@ -69,6 +75,7 @@ def build_runtime(settings: Settings, engine: Engine | None = None) -> Runtime:
         actors=actors,
         mailer=mailer,
         leases=leases,
+        feeds=feeds,
         metrics=metrics,
     )
 
@@ -110,12 +117,23 @@ def tick(runtime: Runtime, *, now: datetime | None = None) -> int:
             nudged += len(ids)
             if len(due) < _NUDGE_BATCH:
                 break
+    tick_feeds(runtime)
     if planned or nudged:
         log.info("tick: planned %s, nudged %s notifications", planned, nudged)
     runtime.metrics.planned.inc(planned)
     runtime.metrics.nudges.inc(nudged)
     runtime.metrics.tick_duration.observe(time.perf_counter() - started)
     return nudged
+
+
+def tick_feeds(runtime: Runtime) -> int:
+    """Hand every feed whose changes have settled to a publishing worker; return how many."""
+    feed_ids = runtime.feeds.due()
+    for feed_id in feed_ids:
+        runtime.actors.publish_feed.send(feed_id)
+    if feed_ids:
+        log.info("tick: %s feeds to publish", len(feed_ids))
+    return len(feed_ids)
 
 
 def run_scheduler(runtime: Runtime, stop: threading.Event) -> None:

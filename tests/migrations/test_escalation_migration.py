@@ -26,7 +26,7 @@ def empty_database(
 def test_open_tasks_get_their_next_moment_and_the_downgrade_keeps_everything(
     empty_database: str,
 ) -> None:
-    migrations.upgrade(empty_database, "0007")
+    migrations.upgrade(empty_database, "0008")
     engine = make_engine(empty_database)
     with engine.begin() as conn:
         conn.execute(
@@ -58,7 +58,7 @@ def test_open_tasks_get_their_next_moment_and_the_downgrade_keeps_everything(
         )
     assert str(moments[1]).startswith("2026-11-18 05:00:00")  # due at once: the tick catches up
     assert moments[2] is None
-    migrations.downgrade(empty_database, "0007")
+    migrations.downgrade(empty_database, "0008")
     with engine.connect() as conn:
         tasks = conn.execute(text("SELECT id FROM task ORDER BY id")).scalars().all()
         districts = conn.execute(text("SELECT count(*) FROM district")).scalar_one()

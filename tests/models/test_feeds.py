@@ -7,7 +7,8 @@ from icalendar import Calendar
 from sqlmodel import Session
 
 from models.base import utcnow
-from models.feeds import agency_feed, agency_for_token, feed_token, rotate_feed_token
+from models.feed_build import agency_feed
+from models.feeds import agency_for_token, feed_token, rotate_feed_token
 from models.meetings import Meeting
 from models.settings import Settings
 from tests import factories

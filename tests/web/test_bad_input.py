@@ -101,7 +101,7 @@ def test_control_characters_are_refused_and_bidi_overrides_kept_out_of_mail_and_
     for mark in ("\u202e", "\u202c", "\u2066", "\u2069"):
         assert mark not in outgoing
     assert "Обследование воскресенье" in notification.body
-    from models.feeds import agency_feed
+    from models.feed_build import agency_feed
 
     feed = agency_feed(session, settings, district.police).decode().replace("\r\n ", "")
     assert "Обследование воскресенье" in feed and "\u202e" not in feed

@@ -96,6 +96,19 @@ def test_feed_url_is_stable_until_rotated(cli: Callable[..., Result]) -> None:
     assert cli("feed-url", "customs").exit_code == 1
 
 
+def test_rotating_on_the_command_line_removes_the_published_file(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    cli("db", "upgrade")
+    cli("demo")
+    url = cli("feed-url", "police").output.strip()
+    published = tmp_path / "instance" / "feeds" / url.rsplit("/", 1)[1]
+    published.parent.mkdir(parents=True)
+    published.write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    cli("feed-url", "police", "--rotate")
+    assert not published.exists()
+
+
 def test_separate_workers_need_a_real_broker(cli: Callable[..., Result]) -> None:
     result = cli("worker")
     assert result.exit_code == 1 and "stub://" in result.output

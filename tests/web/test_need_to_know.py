@@ -14,7 +14,7 @@ import migrations
 from models.access import CaseAccessError, add_agency_to_case
 from models.audit import AuditEvent
 from models.db import make_engine
-from models.feeds import agency_feed
+from models.feed_build import agency_feed
 from models.notifications import Notification
 from models.settings import Settings
 from tests import services

@@ -24,55 +24,56 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlmodel import col
 
-from calendars.ical import strong_etag
 from models.base import utcnow
 from models.dashboard import calendar_meetings
 from models.feed_rotation import rotate_agency_feed
-from models.feeds import agency_feed, agency_for_token, feed_token, feed_url
+from models.feeds import feed_token, feed_url, person_feed_token, rotate_feed
 from models.i18n import KIND_LABELS
 from models.people import Agency, Role
-from web import db_session, settings_of
+from web import db_session, runtime, settings_of
+from web.calendars.published import feed_bytes_response, feed_file_response
 from web.nudge import nudge_workers
 from web.templating import current_locale
 
 bp = Blueprint("calendars", __name__)
 
 
-def agency_calendar(token: str) -> ResponseReturnValue:
-    db = db_session()
-    agency = agency_for_token(db, token)
-    if agency is None:
-        abort(404)
-    body = agency_feed(db, settings_of(current_app), agency)
-    etag = strong_etag(body)
-    headers = {
-        "ETag": etag,
-        # Calendar apps poll; let them revalidate cheaply but never let a proxy share the feed.
-        "Cache-Control": "private, no-cache",
-    }
-    if request.if_none_match.contains(etag.strip('"')):
-        return Response(status=304, headers=headers)
-    return Response(body, headers=headers, content_type="text/calendar; charset=utf-8")
+def calendar_feed(token: str) -> ResponseReturnValue:
+    """Serve an agency's or a person's feed: the published file, or built on first request."""
+    feeds = runtime(current_app).feeds
+    published = feeds.store.stat(token)
+    if published is not None:
+        return feed_file_response(request, published)
+    body = feeds.publish_on_request(token)
+    if body is None:
+        abort(404)  # the same answer for unknown and revoked tokens
+    published = feeds.store.stat(token)
+    if published is not None:
+        return feed_file_response(request, published)
+    return feed_bytes_response(request, body)
 
 
 def subscription() -> ResponseReturnValue:
-    """Show the user's agency feed address, with how to subscribe to it."""
+    """Show the user's agency feed and their own feed, with how to subscribe to them."""
     db = db_session()
     settings = settings_of(current_app)
     agency = db.get(Agency, current_user.agency_id)
     assert agency is not None
-    try:
-        url: str | None = feed_url(settings, feed_token(db, agency, settings.secret_key))
-    except LookupError:
-        url = None  # issued under an old secret key: it must be renewed
+    urls: dict[str, str | None] = {}
+    for name, issue in (
+        ("agency", lambda: feed_token(db, agency, settings.secret_key)),
+        ("person", lambda: person_feed_token(db, current_user, settings.secret_key)),
+    ):
+        try:
+            urls[name] = feed_url(settings, issue())
+        except LookupError:
+            urls[name] = None  # issued under an old secret key: it must be renewed
     db.commit()
     return render_template(
         "calendars/subscription.html",
         agency=agency,
-        url=url,
-        webcal_url=url.replace("https://", "webcal://").replace("http://", "webcal://")
-        if url
-        else None,
+        url=urls["agency"],
+        person_url=urls["person"],
         may_rotate=Role(current_user.role).may_rotate_feeds,
         form=FlaskForm(),
     )
@@ -184,10 +185,11 @@ def rotate() -> ResponseReturnValue:
         return render_template("calendars/rotate.html", agency=agency, form=form)
     if not form.validate_on_submit() or request.form.get("confirm") != "yes":
         abort(400)
-    notifications = rotate_agency_feed(
+    notifications, revoked = rotate_agency_feed(
         db, settings_of(current_app), agency, actor=current_user._get_current_object()
     )
     db.commit()
+    runtime(current_app).feeds.store.remove(revoked)
     nudge_workers([n.id for n in notifications if n.id is not None])
     flash(
         _(
@@ -199,8 +201,26 @@ def rotate() -> ResponseReturnValue:
     return redirect(url_for("calendars.subscription"))
 
 
-bp.add_url_rule("/calendars/<token>.ics", view_func=agency_calendar)
+def rotate_mine() -> ResponseReturnValue:
+    """Revoke the user's own feed address and issue a new one."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    rotation = rotate_feed(
+        db,
+        settings_of(current_app).secret_key,
+        user=current_user._get_current_object(),
+        acting_user_id=current_user.id,
+    )
+    db.commit()
+    runtime(current_app).feeds.store.remove(rotation.revoked)
+    flash(_("A new address is issued. The old one no longer works: subscribe again."), "info")
+    return redirect(url_for("calendars.subscription"))
+
+
+bp.add_url_rule("/calendars/<token>.ics", view_func=calendar_feed)
 bp.add_url_rule("/calendar", view_func=login_required(subscription))
 bp.add_url_rule("/calendar/view", view_func=login_required(view))
 bp.add_url_rule("/calendar/events", view_func=login_required(events))
 bp.add_url_rule("/calendar/rotate", view_func=login_required(rotate), methods=["GET", "POST"])
+bp.add_url_rule("/calendar/rotate-mine", view_func=login_required(rotate_mine), methods=["POST"])

@@ -16,11 +16,13 @@ from web.cli.base import Context, main, pass_context
 def feed_url_command(ctx: Context, agency_slug: str | None, rotate: bool) -> None:
     """Print an agency's feed subscription URL (one line per agency without a slug)."""
     from models.db import make_engine, session_scope
-    from models.feeds import feed_token, feed_url, rotate_feed_token
+    from models.feeds import feed_token, feed_url, rotate_feed
     from models.people import Agency
+    from workers.feed_store import FeedStore
 
     settings = ctx.settings
     engine = make_engine(settings.database_url)
+    revoked: list[str] = []
     with session_scope(engine) as session:
         query = select(Agency).order_by(col(Agency.slug))
         if agency_slug:
@@ -30,16 +32,22 @@ def feed_url_command(ctx: Context, agency_slug: str | None, rotate: bool) -> Non
             raise click.ClickException(f"no agency with slug {agency_slug!r}")
         if rotate and not agency_slug:
             raise click.ClickException("--rotate needs an agency slug")
+        lines = []
         for agency in agencies:
             try:
-                token = (
-                    rotate_feed_token(session, agency, settings.secret_key)
-                    if rotate
-                    else feed_token(session, agency, settings.secret_key)
-                )
+                if rotate:
+                    rotation = rotate_feed(session, settings.secret_key, agency=agency)
+                    token = rotation.token
+                    revoked += rotation.revoked
+                else:
+                    token = feed_token(session, agency, settings.secret_key)
             except LookupError as exc:
                 raise click.ClickException(
                     f"{exc}; run `birge feed-url {agency.slug} --rotate`"
                 ) from None
             url = feed_url(settings, token)
-            click.echo(url if agency_slug else f"{agency.slug} {url}")
+            lines.append(url if agency_slug else f"{agency.slug} {url}")
+    # Committed: now the old address's published file goes too.
+    FeedStore(settings.feeds_path).remove(revoked)
+    for line in lines:
+        click.echo(line)
