@@ -1,7 +1,7 @@
 """Measure the notification pipeline; prints figures, asserts nothing.
 
     .venv/bin/python bench/notifications.py [--emails 10000] [--threads 8] [--processes 1]
-        [--tick-sizes 10000 1000000] [--due 100] [--skip-drain] [--skip-tick]
+        [--tick-sizes 10000 1000000] [--due 100] [--skip-drain] [--skip-tick] [--skip-task-tick]
 
 1. Drain: the scheduler (`birge scheduler`) plans --emails meeting reminders and nudges them
    through RabbitMQ to one `birge worker` process with --threads threads, which sends them to
@@ -9,6 +9,7 @@
    beside it the ceiling: a plain smtplib loop on one connection to the same sink.
 2. Tick cost: one tick (planning and nudging) with the same number of meetings due, among
    10,000 and among 1,000,000 meetings (and as many sent emails) in PostgreSQL.
+3. The same with tasks: --due tasks escalating among 10,000 and 1,000,000 (bench/task_tick.py).
 
 Needs PostgreSQL and RabbitMQ (BIRGE_TEST_DATABASE_URL, BIRGE_TEST_BROKER_URL, as the tests);
 it creates and drops its own database and queue.
@@ -380,12 +381,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-drain", action="store_true")
     parser.add_argument("--skip-tick", action="store_true")
+    parser.add_argument("--skip-task-tick", action="store_true")
     args = parser.parse_args()
     print(f"bench/notifications.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs")
     if not args.skip_drain:
         drain(args.emails, args.threads, args.processes)
     if not args.skip_tick:
         tick_cost(args.tick_sizes, args.due, args.repeat)
+    if not args.skip_task_tick:
+        from task_tick import task_tick_cost  # part 3, beside this script
+
+        task_tick_cost(args.tick_sizes, args.due, args.repeat)
 
 
 if __name__ == "__main__":

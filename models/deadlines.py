@@ -16,6 +16,7 @@ from models.base import require_id
 from models.cases import Case, CaseAgency
 from models.feed_marks import task_changed
 from models.people import Agency, User
+from models.taskalerts import replan_district_tasks, replan_task_alerts
 from models.tasks import (
     RESPONSIBLE_LEAD,
     RESPONSIBLE_RECEIVING,
@@ -125,6 +126,7 @@ def apply_rules(
         )
         session.add(task)
         session.flush()
+        replan_task_alerts(session, task, calendar=calendar)
         tasks.append(task)
         record_event(
             session,
@@ -195,4 +197,6 @@ def recompute_open_deadlines(
         task_changed(session, task, now=now)
         moved.append(task)
     session.flush()
+    # The ladder's moments follow the calendar too; emails planned for an old due are voided.
+    replan_district_tasks(session, district_id)
     return moved

@@ -193,6 +193,10 @@ def save_policy(
         at=now,
     )
     session.flush()
+    # Imported here: the planner builds on this module. Open tasks follow the new ladder.
+    from models.taskalerts import replan_district_tasks
+
+    replan_district_tasks(session, agency.district_id)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,9 @@ NOTIFICATION_KIND_LABELS: dict[str, str] = {
     "message": N_("Message"),
     "invitation": N_("Invitation"),
     "meeting_reminder": N_("Meeting reminder"),
+    "task_reminder": N_("Task reminder"),
+    "escalation": N_("Escalation"),
+    "digest": N_("Daily digest of overdue tasks"),
 }
 NOTIFICATION_STATUS_LABELS: dict[str, str] = {
     "pending": N_("Waiting"),

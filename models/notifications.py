@@ -50,6 +50,9 @@ class NotificationKind(StrEnum):
     MESSAGE = "message"
     INVITATION = "invitation"
     MEETING_REMINDER = "meeting_reminder"
+    TASK_REMINDER = "task_reminder"
+    ESCALATION = "escalation"
+    DIGEST = "digest"
 
 
 class Notification(SQLModel, table=True):
@@ -84,6 +87,9 @@ class Notification(SQLModel, table=True):
     meeting_sequence: int | None = Field(default=None)
     #: When a scheduler last published a nudge for this row; no second nudge within the grace.
     nudged_at: datetime | None = utc_field(default=None, nullable=True)
+    #: The task a reminder or an escalation is about; its pending rows are voided when the
+    #: task is closed or its due moment moves.
+    task_id: int | None = Field(default=None, foreign_key="task.id", index=True)
 
 
 def message_id(dedupe_key: str, domain: str) -> str:
@@ -109,6 +115,7 @@ def add_notification(
     reply_to: str | None = None,
     meeting_id: int | None = None,
     meeting_sequence: int | None = None,
+    task_id: int | None = None,
     now: datetime | None = None,
     grace: timedelta = timedelta(seconds=60),
     known_new: bool = False,
@@ -139,6 +146,7 @@ def add_notification(
         reply_to=reply_to,
         meeting_id=meeting_id,
         meeting_sequence=meeting_sequence,
+        task_id=task_id,
         created_at=now,
         next_attempt_at=now + grace,
     )

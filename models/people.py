@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import String, Time
+from sqlalchemy import Date, String, Time
 from sqlmodel import Field, SQLModel
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -73,6 +73,8 @@ class District(SQLModel, table=True):
     # Working hours, local time; a period in days ends at ``day_ends`` of its last day.
     day_starts: time = Field(default=time(9, 0), sa_type=Time())
     day_ends: time = Field(default=time(18, 0), sa_type=Time())
+    #: The local date whose daily digest of overdue tasks was last planned (one per day).
+    digest_planned_on: date | None = Field(default=None, sa_type=Date(), nullable=True)
 
 
 class Agency(SQLModel, table=True):

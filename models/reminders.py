@@ -1,8 +1,9 @@
 """The planner: what the scheduler's tick writes into the outbox when its moment comes.
 
-Meeting reminders are planned here; task reminders, escalation levels and digests belong
-here too, each with a dedupe key of its own (``task:<id>:level:<n>:user:<id>``) and a check
-in :func:`why_not_send`.
+Meeting reminders are planned here; task reminders and escalation levels in
+:mod:`models.taskalerts` and the daily digests in :mod:`models.digests`, each with a dedupe key
+of its own (``task:<id>:due:<due-iso>:level:<n>:user:<id>``); :func:`plan_due` runs them all
+and :func:`why_not_send` checks each kind just before it is sent.
 
 How meeting reminders work:
 
@@ -31,6 +32,7 @@ from sqlmodel import Session, col
 
 from models.base import require_id, utcnow
 from models.cases import Case
+from models.digests import plan_digests
 from models.meetings import Meeting, MeetingStatus
 from models.messages import RenderedEmail, reminder_email
 from models.notifications import (
@@ -42,6 +44,7 @@ from models.notifications import (
 from models.people import User
 from models.scheduling import agencies_by_meeting, meeting_facts, organizer_address
 from models.settings import Settings
+from models.taskalerts import plan_task_alerts, why_not_send_task
 
 __all__ = [
     "next_reminder_at",
@@ -95,8 +98,13 @@ def replan_meeting_reminders(
 
 
 def plan_due(session: Session, settings: Settings, *, now: datetime, limit: int = 200) -> int:
-    """Write every notification whose moment has come; return how many. Nothing committed."""
-    return plan_meeting_reminders(session, settings, now=now, limit=limit)
+    """Write every notification whose moment has come: meeting reminders, task reminders and
+    escalations (:mod:`models.taskalerts`), daily digests (:mod:`models.digests`); return how
+    many. Nothing committed."""
+    written = plan_meeting_reminders(session, settings, now=now, limit=limit)
+    written += plan_task_alerts(session, settings, now=now, limit=limit)
+    written += plan_digests(session, settings, now=now)
+    return written
 
 
 def plan_meeting_reminders(
@@ -231,4 +239,6 @@ def why_not_send(session: Session, notification: Notification, *, now: datetime)
             return "meeting changed"
         if meeting.starts_at <= now:
             return "meeting started"
+    if notification.kind in (NotificationKind.TASK_REMINDER, NotificationKind.ESCALATION):
+        return why_not_send_task(session, notification)
     return None

@@ -104,6 +104,10 @@ class Task(SQLModel, table=True):
     cancelled_at: datetime | None = utc_field(default=None, nullable=True)
     created_at: datetime = utc_field(default_factory=utcnow)
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    #: When the scheduler's tick next has something to plan for this open task (a reminder or
+    #: an escalation level, moved into working hours); None once the task is closed or its
+    #: ladder is done. Indexed: a tick reads only the tasks whose moment has come.
+    escalation_due_at: datetime | None = utc_field(default=None, nullable=True, index=True)
     #: Rises with every change calendar apps must see (feeds show the deadline), as SEQUENCE.
     sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     #: The last such change (None: none since creation); the feeds' DTSTAMP.

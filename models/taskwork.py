@@ -12,6 +12,7 @@ from models.cases import Case, CaseAgency, CaseStatus
 from models.feed_marks import task_changed
 from models.i18n import N_
 from models.people import Agency, Role, User
+from models.taskalerts import replan_task_alerts
 from models.tasks import Task, TaskOrigin, TaskStatus
 
 __all__ = [
@@ -115,6 +116,7 @@ def create_task(
     )
     session.add(task)
     session.flush()
+    replan_task_alerts(session, task)
     record_event(
         session,
         user_id=user.id,
@@ -144,7 +146,7 @@ def complete_task(session: Session, user: User, task: Task, *, note: str, now: d
     task.note = note
     task.completed_at = now
     task.completed_by_id = user.id
-    session.add(task)
+    replan_task_alerts(session, task)  # voids its unsent reminders and escalations
     record_event(
         session,
         user_id=user.id,
@@ -169,7 +171,7 @@ def cancel_task(session: Session, user: User, task: Task, *, reason: str, now: d
     task.status = TaskStatus.CANCELLED.value
     task.cancel_reason = reason
     task.cancelled_at = now
-    session.add(task)
+    replan_task_alerts(session, task)  # voids its unsent reminders and escalations
     record_event(
         session,
         user_id=user.id,

@@ -10,14 +10,19 @@ import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
+from calendars.workdays import WorkCalendar
 from models.demo import _USERS
 from tests import services
 from tests.factories import csrf_token
 from tests.processes import BIRGE, Portal, birge, wait_until_healthy
+
+ALMATY = ZoneInfo("Asia/Almaty")
 
 # A coordination meeting invites every agency: everyone in the demo district gets one email.
 EXPECTED_RECIPIENTS = {email for email, *_ in _USERS}
@@ -67,14 +72,11 @@ def test_birge_run_serves_the_demo_and_mails_to_the_outbox(tmp_path: Path) -> No
             )
             outbox = tmp_path / "instance" / "outbox"
             deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and len(list(outbox.glob("*.eml"))) < len(
+            while time.monotonic() < deadline and len(invitations(outbox)) < len(
                 EXPECTED_RECIPIENTS
             ):
                 time.sleep(0.2)
-            messages = [
-                message_from_bytes(p.read_bytes(), policy=policy.default)
-                for p in outbox.glob("*.eml")
-            ]
+            messages = invitations(outbox)  # the demo's escalations may be there too
             assert {str(m["To"]) for m in messages} == EXPECTED_RECIPIENTS
             assert len(messages) == len(EXPECTED_RECIPIENTS)
             kazakh = next(m for m in messages if m["To"] == "deputy.akim@birge.example")
@@ -97,6 +99,86 @@ def test_birge_run_serves_the_demo_and_mails_to_the_outbox(tmp_path: Path) -> No
     log_text = (tmp_path / "run.log").read_text()
     assert token not in log_text  # the feed's secret never reaches the access log
     assert "GET /calendars/***.ics" in log_text
+
+
+def emails(outbox: Path) -> list[EmailMessage]:
+    return [
+        message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+        for p in sorted(outbox.glob("*.eml"))
+    ]
+
+
+def kind(message: EmailMessage) -> str:
+    """What an email is, read from its Message-ID (made from its dedupe key)."""
+    found = re.match(
+        r"<(digest|task\.\d+\.due\..*\.(level\.\d))", str(message["Message-ID"]).strip()
+    )
+    if found is None:
+        return "other"
+    return found.group(2) or found.group(1)
+
+
+def invitations(outbox: Path) -> list[EmailMessage]:
+    return [
+        m for m in emails(outbox) if any(p.get_content_type() == "text/calendar" for p in m.walk())
+    ]
+
+
+def test_birge_run_mails_the_demos_escalations_and_digest_to_the_outbox(tmp_path: Path) -> None:
+    port = services.free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("BIRGE_")} | {
+        "BIRGE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "BIRGE_TICK_SECONDS": "1",
+    }
+    birge(env, "db", "upgrade")
+    birge(env, "demo")
+    # Whenever the test runs, make it working hours in the demo district: today a working day
+    # (by decree, if it is not one), and a working day from 00:00 to 23:59.
+    today = datetime.now(ALMATY).date()
+    if not WorkCalendar(zone=ALMATY).is_working_day(today):
+        birge(env, "calendar", "override", "add", today.isoformat(), "--working-day",
+              "--note", "Тест")  # fmt: skip
+    birge(env, "calendar", "hours", "--starts", "00:00", "--ends", "23:59")
+    with open(tmp_path / "run.log", "w") as log:
+        process = subprocess.Popen(
+            [BIRGE, "run", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_until_healthy(f"http://127.0.0.1:{port}", {"run": process})
+            outbox = tmp_path / "instance" / "outbox"
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                kinds = [kind(m) for m in emails(outbox)]
+                if {"level.1", "level.2"} <= set(kinds) and kinds.count("digest") >= 2:
+                    break
+                time.sleep(0.3)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=30)
+    assert code == 0, (tmp_path / "run.log").read_text()
+    messages = emails(outbox)
+    by_kind: dict[str, list[EmailMessage]] = {}
+    for message in messages:
+        by_kind.setdefault(kind(message), []).append(message)
+    assert "level.1" in by_kind, [str(m["Message-ID"]) for m in messages]
+    by_kind["escalation"] = by_kind.get("level.1", []) + by_kind.get("level.2", [])
+    by_kind.setdefault("digest", [])
+    assert by_kind["escalation"], [str(m["Subject"]) for m in messages]
+    digests = {str(m["To"]) for m in by_kind["digest"]}
+    assert "deputy.akim@birge.example" in digests  # the chair
+    assert any(to.startswith("head.") for to in digests)  # and agency heads
+    for message in by_kind["escalation"] + by_kind["digest"]:
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert {p.get_content_type() for p in message.walk()} >= {"text/plain", "text/html"}
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert re.search(r"D-2026-\d{4}", text)
+        assert "/tasks" in text
+    chair = {str(m["To"]) for m in by_kind["level.2"]}
+    assert chair == {"deputy.akim@birge.example"}  # level 2 goes to the chair ...
+    kazakh = next(m for m in by_kind["level.2"])
+    assert str(kazakh["Subject"]).startswith("Мерзімі өткен тапсырма, 2-деңгей")  # ... in Kazakh
+    heads = {str(m["To"]) for m in by_kind["level.1"]}
+    assert heads and all(to.startswith("head.") for to in heads)
 
 
 def _agency_id(form: str, name: str) -> str:

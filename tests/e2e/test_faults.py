@@ -11,7 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,8 @@ from models.meetings import Meeting, MeetingStatus
 from models.notifications import Notification, message_id
 from models.reminders import replan_meeting_reminders
 from models.settings import Settings
+from models.tasks import Task
+from models.taskwork import complete_task, create_task
 from tests import factories, services
 from tests.conftest import SmtpServer, load_settings_for
 from tests.factories import District, make_district
@@ -337,6 +339,46 @@ def test_a_cancelled_meetings_planned_reminders_are_not_sent(
     assert {str(m["Message-ID"]) for m in smtp_server.mailbox.messages} == expected_ids(rt.engine)
     assert len(smtp_server.mailbox.messages) == 3  # the other meeting's only
     assert all("meeting.2." in str(m["Message-ID"]) for m in smtp_server.mailbox.messages)
+
+
+def test_a_task_completed_after_its_escalation_was_planned_sends_nothing_of_it(
+    rt: Runtime, district: District, smtp_server: SmtpServer
+) -> None:
+    # Frozen clock: two police tasks were due Friday 19 March 2027 at 18:00; the tick runs
+    # on Thursday 25 March at 09:00, the first working hour after the weekend and Nauryz.
+    created, due = datetime(2027, 3, 17, 5, tzinfo=UTC), datetime(2027, 3, 19, 13, tzinfo=UTC)
+    with Session(rt.engine, expire_on_commit=False) as session:
+        done, late = (
+            create_task(
+                session,
+                district.coordinator,
+                title=f"Обследование {n}",
+                agency_id=district.police.id or 0,
+                due_at=due,
+                now=created,
+                case=district.case,
+            )
+            for n in (1, 2)
+        )
+        session.commit()
+    assert tick(rt, now=datetime(2027, 3, 25, 4, tzinfo=UTC)) == 4  # 2 levels, 2 digests
+    with Session(rt.engine) as session:
+        task = session.get(Task, done.id)
+        assert task is not None
+        complete_task(session, district.chair, task, note="Выполнено", now=utcnow())
+        session.commit()
+    worker = start_worker(rt, threads=2)
+    try:
+        rt.broker.join(rt.settings.queue_name, timeout=20_000)
+        worker.join()
+    finally:
+        worker.stop()
+    ids = {str(m["Message-ID"]) for m in smtp_server.mailbox.messages}
+    escalations = {i for i in ids if ".level.1." in i}
+    key = f"task:{late.id}:due:20270319T130000Z:level:1:agency:{district.police.id}:head"
+    assert escalations == {message_id(key, DOMAIN)}  # nothing of the completed task
+    assert len(ids) == 3  # the late task's escalation, the chair's and the head's digests
+    assert unsent(rt.engine) == 0
 
 
 def test_a_rolled_back_meeting_sends_no_email(

@@ -23,7 +23,9 @@ from models.demo_cases import DEMO_CHILDREN
 from models.feeds import feed_token, feed_url
 from models.notifications import Notification
 from models.people import Agency
+from models.reminders import plan_due
 from models.settings import Settings
+from models.workcalendar import district_calendar
 from tests.factories import csrf_token
 from web import runtime
 from workers.actors import deliver_notification
@@ -151,6 +153,13 @@ def test_no_restricted_value_leaves_the_portal(
         },
     )
     assert response.status_code == 302
+    # The demo's overdue tasks escalate and make the daily digests, in the next working hour.
+    district_id = session.scalars(select(Agency)).first().district_id  # type: ignore[union-attr]
+    working = district_calendar(session, district_id).next_working_moment(utcnow())
+    assert plan_due(session, settings, now=working) > 0
+    session.commit()
+    kinds = set(session.scalars(select(col(Notification.kind))))
+    assert {"invitation", "escalation", "digest"} <= kinds
     engine = runtime(app).engine
     mailer = make_mailer(settings.smtp)
     for notification_id in session.scalars(select(col(Notification.id))).all():
