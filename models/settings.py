@@ -14,8 +14,17 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from models.setting_values import (
+    SettingsError,
+    SmtpTarget,
+    parse_base_url,
+    parse_broker_url,
+    parse_database_url,
+    parse_smtp_target,
+)
 
 __all__ = [
     "SETTINGS_HELP",
@@ -73,32 +82,6 @@ _MEETING_KINDS = (
     "coordination_meeting",
 )
 _DEFAULT_MEETING_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
-_SMTP_SCHEMES = ("file", "smtp", "smtp+starttls", "smtps")
-_DEFAULT_SMTP_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
-
-
-class SettingsError(ValueError):
-    """A ``BIRGE_*`` variable holds a value Birge cannot use."""
-
-    def __init__(self, variable: str, problem: str) -> None:
-        super().__init__(f"{variable}: {problem}")
-        self.variable = variable
-
-
-@dataclass(frozen=True)
-class SmtpTarget:
-    """Where outgoing mail goes: a folder of ``.eml`` files or an SMTP server."""
-
-    scheme: str
-    host: str = ""
-    port: int = 0
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    directory: Path | None = None
-
-    @property
-    def is_file(self) -> bool:
-        return self.scheme == "file"
 
 
 @dataclass(frozen=True)
@@ -195,17 +178,17 @@ def load_settings(
     if create_instance:
         instance_path.mkdir(parents=True, exist_ok=True)
 
-    database_url = _database_url(get("BIRGE_DATABASE_URL"), instance_path)
-    broker_url = _broker_url(get("BIRGE_BROKER_URL") or "stub://")
+    database_url = parse_database_url(get("BIRGE_DATABASE_URL"), instance_path)
+    broker_url = parse_broker_url(get("BIRGE_BROKER_URL") or "stub://")
     queue_name = get("BIRGE_QUEUE_NAME") or "birge"
     if not all(c.isalnum() or c in "-_." for c in queue_name):
         raise SettingsError("BIRGE_QUEUE_NAME", "use letters, digits, '-', '_' and '.' only")
-    smtp = _smtp_target(get("BIRGE_SMTP_URL") or "file://outbox", instance_path)
+    smtp = parse_smtp_target(get("BIRGE_SMTP_URL") or "file://outbox", instance_path)
     mail_from = get("BIRGE_MAIL_FROM") or "Birge <birge@localhost>"
     if "@" not in mail_from:
         raise SettingsError("BIRGE_MAIL_FROM", f"{mail_from!r} is not an email address")
     base_url_explicit = get("BIRGE_BASE_URL") is not None
-    base_url = _base_url(get("BIRGE_BASE_URL") or "http://127.0.0.1:5000")
+    base_url = parse_base_url(get("BIRGE_BASE_URL") or "http://127.0.0.1:5000")
     timezone = get("BIRGE_TIMEZONE") or "Asia/Almaty"
     try:
         ZoneInfo(timezone)
@@ -329,79 +312,6 @@ def parse_meeting_reminders(value: str) -> dict[str, tuple[timedelta, ...]]:
                 offsets.append(offset)
         result[kind] = tuple(sorted(set(offsets), reverse=True))
     return result
-
-
-def _database_url(value: str | None, instance_path: Path) -> str:
-    if value is None:
-        return f"sqlite:///{instance_path / 'birge.sqlite3'}"
-    scheme = value.partition("://")[0]
-    if not value.partition("://")[2] and not value.startswith("sqlite://"):
-        raise SettingsError("BIRGE_DATABASE_URL", f"{value!r} is not a database URL")
-    if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
-        # psycopg 3 is the driver we ship; SQLAlchemy's bare "postgresql" means psycopg2.
-        return "postgresql+psycopg://" + value.partition("://")[2]
-    if scheme == "sqlite":
-        return value
-    raise SettingsError(
-        "BIRGE_DATABASE_URL", f"unsupported scheme {scheme!r} (use sqlite:// or postgresql://)"
-    )
-
-
-def _broker_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme == "stub":
-        return "stub://"
-    if parts.scheme in ("amqp", "amqps"):
-        if not parts.hostname:
-            raise SettingsError("BIRGE_BROKER_URL", f"{value!r} names no host")
-        try:
-            parts.port  # noqa: B018 - raises on a malformed port
-        except ValueError:
-            raise SettingsError("BIRGE_BROKER_URL", "the port is not a number") from None
-        return value
-    raise SettingsError(
-        "BIRGE_BROKER_URL", f"unsupported scheme {parts.scheme!r} (use stub:// or amqp://)"
-    )
-
-
-def _smtp_target(value: str, instance_path: Path) -> SmtpTarget:
-    parts = urlsplit(value)
-    if parts.scheme not in _SMTP_SCHEMES:
-        raise SettingsError(
-            "BIRGE_SMTP_URL",
-            f"unsupported scheme {parts.scheme!r} (use {', '.join(_SMTP_SCHEMES)})",
-        )
-    if parts.scheme == "file":
-        raw = unquote(parts.netloc + parts.path)
-        if not raw:
-            raise SettingsError("BIRGE_SMTP_URL", "file:// needs a folder")
-        directory = Path(raw)
-        if not directory.is_absolute():
-            # "file://instance/outbox" and "file://outbox" both mean the instance's outbox.
-            if directory.parts[0] == "instance":
-                directory = Path(*directory.parts[1:]) if len(directory.parts) > 1 else Path()
-            directory = instance_path / directory
-        return SmtpTarget(scheme="file", directory=directory)
-    if not parts.hostname:
-        raise SettingsError("BIRGE_SMTP_URL", f"{value!r} names no host")
-    try:
-        port = parts.port or _DEFAULT_SMTP_PORTS[parts.scheme]
-    except ValueError:
-        raise SettingsError("BIRGE_SMTP_URL", "the port is not a number") from None
-    return SmtpTarget(
-        scheme=parts.scheme,
-        host=parts.hostname,
-        port=port,
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-    )
-
-
-def _base_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError("BIRGE_BASE_URL", f"{value!r} is not an http(s) address")
-    return value.rstrip("/")
 
 
 def _instance_secret_key(instance_path: Path, create: bool) -> str:
