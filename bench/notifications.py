@@ -48,7 +48,7 @@ from models.notifications import Notification, message_id
 from models.people import Agency, District, User
 from models.settings import Settings, load_settings
 from workers.mail import build_message
-from workers.runtime import build_runtime, tick
+from workers.runtime import Runtime, build_runtime, tick
 
 ROOT_DB = os.environ.get("BIRGE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BROKER = os.environ.get("BIRGE_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -339,34 +339,50 @@ def tick_cost(sizes: list[int], due: int, repeat: int) -> None:
                     with Session(runtime.engine, expire_on_commit=False) as session:
                         add_due_meetings(session, district, agencies, due, now)
                         session.commit()
-                    started = time.perf_counter()
-                    nudged = tick(runtime, now=now)
-                    timings.append((time.perf_counter() - started) * 1000)
+                    nudged, ms = timed_tick(runtime, now)
+                    timings.append(ms)
                     assert nudged == due * 4, nudged
-                    with Session(runtime.engine) as session:  # the next round starts clean
-                        session.execute(
-                            update(Notification)
-                            .where(col(Notification.status) == "pending")
-                            .values(status="sent")
-                        )
-                        session.commit()
                 results[size] = statistics.median(timings)
                 print(f"{size:>10} {results[size]:>10.1f} {min(timings):>8.1f}")
-                with runtime.engine.connect() as conn:
-                    plan = conn.execute(
-                        text(
-                            "EXPLAIN SELECT * FROM meeting WHERE reminder_due_at <= now() "
-                            "ORDER BY reminder_due_at LIMIT 200"
-                        )
-                    ).scalars()
-                    print("           plan:", " / ".join(p.strip() for p in list(plan)[:2]))
+                print_plan(runtime.engine, "meeting", "reminder_due_at")
                 runtime.close()
                 runtime.engine.dispose()
         finally:
             drop_database(name)
+    print_ratio(results, "meetings")
+
+
+def timed_tick(runtime: Runtime, now: datetime) -> tuple[int, float]:
+    """Run one tick at *now*; return what it nudged and its milliseconds. Then mark what it
+    planned as sent, so that the next round starts clean."""
+    started = time.perf_counter()
+    nudged = tick(runtime, now=now)
+    elapsed = (time.perf_counter() - started) * 1000
+    with Session(runtime.engine) as session:
+        session.execute(
+            update(Notification).where(col(Notification.status) == "pending").values(status="sent")
+        )
+        session.commit()
+    return nudged, elapsed
+
+
+def print_plan(engine: Engine, table: str, column: str) -> None:
+    """Print the head of PostgreSQL's plan for the tick's query of due rows of *table*."""
+    with engine.connect() as conn:
+        plan = conn.execute(
+            text(
+                f"EXPLAIN SELECT * FROM {table} WHERE {column} <= now() "  # noqa: S608 - ours
+                f"ORDER BY {column} LIMIT 200"
+            )
+        ).scalars()
+        print("           plan:", " / ".join(p.strip() for p in list(plan)[:2]))
+
+
+def print_ratio(results: dict[int, float], noun: str) -> None:
+    """Print how much longer the tick took with the most rows than with the fewest."""
     if len(results) >= 2:
         small, large = min(results), max(results)
-        print(f"  ratio {large:,} / {small:,} meetings: {results[large] / results[small]:.2f}")
+        print(f"  ratio {large:,} / {small:,} {noun}: {results[large] / results[small]:.2f}")
 
 
 def main() -> None:

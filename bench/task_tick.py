@@ -17,21 +17,27 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 import uuid
 from datetime import datetime, timedelta
 
-from notifications import add_people, create_database, drop_database, make_settings
-from sqlalchemy import text, update
+from notifications import (
+    add_people,
+    create_database,
+    drop_database,
+    make_settings,
+    print_plan,
+    print_ratio,
+    timed_tick,
+)
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 import migrations
 from models.base import utcnow
-from models.notifications import Notification
 from models.people import District
 from models.workcalendar import district_calendar
-from workers.runtime import build_runtime, tick
+from workers.runtime import build_runtime
 
 
 def fill_tasks(engine: Engine, district_id: int, agency_id: int, tasks: int, now: datetime) -> None:
@@ -120,34 +126,17 @@ def task_tick_cost(sizes: list[int], due: int, repeat: int) -> None:
                 for round_ in range(repeat):
                     now = start + timedelta(minutes=round_)
                     add_due_tasks(runtime.engine, district_id, agency_id, due, now)
-                    started = time.perf_counter()
-                    nudged = tick(runtime, now=now)
-                    timings.append((time.perf_counter() - started) * 1000)
+                    nudged, ms = timed_tick(runtime, now)
+                    timings.append(ms)
                     assert nudged == due, nudged
-                    with Session(runtime.engine) as session:  # the next round starts clean
-                        session.execute(
-                            update(Notification)
-                            .where(col(Notification.status) == "pending")
-                            .values(status="sent")
-                        )
-                        session.commit()
                 results[size] = statistics.median(timings)
                 print(f"{size:>10} {results[size]:>10.1f} {min(timings):>8.1f}")
-                with runtime.engine.connect() as conn:
-                    plan = conn.execute(
-                        text(
-                            "EXPLAIN SELECT * FROM task WHERE escalation_due_at <= now() "
-                            "ORDER BY escalation_due_at LIMIT 200"
-                        )
-                    ).scalars()
-                    print("           plan:", " / ".join(p.strip() for p in list(plan)[:2]))
+                print_plan(runtime.engine, "task", "escalation_due_at")
                 runtime.close()
                 runtime.engine.dispose()
         finally:
             drop_database(name)
-    if len(results) >= 2:
-        small, large = min(results), max(results)
-        print(f"  ratio {large:,} / {small:,} tasks: {results[large] / results[small]:.2f}")
+    print_ratio(results, "tasks")
 
 
 def main() -> None:
