@@ -37,6 +37,7 @@ from models.settings import Settings
 
 __all__ = [
     "after_change",
+    "announce_change",
     "bump_sequence",
     "cancel_meeting",
     "change_participants",
@@ -72,6 +73,37 @@ def after_change(
     replan_meeting_reminders(session, settings, meeting, now=now)
     agency_ids = [require_id(a) for a in meeting_agencies(session, meeting)]
     mark_meeting_feeds_dirty(session, [*agency_ids, *removed_agency_ids], now=now)
+
+
+def announce_change(
+    session: Session,
+    settings: Settings,
+    meeting: Meeting,
+    *,
+    by: User,
+    action: str,
+    purpose: Purpose,
+    now: datetime,
+    detail: str = "",
+) -> ScheduledMeeting:
+    """Raise the SEQUENCE of a changed *meeting*, audit *action*, email every invitee for
+    *purpose* and follow the change (reminders, feeds), in the caller's transaction."""
+    bump_sequence(meeting, now)
+    session.add(meeting)
+    record_event(
+        session,
+        user_id=by.id,
+        action=action,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail=f"{detail} seq={meeting.sequence}".strip(),
+        at=now,
+    )
+    session.flush()
+    notifications = mail_participants(session, settings, meeting, purpose, now=now)
+    after_change(session, settings, meeting, now)
+    session.flush()
+    return ScheduledMeeting(meeting=meeting, notifications=notifications)
 
 
 def reschedule_meeting(
@@ -167,22 +199,15 @@ def cancel_meeting(
     now = now or utcnow()
     check_may_change(session, by, meeting)
     meeting.status = MeetingStatus.CANCELLED.value
-    bump_sequence(meeting, now)
-    session.add(meeting)
-    record_event(
+    return announce_change(
         session,
-        user_id=by.id,
+        settings,
+        meeting,
+        by=by,
         action="meeting.cancelled",
-        object_type="meeting",
-        object_id=meeting.id,
-        detail=f"seq={meeting.sequence}",
-        at=now,
+        purpose=Purpose.CANCEL,
+        now=now,
     )
-    session.flush()
-    notifications = mail_participants(session, settings, meeting, Purpose.CANCEL, now=now)
-    after_change(session, settings, meeting, now)
-    session.flush()
-    return ScheduledMeeting(meeting=meeting, notifications=notifications)
 
 
 def change_participants(

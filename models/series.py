@@ -22,7 +22,7 @@ from models.i18n import N_
 from models.invitations import Purpose, mail_participants
 from models.meetings import Meeting, Sitting
 from models.people import User
-from models.rescheduling import after_change, bump_sequence, check_may_change
+from models.rescheduling import after_change, announce_change, bump_sequence, check_may_change
 from models.scheduling import (
     ScheduledMeeting,
     SchedulingError,
@@ -155,22 +155,16 @@ def end_series(
     if rule == meeting.rrule:
         raise SchedulingError(N_("The series ends before that date already."), "date")
     meeting.rrule = rule
-    bump_sequence(meeting, now)
-    session.add(meeting)
-    record_event(
+    return announce_change(
         session,
-        user_id=by.id,
+        settings,
+        meeting,
+        by=by,
         action="meeting.series_ended",
-        object_type="meeting",
-        object_id=meeting.id,
-        detail=f"from={last_day.isoformat()} seq={meeting.sequence}",
-        at=now,
+        purpose=Purpose.UPDATE,
+        now=now,
+        detail=f"from={last_day.isoformat()}",
     )
-    session.flush()
-    notifications = mail_participants(session, settings, meeting, Purpose.UPDATE, now=now)
-    after_change(session, settings, meeting, now)
-    session.flush()
-    return ScheduledMeeting(meeting=meeting, notifications=notifications)
 
 
 def _changed(
