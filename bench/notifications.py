@@ -30,6 +30,7 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -256,16 +257,12 @@ def drain(emails: int, threads: int, processes_: int = 1) -> None:
             processes.clear()
             log.close()
             engine.dispose()
-            count = min(total, 5000)
-            before = sink.count
-            started = time.perf_counter()
-            with smtplib.SMTP("127.0.0.1", port) as smtp:
-                for _ in range(count):
-                    smtp.send_message(message)
-            elapsed = time.perf_counter() - started
-            assert sink.count - before == count
-            ceiling = count / elapsed
-            print(f"  ceiling, smtplib loop on one connection: {ceiling:8.0f} emails/s")
+            rounds = [smtplib_loop(port, message, min(total, 2000), sink) for _ in range(3)]
+            ceiling = max(rounds)  # the best of three: the ratio errs against Birge
+            print(
+                f"  ceiling, smtplib loop on one connection: {ceiling:8.0f} emails/s "
+                f"(best of {', '.join(f'{r:.0f}' for r in rounds)})"
+            )
             print(f"  ratio: {rate / ceiling:.2f} of the ceiling")
     finally:
         for process in processes:
@@ -277,6 +274,18 @@ def drain(emails: int, threads: int, processes_: int = 1) -> None:
         for suffix in ("", ".DQ", ".XQ"):
             channel.queue_delete(queue + suffix)
         connection.close()
+
+
+def smtplib_loop(port: int, message: EmailMessage, count: int, sink: Sink) -> float:
+    """Send *message* *count* times on one connection; return emails per second."""
+    before = sink.count
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for _ in range(count):
+            smtp.send_message(message)
+    elapsed = time.perf_counter() - started
+    assert sink.count - before == count
+    return count / elapsed
 
 
 # --- 2. tick cost --------------------------------------------------------------------------

@@ -24,12 +24,14 @@ __all__ = [
     "NotificationStatus",
     "add_notification",
     "claim",
+    "claim_batch",
     "due_notification_ids",
     "mark_failed_attempt",
     "mark_sent",
     "mark_voided",
     "message_id",
     "record_nudges",
+    "release",
     "renew_leases",
     "retry_delay",
 ]
@@ -157,22 +159,36 @@ def add_notification(
 def claim(
     session: Session, notification_id: int, *, now: datetime, lease: timedelta
 ) -> Notification | None:
-    """Lease the notification to the caller, or return None if it is not claimable.
+    """Lease one notification to the caller, or return None if it is not claimable. Commits."""
+    claimed = claim_batch(session, [notification_id], now=now, lease=lease)
+    return claimed[0] if claimed else None
+
+
+def claim_batch(
+    session: Session,
+    notification_ids: Sequence[int],
+    *,
+    now: datetime,
+    lease: timedelta,
+    commit: bool = True,
+) -> list[Notification]:
+    """Lease to the caller those of the notifications that are claimable; return them by id.
 
     Claimable are pending rows never tried or whose retry time has come, and rows whose
     previous claimant's lease expired (a worker that died mid-send). The conditional UPDATE
-    makes two workers racing for one row end with exactly one winner. Commits.
+    makes two workers racing for one row end with exactly one winner. Commits, unless the
+    caller has more to check in the same transaction (``commit=False``).
     """
     n = Notification
     if session.get_bind().dialect.name == "postgresql":
-        # Losing this commit in a database crash only makes the row pending again; the
+        # Losing this commit in a database crash only makes the rows pending again; the
         # "sent" mark that follows is a normal, durable commit, and WAL order makes the claim
-        # durable with it. This spares one disk flush per email.
+        # durable with it. This spares one disk flush per batch.
         session.execute(text("SET LOCAL synchronous_commit = off"))
     claimed = session.scalars(
         update(n)
         .where(
-            col(n.id) == notification_id,
+            col(n.id).in_(list(notification_ids)),
             or_(
                 and_(
                     col(n.status) == NotificationStatus.PENDING.value,
@@ -190,19 +206,58 @@ def claim(
         )
         .returning(n),
         execution_options={"populate_existing": True},
-    ).first()
+    ).all()
+    if commit:
+        session.commit()
+    return sorted(claimed, key=lambda row: row.id or 0)
+
+
+def release(
+    session: Session, notifications: Sequence[Notification], *, retry_at: datetime, error: str
+) -> None:
+    """Give claimed notifications back untried, due again at *retry_at*. Commits.
+
+    For the rest of a batch when the mail server went away: they were not tried, so the
+    attempt their claim counted is taken back; *error* says why they wait.
+    """
+    n = Notification
+    for notification in notifications:
+        session.connection().execute(
+            update(n)
+            .where(
+                col(n.id) == notification.id,
+                col(n.attempts) == notification.attempts,
+                col(n.status) == NotificationStatus.SENDING.value,
+            )
+            .values(
+                status=NotificationStatus.PENDING.value,
+                attempts=notification.attempts - 1,
+                lease_until=None,
+                next_attempt_at=retry_at,
+                last_error=error[:2000],
+            )
+        )
     session.commit()
-    return claimed
 
 
 def mark_sent(session: Session, notification: Notification, *, now: datetime) -> None:
-    """Record a successful send. Commits."""
+    """Record a successful send. Commits.
+
+    One plain UPDATE rather than a flush of the object: this runs once per email.
+    """
+    n = Notification
+    session.connection().execute(
+        update(n)
+        .where(col(n.id) == notification.id)
+        .values(
+            status=NotificationStatus.SENT.value, sent_at=now, lease_until=None, last_error=None
+        )
+    )
+    session.commit()
     notification.status = NotificationStatus.SENT.value
     notification.sent_at = now
     notification.lease_until = None
     notification.last_error = None
-    session.add(notification)
-    session.commit()
 
 
 def retry_delay(attempts: int, base_seconds: float = 30.0) -> timedelta:
@@ -231,13 +286,17 @@ def mark_failed_attempt(
     session.commit()
 
 
-def mark_voided(session: Session, notification: Notification, *, reason: str) -> None:
-    """Record that the claimed *notification* is no longer wanted and is not sent. Commits."""
+def mark_voided(
+    session: Session, notification: Notification, *, reason: str, commit: bool = True
+) -> None:
+    """Record that the claimed *notification* is no longer wanted and is not sent. Commits,
+    unless the caller goes on in the same transaction (``commit=False``)."""
     notification.status = NotificationStatus.VOIDED.value
     notification.lease_until = None
     notification.last_error = reason[:2000]
     session.add(notification)
-    session.commit()
+    if commit:
+        session.commit()
 
 
 def renew_leases(

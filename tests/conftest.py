@@ -145,6 +145,16 @@ class Mailbox:
     delay: float = 0.0
     #: While true, the server answers every message with a temporary failure.
     refusing: bool = False
+    #: Addresses the server says it has no mailbox for.
+    unknown: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.unknown:
+            return "550 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay:

@@ -98,3 +98,25 @@ def close_broker_connections(pid: int) -> int:
             )
             closed += 1
     return closed
+
+
+def queued_notification_ids(queue: str) -> list[int]:
+    """The notification ids the messages waiting on *queue* carry; the messages stay queued."""
+    import json
+
+    connection = pika.BlockingConnection(pika.URLParameters(TEST_BROKER_URL))
+    try:
+        channel = connection.channel()
+        ids: list[int] = []
+        while True:
+            try:
+                method, _properties, body = channel.basic_get(queue, auto_ack=False)
+            except pika.exceptions.ChannelClosedByBroker as exc:
+                if exc.reply_code == 404:  # nobody has published to it yet
+                    return ids
+                raise
+            if method is None:
+                return ids
+            ids.extend(json.loads(body)["args"][0])
+    finally:
+        connection.close()  # unacknowledged, so every message goes back to the queue

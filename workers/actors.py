@@ -6,6 +6,8 @@ An actor takes ids, loads rows, calls a domain operation and performs one side e
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -15,18 +17,30 @@ from dramatiq import Broker
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.base import utcnow
-from models.notifications import claim, mark_failed_attempt, mark_sent, mark_voided
+from models.base import require_id, utcnow
+from models.notifications import (
+    Notification,
+    NotificationStatus,
+    claim_batch,
+    mark_failed_attempt,
+    mark_sent,
+    mark_voided,
+    release,
+)
 from models.reminders import why_not_send
 from models.settings import Settings
 from workers.feed_publisher import FeedPublisher
 from workers.leases import LeaseKeeper
-from workers.mail import Mailer, MailError, build_message
+from workers.mail import Mailer, MailError, render
 from workers.metrics import Metrics
 
-__all__ = ["Actors", "declare_actors", "deliver_notification"]
+__all__ = ["Actors", "declare_actors", "deliver_notifications", "nudge_batches"]
 
 log = logging.getLogger(__name__)
+
+#: Emails per message: enough to spread the fixed cost of a message, a claim and a commit,
+#: few enough that a batch is done in well under a second.
+BATCH = 20
 
 #: Well under RabbitMQ's 30-minute consumer_timeout, after which it would requeue the message.
 _TIME_LIMIT_MS = 2 * 60 * 1000
@@ -36,70 +50,94 @@ _TIME_LIMIT_MS = 2 * 60 * 1000
 class Actors:
     """The actors declared on one broker."""
 
-    send_notification: dramatiq.Actor[[int], None]
+    #: Takes a list of notification ids: one message per batch of due emails.
+    send_notifications: dramatiq.Actor[[list[int]], None]
     publish_feed: dramatiq.Actor[[int], None]
 
 
-def deliver_notification(
+def deliver_notifications(
     settings: Settings,
     engine: Engine,
     mailer: Mailer,
-    notification_id: int,
+    notification_ids: Sequence[int],
     *,
     leases: LeaseKeeper | None = None,
     metrics: Metrics | None = None,
-) -> bool:
-    """Claim the notification, check it is still wanted, send it and record the outcome;
-    return whether it was sent.
+) -> int:
+    """Claim the notifications, check each is still wanted, send them and record each
+    outcome as it happens; return how many were sent.
 
     A notification already sent, failed, voided, or leased to another worker is left alone,
-    which is what makes a repeated message harmless. The claim's short lease is renewed by
-    *leases* while the send lasts.
+    which is what makes a repeated message harmless. The claims' short leases are renewed
+    by *leases* while the batch lasts; each email is marked sent right after the server took
+    it, so a crash can repeat at most the one in flight. When the mail server goes away, the
+    rest of the batch is given back untried, due at the same retry moment.
     """
-    with Session(engine, expire_on_commit=False) as session:
-        lease = timedelta(seconds=settings.notification_lease_seconds)
-        notification = claim(session, notification_id, now=utcnow(), lease=lease)
-        if notification is None:
-            log.info("notification %s: not claimable, nothing to send", notification_id)
-            return False
-        reason = why_not_send(session, notification, now=utcnow())
-        if reason is not None:
-            mark_voided(session, notification, reason=reason)
+    lease = timedelta(seconds=settings.notification_lease_seconds)
+    # One connection for the whole batch: the claim and the checks share a transaction, and
+    # each "sent" mark reuses the connection instead of checking out (and pinging) another.
+    with engine.connect() as connection, Session(connection, expire_on_commit=False) as session:
+        wanted = []
+        claimed = claim_batch(session, notification_ids, now=utcnow(), lease=lease, commit=False)
+        for notification in claimed:
+            reason = why_not_send(session, notification, now=utcnow())
+            if reason is None:
+                wanted.append(notification)
+                continue
+            mark_voided(session, notification, reason=reason, commit=False)
             if metrics is not None:
                 metrics.voided.inc()
-            log.info("notification %s: voided (%s)", notification_id, reason)
-            return False
-        message = build_message(notification, mail_from=settings.mail_from)
-        try:
-            if leases is not None:
-                with leases.held(notification_id, notification.attempts):
-                    mailer.send(message)
-            else:
-                mailer.send(message)
-        except MailError as exc:
-            mark_failed_attempt(
-                session,
-                notification,
-                error=str(exc),
-                now=utcnow(),
-                max_attempts=settings.notification_max_attempts,
-                retry_base_seconds=settings.notification_retry_base_seconds,
-            )
-            if metrics is not None:
-                metrics.failures.inc()
-            log.warning(
-                "notification %s: attempt %s failed (%s), status %s",
-                notification_id,
-                notification.attempts,
-                type(exc.__cause__).__name__,
-                notification.status,
-            )
-            return False
-        mark_sent(session, notification, now=utcnow())
-        if metrics is not None:
-            metrics.sends.inc()
-        log.info("notification %s: sent", notification_id)
-        return True
+            log.info("notification %s: voided (%s)", notification.id, reason)
+        session.commit()
+        for notification_id in set(notification_ids) - {n.id for n in claimed}:
+            log.info("notification %s: not claimable, nothing to send", notification_id)
+        claims = {require_id(n): n.attempts for n in wanted}
+        with leases.held(claims) if leases is not None else nullcontext():
+            for done, notification in enumerate(wanted):
+                try:
+                    mailer.send(render(notification, mail_from=settings.mail_from))
+                except MailError as exc:
+                    _record_failure(settings, session, notification, exc, metrics)
+                    if exc.server_unavailable:
+                        release(
+                            session,
+                            wanted[done + 1 :],
+                            retry_at=notification.next_attempt_at,
+                            error=f"not tried, the mail server failed: {exc}",
+                        )
+                        return done
+                    continue
+                mark_sent(session, notification, now=utcnow())
+                if metrics is not None:
+                    metrics.sends.inc()
+                log.info("notification %s: sent", notification.id)
+        return sum(n.status == NotificationStatus.SENT for n in wanted)
+
+
+def _record_failure(
+    settings: Settings,
+    session: Session,
+    notification: Notification,
+    exc: MailError,
+    metrics: Metrics | None,
+) -> None:
+    mark_failed_attempt(
+        session,
+        notification,
+        error=str(exc),
+        now=utcnow(),
+        max_attempts=settings.notification_max_attempts,
+        retry_base_seconds=settings.notification_retry_base_seconds,
+    )
+    if metrics is not None:
+        metrics.failures.inc()
+    log.warning(
+        "notification %s: attempt %s failed (%s), status %s",
+        notification.id,
+        notification.attempts,
+        type(exc.__cause__).__name__,
+        notification.status,
+    )
 
 
 def declare_actors(
@@ -114,9 +152,9 @@ def declare_actors(
 ) -> Actors:
     """Declare Birge's actors on *broker*, bound to this process's engine, mailer and feeds."""
 
-    def send_notification(notification_id: int) -> None:
-        deliver_notification(
-            settings, engine, mailer, notification_id, leases=leases, metrics=metrics
+    def send_notifications(notification_ids: list[int]) -> None:
+        deliver_notifications(
+            settings, engine, mailer, notification_ids, leases=leases, metrics=metrics
         )
 
     def publish_feed(feed_id: int) -> None:
@@ -130,10 +168,10 @@ def declare_actors(
         "max_backoff": 30_000,
     }
     return Actors(
-        send_notification=dramatiq.Actor(
-            send_notification,
+        send_notifications=dramatiq.Actor(
+            send_notifications,
             broker=broker,
-            actor_name="send_notification",
+            actor_name="send_notifications",
             queue_name=settings.queue_name,
             priority=0,
             options=options,
@@ -147,3 +185,9 @@ def declare_actors(
             options=options,
         ),
     )
+
+
+def nudge_batches(notification_ids: Sequence[int]) -> Iterator[list[int]]:
+    """Split due notifications into the batches one ``send_notifications`` message carries."""
+    for start in range(0, len(notification_ids), BATCH):
+        yield list(notification_ids[start : start + BATCH])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -37,10 +37,10 @@ class LeaseKeeper:
         self._thread: threading.Thread | None = None
 
     @contextmanager
-    def held(self, notification_id: int, attempts: int) -> Iterator[None]:
-        """Keep the claim ``(notification_id, attempts)`` renewed while the block runs."""
+    def held(self, claims: Mapping[int, int]) -> Iterator[None]:
+        """Keep the *claims* (notification id -> attempts) renewed while the block runs."""
         with self._lock:
-            self._claims[notification_id] = attempts
+            self._claims.update(claims)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="birge-lease-keeper", daemon=True
@@ -50,7 +50,8 @@ class LeaseKeeper:
             yield
         finally:
             with self._lock:
-                self._claims.pop(notification_id, None)
+                for notification_id in claims:
+                    self._claims.pop(notification_id, None)
 
     def stop(self) -> None:
         self._stop.set()

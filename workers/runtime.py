@@ -18,7 +18,7 @@ from models.db import make_engine
 from models.notifications import due_notification_ids, record_nudges
 from models.reminders import plan_due
 from models.settings import Settings
-from workers.actors import Actors, declare_actors
+from workers.actors import Actors, declare_actors, nudge_batches
 from workers.broker import build_broker, close_broker, keep_alive, quiet_consumer_logs
 from workers.feed_publisher import FeedPublisher
 from workers.feed_store import FeedStore
@@ -112,8 +112,8 @@ def tick(runtime: Runtime, *, now: datetime | None = None) -> int:
         for _ in range(_MAX_NUDGE_BATCHES):
             due = due_notification_ids(session, now=now, nudge_grace=grace, limit=_NUDGE_BATCH)
             ids = record_nudges(session, due, now=now, nudge_grace=grace)
-            for notification_id in ids:
-                runtime.actors.send_notification.send(notification_id)
+            for batch in nudge_batches(ids):
+                runtime.actors.send_notifications.send(batch)
             nudged += len(ids)
             if len(due) < _NUDGE_BATCH:
                 break

@@ -28,7 +28,7 @@ from models.settings import Settings
 from models.workcalendar import district_calendar
 from tests.factories import csrf_token
 from web import runtime
-from workers.actors import deliver_notification
+from workers.actors import deliver_notifications
 from workers.mail import make_mailer
 
 #: Who walks the portal: every role, the lead agencies and guardianship, and outsiders.
@@ -162,8 +162,8 @@ def test_no_restricted_value_leaves_the_portal(
     assert {"invitation", "escalation", "digest"} <= kinds
     engine = runtime(app).engine
     mailer = make_mailer(settings.smtp)
-    for notification_id in session.scalars(select(col(Notification.id))).all():
-        assert deliver_notification(settings, engine, mailer, notification_id)
+    ids = session.scalars(select(col(Notification.id))).all()
+    assert deliver_notifications(settings, engine, mailer, ids) == len(ids)
     assert settings.smtp.directory is not None
     emails = [p.read_bytes() for p in sorted(settings.smtp.directory.glob("*.eml"))]
     assert emails, "the meeting sent no email"

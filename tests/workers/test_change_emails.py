@@ -41,8 +41,7 @@ def rt(
 
 
 def send(rt: Runtime, ids: list[int]) -> None:
-    for notification_id in ids:
-        rt.actors.send_notification.send(notification_id)
+    rt.actors.send_notifications.send(ids)
     worker = start_worker(rt, threads=2)
     try:
         rt.broker.join(rt.settings.queue_name, timeout=30_000)

@@ -16,7 +16,7 @@ from models.settings import Settings, SmtpTarget
 from tests import factories
 from tests.conftest import SmtpServer
 from tests.factories import District, in_days
-from workers.mail import MailError, SmtpMailer, build_message
+from workers.mail import MailError, Outgoing, SmtpMailer, build_message, render
 
 
 def reminder_rows(session: Session, settings: Settings, district: District) -> list[Notification]:
@@ -71,12 +71,32 @@ def test_an_invitation_keeps_its_calendar_part_beside_text_and_html(
     assert {"text/plain", "text/html", "text/calendar", "application/ics"} <= set(types)
 
 
-def plain(number: int) -> EmailMessage:
-    message = EmailMessage()
-    message["From"], message["To"] = "birge@birge.test", f"user{number}@birge.test"
-    message["Subject"] = f"test {number}"
-    message.set_content("hello")
-    return message
+def plain(number: int) -> Outgoing:
+    recipient = f"user{number}@birge.test"
+    data = f"From: birge@birge.test\r\nTo: {recipient}\r\nSubject: test {number}\r\n\r\nhello\r\n"
+    return Outgoing("birge@birge.test", recipient, f"test{number}@birge.test", data.encode())
+
+
+def test_a_russian_email_reads_back_unchanged_and_is_safe_on_the_wire(
+    session: Session, settings: Settings, district: District
+) -> None:
+    row = factories.schedule(session, settings, district).notifications[0]
+    row.subject = "Приглашение: Кейс-конференция, вторник, 1 декабря 2026, 10:00 " + "ж" * 80
+    row.body = "Здравствуйте!\nКейс-конференция по случаю D-2026-0042.\n" + "ы" * 2000
+    row.html = '<table role="presentation"><tr><td>Қатысушылар</td></tr></table>'
+    email = render(row, mail_from="Бірге <birge@birge.test>")
+    assert email.sender == "birge@birge.test" and email.recipient == row.recipient
+    lines = email.data.split(b"\r\n")
+    assert email.data.isascii() and b"\n" not in email.data.replace(b"\r\n", b"")
+    assert max(len(line) for line in lines) <= 998  # what every SMTP server accepts
+    message = build_message(row, mail_from="Бірге <birge@birge.test>")
+    assert message["Subject"] == row.subject
+    assert message["From"].addresses[0].display_name == "Бірге"
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert isinstance(text, EmailMessage) and isinstance(html, EmailMessage)
+    assert text.get_content().rstrip("\n") == row.body
+    assert "Қатысушылар" in html.get_content()
 
 
 def test_one_thread_sends_a_batch_over_one_connection_and_reconnects_after_an_error(

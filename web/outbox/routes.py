@@ -12,7 +12,8 @@ from flask_wtf import FlaskForm
 from models.base import utcnow
 from models.outbox import retry_notifications, troubled_notifications
 from models.people import Role
-from web import db_session, runtime, settings_of
+from web import db_session, settings_of
+from web.nudge import nudge_workers
 
 bp = Blueprint("outbox", __name__)
 log = logging.getLogger(__name__)
@@ -50,13 +51,7 @@ def _retry(ids: list[int] | None) -> ResponseReturnValue:
     db = db_session()
     retried = retry_notifications(db, current_user._get_current_object(), now=utcnow(), ids=ids)
     db.commit()
-    actor = runtime(current_app).actors.send_notification
-    for notification_id in retried:
-        try:
-            actor.send(notification_id)
-        except Exception as exc:  # the broker is away: the tick sends them
-            log.warning("could not enqueue retried notifications (%s)", type(exc).__name__)
-            break
+    nudge_workers(retried)
     flash(
         ngettext("%(num)s email is sent again.", "%(num)s emails are sent again.", len(retried)),
         "success",

@@ -1,4 +1,4 @@
-"""The send_notification actor on real RabbitMQ, PostgreSQL and SMTP."""
+"""The send_notifications actor on real RabbitMQ, PostgreSQL and SMTP."""
 
 from __future__ import annotations
 
@@ -48,8 +48,8 @@ def test_each_invitee_gets_exactly_one_email_even_when_a_message_is_delivered_tw
     caplog.set_level(logging.DEBUG, logger="workers")
     caplog.set_level(logging.INFO)
     ids = schedule(rt, district)
-    for notification_id in ids + ids:  # at-least-once delivery: every message twice
-        rt.actors.send_notification.send(notification_id)
+    for batch in (ids, ids[:1], ids[1:]):  # at-least-once delivery: every id twice
+        rt.actors.send_notifications.send(batch)
     run_until_idle(rt)
 
     mailbox = smtp_server.mailbox
@@ -86,10 +86,13 @@ def test_smtp_down_keeps_the_email_and_the_tick_sends_it_later(
     )
     try:
         ids = schedule(down, district)
-        for notification_id in ids:
-            down.actors.send_notification.send(notification_id)
+        down.actors.send_notifications.send(ids)
         run_until_idle(down)
         assert statuses(down) == ["pending"] * 4
+        with Session(down.engine) as session:
+            # one was tried; the rest of its batch went back untried, their attempts intact
+            attempts = sorted(session.scalars(select(Notification.attempts)))
+            assert attempts == [0, 0, 0, 1]
         with Session(down.engine) as session:
             errors = set(session.scalars(select(Notification.last_error)))
             assert all(e and "ConnectionRefusedError" in e for e in errors)
@@ -111,6 +114,22 @@ def test_smtp_down_keeps_the_email_and_the_tick_sends_it_later(
     finally:
         up.close()
         up.engine.dispose()
+
+
+def test_a_refused_recipient_fails_alone_and_the_rest_of_its_batch_is_sent(
+    rt: Runtime, district: District, smtp_server: SmtpServer
+) -> None:
+    smtp_server.mailbox.unknown.add(district.inspector.email)
+    ids = schedule(rt, district)
+    rt.actors.send_notifications.send(ids)
+    run_until_idle(rt)
+    with Session(rt.engine) as session:
+        rows = session.scalars(select(Notification).order_by(Notification.id)).all()
+        refused = [n for n in rows if n.recipient == district.inspector.email]
+        assert [n.status for n in refused] == ["pending"]  # retried later, with backoff
+        assert "No such mailbox" in (refused[0].last_error or "")
+        assert {n.status for n in rows if n not in refused} == {"sent"}
+    assert len(smtp_server.mailbox.messages) == 3
 
 
 def test_a_lost_broker_message_is_sent_by_the_tick(
