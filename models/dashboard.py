@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -220,9 +221,11 @@ def meeting_page(
     return MeetingPage(meetings=rows[:per_page], page=page, has_next=len(rows) > per_page)
 
 
-@dataclass(frozen=True)
-class CalendarEntry:
-    """What the calendar view shows of a meeting: no more columns than that are read."""
+class CalendarEntry(NamedTuple):
+    """What the calendar view shows of a meeting: no more columns than that are read.
+
+    A named tuple: a month of a busy district is 2,000 of them, made straight from rows.
+    """
 
     id: int
     kind: str
@@ -275,4 +278,4 @@ def calendar_meetings(
         col(Meeting.status),
         maintain_column_froms=True,
     )
-    return [CalendarEntry(*row) for row in session.execute(columns)]
+    return [CalendarEntry._make(row) for row in session.execute(columns)]

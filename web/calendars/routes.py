@@ -170,7 +170,9 @@ def _local_param(name: str, zone: ZoneInfo) -> datetime:
 
 
 def _wall_clock(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    """``2026-12-01T10:00``: the district's wall clock to the minute (isoformat is quicker
+    than strftime, which counts on a busy month)."""
+    return moment.astimezone(zone).isoformat(timespec="minutes")[:16]
 
 
 def rotate() -> ResponseReturnValue:
