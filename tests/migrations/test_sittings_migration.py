@@ -52,19 +52,44 @@ def test_next_sittings_are_filled_and_minutes_keep_their_rows_both_ways(
         )
         meetings = [
             (1, "joint_inspection", "2026-12-03 05:00:00+00", "scheduled", None, None),
-            (2, "prevention_council", "2026-10-29 10:00:00+00", "scheduled",
-             "FREQ=MONTHLY;BYDAY=-1TH", None),  # fmt: skip
-            (3, "prevention_council", "2026-12-31 10:00:00+00", "scheduled",
-             "FREQ=MONTHLY;BYDAY=-1TH", "2026-12-30 10:00:00+00"),  # fmt: skip
-            (4, "prevention_council", "2026-10-29 10:00:00+00", "cancelled",
-             "FREQ=MONTHLY;BYDAY=-1TH", None),  # fmt: skip
+            (
+                2,
+                "prevention_council",
+                "2026-10-29 10:00:00+00",
+                "scheduled",
+                "FREQ=MONTHLY;BYDAY=-1TH",
+                None,
+            ),
+            (
+                3,
+                "prevention_council",
+                "2026-12-31 10:00:00+00",
+                "scheduled",
+                "FREQ=MONTHLY;BYDAY=-1TH",
+                "2026-11-20 10:00:00+00",
+            ),
+            (
+                4,
+                "prevention_council",
+                "2026-10-29 10:00:00+00",
+                "cancelled",
+                "FREQ=MONTHLY;BYDAY=-1TH",
+                None,
+            ),
         ]
         for meeting_id, kind, starts, status, rrule, due in meetings:
             conn.execute(
                 text(_MEETING),
-                {"id": meeting_id, "uid": f"m{meeting_id}@t", "kind": kind, "starts": starts,
-                 "ends": starts.replace(":00:00+", ":30:00+"), "status": status, "rrule": rrule,
-                 "due": due},  # fmt: skip
+                {
+                    "id": meeting_id,
+                    "uid": f"m{meeting_id}@t",
+                    "kind": kind,
+                    "starts": starts,
+                    "ends": starts.replace(":00:00+", ":30:00+"),
+                    "status": status,
+                    "rrule": rrule,
+                    "due": due,
+                },
             )
         conn.execute(
             text(
@@ -97,7 +122,7 @@ def test_next_sittings_are_filled_and_minutes_keep_their_rows_both_ways(
     assert found[1][1] is None  # and its reminders as they were
     # a scheduled series is looked at again by the next tick, which finds its next sitting
     assert found[2][1] is not None and found[3][1] is not None and found[4][1] is None
-    assert str(found[3][1]).startswith("2026-12-30 10:00:00")  # an earlier moment is kept
+    assert str(found[3][1]).startswith("2026-11-20 10:00:00")  # a moment waited for stays
     assert [(m[0], str(m[1])[:19]) for m in minutes] == [(9, "2026-10-29 10:00:00")]
     assert attendance == 1
     migrations.downgrade(empty_database, "0009")

@@ -19,8 +19,9 @@ from tests.factories import District
 #: Wednesday 20 January 2027, 09:00 in Almaty: the school schedules its council.
 T0 = datetime(2027, 1, 20, 4, 0, tzinfo=UTC)
 #: The last Thursdays of January to April 2027, 15:00 in Almaty (10:00 UTC).
-JAN, FEB, MAR, APR = (datetime(2027, m, d, 10, 0, tzinfo=UTC) for m, d in
-                      ((1, 28), (2, 25), (3, 25), (4, 29)))  # fmt: skip
+JAN, FEB, MAR, APR = (
+    datetime(2027, m, d, 10, 0, tzinfo=UTC) for m, d in ((1, 28), (2, 25), (3, 25), (4, 29))
+)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 
@@ -111,25 +112,31 @@ def test_a_moved_sitting_is_reminded_at_its_new_time_and_the_old_reminders_are_v
     seen = last_id(session)
     assert tick_at(session, settings, MAR - DAY) == 3
     planned = reminders(session, since=seen)
-    friday = MAR + DAY - 5 * HOUR  # Friday 26 March, 10:00 in Almaty
+    monday = MAR + 4 * DAY - 5 * HOUR  # Monday 29 March, 10:00 in Almaty
     move_sitting(
-        session, settings, meeting, by=district.pedagogue, original_start=MAR,
-        starts_at=friday, ends_at=friday + HOUR, now=MAR - DAY + timedelta(minutes=1),
-    )  # fmt: skip
+        session,
+        settings,
+        meeting,
+        by=district.pedagogue,
+        original_start=MAR,
+        starts_at=monday,
+        ends_at=monday + HOUR,
+        now=MAR - DAY + timedelta(minutes=1),
+    )
     session.commit()
     for n in planned:
         session.refresh(n)
     assert {n.status for n in planned} == {NotificationStatus.VOIDED.value}
     assert why_not_send(session, planned[0], now=MAR - DAY) == "meeting changed"
-    assert meeting.next_sitting_at == friday
+    assert meeting.next_sitting_at == monday
     seen = last_id(session)
     assert tick_at(session, settings, MAR - HOUR) == 0  # the old time is void
-    assert tick_at(session, settings, friday - DAY) == 3
+    assert tick_at(session, settings, monday - DAY) == 3
     moved = reminders(session, since=seen)
     subjects = {n.subject for n in moved if n.recipient == district.pedagogue.email}
-    assert subjects == {"Reminder: Prevention council, 26 March 2027, 10:00"}
+    assert subjects == {"Reminder: Prevention council, 29 March 2027, 10:00"}
     assert all(":seq:1:sitting:20270325T100000Z:" in n.dedupe_key for n in moved)
-    assert all(why_not_send(session, n, now=friday - DAY) is None for n in moved)
+    assert all(why_not_send(session, n, now=monday - DAY) is None for n in moved)
 
 
 def test_a_cancelled_sitting_and_an_ended_series_get_no_reminders(
@@ -146,12 +153,18 @@ def test_a_cancelled_sitting_and_an_ended_series_get_no_reminders(
     assert tick_at(session, settings, FEB - DAY) == 0
     assert tick_at(session, settings, FEB - HOUR) == 0
     assert tick_at(session, settings, MAR - DAY) == 3
-    (march,) = [n for n in reminders(session, since=seen) if n.recipient == district.pedagogue.email]
+    (march,) = [
+        n for n in reminders(session, since=seen) if n.recipient == district.pedagogue.email
+    ]
     assert march.subject == "Reminder: Prevention council, 25 March 2027, 15:00"
     end_series(
-        session, settings, meeting, by=district.pedagogue, last_day=date(2027, 4, 1),
+        session,
+        settings,
+        meeting,
+        by=district.pedagogue,
+        last_day=date(2027, 4, 1),
         now=MAR - DAY + HOUR,
-    )  # fmt: skip
+    )
     session.commit()
     assert tick_at(session, settings, MAR - HOUR) == 3  # March is still on
     assert tick_at(session, settings, MAR + 2 * HOUR) == 0

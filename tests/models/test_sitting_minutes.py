@@ -56,8 +56,14 @@ def test_minutes_of_the_april_sitting_do_not_overwrite_marchs(
     meeting = council(session, settings, district)
     record(session, district, meeting, MAR, text="Мартовское заседание: трое учеников.")
     session.commit()
-    record(session, district, meeting, APR, text="Апрельское заседание: один ученик.",
-           present_user_ids=[district.pedagogue.id])  # fmt: skip
+    record(
+        session,
+        district,
+        meeting,
+        APR,
+        text="Апрельское заседание: один ученик.",
+        present_user_ids=[district.pedagogue.id],
+    )
     session.commit()
     rows = session.scalars(select(MeetingMinutes).order_by(col(MeetingMinutes.id))).all()
     assert [(m.sitting_start, m.text.split(":")[0]) for m in rows] == [
@@ -80,13 +86,17 @@ def test_minutes_of_the_april_sitting_do_not_overwrite_marchs(
     april_doc = docx_text(build_protocol(april, locale="ru", zone=settings.zone))
     assert "25 марта 2027, 15:00" in march_doc and "Мартовское" in march_doc
     assert "29 апреля 2027, 15:00" in april_doc and "Мартовское" not in april_doc
-    assert protocol_filename(april, "kk") == f"protocol-{meeting.id}-2027-04-29-kk.docx"
+    assert (
+        protocol_filename(april, "kk", settings.zone) == f"protocol-{meeting.id}-2027-04-29-kk.docx"
+    )
     # the audit trail names the sitting
     details = session.scalars(
         select(AuditEvent.detail).where(AuditEvent.action == "meeting.minutes_recorded")
     ).all()
-    assert [d.split()[0] for d in details] == ["sitting=2027-03-25T10:00:00+00:00",
-                                               "sitting=2027-04-29T10:00:00+00:00"]  # fmt: skip
+    assert [d.split()[0] for d in details] == [
+        "sitting=2027-03-25T10:00:00+00:00",
+        "sitting=2027-04-29T10:00:00+00:00",
+    ]
 
 
 def test_the_meeting_lists_its_held_sittings_with_their_records(
@@ -94,23 +104,34 @@ def test_the_meeting_lists_its_held_sittings_with_their_records(
 ) -> None:
     meeting = council(session, settings, district)
     friday = FEB + DAY - 5 * HOUR
-    move_sitting(session, settings, meeting, by=district.pedagogue, original_start=FEB,
-                 starts_at=friday, ends_at=friday + HOUR, now=JAN - DAY)  # fmt: skip
-    cancel_sitting(session, settings, meeting, by=district.pedagogue, original_start=MAR,
-                   now=JAN - DAY)  # fmt: skip
+    move_sitting(
+        session,
+        settings,
+        meeting,
+        by=district.pedagogue,
+        original_start=FEB,
+        starts_at=friday,
+        ends_at=friday + HOUR,
+        now=JAN - DAY,
+    )
+    cancel_sitting(
+        session, settings, meeting, by=district.pedagogue, original_start=MAR, now=JAN - DAY
+    )
     record(session, district, meeting, FEB, now=friday + 2 * HOUR)
     session.commit()
     held = held_sittings(session, meeting, settings.zone, now=APR + 2 * HOUR)
-    assert [(h.sitting.original_start, h.sitting.starts_at, h.minutes is not None)
-            for h in held] == [(APR, APR, False), (FEB, friday, True), (JAN, JAN, False)]  # fmt: skip
+    assert [
+        (h.sitting.original_start, h.sitting.starts_at, h.minutes is not None) for h in held
+    ] == [(APR, APR, False), (FEB, friday, True), (JAN, JAN, False)]
 
 
 def test_which_sittings_may_be_recorded(
     session: Session, settings: Settings, district: District
 ) -> None:
     meeting = council(session, settings, district)
-    cancel_sitting(session, settings, meeting, by=district.pedagogue, original_start=FEB,
-                   now=JAN - DAY)  # fmt: skip
+    cancel_sitting(
+        session, settings, meeting, by=district.pedagogue, original_start=FEB, now=JAN - DAY
+    )
     session.commit()
     refusals = {
         "not yet begun": (APR, {"now": MAR + 2 * HOUR}),

@@ -210,22 +210,50 @@ def test_the_council_shows_on_the_home_page_in_april_with_the_april_date(
     from tests.models.test_series import council, last_thursday_after
 
     first = last_thursday_after(-70)
-    meeting = council(session, settings, district, starts_at=first,
-                      ends_at=first + timedelta(hours=1), now=first - timedelta(days=1))  # fmt: skip
+    meeting = council(
+        session,
+        settings,
+        district,
+        starts_at=first,
+        ends_at=first + timedelta(hours=1),
+        now=first - timedelta(days=1),
+    )
     sitting = next_sitting(session, meeting, settings.zone, now=utcnow())
     assert sitting is not None
-    before = schedule(session, settings, district, title="Раньше совета",
-                      starts_at=sitting.starts_at - timedelta(hours=3),
-                      ends_at=sitting.starts_at - timedelta(hours=2)).meeting  # fmt: skip
-    after = schedule(session, settings, district, title="Позже совета",
-                     starts_at=sitting.starts_at + timedelta(days=1),
-                     ends_at=sitting.starts_at + timedelta(days=1, hours=1)).meeting  # fmt: skip
+    before = schedule(
+        session,
+        settings,
+        district,
+        title="Раньше совета",
+        starts_at=sitting.starts_at - timedelta(hours=3),
+        ends_at=sitting.starts_at - timedelta(hours=2),
+    ).meeting
+    after = schedule(
+        session,
+        settings,
+        district,
+        title="Позже совета",
+        starts_at=sitting.starts_at + timedelta(days=1),
+        ends_at=sitting.starts_at + timedelta(days=1, hours=1),
+    ).meeting
     session.commit()
     plan_due(session, settings, now=utcnow())  # the scheduler's tick
     session.commit()
     local = sitting.starts_at.astimezone(settings.zone)
-    months = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
-              "сентября", "октября", "ноября", "декабря")  # fmt: skip
+    months = (
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    )
     when = f"{local.day} {months[local.month - 1]} {local.year}, 15:00"
     login(client, district.inspector.email)
     home = client.get("/").get_data(as_text=True)

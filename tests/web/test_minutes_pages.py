@@ -267,8 +267,14 @@ def test_each_sitting_of_a_council_has_its_own_minutes_and_protocol(
     from tests.models.test_series import council, last_thursday_after
 
     first = last_thursday_after(-70)
-    meeting = council(session, settings, district, starts_at=first,
-                      ends_at=first + timedelta(hours=1), now=first - timedelta(days=1))  # fmt: skip
+    meeting = council(
+        session,
+        settings,
+        district,
+        starts_at=first,
+        ends_at=first + timedelta(hours=1),
+        now=first - timedelta(days=1),
+    )
     held = sitting_times(meeting, [], settings.zone, after=first, before=utcnow())
     earlier, later = held[-2], held[-1]
     login(client, district.pedagogue.email)  # the school's coordinator, reads English
@@ -281,8 +287,11 @@ def test_each_sitting_of_a_council_has_its_own_minutes_and_protocol(
         page = client.get(url).get_data(as_text=True)
         local = sitting.starts_at.astimezone(settings.zone)
         assert f"{local.day} {local:%B} {local.year}" in page  # the sitting's own date
-        form = {"csrf_token": csrf_token(page), "people": [str(district.pedagogue.id)],
-                "text": text}  # fmt: skip
+        form = {
+            "csrf_token": csrf_token(page),
+            "people": [str(district.pedagogue.id)],
+            "text": text,
+        }
         response = client.post(url, data=form)
         assert response.status_code == 302 and response.location.endswith(url)
     recorded = session.scalars(select(MeetingMinutes)).all()
@@ -297,8 +306,9 @@ def test_each_sitting_of_a_council_has_its_own_minutes_and_protocol(
     assert show.count(">Minutes and decisions<") == 2
     protocol = client.get(f"/meetings/{meeting.id}/protocol.docx?sitting={key}")
     local = earlier.starts_at.astimezone(settings.zone)
-    assert f"protocol-{meeting.id}-{local.date().isoformat()}-ru.docx" in (
-        protocol.headers["Content-Disposition"]
+    assert (
+        f"protocol-{meeting.id}-{local.date().isoformat()}-ru.docx"
+        in (protocol.headers["Content-Disposition"])
     )
     assert "First: three." in docx_text(protocol.data)
     # a series' minutes always name their sitting; a time that is no sitting is not found
