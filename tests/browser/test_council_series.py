@@ -112,21 +112,15 @@ def test_each_held_sitting_of_a_council_gets_its_own_minutes_in_the_browser(
     minutes do not overwrite the earlier, and each page and protocol carries its own date."""
     from models.sittings import sitting_times
     from tests.browser.test_open_case import sign_in
-    from tests.models.test_series import council, last_thursday_after
+    from tests.models.test_series import running_council
 
     base_url, settings, district = portal
-    first = last_thursday_after(-70)
     engine = make_engine(settings.database_url)
     with Session(engine, expire_on_commit=False) as session:
-        meeting = council(
-            session,
-            settings,
-            district,
-            starts_at=first,
-            ends_at=first + timedelta(hours=1),
-            now=first - timedelta(days=1),
+        meeting = running_council(session, settings, district)
+        held = sitting_times(
+            meeting, [], settings.zone, after=meeting.starts_at, before=datetime.now(UTC)
         )
-        held = sitting_times(meeting, [], settings.zone, after=first, before=datetime.now(UTC))
     earlier, later = held[-2], held[-1]
 
     page = browser.new_page(locale="en-GB", timezone_id="Asia/Almaty")

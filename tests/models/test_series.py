@@ -58,6 +58,20 @@ def council(session: Session, settings: Settings, district: District, **over: ob
     return scheduled.meeting
 
 
+def running_council(session: Session, settings: Settings, district: District) -> Meeting:
+    """A monthly council scheduled two and a half months ago, whose first sitting, on the last
+    Thursday of a month at least 70 days back, and the next one or two have been held."""
+    first = last_thursday_after(-70)
+    return council(
+        session,
+        settings,
+        district,
+        starts_at=first,
+        ends_at=first + timedelta(hours=1),
+        now=first - timedelta(days=1),
+    )
+
+
 def calendar_of(notification: Notification) -> Calendar:
     return Calendar.from_ical(notification.ics)
 

@@ -207,17 +207,9 @@ def test_the_council_shows_on_the_home_page_in_april_with_the_april_date(
     from models.base import utcnow
     from models.reminders import plan_due
     from models.sittings import next_sitting
-    from tests.models.test_series import council, last_thursday_after
+    from tests.models.test_series import running_council
 
-    first = last_thursday_after(-70)
-    meeting = council(
-        session,
-        settings,
-        district,
-        starts_at=first,
-        ends_at=first + timedelta(hours=1),
-        now=first - timedelta(days=1),
-    )
+    meeting = running_council(session, settings, district)
     sitting = next_sitting(session, meeting, settings.zone, now=utcnow())
     assert sitting is not None
     before = schedule(

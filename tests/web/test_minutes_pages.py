@@ -264,18 +264,10 @@ def test_each_sitting_of_a_council_has_its_own_minutes_and_protocol(
 
     from models.base import utcnow
     from models.sittings import sitting_key, sitting_times
-    from tests.models.test_series import council, last_thursday_after
+    from tests.models.test_series import running_council
 
-    first = last_thursday_after(-70)
-    meeting = council(
-        session,
-        settings,
-        district,
-        starts_at=first,
-        ends_at=first + timedelta(hours=1),
-        now=first - timedelta(days=1),
-    )
-    held = sitting_times(meeting, [], settings.zone, after=first, before=utcnow())
+    meeting = running_council(session, settings, district)
+    held = sitting_times(meeting, [], settings.zone, after=meeting.starts_at, before=utcnow())
     earlier, later = held[-2], held[-1]
     login(client, district.pedagogue.email)  # the school's coordinator, reads English
     show = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
