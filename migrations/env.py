@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 import models  # noqa: F401 - registers every table on SQLModel.metadata
@@ -28,16 +29,36 @@ def run_migrations_online() -> None:
     assert url is not None
     engine = make_engine(url)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys(connection, on=False)
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
             # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
             compare_type=True,
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            _foreign_keys(connection, on=True)
     engine.dispose()
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Switch SQLite's foreign keys off for the migrations, and check them after.
+
+    Rebuilding a table that others reference (batch mode: copy, DROP, rename) would otherwise
+    delete the referencing rows through their ``ON DELETE CASCADE``. The pragma is ignored
+    inside a transaction, so it is set (and committed) before the migrations begin.
+    """
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.commit()
+    if on:
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows with broken foreign keys: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlmodel import Session, col
@@ -14,13 +13,13 @@ from models.audit import record_event
 from models.cases import Case, CaseAgency
 from models.i18n import N_
 from models.meetings import Meeting, MeetingAgency, MeetingStatus
-from models.people import Agency, AgencyKind, District, Role, User
-from models.sittings import next_sitting
+from models.people import Agency, AgencyKind, Role, User
 
 __all__ = [
     "CaseAccessError",
     "add_agency_to_case",
     "agencies_knowing_case",
+    "coming_meetings",
     "may_add_agency_to_case",
     "may_change_case",
     "may_change_meeting",
@@ -74,29 +73,28 @@ def upcoming_meetings(
     """Return the scheduled meetings not yet over that *user* may see, soonest first.
 
     Staff see the meetings their agency takes part in; the chair, administrators and the
-    unit's secretary see the whole district. A council series counts by its next sitting.
+    unit's secretary see the whole district. A council series counts by its next sitting
+    (``Meeting.next_sitting_at``, indexed and kept by the scheduler's tick).
     """
-    agency = _agency(session, user)
-    visible = visible_meetings(session, user).where(col(Meeting.status) == MeetingStatus.SCHEDULED)
-    singles = session.scalars(
-        visible.where(col(Meeting.rrule).is_(None))
-        # Meetings last at most 12 hours: a lower bound on the start lets the index range work.
-        .where(col(Meeting.starts_at) >= now - timedelta(hours=12))
-        .where(col(Meeting.ends_at) >= now)
-        .order_by(col(Meeting.starts_at), col(Meeting.id))
+    return session.scalars(
+        coming_meetings(visible_meetings(session, user), now=now)
+        .where(col(Meeting.status) == MeetingStatus.SCHEDULED)
         .limit(limit)
     ).all()
-    # A council series counts by its next sitting, however long ago its first one was.
-    district = session.get(District, agency.district_id)
-    zone = ZoneInfo(district.timezone if district else "Asia/Almaty")
-    series = []
-    for meeting in session.scalars(visible.where(col(Meeting.rrule).is_not(None))):
-        sitting = next_sitting(session, meeting, zone, now=now)
-        if sitting is not None:
-            series.append((sitting.starts_at, meeting))
-    merged = [(m.starts_at, m) for m in singles] + series
-    merged.sort(key=lambda pair: (pair[0], pair[1].id or 0))
-    return [m for _, m in merged[:limit]]
+
+
+def coming_meetings(query: Select[Any], *, now: datetime) -> Select[Any]:
+    """Narrow a query of meetings to those not yet over, by their next sitting, soonest first.
+
+    A series' next sitting is not over by construction (the tick moves it on when it is); a
+    single meeting lasts at most 12 hours, so a lower bound on the start keeps the index range
+    tight.
+    """
+    return (
+        query.where(col(Meeting.next_sitting_at) >= now - timedelta(hours=12))
+        .where((col(Meeting.ends_at) >= now) | col(Meeting.rrule).is_not(None))
+        .order_by(col(Meeting.next_sitting_at), col(Meeting.id))
+    )
 
 
 def may_see_meeting(session: Session, user: User, meeting: Meeting) -> bool:

@@ -16,9 +16,10 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from models.access import oversees_district, upcoming_meetings, visible_meetings
-from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus
+from models.access import coming_meetings, oversees_district, upcoming_meetings, visible_meetings
+from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, Sitting
 from models.people import Agency, User
+from models.sittings import district_zone, sitting_times
 from models.task_panels import AgencyTasks, DistrictTasks, agency_tasks, district_tasks
 
 __all__ = [
@@ -144,13 +145,15 @@ def dashboard_for(
 
 
 def district_overview(session: Session, user: User, *, now: datetime) -> DistrictOverview:
-    """Count the district's scheduled meetings of the next 30 days by kind and by agency."""
+    """Count the district's scheduled sittings of the next 30 days by kind and by agency: a
+    single meeting once, a council series once per sitting in the period."""
     own = session.get(Agency, user.agency_id)
     assert own is not None
     until = now + timedelta(days=OVERVIEW_DAYS)
     coming = (
         (col(Meeting.district_id) == own.district_id)
         & (col(Meeting.status) == MeetingStatus.SCHEDULED)
+        & col(Meeting.rrule).is_(None)
         & (col(Meeting.starts_at) >= now)
         & (col(Meeting.starts_at) < until)
     )
@@ -168,7 +171,7 @@ def district_overview(session: Session, user: User, *, now: datetime) -> Distric
     ):
         by_kind[kind] = count
         this_week += in_week
-    per_agency = dict(
+    per_agency: dict[int, int] = dict(
         session.execute(
             select(col(MeetingAgency.agency_id), func.count())
             .join(Meeting, col(Meeting.id) == col(MeetingAgency.meeting_id))
@@ -176,16 +179,51 @@ def district_overview(session: Session, user: User, *, now: datetime) -> Distric
             .group_by(col(MeetingAgency.agency_id))
         ).all()
     )
+    for series, starts in _series_sittings(session, own.district_id, now=now, until=until):
+        by_kind[series.kind] = by_kind.get(series.kind, 0) + len(starts)
+        this_week += sum(1 for start in starts if start < week_end)
+        for agency_id in session.scalars(
+            select(col(MeetingAgency.agency_id)).where(col(MeetingAgency.meeting_id) == series.id)
+        ):
+            per_agency[agency_id] = per_agency.get(agency_id, 0) + len(starts)
     agencies = session.scalars(
         select(Agency).where(col(Agency.district_id) == own.district_id).order_by(col(Agency.id))
     )
     loads = sorted(
-        (AgencyLoad(agency, per_agency.get(agency.id, 0)) for agency in agencies),
+        (AgencyLoad(agency, per_agency.get(agency.id or 0, 0)) for agency in agencies),
         key=lambda load: (-load.meetings, load.agency.id or 0),
     )
     return DistrictOverview(
         days=OVERVIEW_DAYS, meetings_by_kind=by_kind, this_week=this_week, by_agency=loads
     )
+
+
+def _series_sittings(
+    session: Session, district_id: int, *, now: datetime, until: datetime
+) -> list[tuple[Meeting, list[datetime]]]:
+    """Return the district's scheduled series with a sitting starting in [now, until), each
+    with those sittings' starts. Only series whose next sitting falls before *until* are read
+    (an indexed column), so the rule of a series that sits later is never expanded."""
+    zone = district_zone(session, district_id)
+    found = []
+    for series in session.scalars(
+        select(Meeting)
+        .where(col(Meeting.district_id) == district_id)
+        .where(col(Meeting.status) == MeetingStatus.SCHEDULED)
+        .where(col(Meeting.rrule).is_not(None))
+        .where(col(Meeting.next_sitting_at) < until)
+    ):
+        overrides = session.scalars(
+            select(Sitting).where(col(Sitting.meeting_id) == series.id)
+        ).all()
+        starts = [
+            s.starts_at
+            for s in sitting_times(series, overrides, zone, after=now, before=until)
+            if s.starts_at >= now
+        ]
+        if starts:
+            found.append((series, starts))
+    return found
 
 
 def meeting_page(
@@ -198,8 +236,9 @@ def meeting_page(
     kinds: Iterable[str] = (),
     per_page: int = PER_PAGE,
 ) -> MeetingPage:
-    """Return one page of the meetings *user* may see: coming ones soonest first, or past
-    ones latest first; cancelled ones included (they are marked)."""
+    """Return one page of the meetings *user* may see: coming ones soonest first (a series
+    by its next sitting), or past ones latest first; cancelled ones included (they are
+    marked)."""
     page = max(1, page)
     query = visible_meetings(session, user)
     if past:
@@ -209,11 +248,7 @@ def meeting_page(
             .order_by(col(Meeting.starts_at).desc(), col(Meeting.id).desc())
         )
     else:
-        query = (
-            query.where(col(Meeting.starts_at) >= now - timedelta(hours=12))
-            .where(col(Meeting.ends_at) >= now)
-            .order_by(col(Meeting.starts_at), col(Meeting.id))
-        )
+        query = coming_meetings(query, now=now)
     kinds = [k for k in kinds if k in {kind.value for kind in MeetingKind}]
     if kinds:
         query = query.where(col(Meeting.kind).in_(kinds))

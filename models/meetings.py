@@ -38,8 +38,8 @@ class MeetingStatus(StrEnum):
 
 
 class Meeting(SQLModel, table=True):
-    """One sitting: a joint inspection, a prevention council, a case conference or the unit's
-    coordination meeting.
+    """A meeting: a joint inspection, a prevention council (one sitting, or a series of them),
+    a case conference or the unit's coordination meeting.
 
     ``uid`` is the iCalendar UID, fixed at creation; ``sequence`` rises with every change that
     calendar apps must see, as RFC 5545 asks.
@@ -83,10 +83,21 @@ class Meeting(SQLModel, table=True):
     def is_series(self) -> bool:
         return bool(self.rrule)
 
-    #: When the scheduler's tick must next plan reminders for this meeting; NULL when none is
+    #: When the scheduler's tick must next look at this meeting: plan a sitting's reminders
+    #: or, for a series, move on to its next sitting once one is over; NULL when nothing is
     #: left. Kept by :func:`models.reminders.replan_meeting_reminders`; indexed, so a tick
     #: reads only the meetings whose moment has come, however many meetings there are.
     reminder_due_at: datetime | None = utc_field(default=None, nullable=True, index=True)
+    #: The start of the sitting that is on now or comes next: a single meeting's start, a
+    #: series' next sitting (where it now is, if moved); NULL when a series has none left.
+    #: The lists of coming meetings order by it, so a council whose first sitting is long past
+    #: still shows by its next one. Kept with ``reminder_due_at``.
+    next_sitting_at: datetime | None = utc_field(
+        default=None,
+        nullable=True,
+        index=True,
+        sa_column_kwargs={"default": lambda context: context.get_current_parameters()["starts_at"]},
+    )
 
 
 class MeetingAgency(SQLModel, table=True):

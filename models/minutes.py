@@ -28,12 +28,21 @@ class DueKind(StrEnum):
 
 
 class MeetingMinutes(SQLModel, table=True):
-    """The minutes (протокол) of one held meeting; recorded once, then signed on paper."""
+    """The minutes (протокол) of one held sitting; recorded once, then signed on paper.
+
+    A single meeting has one sitting; a council series one record per sitting it held, found
+    by the sitting's original start (where its rule put it, as a calendar's RECURRENCE-ID).
+    """
 
     __tablename__ = "meeting_minutes"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "sitting_start", name="uq_meeting_minutes_sitting"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(foreign_key="meeting.id", unique=True)
+    meeting_id: int = Field(foreign_key="meeting.id")
+    #: The sitting's original start; a single meeting's start when it was recorded.
+    sitting_start: datetime = utc_field()
     text: str = Field(default="", sa_type=Text())
     recorded_at: datetime = utc_field(default_factory=utcnow)
     recorded_by_id: int | None = Field(default=None, foreign_key="user_account.id")

@@ -87,6 +87,9 @@ class Notification(SQLModel, table=True):
     #: The meeting's sequence when the email was written; a reminder whose meeting has moved
     #: on since is voided instead of sent.
     meeting_sequence: int | None = Field(default=None)
+    #: A series' reminder: the original start of the sitting it is about (NULL for a single
+    #: meeting), so that the worker checks that sitting, not the series' first one.
+    sitting_start: datetime | None = utc_field(default=None, nullable=True)
     #: When a scheduler last published a nudge for this row; no second nudge within the grace.
     nudged_at: datetime | None = utc_field(default=None, nullable=True)
     #: The task a reminder or an escalation is about; its pending rows are voided when the
@@ -117,6 +120,7 @@ def add_notification(
     reply_to: str | None = None,
     meeting_id: int | None = None,
     meeting_sequence: int | None = None,
+    sitting_start: datetime | None = None,
     task_id: int | None = None,
     now: datetime | None = None,
     grace: timedelta = timedelta(seconds=60),
@@ -148,6 +152,7 @@ def add_notification(
         reply_to=reply_to,
         meeting_id=meeting_id,
         meeting_sequence=meeting_sequence,
+        sitting_start=sitting_start,
         task_id=task_id,
         created_at=now,
         next_attempt_at=now + grace,

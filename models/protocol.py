@@ -26,9 +26,13 @@ PROTOCOL_LOCALES = ("ru", "kk")
 _LINE = "______________________"
 
 
-def protocol_filename(held: HeldMeeting, locale: str) -> str:
-    """Return a file name with no title in it (titles may hold anything): the meeting's id."""
-    return f"protocol-{held.meeting.id}-{locale}.docx"
+def protocol_filename(held: HeldMeeting, locale: str, zone: ZoneInfo) -> str:
+    """Return a file name with no title in it (titles may hold anything): the meeting's id
+    and, for a sitting of a series, the sitting's local date."""
+    if not held.meeting.is_series:
+        return f"protocol-{held.meeting.id}-{locale}.docx"
+    day = held.starts_at.astimezone(zone).date().isoformat()
+    return f"protocol-{held.meeting.id}-{day}-{locale}.docx"
 
 
 def build_protocol(held: HeldMeeting, *, locale: str, zone: ZoneInfo) -> bytes:
@@ -47,9 +51,9 @@ def build_protocol(held: HeldMeeting, *, locale: str, zone: ZoneInfo) -> bytes:
     document.add_paragraph(
         f"{kind}: {outgoing_text(meeting.title)}"
     ).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    until = format_time(meeting.ends_at, "HH:mm", tzinfo=zone, locale=locale)
+    until = format_time(held.ends_at, "HH:mm", tzinfo=zone, locale=locale)
     facts = [
-        (_(N_("When")), f"{format_local(meeting.starts_at, zone, locale)}–{until}"),
+        (_(N_("When")), f"{format_local(held.starts_at, zone, locale)}–{until}"),
         (_(N_("Place")), outgoing_text(meeting.location) or "—"),
     ]
     if held.case_code:

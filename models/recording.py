@@ -20,6 +20,7 @@ from models.i18n import N_
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus
 from models.minutes import AgendaItem, Attendance, Decision, DueKind, MeetingMinutes
 from models.people import Agency, User
+from models.sittings import SittingTime, district_zone, find_sitting
 from models.tasks import Task, TaskOrigin
 from models.taskwork import TaskError, create_task
 from models.text import date_in_range, has_forbidden_controls
@@ -36,6 +37,7 @@ __all__ = [
     "may_record_minutes",
     "minutes_of",
     "record_minutes",
+    "sitting_of",
 ]
 
 MAX_MINUTES_LENGTH = 20_000
@@ -76,22 +78,45 @@ def may_record_minutes(session: Session, user: User, meeting: Meeting) -> bool:
     return may_change_meeting(session, user, meeting)
 
 
-def minutes_of(session: Session, meeting: Meeting) -> MeetingMinutes | None:
-    """Return *meeting*'s minutes, or None while it has none."""
-    return session.scalars(
-        select(MeetingMinutes).where(col(MeetingMinutes.meeting_id) == meeting.id)
-    ).first()
+def minutes_of(
+    session: Session, meeting: Meeting, sitting: datetime | None = None
+) -> MeetingMinutes | None:
+    """Return the minutes of *meeting* (a series: of its sitting with the original start
+    *sitting*), or None while there are none."""
+    query = select(MeetingMinutes).where(col(MeetingMinutes.meeting_id) == meeting.id)
+    if meeting.is_series:
+        if sitting is None:
+            return None
+        query = query.where(col(MeetingMinutes.sitting_start) == sitting)
+    return session.scalars(query).first()
+
+
+def sitting_of(session: Session, meeting: Meeting, sitting: datetime | None) -> SittingTime | None:
+    """Return the sitting a record of *meeting* is about: a single meeting's one sitting
+    (*sitting* None), or the series' sitting its rule puts at *sitting*; None when there is no
+    such sitting."""
+    if not meeting.is_series:
+        if sitting is not None and sitting != meeting.starts_at:
+            return None
+        return SittingTime(meeting.starts_at, meeting.starts_at, meeting.ends_at)
+    if sitting is None:
+        return None
+    return find_sitting(session, meeting, district_zone(session, meeting.district_id), sitting)
 
 
 def decision_due_at(
-    calendar: WorkCalendar, meeting: Meeting, due_kind: str, due_date: date | None, days: int | None
+    calendar: WorkCalendar,
+    held_at: datetime,
+    due_kind: str,
+    due_date: date | None,
+    days: int | None,
 ) -> datetime:
     """Return when a decision is due: the end of the working day on *due_date*, or *days*
-    working days counted on the district's calendar from the day after the meeting (as a
-    statutory period is counted), at the end of that working day."""
+    working days counted on the district's calendar from the day after the sitting held at
+    *held_at* (as a statutory period is counted), at the end of that working day."""
     if due_kind == DueKind.WORKING_DAYS:
         assert days is not None
-        return calendar.due(meeting.starts_at, Period(PeriodKind.WORKING_DAYS, days))
+        return calendar.due(held_at, Period(PeriodKind.WORKING_DAYS, days))
     assert due_date is not None
     return datetime.combine(due_date, calendar.day_ends, tzinfo=calendar.zone).astimezone(UTC)
 
@@ -106,16 +131,19 @@ def record_minutes(
     present_agency_ids: Iterable[int],
     decisions: Sequence[DecisionDraft],
     now: datetime,
+    sitting: datetime | None = None,
 ) -> RecordedMinutes:
-    """Record *meeting* as held: its minutes, attendance and decisions, each decision a task
-    (``origin=decision``) of its agency; a coordination meeting's agenda is frozen as it stood
-    at the meeting's start. One transaction: nothing is committed, the caller commits.
+    """Record a sitting of *meeting* as held: its minutes, attendance and decisions, each
+    decision a task (``origin=decision``) of its agency; a coordination meeting's agenda is
+    frozen as it stood at the meeting's start. A council series records each sitting on its
+    own, named by its original start *sitting*; a single meeting takes none. One transaction:
+    nothing is committed, the caller commits.
 
     Raises:
-      MinutesError: the user may not, the meeting cannot have minutes yet, or the input is
+      MinutesError: the user may not, the sitting cannot have minutes yet, or the input is
         wrong; ``errors`` holds every problem at its field.
     """
-    _check_meeting(session, user, meeting, now)
+    held = _check_meeting(session, user, meeting, sitting, now)
     errors: dict[str | None, str] = {}
     text = text.strip()
     if not text:
@@ -135,7 +163,7 @@ def record_minutes(
 
     calendar = district_calendar(session, meeting.district_id)
     due = [
-        _check_decision(session, meeting, calendar, d, i, now, errors)
+        _check_decision(session, meeting, held.starts_at, calendar, d, i, now, errors)
         for i, d in enumerate(decisions)
     ]
     if errors:
@@ -143,6 +171,7 @@ def record_minutes(
 
     minutes = MeetingMinutes(
         meeting_id=require_id(meeting),
+        sitting_start=held.original_start,
         text=text,
         recorded_at=now,
         recorded_by_id=user.id,
@@ -165,29 +194,41 @@ def record_minutes(
     if meeting.kind == MeetingKind.COORDINATION_MEETING:
         _freeze_agenda(session, meeting, minutes_id)
     tasks = _decide(session, user, meeting, minutes_id, decisions, due, now)
+    named = f"sitting={held.original_start.isoformat()} " if meeting.is_series else ""
+    present = ",".join(participating[a].slug for a in sorted(present_agencies))
     record_event(
         session,
         user_id=user.id,
         action="meeting.minutes_recorded",
         object_type="meeting",
         object_id=meeting.id,
-        detail=f"present={','.join(participating[a].slug for a in sorted(present_agencies))} "
-        f"decisions={len(tasks)}",
+        detail=f"{named}present={present} decisions={len(tasks)}",
         at=now,
     )
     session.flush()
     return RecordedMinutes(minutes=minutes, tasks=tasks)
 
 
-def _check_meeting(session: Session, user: User, meeting: Meeting, now: datetime) -> None:
+def _check_meeting(
+    session: Session, user: User, meeting: Meeting, sitting: datetime | None, now: datetime
+) -> SittingTime:
+    """Return the sitting to record, or raise why it cannot be recorded."""
     if not may_record_minutes(session, user, meeting):
         raise MinutesError({None: N_("You may not record the minutes of this meeting.")})
     if meeting.status == MeetingStatus.CANCELLED:
         raise MinutesError({None: N_("A cancelled meeting has no minutes.")})
-    if meeting.starts_at > now:
+    if meeting.is_series and sitting is None:
+        raise MinutesError({None: N_("Choose a sitting of the series.")})
+    held = sitting_of(session, meeting, sitting)
+    if held is None:
+        raise MinutesError({None: N_("The series has no sitting at that time.")})
+    if held.cancelled:
+        raise MinutesError({None: N_("A cancelled sitting has no minutes.")})
+    if held.starts_at > now:
         raise MinutesError({None: N_("The minutes can be recorded once the meeting has begun.")})
-    if minutes_of(session, meeting) is not None:
+    if minutes_of(session, meeting, held.original_start) is not None:
         raise MinutesError({None: N_("The minutes of this meeting are already recorded.")})
+    return held
 
 
 def _participating(session: Session, meeting: Meeting) -> dict[int, Agency]:
@@ -221,6 +262,7 @@ def _present_people(
 def _check_decision(
     session: Session,
     meeting: Meeting,
+    held_at: datetime,
     calendar: WorkCalendar,
     draft: DecisionDraft,
     index: int,
@@ -256,7 +298,7 @@ def _check_decision(
     else:
         errors[prefix + "due_kind"] = N_("Say how the deadline is given.")
         return None
-    due_at = decision_due_at(calendar, meeting, draft.due_kind, draft.due_date, draft.due_days)
+    due_at = decision_due_at(calendar, held_at, draft.due_kind, draft.due_date, draft.due_days)
     if due_at <= now:
         errors[field] = N_("This deadline has already passed.")
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -12,8 +12,17 @@ from sqlmodel import Session, col
 
 from calendars.recurrence import occurrences
 from models.meetings import Meeting, Sitting
+from models.people import District
 
-__all__ = ["SittingTime", "next_sitting", "sitting_times"]
+__all__ = [
+    "SittingTime",
+    "district_zone",
+    "find_sitting",
+    "next_sitting",
+    "parse_sitting_key",
+    "sitting_key",
+    "sitting_times",
+]
 
 #: How far ahead the next sitting of a series is looked for (councils meet at least yearly).
 _NEXT_HORIZON = timedelta(days=400)
@@ -91,3 +100,51 @@ def next_sitting(
     overrides = session.scalars(select(Sitting).where(col(Sitting.meeting_id) == meeting.id)).all()
     found = sitting_times(meeting, overrides, zone, after=now, before=now + _NEXT_HORIZON)
     return found[0] if found else None
+
+
+def find_sitting(
+    session: Session, meeting: Meeting, zone: ZoneInfo, original_start: datetime
+) -> SittingTime | None:
+    """Return the sitting of the series *meeting* that its rule puts at *original_start*
+    (moved or cancelled as its override says), or None when the rule has no sitting then."""
+    if not meeting.rrule:
+        return None
+    override = session.scalars(
+        select(Sitting)
+        .where(col(Sitting.meeting_id) == meeting.id)
+        .where(col(Sitting.original_start) == original_start)
+    ).first()
+    first = meeting.starts_at.astimezone(zone)
+    local = original_start.astimezone(zone)
+    window = occurrences(meeting.rrule, first, after=local, before=local + timedelta(seconds=1))
+    if next(window, None) is None:
+        return None
+    if override is None:
+        length = meeting.ends_at - meeting.starts_at
+        return SittingTime(original_start, original_start, original_start + length)
+    return SittingTime(
+        original_start,
+        override.starts_at,
+        override.ends_at,
+        cancelled=override.cancelled,
+        moved=not override.cancelled,
+    )
+
+
+def sitting_key(original_start: datetime) -> str:
+    """Return how a URL names a sitting: its original start in UTC, as iCalendar writes it."""
+    return original_start.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def parse_sitting_key(key: str | None) -> datetime | None:
+    """Return the original start a :func:`sitting_key` names, or None when it names none."""
+    try:
+        return datetime.strptime(key or "", "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def district_zone(session: Session, district_id: int) -> ZoneInfo:
+    """Return the time zone a district's series are expanded in."""
+    district = session.get(District, district_id)
+    return ZoneInfo(district.timezone if district is not None else "Asia/Almaty")

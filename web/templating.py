@@ -29,7 +29,7 @@ from models.meetings import Meeting
 from models.messages import format_local
 from models.notices import ANSWER_LABELS, format_day_time, zone_label
 from models.people import Agency, Role
-from models.sittings import next_sitting
+from models.sittings import next_sitting, sitting_key
 from web import csp_nonce, db_session, settings_of
 
 __all__ = ["LOCALE_NAMES", "current_locale", "init_templating"]
@@ -45,6 +45,8 @@ def current_locale() -> str:
 def init_templating(app: Flask) -> None:
     app.add_template_filter(_local_datetime, "local_datetime")
     app.add_template_filter(_local_span, "local_span")
+    app.add_template_filter(_local_range, "local_range")
+    app.add_template_filter(sitting_key, "sitting_key")
     app.add_template_filter(_kind_label, "kind_label")
     app.add_template_filter(_agency_name, "agency_name")
     app.add_template_filter(_first_error, "first_error")
@@ -62,12 +64,18 @@ def _local_datetime(moment: datetime) -> str:
 def _local_span(meeting: Meeting) -> str:
     """Format a meeting's start and end (a series': its next sitting's), the end's date only
     when it differs."""
-    settings = settings_of(current_app)
     starts_at, ends_at = meeting.starts_at, meeting.ends_at
     if meeting.rrule:
-        sitting = next_sitting(db_session(), meeting, settings.zone, now=datetime.now(UTC))
+        zone = settings_of(current_app).zone
+        sitting = next_sitting(db_session(), meeting, zone, now=datetime.now(UTC))
         if sitting is not None:
             starts_at, ends_at = sitting.starts_at, sitting.ends_at
+    return _local_range(starts_at, ends_at)
+
+
+def _local_range(starts_at: datetime, ends_at: datetime) -> str:
+    """Format a sitting's start and end, the end's date only when it differs."""
+    settings = settings_of(current_app)
     start, end = starts_at.astimezone(settings.zone), ends_at.astimezone(settings.zone)
     locale = current_locale()
     if start.date() == end.date():

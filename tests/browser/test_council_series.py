@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -102,3 +102,44 @@ def test_a_council_series_is_scheduled_moved_and_answered_in_the_browser(
     answers = page.locator("ul.answers").inner_text()
     assert "I will attend" in answers
     page.close()
+
+
+def test_each_held_sitting_of_a_council_gets_its_own_minutes_in_the_browser(
+    browser: Any,  # noqa: F811
+    portal: tuple[str, Settings, District],  # noqa: F811
+) -> None:
+    """The school records its council's last two sittings one after the other: the later
+    minutes do not overwrite the earlier, and each page and protocol carries its own date."""
+    from models.sittings import sitting_times
+    from tests.browser.test_open_case import sign_in
+    from tests.models.test_series import running_council
+
+    base_url, settings, district = portal
+    engine = make_engine(settings.database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        meeting = running_council(session, settings, district)
+        held = sitting_times(
+            meeting, [], settings.zone, after=meeting.starts_at, before=datetime.now(UTC)
+        )
+    earlier, later = held[-2], held[-1]
+
+    page = browser.new_page(locale="en-GB", timezone_id="Asia/Almaty")
+    sign_in(page, base_url, district.pedagogue.email)
+    for sitting, text in ((later, "Later sitting: one pupil."), (earlier, "Earlier: three.")):
+        page.goto(f"{base_url}/meetings/{meeting.id}")
+        local = sitting.starts_at.astimezone(settings.zone)
+        line = page.locator("section.held-sittings li", has_text=f"{local.day} {local:%B}")
+        line.locator("text=Record the minutes").click()
+        page.check(f"input[name=people][value='{district.pedagogue.id}']")
+        page.fill("#text", text)
+        page.click("form.minutes button[type=submit]")
+        page.wait_for_url(re.compile(r".*/minutes\?sitting=\w+$"))
+        facts = page.locator("dl.facts").inner_text()
+        assert f"{local.day} {local:%B} {local.year}" in facts
+        assert text in page.locator(".minutes-text").inner_text()
+    page.goto(f"{base_url}/meetings/{meeting.id}")
+    assert page.locator("section.held-sittings >> text=Minutes and decisions").count() == 2
+    if os.environ.get("BIRGE_SCREENSHOTS"):
+        page.screenshot(path=os.environ["BIRGE_SCREENSHOTS"] + "/sittings.png", full_page=True)
+    page.close()
+    engine.dispose()

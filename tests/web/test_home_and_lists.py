@@ -197,3 +197,62 @@ def test_task_panels_my_agencys_tasks_and_the_districts_record(
     assert re.search(r"Отдел полиции</a><span class=\"count\">1<", page)
     # Police: of two tasks due in the last 90 days one was done in time.
     assert re.search(r"Отдел полиции</span><span class=\"count\">50%<", page)
+
+
+def test_the_council_shows_on_the_home_page_in_april_with_the_april_date(
+    client: FlaskClient, district: District, session: Session, settings: Settings
+) -> None:
+    """A monthly council whose first sitting was two months ago: the home page and the meeting
+    list show it by its next sitting, in its place among the other meetings."""
+    from models.base import utcnow
+    from models.reminders import plan_due
+    from models.sittings import next_sitting
+    from tests.models.test_series import running_council
+
+    meeting = running_council(session, settings, district)
+    sitting = next_sitting(session, meeting, settings.zone, now=utcnow())
+    assert sitting is not None
+    before = schedule(
+        session,
+        settings,
+        district,
+        title="Раньше совета",
+        starts_at=sitting.starts_at - timedelta(hours=3),
+        ends_at=sitting.starts_at - timedelta(hours=2),
+    ).meeting
+    after = schedule(
+        session,
+        settings,
+        district,
+        title="Позже совета",
+        starts_at=sitting.starts_at + timedelta(days=1),
+        ends_at=sitting.starts_at + timedelta(days=1, hours=1),
+    ).meeting
+    session.commit()
+    plan_due(session, settings, now=utcnow())  # the scheduler's tick
+    session.commit()
+    local = sitting.starts_at.astimezone(settings.zone)
+    months = (
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    )
+    when = f"{local.day} {months[local.month - 1]} {local.year}, 15:00"
+    login(client, district.inspector.email)
+    home = client.get("/").get_data(as_text=True)
+    assert "Совет профилактики школы № 1" in home and when in home
+    listing = client.get("/meetings").get_data(as_text=True)
+    titles = re.findall(r'class="title" href="/meetings/(\d+)"', listing)
+    assert titles == [str(before.id), str(meeting.id), str(after.id)]
+    assert when in listing
+    council_only = client.get("/meetings?kind=prevention_council").get_data(as_text=True)
+    assert when in council_only

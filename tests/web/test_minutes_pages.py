@@ -253,3 +253,58 @@ def docx_text(data: bytes) -> str:
         for row in table.rows:
             parts.extend(cell.text for cell in row.cells)
     return "\n".join(parts)
+
+
+def test_each_sitting_of_a_council_has_its_own_minutes_and_protocol(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    """The school's monthly council: the minutes of the later sitting do not overwrite the
+    earlier one's; the meeting page lists the held sittings, each with its record."""
+    import re
+
+    from models.base import utcnow
+    from models.sittings import sitting_key, sitting_times
+    from tests.models.test_series import running_council
+
+    meeting = running_council(session, settings, district)
+    held = sitting_times(meeting, [], settings.zone, after=meeting.starts_at, before=utcnow())
+    earlier, later = held[-2], held[-1]
+    login(client, district.pedagogue.email)  # the school's coordinator, reads English
+    show = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    links = re.findall(r'href="/meetings/\d+/minutes\?sitting=(\w+)">Record the minutes<', show)
+    assert links[:2] == [sitting_key(later.original_start), sitting_key(earlier.original_start)]
+
+    for sitting, text in ((later, "Second sitting: one pupil."), (earlier, "First: three.")):
+        url = f"/meetings/{meeting.id}/minutes?sitting={sitting_key(sitting.original_start)}"
+        page = client.get(url).get_data(as_text=True)
+        local = sitting.starts_at.astimezone(settings.zone)
+        assert f"{local.day} {local:%B} {local.year}" in page  # the sitting's own date
+        form = {
+            "csrf_token": csrf_token(page),
+            "people": [str(district.pedagogue.id)],
+            "text": text,
+        }
+        response = client.post(url, data=form)
+        assert response.status_code == 302 and response.location.endswith(url)
+    recorded = session.scalars(select(MeetingMinutes)).all()
+    assert {(m.sitting_start, m.text) for m in recorded} == {
+        (later.original_start, "Second sitting: one pupil."),
+        (earlier.original_start, "First: three."),
+    }
+    key = sitting_key(earlier.original_start)
+    page = client.get(f"/meetings/{meeting.id}/minutes?sitting={key}").get_data(as_text=True)
+    assert "First: three." in page and "Second sitting" not in page
+    show = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert show.count(">Minutes and decisions<") == 2
+    protocol = client.get(f"/meetings/{meeting.id}/protocol.docx?sitting={key}")
+    local = earlier.starts_at.astimezone(settings.zone)
+    assert (
+        f"protocol-{meeting.id}-{local.date().isoformat()}-ru.docx"
+        in (protocol.headers["Content-Disposition"])
+    )
+    assert "First: three." in docx_text(protocol.data)
+    # a series' minutes always name their sitting; a time that is no sitting is not found
+    assert client.get(f"/meetings/{meeting.id}/minutes").status_code == 302
+    assert client.get(f"/meetings/{meeting.id}/minutes?sitting=20200101T000000Z").status_code == 404
+    assert client.get(f"/meetings/{meeting.id}/minutes?sitting=nonsense").status_code == 404
+    assert client.get(f"/meetings/{meeting.id}/protocol.docx").status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,12 +16,19 @@ from wtforms.fields.choices import SelectChoice
 from models.access import may_see_meeting
 from models.agenda import coordination_agenda, shown_to
 from models.base import utcnow
-from models.held import held_meeting
+from models.held import held_meeting, held_sittings
 from models.meetings import Meeting, MeetingStatus
 from models.people import Agency, User
 from models.protocol import PROTOCOL_LOCALES, build_protocol, protocol_filename
-from models.recording import MinutesError, may_record_minutes, minutes_of, record_minutes
+from models.recording import (
+    MinutesError,
+    may_record_minutes,
+    minutes_of,
+    record_minutes,
+    sitting_of,
+)
 from models.scheduling import meeting_agencies
+from models.sittings import parse_sitting_key, sitting_key
 from web import db_session, settings_of
 from web.formhelpers import district_agencies
 from web.meetings.minutes_forms import MinutesForm
@@ -42,19 +50,47 @@ def _meeting(meeting_id: int) -> Meeting:
     return meeting
 
 
+def _sitting(meeting: Meeting) -> datetime | None:
+    """Return the original start of the sitting the request names (``?sitting=``): None for
+    a single meeting, which takes none; 404 when it names no sitting of the series."""
+    key = request.args.get("sitting")
+    if not meeting.is_series:
+        if key is not None:
+            abort(404)
+        return None
+    start = parse_sitting_key(key)
+    db = db_session()
+    if start is None or (
+        sitting_of(db, meeting, start) is None and minutes_of(db, meeting, start) is None
+    ):
+        abort(404)
+    return start
+
+
 def minutes(meeting_id: int) -> ResponseReturnValue:
-    """Show the minutes once recorded; before, the agenda and (to the secretary) the form."""
+    """Show the minutes of a sitting once recorded; before, the agenda and (to the secretary)
+    the form. A series' sitting is named by ``?sitting=``; without it, its page lists them."""
     db = db_session()
     user = _user()
     meeting = _meeting(meeting_id)
+    if meeting.is_series and "sitting" not in request.args:
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    sitting = _sitting(meeting)
     now = utcnow()
-    held = held_meeting(db, user, meeting, now=now)
+    held = held_meeting(db, user, meeting, now=now, sitting=sitting)
     if held is not None:
         if request.method == "POST":
             abort(409)
         return render_template("meetings/minutes.html", held=held, locales=PROTOCOL_LOCALES)
+    held_at = sitting_of(db, meeting, sitting)
+    if held_at is None:
+        abort(404)
     may_record = may_record_minutes(db, user, meeting)
-    begun = meeting.starts_at <= now and meeting.status != MeetingStatus.CANCELLED
+    begun = (
+        held_at.starts_at <= now
+        and meeting.status != MeetingStatus.CANCELLED
+        and not held_at.cancelled
+    )
     if request.method == "POST" and not (may_record and begun):
         abort(403)
     agencies = meeting_agencies(db, meeting)
@@ -81,6 +117,7 @@ def minutes(meeting_id: int) -> ResponseReturnValue:
                 present_agency_ids=form.agencies.data or [],
                 decisions=[form.decisions.entries[i].form.draft() for i in filled],
                 now=now,
+                sitting=sitting,
             )
         except MinutesError as refusal:
             db.rollback()
@@ -89,13 +126,15 @@ def minutes(meeting_id: int) -> ResponseReturnValue:
         else:
             db.commit()
             flash(_("The minutes are recorded; each decision is now a task."), "success")
-            return redirect(url_for("meetings.minutes", meeting_id=meeting.id))
+            key = sitting_key(sitting) if sitting is not None else None
+            return redirect(url_for("meetings.minutes", meeting_id=meeting.id, sitting=key))
     agenda = coordination_agenda(db, meeting, now=now)
     # A subform's refusal is not in ``form.errors`` (a FieldList keeps what validate() saw).
     status = 400 if form.is_submitted() and (refused or form.errors or form.form_errors) else 200
     return render_template(
         "meetings/record_minutes.html",
         meeting=meeting,
+        held_at=held_at,
         form=form,
         agencies=agencies,
         person_agency={p.id: p.agency_id for p in people},
@@ -107,39 +146,50 @@ def minutes(meeting_id: int) -> ResponseReturnValue:
 
 def summary(meeting: Meeting) -> dict[str, Any]:
     """Return what the meeting's page shows of its minutes: whether they are recorded, whether
-    the reader may record them now, and a coordination meeting's agenda."""
+    the reader may record them now, and a coordination meeting's agenda; for a series, its
+    held sittings, each with its record."""
     db = db_session()
     user = _user()
     now = utcnow()
+    may_record = meeting.status != MeetingStatus.CANCELLED and may_record_minutes(db, user, meeting)
+    if meeting.is_series:
+        return {
+            "minutes_recorded": False,
+            "may_record_minutes": False,
+            "held_sittings": held_sittings(db, meeting, settings_of(current_app).zone, now=now),
+            "may_record_sittings": may_record,
+            "agenda": None,
+        }
     recorded = minutes_of(db, meeting) is not None
     agenda = coordination_agenda(db, meeting, now=now)
     return {
         "minutes_recorded": recorded,
-        "may_record_minutes": not recorded
-        and meeting.status != MeetingStatus.CANCELLED
-        and meeting.starts_at <= now
-        and may_record_minutes(db, user, meeting),
+        "may_record_minutes": not recorded and meeting.starts_at <= now and may_record,
+        "held_sittings": [],
+        "may_record_sittings": False,
         "agenda": shown_to(db, user, agenda) if agenda is not None else None,
     }
 
 
 def protocol(meeting_id: int) -> ResponseReturnValue:
-    """Send the minutes as a DOCX protocol in Russian (default) or Kazakh (``?lang=kk``)."""
+    """Send the minutes as a DOCX protocol in Russian (default) or Kazakh (``?lang=kk``); a
+    series' sitting is named by ``?sitting=``."""
     db = db_session()
     meeting = _meeting(meeting_id)
     locale = request.args.get("lang", "ru")
     if locale not in PROTOCOL_LOCALES:
         abort(400)
-    held = held_meeting(db, _user(), meeting, now=utcnow())
+    held = held_meeting(db, _user(), meeting, now=utcnow(), sitting=_sitting(meeting))
     if held is None:
         abort(404)
-    body = build_protocol(held, locale=locale, zone=settings_of(current_app).zone)
+    zone = settings_of(current_app).zone
+    body = build_protocol(held, locale=locale, zone=zone)
     response = current_app.response_class(
         body,
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{protocol_filename(held, locale)}"'
+        f'attachment; filename="{protocol_filename(held, locale, zone)}"'
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
