@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -23,21 +22,16 @@ from models.sittings import district_zone, sitting_times
 from models.task_panels import AgencyTasks, DistrictTasks, agency_tasks, district_tasks
 
 __all__ = [
-    "MAX_CALENDAR_RANGE",
-    "CalendarEntry",
     "Dashboard",
     "DistrictOverview",
     "MeetingPage",
     "OverviewCache",
-    "calendar_meetings",
     "dashboard_for",
     "meeting_page",
 ]
 
 PER_PAGE = 20
 #: The calendar view asks for one month or week at a time; more than this is refused.
-MAX_CALENDAR_RANGE = timedelta(days=100)
-MAX_CALENDAR_EVENTS = 2000
 OVERVIEW_DAYS = 30
 
 
@@ -254,63 +248,3 @@ def meeting_page(
         query = query.where(col(Meeting.kind).in_(kinds))
     rows = session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
     return MeetingPage(meetings=rows[:per_page], page=page, has_next=len(rows) > per_page)
-
-
-class CalendarEntry(NamedTuple):
-    """What the calendar view shows of a meeting: no more columns than that are read.
-
-    A named tuple: a month of a busy district is 2,000 of them, made straight from rows.
-    """
-
-    id: int
-    kind: str
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    location: str
-    status: str
-
-
-def calendar_meetings(
-    session: Session,
-    user: User,
-    *,
-    start: datetime,
-    end: datetime,
-    kinds: Iterable[str] = (),
-    agency_id: int | None = None,
-) -> list[CalendarEntry]:
-    """Return the meetings *user* may see that overlap [start, end), at most 2000.
-
-    Raises:
-      ValueError: the range is empty or longer than :data:`MAX_CALENDAR_RANGE`.
-    """
-    if end <= start or end - start > MAX_CALENDAR_RANGE:
-        raise ValueError("the calendar range must be positive and at most 100 days")
-    query = (
-        visible_meetings(session, user)
-        # Meetings last at most 12 hours: bounding the start keeps the index range tight.
-        .where(col(Meeting.starts_at) < end)
-        .where(col(Meeting.starts_at) >= start - timedelta(hours=12))
-        .where(col(Meeting.ends_at) > start)
-    )
-    kinds = [k for k in kinds if k in {kind.value for kind in MeetingKind}]
-    if kinds:
-        query = query.where(col(Meeting.kind).in_(kinds))
-    if agency_id is not None:
-        taking_part = select(col(MeetingAgency.meeting_id)).where(
-            col(MeetingAgency.agency_id) == agency_id
-        )
-        query = query.where(col(Meeting.id).in_(taking_part))
-    query = query.order_by(col(Meeting.starts_at), col(Meeting.id)).limit(MAX_CALENDAR_EVENTS)
-    columns = query.with_only_columns(
-        col(Meeting.id),
-        col(Meeting.kind),
-        col(Meeting.title),
-        col(Meeting.starts_at),
-        col(Meeting.ends_at),
-        col(Meeting.location),
-        col(Meeting.status),
-        maintain_column_froms=True,
-    )
-    return [CalendarEntry._make(row) for row in session.execute(columns)]

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from uuid import uuid4
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.base import utc_field, utcnow
@@ -46,6 +46,16 @@ class Meeting(SQLModel, table=True):
     """
 
     __tablename__ = "meeting"
+    # The district's series (a few dozen councils among its meetings), for the calendar view.
+    __table_args__ = (
+        Index(
+            "ix_meeting_series",
+            "district_id",
+            "starts_at",
+            postgresql_where=text("rrule IS NOT NULL"),
+            sqlite_where=text("rrule IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     uid: str = Field(sa_type=String(100), unique=True)

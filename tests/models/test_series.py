@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from models.access import upcoming_meetings
 from models.audit import AuditEvent
+from models.calendar_view import calendar_meetings
 from models.feed_build import agency_feed
 from models.meetings import Answer, Meeting, Sitting
 from models.notifications import Notification
@@ -298,3 +299,41 @@ def test_a_moved_sitting_warns_of_a_busy_agency_and_a_begun_one_cannot_be_cancel
             original_start=m.starts_at,
             now=m.starts_at + timedelta(minutes=5),
         )
+
+
+def test_the_calendar_view_shows_every_sitting_in_its_window_where_it_now_is(
+    session: Session, settings: Settings, district: District
+) -> None:
+    m = council(session, settings, district)
+    start, end = m.starts_at - timedelta(days=1), m.starts_at + timedelta(days=71)
+    sittings = sitting_times(m, [], settings.zone, after=start, before=end)
+    assert len(sittings) == 3
+    moved_to = sittings[1].original_start + timedelta(days=1, hours=-4)
+    move_sitting(
+        session, settings, m, by=district.pedagogue, original_start=sittings[1].original_start,
+        starts_at=moved_to, ends_at=moved_to + timedelta(hours=1),
+    )  # fmt: skip
+    cancel_sitting(
+        session, settings, m, by=district.pedagogue, original_start=sittings[2].original_start
+    )
+    session.commit()
+    for user in (district.inspector, district.chair):  # an invited agency; the whole district
+        entries = calendar_meetings(session, user, start=start, end=end)
+        assert [(e.id, e.starts_at, e.status) for e in entries] == [
+            (m.id, m.starts_at, "scheduled"),
+            (m.id, moved_to, "scheduled"),
+            (m.id, sittings[2].original_start, "cancelled"),
+        ]
+    # a window after the first sitting still finds the later ones; filters apply to series too
+    later = calendar_meetings(session, district.chair, start=m.ends_at, end=end)
+    assert [e.starts_at for e in later] == [moved_to, sittings[2].original_start]
+    assert (
+        calendar_meetings(session, district.chair, start=start, end=end, kinds=["case_conference"])
+        == []
+    )
+    assert (
+        calendar_meetings(
+            session, district.pedagogue, start=start, end=end, agency_id=district.education.id
+        )
+        == []
+    )

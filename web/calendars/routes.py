@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from models.base import utcnow
-from models.dashboard import calendar_meetings
+from models.calendar_view import calendar_meetings
 from models.feed_rotation import rotate_agency_feed
 from models.feeds import feed_token, feed_url, person_feed_token, rotate_feed
 from models.i18n import KIND_LABELS
