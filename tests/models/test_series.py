@@ -194,7 +194,7 @@ def test_a_series_stays_upcoming_by_its_next_sitting_after_its_first_is_over(
     ]
     sitting = next_sitting(session, m, settings.zone, now=now)
     assert sitting is not None and now < sitting.starts_at < now + timedelta(days=36)
-    end_series(session, settings, m, by=district.pedagogue, last_day=now.date())
+    end_series(session, settings, m, by=district.pedagogue, last_day=now.astimezone(ALMATY).date())
     session.commit()
     assert upcoming_meetings(session, district.pedagogue, now=now) == []
 
