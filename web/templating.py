@@ -45,6 +45,7 @@ def current_locale() -> str:
 def init_templating(app: Flask) -> None:
     app.add_template_filter(_local_datetime, "local_datetime")
     app.add_template_filter(_local_span, "local_span")
+    app.add_template_filter(_local_times, "local_times")
     app.add_template_filter(_kind_label, "kind_label")
     app.add_template_filter(_agency_name, "agency_name")
     app.add_template_filter(_first_error, "first_error")
@@ -68,6 +69,12 @@ def _local_span(meeting: Meeting) -> str:
         sitting = next_sitting(db_session(), meeting, settings.zone, now=datetime.now(UTC))
         if sitting is not None:
             starts_at, ends_at = sitting.starts_at, sitting.ends_at
+    return _local_times(starts_at, ends_at)
+
+
+def _local_times(starts_at: datetime, ends_at: datetime) -> str:
+    """Format a start and an end, the end's date only when it differs."""
+    settings = settings_of(current_app)
     start, end = starts_at.astimezone(settings.zone), ends_at.astimezone(settings.zone)
     locale = current_locale()
     if start.date() == end.date():
