@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from models.meetings import Answer, Meeting, MeetingResponse
 from models.rescheduling import record_response
+from models.rsvp import rsvp_links
 from models.settings import Settings
 from tests.factories import District, add_meetings, csrf_token, login, logout, schedule
 
@@ -101,3 +102,20 @@ def test_a_meeting_that_is_over_cannot_be_answered_from_the_portal_either(
     refused = response.get_data(as_text=True)
     assert "Встреча уже прошла; ответить на приглашение больше нельзя." in refused
     assert session.scalars(select(MeetingResponse)).all() == []
+
+
+def test_an_answer_link_opens_in_the_invitees_language(
+    client: FlaskClient, district: District, session: Session, settings: Settings
+) -> None:
+    meeting = schedule(session, settings, district).meeting
+    session.commit()
+    kazakh = rsvp_links(settings, meeting, district.police_head)[Answer.ACCEPTED]
+    page = client.get(kazakh.split("birge.test", 1)[1]).get_data(as_text=True)
+    assert 'lang="kk"' in page and "Қатысамын" in page
+    page = client.post(
+        kazakh.split("birge.test", 1)[1], data={"csrf_token": csrf_token(page)}
+    ).get_data(as_text=True)
+    assert "Жауабыңыз жазылды. Рақмет." in page
+    russian = rsvp_links(settings, meeting, district.inspector)[Answer.DECLINED]
+    page = client.get(russian.split("birge.test", 1)[1]).get_data(as_text=True)
+    assert 'lang="ru"' in page and "Не смогу" in page

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user
 
 from models.base import utcnow
@@ -28,6 +29,9 @@ def respond(token: str) -> ResponseReturnValue:
         asked = read_rsvp_token(db, settings, token, now=utcnow())
     except RsvpError as refusal:
         return render_template("meetings/respond.html", problem=_(str(refusal))), 400
+    # The page speaks the invitee's language, as the email did (unless the visitor chose one).
+    g.reader_locale = asked.user.locale
+    refresh()
     form = ConfirmForm()
     recorded = False
     if form.validate_on_submit():
