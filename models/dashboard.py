@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from models.access import coming_meetings, oversees_district, upcoming_meetings, visible_meetings
+from models.awaited import responses_awaited
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, Sitting
 from models.people import Agency, User
 from models.sittings import district_zone, sitting_times
@@ -124,8 +125,9 @@ def dashboard_for(
     limit: int = 8,
     cache: OverviewCache | None = None,
 ) -> Dashboard:
-    """Build *user*'s home page: their next meetings and, for those who oversee the district,
-    the district's overview (from *cache* when given)."""
+    """Build *user*'s home page: their next meetings, the answers awaited from and by them
+    (``extra["responses"]``) and, for those who oversee the district, the district's overview
+    (from *cache* when given)."""
     overview = record = None
     if oversees_district(session, user):
         cache = cache or OverviewCache(max_age=timedelta(0))
@@ -135,6 +137,7 @@ def dashboard_for(
         tasks=agency_tasks(session, user, now=now),
         overview=overview,
         district_tasks=record,
+        extra={"responses": responses_awaited(session, user, now=now)},
     )
 
 

@@ -8,7 +8,7 @@ takes part. Using it twice changes nothing the second time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,7 +29,9 @@ __all__ = [
     "AgencyAnswers",
     "RsvpError",
     "RsvpRequest",
+    "agency_answer",
     "answers_by_agency",
+    "check_may_answer",
     "meeting_over_at",
     "read_rsvp_token",
     "record_response",
@@ -101,14 +103,26 @@ def read_rsvp_token(
     meeting, user = session.get(Meeting, meeting_id), session.get(User, user_id)
     if meeting is None or user is None or not user.active:
         raise RsvpError(N_("This answer link is not valid. Use the link from the email."))
+    check_may_answer(session, settings, meeting, user, now=now)
+    return RsvpRequest(meeting=meeting, user=user, answer=answer)
+
+
+def check_may_answer(
+    session: Session, settings: Settings, meeting: Meeting, user: User, *, now: datetime
+) -> None:
+    """Check that *user* may still answer *meeting*: the rule of the email's links and of the
+    portal's answer buttons alike.
+
+    Raises:
+      RsvpError: the meeting is cancelled or over, or the user's agency does not take part.
+    """
     if meeting.status == MeetingStatus.CANCELLED:
         raise RsvpError(N_("This meeting was cancelled; there is nothing to answer."))
     over = meeting_over_at(meeting, settings.timezone)
     if over is not None and over <= now:
-        raise RsvpError(N_("This meeting is over; its answer links no longer work."))
-    if session.get(MeetingAgency, (meeting_id, user.agency_id)) is None:
+        raise RsvpError(N_("This meeting is over; it can no longer be answered."))
+    if session.get(MeetingAgency, (meeting.id, user.agency_id)) is None:
         raise RsvpError(N_("Your agency no longer takes part in this meeting."))
-    return RsvpRequest(meeting=meeting, user=user, answer=answer)
 
 
 def record_response(
@@ -153,6 +167,16 @@ def record_response(
     return True
 
 
+def agency_answer(given: Iterable[Answer]) -> Answer | None:
+    """Return an agency's answer from its people's: it comes if anyone comes; it declined if
+    all who answered declined; None if nobody answered."""
+    answers = set(given)
+    for answer in (Answer.ACCEPTED, Answer.TENTATIVE, Answer.DECLINED):
+        if answer in answers:
+            return answer
+    return None
+
+
 @dataclass(frozen=True)
 class AgencyAnswers:
     """One agency's people and their answers (None: not yet answered)."""
@@ -162,13 +186,7 @@ class AgencyAnswers:
 
     @property
     def answer(self) -> Answer | None:
-        """The agency's answer: it comes if anyone comes; it declined if all who answered
-        declined."""
-        given = {a for _, a in self.people if a is not None}
-        for answer in (Answer.ACCEPTED, Answer.TENTATIVE, Answer.DECLINED):
-            if answer in given:
-                return answer
-        return None
+        return agency_answer(a for _, a in self.people if a is not None)
 
     @property
     def declined(self) -> bool:

@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from models.cases import Case, CaseAgency
 from models.casework import OpenedCase, RestrictedDetails, open_case
+from models.meetings import Meeting, MeetingAgency
 from models.people import Agency, User
 from models.people import District as DistrictRow
 from models.rules import seed_default_rules
@@ -169,6 +170,26 @@ def schedule(
     }
     values.update(over)
     return schedule_meeting(session, settings, **values)
+
+
+def add_meetings(session: Session, district: District, count: int, *, days: float = 1) -> None:
+    """Add *count* joint inspections of education with the police, one per hour."""
+    for i in range(count):
+        start = in_days(days) + timedelta(hours=i)
+        meeting = Meeting(
+            uid=f"bulk-{i}-{days}@test",
+            district_id=district.row.id,  # type: ignore[arg-type]
+            kind="joint_inspection",
+            title=f"Обследование {i:03d}",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=30),
+            organizer_agency_id=district.education.id,  # type: ignore[arg-type]
+        )
+        session.add(meeting)
+        session.flush()
+        for agency in (district.education, district.police):
+            session.add(MeetingAgency(meeting_id=meeting.id, agency_id=agency.id))  # type: ignore[arg-type]
+    session.commit()
 
 
 #: Friday 20 March 2026, 15:00 in Almaty: the issue's first example.

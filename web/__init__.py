@@ -179,13 +179,17 @@ def _load_user(user_id: str) -> User | None:
 
 def _select_locale() -> str:
     """The interface language: the one chosen with the switch (kept across sign-in), else the
-    user's email language, else Russian. The switch never changes the email language."""
+    language of the person a signed link is for (``g.reader_locale``), else the user's email
+    language, else Russian. The switch never changes the email language."""
     if g.get("database_down"):
         chosen = session.get("locale")
         return str(chosen) if chosen in LOCALES else DEFAULT_LOCALE
     chosen = session.get("locale")
     if chosen in LOCALES:
         return str(chosen)
+    reader = g.get("reader_locale")
+    if reader in LOCALES:
+        return str(reader)
     if current_user.is_authenticated and current_user.locale in LOCALES:
         return str(current_user.locale)
     return DEFAULT_LOCALE

@@ -1,31 +1,35 @@
-"""In Chromium, the organizer holds a case conference, records who came, the minutes and its
-decisions; the decisions show up as tasks, and the protocol downloads as a DOCX."""
+"""In Chromium, in ru and kk: the organizer holds a case conference, records who came, the
+minutes and its decisions; the decisions show up as tasks on the dashboard, the meeting in the
+calendar view, and the protocol downloads as a DOCX. A police inspector answers the
+conference's invitation from their home page."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import docx
+import pytest
 from sqlmodel import Session
 
 from models.db import make_engine
 from models.settings import Settings
 from tests.browser import test_schedule_meeting as shared
-from tests.browser.test_open_case import sign_in
+from tests.browser.walk import LANGUAGES, TEXT, screenshot, sign_in
 from tests.factories import District, schedule_case_conference
 
 browser = shared.browser
 portal = shared.portal
 
 
+@pytest.mark.parametrize("locale", LANGUAGES)
 def test_a_case_conference_is_held_and_its_decisions_become_tasks(
-    browser: Any, portal: tuple[str, Settings, District], tmp_path: Path
+    browser: Any, portal: tuple[str, Settings, District], tmp_path: Path, locale: str
 ) -> None:
     base_url, settings, district = portal
+    text = TEXT[locale]
     now = datetime.now(UTC)
     engine = make_engine(settings.database_url)
     with Session(engine, expire_on_commit=False) as session:
@@ -41,10 +45,10 @@ def test_a_case_conference_is_held_and_its_decisions_become_tasks(
         session.commit()
     engine.dispose()
 
-    page = browser.new_page(locale="ru-RU", timezone_id="Asia/Almaty")
-    sign_in(page, base_url, district.coordinator.email)
+    page = browser.new_page(locale=f"{locale}-KZ", timezone_id="Asia/Almaty")
+    sign_in(page, base_url, district.coordinator.email, locale)
     page.click(f"a[href='/meetings/{meeting.id}']")
-    page.click("text=Записать протокол")
+    page.click(f"text={text['record_minutes']}")
     page.check(f"input[name=people][value='{district.coordinator.id}']")
     page.check(f"input[name=people][value='{district.inspector.id}']")
     page.fill("#text", "Заслушали инспектора ПДН.\nРешили поручить посещение семьи.")
@@ -52,7 +56,7 @@ def test_a_case_conference_is_held_and_its_decisions_become_tasks(
     page.fill("#decisions-0-due_days", "3")
     page.click("form.minutes button[type=submit]")  # the agency is missing
     error = page.locator("#decision-0 .error").first.inner_text()
-    assert error == "Выберите ответственное ведомство."
+    assert error == text["choose_agency"]
 
     page.select_option("#decisions-0-agency", str(district.police.id))
     page.select_option("#decisions-0-assignee", str(district.inspector.id))
@@ -62,26 +66,43 @@ def test_a_case_conference_is_held_and_its_decisions_become_tasks(
     page.fill("#decisions-1-due_date", (now + timedelta(days=14)).date().isoformat())
     page.click("form.minutes button[type=submit]")
     page.wait_for_url(f"{base_url}/meetings/{meeting.id}/minutes")
-    assert "каждое решение стало поручением" in page.locator(".flash").inner_text()
+    assert text["minutes_recorded"] in page.locator(".flash").inner_text()
     decisions = page.locator("ol.decisions").inner_text()
     assert "Посетить семью по случаю D-2026-0042" in decisions and "Inspector" in decisions
-    if os.environ.get("BIRGE_SCREENSHOTS"):
-        page.screenshot(path=os.environ["BIRGE_SCREENSHOTS"] + "/minutes.png", full_page=True)
+    screenshot(page, f"coordinator-{locale}-minutes")
 
     with page.expect_download() as download:
-        page.click("text=Протокол на подпись (DOCX, русский)")
+        page.click(f"text={text['protocol']}")
     saved = tmp_path / "protocol.docx"
     download.value.save_as(saved)
-    text = "\n".join(p.text for p in docx.Document(BytesIO(saved.read_bytes())).paragraphs)
-    assert "Протокол" in text and "D-2026-0042" in text and "Председатель" in text
+    content = "\n".join(p.text for p in docx.Document(BytesIO(saved.read_bytes())).paragraphs)
+    assert "Протокол" in content and "D-2026-0042" in content and "Председатель" in content
 
-    page.click("nav >> text=Поручения")
+    page.click(f"nav >> text={text['tasks']}")
     assert "Составить индивидуальный план работы" in page.locator("main").inner_text()
+    # The dashboard: education's new task among its agency's tasks.
+    page.goto(base_url + "/")
+    tasks = page.locator("section.tasks-panel")
+    assert text["agency_tasks"] in tasks.inner_text()
+    assert "Составить индивидуальный план работы" in tasks.inner_text()
+    screenshot(page, f"coordinator-{locale}-home-tasks")
+    # The calendar view: the conference on today's list.
+    page.click(f"nav >> text={text['calendar']}")
+    page.wait_for_selector(".fc-event, .fc-list-event", timeout=10_000)
+    assert "Индивидуальный план работы" in page.locator(".fc").inner_text()
+    screenshot(page, f"coordinator-{locale}-calendar")
     page.close()
 
-    # The police inspector sees the decision in their own list.
-    police = browser.new_page(locale="ru-RU", timezone_id="Asia/Almaty")
-    sign_in(police, base_url, district.inspector.email)
+    # The police inspector answers the conference from the home page, then sees the decision.
+    police = browser.new_page(locale=f"{locale}-KZ", timezone_id="Asia/Almaty")
+    sign_in(police, base_url, district.inspector.email, locale)
+    awaited = police.locator("section.responses", has_text=text["to_answer"])
+    card = awaited.locator("li", has_text="Индивидуальный план работы")
+    screenshot(police, f"member-{locale}-home-to-answer")
+    card.locator("button", has_text=text["accept"]).click()
+    police.wait_for_url(base_url + "/")
+    assert text["recorded"] in police.locator(".flash").first.inner_text()
+    assert text["none_to_answer"] in awaited.inner_text()
     police.goto(base_url + "/tasks?scope=mine")
     assert "Посетить семью по случаю D-2026-0042" in police.locator("main").inner_text()
     police.close()

@@ -7,18 +7,11 @@ from typing import Any
 
 from models.settings import Settings
 from tests.browser import test_schedule_meeting as shared
-from tests.factories import CHILD, PASSWORD, District
+from tests.browser.walk import sign_in
+from tests.factories import CHILD, District
 
 browser = shared.browser
 portal = shared.portal
-
-
-def sign_in(page: Any, base_url: str, email: str) -> None:
-    page.goto(base_url + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(base_url + "/")
 
 
 def test_a_case_is_opened_worked_on_and_kept_private(

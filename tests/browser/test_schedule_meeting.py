@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,8 @@ from models.meetings import Meeting
 from models.notifications import Notification
 from models.settings import Settings
 from tests import services
-from tests.factories import PASSWORD, District, make_district
+from tests.browser.walk import LANGUAGES, TEXT, screenshot, sign_in
+from tests.factories import District, make_district
 from web import create_app, runtime
 
 CHROMIUM_FLAGS = [
@@ -77,18 +77,17 @@ def portal(
     runtime(app).engine.dispose()
 
 
+@pytest.mark.parametrize("locale", LANGUAGES)
 def test_coordinator_schedules_a_case_conference_in_the_browser(
-    browser: Any, portal: tuple[str, Settings, District], tmp_path: Path
+    browser: Any, portal: tuple[str, Settings, District], tmp_path: Path, locale: str
 ) -> None:
     base_url, settings, district = portal
-    page = browser.new_page(locale="ru-RU", timezone_id="Asia/Almaty")
+    text = TEXT[locale]
+    page = browser.new_page(locale=f"{locale}-KZ", timezone_id="Asia/Almaty")
     page.goto(base_url + "/")
     assert page.url.startswith(base_url + "/login")
-    page.fill("#email", district.coordinator.email)
-    page.fill("#password", PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(base_url + "/")
-    assert page.locator("h1").inner_text() == "Предстоящие встречи"
+    sign_in(page, base_url, district.coordinator.email, locale)
+    assert page.locator("h1").inner_text() == text["upcoming"]
 
     page.click("a.button")
     day = (datetime.now(UTC) + timedelta(days=6)).date().isoformat()
@@ -100,16 +99,17 @@ def test_coordinator_schedules_a_case_conference_in_the_browser(
     page.fill("#case_code", "D-2026-0042")
     page.check(f"input[name=agencies][value='{district.police.id}']")
     page.click("form.card > button[type=submit]")
-    assert "позже времени начала" in page.locator(".error").first.inner_text()
+    assert page.locator(".error").first.inner_text() == text["ends_before_start"]
 
     page.fill("#end_time", "12:00")
     page.click("form.card > button[type=submit]")
     page.wait_for_url(base_url + "/meetings/*")
     assert page.locator("h1").inner_text() == "Индивидуальный план работы"
+    assert text["scheduled"] in page.locator(".flash").first.inner_text()
     facts = page.locator("dl.facts").inner_text()
-    assert "D-2026-0042" in facts and "11:00–12:00" in facts and "Отдел полиции" in facts
-    if os.environ.get("BIRGE_SCREENSHOTS"):
-        page.screenshot(path=os.environ["BIRGE_SCREENSHOTS"] + "/meeting.png", full_page=True)
+    police = "Отдел полиции" if locale == "ru" else "Мекеме police"  # the test agency's names
+    assert "D-2026-0042" in facts and "11:00–12:00" in facts and police in facts
+    screenshot(page, f"coordinator-{locale}-meeting")
 
     from models.db import make_engine
 

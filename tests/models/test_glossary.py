@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
 from models.i18n import KIND_LABELS, translator
 
@@ -30,3 +32,54 @@ def test_the_catalog_follows_the_glossary(msgid: str, ru: str, kk: str) -> None:
     assert translator("ru")(msgid) == ru
     assert translator("kk")(msgid) == kk
     assert translator("en")(msgid) == msgid
+
+
+CATALOGS = Path(__file__).parents[2] / "models" / "translations"
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+#: A term of the glossary inside longer sentences: the English words in a message id, and
+#: the stem its ru and kk translations must carry (any case ending, any capital).
+TERMS_IN_SENTENCES = [
+    (r"\bagenc(y|ies)\b", r"ведомств", r"ведомство"),
+    (r"\blead agenc", r"ведущ", r"жетекші"),
+    (r"\bcoordination meetings?\b", r"межведомственной комиссии", r"ведомствоаралық комиссия"),
+    (r"\bcases?\b(?! conference)", r"случа", r"\bіс"),
+]
+
+
+def catalog(locale: str) -> list[tuple[str, str]]:
+    """Return the (message id, translation) pairs of *locale*'s catalog, placeholders out;
+    plural forms joined."""
+    with (CATALOGS / locale / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        messages = read_po(po, locale=locale)
+    pairs = []
+    for message in messages:
+        if not message.id:
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        texts = [message.string] if isinstance(message.string, str) else list(message.string)
+        pairs.append((_PLACEHOLDER.sub("", " ".join(ids)), _PLACEHOLDER.sub("", " ".join(texts))))
+    return pairs
+
+
+def test_kazakh_calls_an_agency_vedomstvo_never_mekeme() -> None:
+    drifted = [
+        (msgid, msgstr)
+        for msgid, msgstr in catalog("kk")
+        if re.search(r"\bagenc", msgid, re.IGNORECASE) and "мекеме" in msgstr.lower()
+    ]
+    assert drifted == []
+
+
+@pytest.mark.parametrize("locale", ["ru", "kk"])
+@pytest.mark.parametrize(
+    ("english", "ru", "kk"), TERMS_IN_SENTENCES, ids=["agency", "lead", "coordination", "case"]
+)
+def test_sentences_use_the_glossarys_terms(locale: str, english: str, ru: str, kk: str) -> None:
+    stem = ru if locale == "ru" else kk
+    drifted = [
+        (msgid, msgstr)
+        for msgid, msgstr in catalog(locale)
+        if re.search(english, msgid, re.IGNORECASE) and not re.search(stem, msgstr, re.IGNORECASE)
+    ]
+    assert drifted == []

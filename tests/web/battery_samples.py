@@ -34,6 +34,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "agency_id": lambda w: str(w.district.police.id),
     "code": lambda w: w.district.case.code,
     "day": lambda w: "2026-12-31",
+    "value": lambda w: "accepted",  # an answer to an invitation
 }
 
 
@@ -74,5 +75,6 @@ FORM_VALUES: dict[str, Callable[[World], dict[str, str | list[str]]]] = {
     "cases.close": lambda w: {"reason": "Причины устранены"},
     "tasks.complete": lambda w: {"complete-note": "Сделано"},
     "tasks.cancel": lambda w: {"cancel-reason": "Не требуется"},
+    "meetings.answer": lambda w: {"back": "home"},
     "tasks.reassign": lambda w: {"agency": str(w.district.police.id), "assignee": "0"},
 }

@@ -8,29 +8,16 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from models.meetings import Meeting, MeetingAgency
 from models.settings import Settings
-from tests.factories import District, csrf_token, in_days, login, make_user, schedule
-
-
-def add_meetings(session: Session, district: District, count: int, *, days: float = 1) -> None:
-    """Add *count* joint inspections of education with the police, one per hour."""
-    for i in range(count):
-        start = in_days(days) + timedelta(hours=i)
-        meeting = Meeting(
-            uid=f"bulk-{i}-{days}@test",
-            district_id=district.row.id,  # type: ignore[arg-type]
-            kind="joint_inspection",
-            title=f"Обследование {i:03d}",
-            starts_at=start,
-            ends_at=start + timedelta(minutes=30),
-            organizer_agency_id=district.education.id,  # type: ignore[arg-type]
-        )
-        session.add(meeting)
-        session.flush()
-        for agency in (district.education, district.police):
-            session.add(MeetingAgency(meeting_id=meeting.id, agency_id=agency.id))  # type: ignore[arg-type]
-    session.commit()
+from tests.factories import (
+    District,
+    add_meetings,
+    csrf_token,
+    in_days,
+    login,
+    make_user,
+    schedule,
+)
 
 
 def test_the_chair_and_the_secretary_see_the_district_not_their_agency(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user
 
 from models.base import utcnow
-from models.meetings import Answer, MeetingAgency, MeetingStatus
+from models.meetings import Answer
 from models.rescheduling import record_response
-from models.rsvp import RsvpError, read_rsvp_token
+from models.rsvp import RsvpError, check_may_answer, read_rsvp_token
 from web import db_session, settings_of
 from web.meetings.common import meeting_for_view
 from web.meetings.forms import ConfirmForm
@@ -28,6 +29,9 @@ def respond(token: str) -> ResponseReturnValue:
         asked = read_rsvp_token(db, settings, token, now=utcnow())
     except RsvpError as refusal:
         return render_template("meetings/respond.html", problem=_(str(refusal))), 400
+    # The page speaks the invitee's language, as the email did (unless the visitor chose one).
+    g.reader_locale = asked.user.locale
+    refresh()
     form = ConfirmForm()
     recorded = False
     if form.validate_on_submit():
@@ -50,7 +54,8 @@ def respond(token: str) -> ResponseReturnValue:
 
 
 def answer(meeting_id: int, value: str) -> ResponseReturnValue:
-    """Record the signed-in invitee's own answer from the meeting page."""
+    """Record the signed-in invitee's own answer from the meeting page or the home page, under
+    the same rule as the email's links."""
     meeting = meeting_for_view(meeting_id)
     try:
         chosen = Answer(value)
@@ -59,10 +64,15 @@ def answer(meeting_id: int, value: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     db = db_session()
-    invited = db.get(MeetingAgency, (meeting.id, current_user.agency_id)) is not None
-    if not invited or meeting.status == MeetingStatus.CANCELLED:
-        abort(403)
-    if record_response(db, meeting=meeting, user=current_user._get_current_object(), answer=chosen):
+    user = current_user._get_current_object()
+    try:
+        check_may_answer(db, settings_of(current_app), meeting, user, now=utcnow())
+    except RsvpError as refusal:
+        flash(_(str(refusal)), "error")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id)), 303
+    if record_response(db, meeting=meeting, user=user, answer=chosen):
         db.commit()
     flash(_("Your answer is recorded."), "success")
+    if request.form.get("back") == "home":  # one fixed place back, never a URL from the form
+        return redirect(url_for("meetings.dashboard"))
     return redirect(url_for("meetings.show", meeting_id=meeting.id))

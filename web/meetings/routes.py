@@ -49,7 +49,8 @@ bp = Blueprint("meetings", __name__)
 
 
 def dashboard() -> ResponseReturnValue:
-    """Home: my next meetings; the district at a glance for the chair and the secretary."""
+    """Home: my next meetings and the answers awaited; the district at a glance for the chair
+    and the secretary."""
     db = db_session()
     cache = current_app.extensions.setdefault("birge.overview_cache", OverviewCache())
     board = dashboard_for(db, current_user, now=utcnow(), cache=cache)
@@ -72,6 +73,7 @@ def dashboard() -> ResponseReturnValue:
         may_schedule=role.may_schedule,
         undelivered=undelivered,
         may_retry=role is Role.ADMIN,
+        answer_form=ConfirmForm(formdata=None),
     )
 
 
