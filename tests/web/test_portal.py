@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -85,7 +87,8 @@ def test_scheduling_through_the_form_invites_and_nudges_the_workers(
     notifications = session.scalar(select(func.count()).select_from(Notification))
     assert notifications == 4
     queue = runtime(app).broker.queues[runtime(app).settings.queue_name]  # type: ignore[attr-defined]
-    assert queue.qsize() == 4
+    (nudge,) = [json.loads(body)["args"][0] for body in list(queue.queue)]  # one message
+    assert sorted(nudge) == sorted(session.scalars(select(Notification.id)))  # for all four
     page = client.get(response.location).get_data(as_text=True)
     assert "D-2026-0042" in page and "Кейс-конференция" in page
 
