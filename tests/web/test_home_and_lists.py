@@ -15,6 +15,7 @@ from tests.factories import (
     csrf_token,
     in_days,
     login,
+    logout,
     make_user,
     schedule,
 )
@@ -170,13 +171,13 @@ def test_calendar_events_carry_the_task_deadlines_the_user_may_see(
     assert deadlines("&kind=joint_inspection") == {}
     assert set(deadlines(f"&agency={district.police.id}")) == set(seen)
     assert deadlines(f"&agency={district.education.id}") == {}
-    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    logout(client)
 
     login(client, district.chair.email)  # the chair: the district's
     assert set(deadlines()) == {visit.id, late.id, done.id, plan.id, secret.id}
     assert deadlines()[secret.id]["case"] == hidden.code
     assert set(deadlines(f"&agency={district.school.id}")) == {secret.id}
-    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    logout(client)
 
     login(client, district.pedagogue.email)  # the school's task, but of a case it may not see
     assert deadlines() == {}
