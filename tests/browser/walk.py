@@ -39,6 +39,7 @@ TEXT: dict[str, dict[str, str]] = {
         "tasks": "Поручения",
         "agency_tasks": "Поручения моего ведомства",
         "calendar": "Календарь",
+        "task_deadline": "Срок поручения",
     },
     "kk": {
         "upcoming": "Алдағы кездесулер",
@@ -61,6 +62,7 @@ TEXT: dict[str, dict[str, str]] = {
         "tasks": "Тапсырмалар",
         "agency_tasks": "Менің ведомствомның тапсырмалары",
         "calendar": "Күнтізбе",
+        "task_deadline": "Тапсырма мерзімі",
     },
 }
 
