@@ -131,7 +131,15 @@ def calendar_window(
         )
     tasks: list[TaskDeadline] = []
     if not wanted or TASK_DEADLINE in wanted:
-        tasks = calendar_tasks(session, user, start=start, end=end, now=now, agency_id=agency_id)
+        tasks = calendar_tasks(
+            session,
+            user,
+            start=start,
+            end=end,
+            now=now,
+            agency_id=agency_id,
+            limit=MAX_CALENDAR_EVENTS,
+        )
     if len(meetings) + len(tasks) > MAX_CALENDAR_EVENTS:
         moments = sorted([m.starts_at for m in meetings] + [t.due_at for t in tasks])
         last = moments[MAX_CALENDAR_EVENTS - 1]
