@@ -13,9 +13,9 @@ from sqlmodel import Session, col
 from models.access import visible_cases
 from models.calendar_view import (
     MAX_CALENDAR_EVENTS,
-    MAX_CALENDAR_RANGE,
     CalendarEntry,
     calendar_meetings,
+    check_range,
 )
 from models.cases import Case
 from models.meetings import MeetingKind
@@ -58,8 +58,7 @@ def calendar_tasks(
     their agency's; and never a task of a case the user may not know of. Either way the query
     walks one of the (district or agency, status, due) indexes over the window.
     """
-    if end <= start or end - start > MAX_CALENDAR_RANGE:
-        raise ValueError("the calendar range must be positive and at most 100 days")
+    check_range(start, end)
     own = session.get(Agency, user.agency_id)
     if own is None:
         return []
@@ -120,7 +119,7 @@ def calendar_window(
     When there are more than 2000 together, the earliest 2000 are kept.
 
     Raises:
-      ValueError: the range is empty or longer than :data:`MAX_CALENDAR_RANGE`.
+      ValueError: the range is empty or longer than 100 days.
     """
     wanted = {k for k in kinds if k in {TASK_DEADLINE, *(kind.value for kind in MeetingKind)}}
     meeting_kinds = wanted - {TASK_DEADLINE}
