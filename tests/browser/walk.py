@@ -40,6 +40,7 @@ TEXT: dict[str, dict[str, str]] = {
         "agency_tasks": "Поручения моего ведомства",
         "calendar": "Календарь",
         "task_deadline": "Срок поручения",
+        "overdue_task": "Просроченное поручение",
     },
     "kk": {
         "upcoming": "Алдағы кездесулер",
@@ -63,6 +64,7 @@ TEXT: dict[str, dict[str, str]] = {
         "agency_tasks": "Менің ведомствомның тапсырмалары",
         "calendar": "Күнтізбе",
         "task_deadline": "Тапсырма мерзімі",
+        "overdue_task": "Мерзімі өткен тапсырма",
     },
 }
 
