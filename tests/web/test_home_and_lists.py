@@ -84,7 +84,8 @@ def test_calendar_events_are_the_visible_meetings_in_district_time(
     events = client.get(f"/calendar/events?{window}").get_json()
     assert [e["id"] for e in events] == [meeting.id]
     assert events[0]["start"] == f"{day}T09:00" and events[0]["end"] == f"{day}T10:00"  # Almaty
-    assert (events[0]["kind"], events[0]["status"]) == ("joint_inspection", "scheduled")
+    assert (events[0]["type"], events[0]["kind"]) == ("meeting", "joint_inspection")
+    assert events[0]["status"] == "scheduled"
     assert 'data-meeting-url="/meetings/"' in page and "Совместное обследование" in page
     # Filters: by kind and by agency.
     assert client.get(f"/calendar/events?{window}&kind=prevention_council").get_json() == []
