@@ -15,7 +15,13 @@ from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, 
 from models.people import Agency, User
 from models.sittings import district_zone, sitting_times
 
-__all__ = ["MAX_CALENDAR_EVENTS", "MAX_CALENDAR_RANGE", "CalendarEntry", "calendar_meetings"]
+__all__ = [
+    "MAX_CALENDAR_EVENTS",
+    "MAX_CALENDAR_RANGE",
+    "CalendarEntry",
+    "calendar_meetings",
+    "check_range",
+]
 
 MAX_CALENDAR_RANGE = timedelta(days=100)
 MAX_CALENDAR_EVENTS = 2000
@@ -37,6 +43,12 @@ class CalendarEntry(NamedTuple):
     status: str
 
 
+def check_range(start: datetime, end: datetime) -> None:
+    """Raise ValueError unless [start, end) is a calendar window: not empty, at most 100 days."""
+    if end <= start or end - start > MAX_CALENDAR_RANGE:
+        raise ValueError("the calendar range must be positive and at most 100 days")
+
+
 def calendar_meetings(
     session: Session,
     user: User,
@@ -54,8 +66,7 @@ def calendar_meetings(
     Raises:
       ValueError: the range is empty or longer than :data:`MAX_CALENDAR_RANGE`.
     """
-    if end <= start or end - start > MAX_CALENDAR_RANGE:
-        raise ValueError("the calendar range must be positive and at most 100 days")
+    check_range(start, end)
     visible = visible_meetings(session, user)
     kinds = [k for k in kinds if k in {kind.value for kind in MeetingKind}]
     if kinds:

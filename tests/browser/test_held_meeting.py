@@ -1,21 +1,25 @@
 """In Chromium, in ru and kk: the organizer holds a case conference, records who came, the
-minutes and its decisions; the decisions show up as tasks on the dashboard, the meeting in the
-calendar view, and the protocol downloads as a DOCX. A police inspector answers the
-conference's invitation from their home page."""
+minutes and its decisions; the decisions show up as tasks on the dashboard, the meeting and
+education's task deadline in the calendar view, and the protocol downloads as a DOCX. A police
+inspector answers the conference's invitation from their home page."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import docx
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import Session
 
 from models.db import make_engine
 from models.settings import Settings
+from models.tasks import Task
 from tests.browser import test_schedule_meeting as shared
 from tests.browser.walk import LANGUAGES, TEXT, screenshot, sign_in
 from tests.factories import District, schedule_case_conference
@@ -42,6 +46,15 @@ def test_a_case_conference_is_held_and_its_decisions_become_tasks(
             agency_ids=[district.police.id, district.school.id],
             now=now - timedelta(days=2),
         ).meeting
+        session.add(
+            Task(
+                district_id=district.row.id,  # type: ignore[arg-type]
+                case_id=district.case.id,
+                title="Запросить характеристику из школы",
+                responsible_agency_id=district.education.id,  # type: ignore[arg-type]
+                due_at=now - timedelta(hours=2),
+            )
+        )
         session.commit()
     engine.dispose()
 
@@ -91,6 +104,23 @@ def test_a_case_conference_is_held_and_its_decisions_become_tasks(
     page.wait_for_selector(".fc-event, .fc-list-event", timeout=10_000)
     assert "Индивидуальный план работы" in page.locator(".fc").inner_text()
     screenshot(page, f"coordinator-{locale}-calendar")
+    # Education's new task by its deadline, alone under the "task deadline" kind; it opens
+    # the task's page.
+    page.select_option("#calendar-filters select[name=kind]", label=text["task_deadline"])
+    expect(page.locator(".fc-event:not(.task-deadline)")).to_have_count(0)  # refetched
+    overdue = page.locator(".fc-event.task-overdue", has_text="Запросить характеристику")
+    expect(overdue).to_have_css("background-color", "rgb(179, 38, 30)")  # --bad: it stands out
+    assert overdue.get_attribute("title") == f"{text['overdue_task']} · D-2026-0042"
+    almaty = ZoneInfo("Asia/Almaty")
+    if (now + timedelta(days=14)).month != now.astimezone(almaty).month:
+        page.click(".fc-next-button")
+    deadline = page.locator(".fc-event.task-deadline", has_text="Составить индивидуальный план")
+    expect(deadline).to_have_count(1)
+    assert deadline.get_attribute("title") == f"{text['task_deadline']} · D-2026-0042"
+    screenshot(page, f"coordinator-{locale}-calendar-deadline")
+    deadline.click()
+    page.wait_for_url(re.compile(rf"{re.escape(base_url)}/tasks/\d+$"))
+    assert "Составить индивидуальный план работы" in page.locator("main").inner_text()
     page.close()
 
     # The police inspector answers the conference from the home page, then sees the decision.

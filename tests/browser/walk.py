@@ -39,6 +39,8 @@ TEXT: dict[str, dict[str, str]] = {
         "tasks": "Поручения",
         "agency_tasks": "Поручения моего ведомства",
         "calendar": "Календарь",
+        "task_deadline": "Срок поручения",
+        "overdue_task": "Просроченное поручение",
     },
     "kk": {
         "upcoming": "Алдағы кездесулер",
@@ -61,6 +63,8 @@ TEXT: dict[str, dict[str, str]] = {
         "tasks": "Тапсырмалар",
         "agency_tasks": "Менің ведомствомның тапсырмалары",
         "calendar": "Күнтізбе",
+        "task_deadline": "Тапсырма мерзімі",
+        "overdue_task": "Мерзімі өткен тапсырма",
     },
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlmodel import Session
@@ -15,6 +15,7 @@ from tests.factories import (
     csrf_token,
     in_days,
     login,
+    logout,
     make_user,
     schedule,
 )
@@ -83,7 +84,8 @@ def test_calendar_events_are_the_visible_meetings_in_district_time(
     events = client.get(f"/calendar/events?{window}").get_json()
     assert [e["id"] for e in events] == [meeting.id]
     assert events[0]["start"] == f"{day}T09:00" and events[0]["end"] == f"{day}T10:00"  # Almaty
-    assert (events[0]["kind"], events[0]["status"]) == ("joint_inspection", "scheduled")
+    assert (events[0]["type"], events[0]["kind"]) == ("meeting", "joint_inspection")
+    assert events[0]["status"] == "scheduled"
     assert 'data-meeting-url="/meetings/"' in page and "Совместное обследование" in page
     # Filters: by kind and by agency.
     assert client.get(f"/calendar/events?{window}&kind=prevention_council").get_json() == []
@@ -105,6 +107,81 @@ def test_calendar_events_are_the_visible_meetings_in_district_time(
     client.post("/logout", data={"csrf_token": csrf_token(page)})
     login(client, district.pedagogue.email)  # the school is not invited
     assert client.get(f"/calendar/events?{window}").get_json() == []
+
+
+def test_calendar_events_carry_the_task_deadlines_the_user_may_see(
+    client: FlaskClient, district: District, session: Session
+) -> None:
+    from models.tasks import Task
+    from tests.factories import CHILD, open_test_case
+
+    # A case of education alone: the school and the police may not know of it.
+    hidden = open_test_case(session, district, agency_ids=[]).case
+
+    def task(title: str, agency: int | None, due: datetime, **over: object) -> Task:
+        row = Task(
+            district_id=district.row.id,  # type: ignore[arg-type]
+            title=title,
+            responsible_agency_id=agency,  # type: ignore[arg-type]
+            due_at=due,
+            **over,  # type: ignore[arg-type]
+        )
+        session.add(row)
+        return row
+
+    visit = task("Посетить семью", district.police.id, in_days(2, hour=6), case_id=district.case.id)
+    late = task("Запросить характеристику", district.police.id, in_days(-1))
+    done = task("Проверить условия", district.police.id, in_days(1), status="done")
+    task("Отменено", district.police.id, in_days(1), status="cancelled")
+    task("Вне окна", district.police.id, in_days(9))
+    plan = task("Составить план", district.education.id, in_days(3), case_id=hidden.id)
+    secret = task("Беседа с классом", district.school.id, in_days(1), case_id=hidden.id)
+    session.commit()
+    day = in_days(2).date()
+    window = f"start={day - timedelta(days=4)}T00:00:00Z&end={day + timedelta(days=4)}T00:00:00Z"
+
+    def deadlines(query: str = "") -> dict[int, dict[str, object]]:
+        response = client.get(f"/calendar/events?{window}{query}")
+        assert response.status_code == 200
+        assert CHILD.child_name not in response.get_data(as_text=True)
+        return {e["id"]: e for e in response.get_json() if e["type"] == "task"}
+
+    login(client, district.inspector.email)  # police: its agency's deadlines, not education's
+    page = client.get("/calendar/view").get_data(as_text=True)
+    assert 'data-task-url="/tasks/"' in page
+    assert '<option value="task_deadline">Срок поручения</option>' in page
+    seen = deadlines()
+    assert set(seen) == {visit.id, late.id, done.id}
+    assert seen[visit.id] == {
+        "type": "task",
+        "id": visit.id,
+        "title": "Посетить семью",
+        "start": f"{day}T11:00",  # 06:00 UTC is 11:00 in Almaty
+        "allDay": False,
+        "kind": "task_deadline",
+        "status": "open",
+        "overdue": False,
+        "case": "D-2026-0042",
+        "agency": district.police.id,
+    }
+    assert (seen[late.id]["overdue"], seen[late.id]["case"]) == (True, None)
+    assert (seen[done.id]["status"], seen[done.id]["overdue"]) == ("done", False)
+    # The kind filter: task deadlines alone, or meetings alone; the agency filter.
+    only = client.get(f"/calendar/events?{window}&kind=task_deadline").get_json()
+    assert {e["id"] for e in only} == set(seen) and {e["type"] for e in only} == {"task"}
+    assert deadlines("&kind=joint_inspection") == {}
+    assert set(deadlines(f"&agency={district.police.id}")) == set(seen)
+    assert deadlines(f"&agency={district.education.id}") == {}
+    logout(client)
+
+    login(client, district.chair.email)  # the chair: the district's
+    assert set(deadlines()) == {visit.id, late.id, done.id, plan.id, secret.id}
+    assert deadlines()[secret.id]["case"] == hidden.code
+    assert set(deadlines(f"&agency={district.school.id}")) == {secret.id}
+    logout(client)
+
+    login(client, district.pedagogue.email)  # the school's task, but of a case it may not see
+    assert deadlines() == {}
 
 
 def test_the_calendar_page_allows_the_bundles_styles_by_nonce_only(

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from models.base import utcnow
-from models.calendar_view import calendar_meetings
+from models.calendar_tasks import TASK_DEADLINE, calendar_window
 from models.feed_rotation import rotate_agency_feed
 from models.feeds import feed_token, feed_url, person_feed_token, rotate_feed
 from models.i18n import KIND_LABELS
@@ -92,14 +92,17 @@ def view() -> ResponseReturnValue:
         "calendars/view.html",
         agencies=agencies,
         kinds=list(KIND_LABELS),
-        kind_labels={kind: _(label) for kind, label in KIND_LABELS.items()},
+        task_kind=TASK_DEADLINE,
+        kind_labels={kind: _(label) for kind, label in KIND_LABELS.items()}
+        | {TASK_DEADLINE: _("Task deadline"), "overdue": _("Overdue task")},
         names=_calendar_names(current_locale()),
         now=utcnow().astimezone(settings.zone).replace(tzinfo=None).isoformat(timespec="seconds"),
     )
 
 
 def events() -> ResponseReturnValue:
-    """The meetings the user may see in [start, end), as FullCalendar's event objects.
+    """The meetings and the task deadlines the user may see in [start, end), as FullCalendar's
+    event objects: ``"type"`` tells a meeting from a task.
 
     Times travel as the district's wall-clock time without an offset and the calendar runs
     in its "UTC" mode, so everyone sees district time whatever their device's zone.
@@ -113,19 +116,21 @@ def events() -> ResponseReturnValue:
         if agency and (not agency.isdigit() or len(agency) > 9):
             raise ValueError("agency")
         agency_id = int(agency) if agency else None
-        meetings = calendar_meetings(
+        window = calendar_window(
             db,
             current_user,
             start=start,
             end=end,
+            now=utcnow(),
             kinds=[k for k in request.args.getlist("kind") if k],
             agency_id=agency_id,
         )
     except ValueError:
         return jsonify(error=_("Ask for at most 100 days, from a start to a later end.")), 400
     zone = settings.zone
-    body = [
+    body: list[dict[str, object]] = [
         {
+            "type": "meeting",
             "id": m.id,
             "title": m.title,
             "start": _wall_clock(m.starts_at, zone),
@@ -134,7 +139,22 @@ def events() -> ResponseReturnValue:
             "status": m.status,
             "location": m.location,
         }
-        for m in meetings
+        for m in window.meetings
+    ]
+    body += [
+        {
+            "type": "task",
+            "id": t.id,
+            "title": t.title,
+            "start": _wall_clock(t.due_at, zone),
+            "allDay": False,
+            "kind": TASK_DEADLINE,
+            "status": t.status,
+            "overdue": t.overdue,
+            "case": t.case_code,
+            "agency": t.agency_id,
+        }
+        for t in window.tasks
     ]
     # Cyrillic as UTF-8, not \\u escapes: half the bytes for a month of meetings.
     return Response(

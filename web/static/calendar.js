@@ -1,4 +1,5 @@
-// The calendar view: FullCalendar (vendored) fed by /calendar/events, filtered by kind and agency.
+// The calendar view: FullCalendar (vendored) fed by /calendar/events (meetings and task
+// deadlines), filtered by kind and agency.
 document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var element = document.getElementById("calendar");
@@ -7,6 +8,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var narrow = window.matchMedia("(max-width: 40rem)").matches;
   var kindLabels = JSON.parse(element.dataset.kinds);
   var meetingUrl = element.dataset.meetingUrl;
+  var taskUrl = element.dataset.taskUrl;
   var names = JSON.parse(element.dataset.names);
 
   // Dates are written with the portal's own (CLDR) names: browsers without Kazakh data
@@ -27,6 +29,23 @@ document.addEventListener("DOMContentLoaded", function () {
       return withYear(start.getUTCDate() + "–" + dayMonth(end), end.getUTCFullYear());
     }
     return withYear(dayMonth(start) + " – " + dayMonth(end), end.getUTCFullYear());
+  }
+  // A task's deadline: a moment, not a span; it opens the task's page; overdue ones stand out.
+  function deadline(task) {
+    var classes = ["task-deadline", "status-" + task.status];
+    if (task.overdue) { classes.push("task-overdue"); }
+    return {
+      id: "task-" + task.id,
+      title: task.title,
+      start: task.start,
+      allDay: false,
+      url: taskUrl + task.id,
+      classNames: classes,
+      extendedProps: {
+        kindLabel: kindLabels[task.overdue ? "overdue" : task.kind] || task.kind,
+        location: task.case || ""
+      }
+    };
   }
   var calendar = new FullCalendar.Calendar(element, {
     // Events arrive as the district's wall-clock time; "UTC" shows them unshifted.
@@ -59,6 +78,7 @@ document.addEventListener("DOMContentLoaded", function () {
     },
     // The endpoint sends the bare facts; links, classes and labels are added here.
     eventDataTransform: function (meeting) {
+      if (meeting.type === "task") { return deadline(meeting); }
       return {
         id: meeting.id,
         title: meeting.title,
