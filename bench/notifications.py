@@ -20,23 +20,20 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import smtplib
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pika
 import psycopg
 from aiosmtpd.controller import Controller
+from smtp_sink import Sink, smtplib_loop
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
@@ -55,25 +52,6 @@ ROOT_DB = os.environ.get("BIRGE_TEST_DATABASE_URL", "postgresql://postgres@127.0
 BROKER = os.environ.get("BIRGE_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 BIRGE = str(Path(sys.executable).with_name("birge"))
 DOMAIN = "bench.test"
-
-
-class Sink:
-    """An aiosmtpd handler that notes when each Message-ID arrived."""
-
-    def __init__(self) -> None:
-        self.arrived: dict[str, float] = {}
-        self.count = 0
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        now = time.time()
-        raw: bytes = envelope.original_content
-        start = raw.find(b"Message-ID:")
-        key = raw[start : raw.find(b"\n", start)].decode().split(":", 1)[1].strip()
-        with self.lock:
-            self.arrived.setdefault(key, now)
-            self.count += 1
-        return "250 OK"
 
 
 def create_database(name: str) -> str:
@@ -274,18 +252,6 @@ def drain(emails: int, threads: int, processes_: int = 1) -> None:
         for suffix in ("", ".DQ", ".XQ"):
             channel.queue_delete(queue + suffix)
         connection.close()
-
-
-def smtplib_loop(port: int, message: EmailMessage, count: int, sink: Sink) -> float:
-    """Send *message* *count* times on one connection; return emails per second."""
-    before = sink.count
-    started = time.perf_counter()
-    with smtplib.SMTP("127.0.0.1", port) as smtp:
-        for _ in range(count):
-            smtp.send_message(message)
-    elapsed = time.perf_counter() - started
-    assert sink.count - before == count
-    return count / elapsed
 
 
 # --- 2. tick cost --------------------------------------------------------------------------
