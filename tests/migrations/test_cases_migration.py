@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
 from sqlalchemy import text
 
 import migrations
 from models.db import make_engine
-from tests.conftest import load_settings_for
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_server: Callable[[str], str]
-) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-    return load_settings_for(postgres_server("cases_migration")).database_url
+from tests.migrations.conftest import add_district
 
 
 def test_existing_cases_survive_the_upgrade_and_the_downgrade(empty_database: str) -> None:
     migrations.upgrade(empty_database, "0002")
     engine = make_engine(empty_database)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO district (id, name_ru, name_kk, timezone, day_starts, "
-                "day_ends) VALUES (1, 'Р', 'А', 'Asia/Almaty', '09:00:00', '18:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO agency (id, district_id, slug, kind, name_ru, name_kk) "
-                "VALUES (7, 1, 'education', 'education', 'О', 'Б')"
-            )
-        )
+        add_district(conn, slug="education", name="О")
         conn.execute(
             text(
                 "INSERT INTO case_file (id, district_id, code, lead_agency_id, status, "
@@ -69,18 +45,7 @@ def test_agencies_keep_their_rows_through_the_portal_migration(empty_database: s
     migrations.upgrade(empty_database, "0004")
     engine = make_engine(empty_database)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO district (id, name_ru, name_kk, timezone, day_starts, "
-                "day_ends) VALUES (1, 'Р', 'А', 'Asia/Almaty', '09:00:00', '18:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO agency (id, district_id, slug, kind, name_ru, name_kk) "
-                "VALUES (7, 1, 'police', 'police', 'Полиция', 'Полиция')"
-            )
-        )
+        add_district(conn, slug="police", name="Полиция")
     migrations.upgrade(empty_database, "0007")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT slug, name_en FROM agency")).one() == ("police", "")

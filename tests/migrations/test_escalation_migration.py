@@ -3,24 +3,11 @@ the downgrade keeps the tasks, the districts and the emails."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
 from sqlalchemy import text
 
 import migrations
 from models.db import make_engine
-from tests.conftest import load_settings_for
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_server: Callable[[str], str]
-) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-    return load_settings_for(postgres_server("escalation_migration")).database_url
+from tests.migrations.conftest import add_district
 
 
 def test_open_tasks_get_their_next_moment_and_the_downgrade_keeps_everything(
@@ -29,18 +16,7 @@ def test_open_tasks_get_their_next_moment_and_the_downgrade_keeps_everything(
     migrations.upgrade(empty_database, "0010")
     engine = make_engine(empty_database)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO district (id, name_ru, name_kk, timezone, day_starts, "
-                "day_ends) VALUES (1, 'Р', 'А', 'Asia/Almaty', '09:00:00', '18:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO agency (id, district_id, slug, kind, name_ru, name_kk) "
-                "VALUES (7, 1, 'police', 'police', 'П', 'П')"
-            )
-        )
+        add_district(conn, slug="police", name="П")
         for task_id, status in ((1, "open"), (2, "done")):
             conn.execute(
                 text(

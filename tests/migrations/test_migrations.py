@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -11,16 +7,6 @@ from sqlmodel import SQLModel
 
 import migrations
 from models.db import make_engine
-from tests.conftest import load_settings_for
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_server: Callable[[str], str]
-) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-    return load_settings_for(postgres_server("migrations")).database_url
 
 
 def tables(url: str) -> set[str]:

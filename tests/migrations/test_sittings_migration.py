@@ -4,25 +4,11 @@ keeps the minutes with their attendance and decisions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
 from sqlalchemy import text
 
 import migrations
 from models.db import make_engine
-from tests.conftest import load_settings_for
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_server: Callable[[str], str]
-) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-    return load_settings_for(postgres_server("sittings_migration")).database_url
-
+from tests.migrations.conftest import add_district
 
 _MEETING = (
     "INSERT INTO meeting (id, uid, district_id, kind, title, starts_at, ends_at, location, "
@@ -38,18 +24,7 @@ def test_next_sittings_are_filled_and_minutes_keep_their_rows_both_ways(
     migrations.upgrade(empty_database, "0009")
     engine = make_engine(empty_database)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO district (id, name_ru, name_kk, timezone, day_starts, "
-                "day_ends) VALUES (1, 'Р', 'А', 'Asia/Almaty', '09:00:00', '18:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO agency (id, district_id, slug, kind, name_ru, name_kk) "
-                "VALUES (7, 1, 'school', 'school', 'Ш', 'М')"
-            )
-        )
+        add_district(conn, slug="school", name="Ш")
         meetings = [
             (1, "joint_inspection", "2026-12-03 05:00:00+00", "scheduled", None, None),
             (
