@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models.access import visible_cases
+from models.access import oversees_district, visible_cases
 from models.calendar_view import (
     MAX_CALENDAR_EVENTS,
     CalendarEntry,
@@ -19,7 +19,7 @@ from models.calendar_view import (
 )
 from models.cases import Case
 from models.meetings import MeetingKind
-from models.people import Agency, Role, User
+from models.people import Agency, User
 from models.tasks import Task, TaskStatus
 
 __all__ = ["TASK_DEADLINE", "CalendarWindow", "TaskDeadline", "calendar_tasks", "calendar_window"]
@@ -54,9 +54,10 @@ def calendar_tasks(
 ) -> list[TaskDeadline]:
     """Return the open and done tasks *user* may see due in [start, end), at most *limit*.
 
-    The task lists' rule: the chair and administrators see the district's tasks, everyone else
-    their agency's; and never a task of a case the user may not know of. Either way the query
-    walks one of the (district or agency, status, due) indexes over the window.
+    The task lists' rule: those who oversee the district (the chair, administrators, the
+    unit's secretary) see its tasks, everyone else their agency's; and never a task of a case
+    the user may not know of. Either way the query walks one of the (district or agency,
+    status, due) indexes over the window.
     """
     check_range(start, end)
     own = session.get(Agency, user.agency_id)
@@ -76,7 +77,7 @@ def calendar_tasks(
         .where(col(Task.due_at) >= start)
         .where(col(Task.due_at) < end)
     )
-    if Role(user.role).sees_district:
+    if oversees_district(session, user):
         query = query.where(col(Task.district_id) == own.district_id)
     else:
         known = visible_cases(session, user).with_only_columns(col(Case.id))

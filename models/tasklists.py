@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from calendars.workdays import WorkCalendar
+from models.access import oversees_district
 from models.cases import Case
 from models.escalation import EscalationState, district_policy, task_escalation
-from models.people import Agency, Role, User
+from models.people import Agency, User
 from models.tasks import Task, TaskStatus
 from models.workcalendar import district_calendar
 
@@ -76,13 +77,14 @@ def list_tasks(
     """Return one page of the tasks of *scope* in *bucket*, soonest due first.
 
     ``mine`` is the tasks assigned to the user; ``agency`` their agency's; ``district`` every
-    task of the district (the chair and administrators; others get their agency's).
+    task of the district (those who oversee it: the chair, administrators and the unit's
+    secretary; others get their agency's).
     """
     own = _agency(session, user)
     query = select(Task).where(col(Task.district_id) == own.district_id)
     if scope is TaskScope.MINE:
         query = query.where(col(Task.assignee_id) == user.id)
-    elif scope is TaskScope.AGENCY or not Role(user.role).sees_district:
+    elif scope is TaskScope.AGENCY or not oversees_district(session, user):
         query = query.where(col(Task.responsible_agency_id) == own.id)
     if agency_id is not None:
         query = query.where(col(Task.responsible_agency_id) == agency_id)

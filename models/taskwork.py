@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from models.access import oversees_district
 from models.audit import record_event
 from models.base import require_id
 from models.cases import Case, CaseAgency, CaseStatus
@@ -45,8 +46,9 @@ def _agency(session: Session, user: User) -> Agency:
 
 
 def may_see_task(session: Session, user: User, task: Task) -> bool:
-    """Staff of the responsible agency, and the chair and administrators of the district."""
-    if Role(user.role).sees_district:
+    """Staff of the responsible agency, and those who oversee the district (the chair,
+    administrators and the unit's secretary)."""
+    if oversees_district(session, user):
         return _agency(session, user).district_id == task.district_id
     return task.responsible_agency_id == user.agency_id
 

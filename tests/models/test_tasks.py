@@ -28,6 +28,7 @@ from models.taskwork import (
     cancel_task,
     complete_task,
     create_task,
+    may_see_task,
     reassign_task,
 )
 from tests.factories import REPORT_AT, District, make_user
@@ -271,3 +272,32 @@ def test_each_step_names_its_recipients(session: Session, district: District) ->
     assert [r.email for r in step_recipients(session, task, reminder)] == [
         district.police_head.email
     ]
+
+
+def test_the_units_secretary_sees_the_districts_tasks_like_the_chair(
+    session: Session, district: District
+) -> None:
+    """The akimat's coordinator works for the chair: the district's tasks, not only the
+    akimat's, in the lists, on each task's page and in the calendar view."""
+    from models.calendar_tasks import calendar_tasks
+
+    secretary = make_user(session, district.akimat, "secretary@akimat.test", "coordinator")
+    police = new_task(session, district, due_at=NOW + timedelta(days=2))
+    school = new_task(
+        session, district, due_at=NOW + timedelta(days=3), agency_id=district.school.id
+    )
+    session.commit()
+    page = list_tasks(
+        session,
+        secretary,
+        scope=TaskScope.DISTRICT,
+        bucket=TaskBucket.OPEN,
+        now=NOW,
+        end_of_today=NOW + timedelta(hours=8),
+    )
+    assert [t.id for t in page.tasks] == [police.id, school.id]
+    assert may_see_task(session, secretary, school)
+    window = calendar_tasks(session, secretary, start=NOW, end=NOW + timedelta(days=7), now=NOW)
+    assert [t.id for t in window] == [police.id, school.id]
+    # An ordinary coordinator still sees their own agency's only.
+    assert not may_see_task(session, district.pedagogue, police)

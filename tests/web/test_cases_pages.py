@@ -271,3 +271,16 @@ def test_closing_a_case_explains_what_is_missing_at_the_field(
     )
     session.refresh(opened.case)
     assert opened.case.status == "open"
+
+
+def test_the_units_secretary_finds_every_agencys_task_in_the_list_and_opens_it(
+    client: FlaskClient, district: District, session: Session
+) -> None:
+    opened = open_test_case(session, district)  # education's tasks; the akimat is not on it
+    make_user(session, district.akimat, "secretary@akimat.test", "coordinator")
+    session.commit()
+    task = opened.tasks[0]
+    first_login(client, "secretary@akimat.test")
+    listed = client.get("/tasks").get_data(as_text=True)
+    assert f'href="/tasks/{task.id}"' in listed
+    assert client.get(f"/tasks/{task.id}").status_code == 200

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
+from models.access import oversees_district
 from models.base import utcnow
 from models.casework import find_case
 from models.people import Agency, Role, User
@@ -44,7 +45,7 @@ def index() -> ResponseReturnValue:
     db = db_session()
     user = _user()
     settings = settings_of(current_app)
-    sees_district = Role(user.role).sees_district
+    sees_district = oversees_district(db, user)
     scope = TaskScope(
         _choice(request.args.get("scope", ""), TaskScope, "district" if sees_district else "agency")
     )
