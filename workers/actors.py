@@ -26,6 +26,7 @@ from models.notifications import (
     mark_sent,
     mark_voided,
     release,
+    retry_delay,
 )
 from models.reminders import why_not_send
 from models.settings import Settings
@@ -99,13 +100,16 @@ def deliver_notifications(
                 except MailError as exc:
                     _record_failure(settings, session, notification, exc, metrics)
                     if exc.server_unavailable:
+                        delay = retry_delay(
+                            notification.attempts, settings.notification_retry_base_seconds
+                        )
                         release(
                             session,
                             wanted[done + 1 :],
-                            retry_at=notification.next_attempt_at,
+                            retry_at=utcnow() + delay,
                             error=f"not tried, the mail server failed: {exc}",
                         )
-                        return done
+                        break
                     continue
                 mark_sent(session, notification, now=utcnow())
                 if metrics is not None:

@@ -93,6 +93,10 @@ def test_smtp_down_keeps_the_email_and_the_tick_sends_it_later(
             # one was tried; the rest of its batch went back untried, their attempts intact
             attempts = sorted(session.scalars(select(Notification.attempts)))
             assert attempts == [0, 0, 0, 1]
+            # ... and are due when the tried one is retried, not at once
+            rows = session.scalars(select(Notification)).all()
+            tried = next(n for n in rows if n.attempts == 1)
+            assert all(n.next_attempt_at >= tried.next_attempt_at for n in rows)
         with Session(down.engine) as session:
             errors = set(session.scalars(select(Notification.last_error)))
             assert all(e and "ConnectionRefusedError" in e for e in errors)
