@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, exists, func, select
 from sqlmodel import Session, col
 
+from models.access import coming_meetings
 from models.meetings import Answer, Meeting, MeetingAgency, MeetingResponse, MeetingStatus
 from models.people import Agency, District, Role, User
 from models.rsvp import agency_answer
@@ -32,10 +33,6 @@ __all__ = [
     "responses_awaited",
     "unanswered_invitations",
 ]
-
-#: How many series of one agency are looked at for their next sitting (a school has one
-#: council series; an agency sits on a few dozen at most).
-MAX_SERIES = 50
 
 
 @dataclass(frozen=True)
@@ -190,28 +187,17 @@ def organized_replies(
 def _coming(
     session: Session, query: Select[Any], *, now: datetime, zone: ZoneInfo, limit: int
 ) -> list[ComingMeeting]:
-    """Return the meetings of *query* that are on now or come, by next sitting, at most
-    *limit*: the single ones a page from the start index, the series by their rule."""
-    singles = session.scalars(
-        query.where(col(Meeting.rrule).is_(None))
-        # Meetings last at most 12 hours: a lower bound on the start lets the index range work.
-        .where(col(Meeting.starts_at) >= now - timedelta(hours=12))
-        .where(col(Meeting.ends_at) > now)
-        .order_by(col(Meeting.starts_at), col(Meeting.id))
-        .limit(limit)
-    ).all()
-    found = [ComingMeeting(m, m.starts_at, m.ends_at) for m in singles]
-    series = session.scalars(
-        query.where(col(Meeting.rrule).is_not(None))
-        .order_by(col(Meeting.starts_at).desc())
-        .limit(MAX_SERIES)
-    )
-    for meeting in series:
-        sitting = next_sitting(session, meeting, zone, now=now)
+    """Return the meetings of *query* that are on now or come, by next sitting
+    (``Meeting.next_sitting_at``, indexed), at most *limit*."""
+    found = []
+    for meeting in session.scalars(coming_meetings(query, now=now).limit(limit)):
+        if not meeting.rrule:
+            found.append(ComingMeeting(meeting, meeting.starts_at, meeting.ends_at))
+            continue
+        sitting = next_sitting(session, meeting, zone, now=now)  # where it now is, if moved
         if sitting is not None:
             found.append(ComingMeeting(meeting, sitting.starts_at, sitting.ends_at))
-    found.sort(key=lambda c: (c.starts_at, c.meeting.id or 0))
-    return found[:limit]
+    return found
 
 
 def _zone(session: Session, user: User) -> ZoneInfo:
