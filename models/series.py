@@ -9,12 +9,11 @@ with RECURRENCE-ID, audited like every other change.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from calendars.recurrence import RecurrenceError, end_rule_before, occurrences
+from calendars.recurrence import RecurrenceError, end_rule_before
 from models.audit import record_event
 from models.base import require_id, utcnow
 from models.conflicts import scheduling_warnings
@@ -30,6 +29,7 @@ from models.scheduling import (
     meeting_agencies,
 )
 from models.settings import Settings
+from models.sittings import rule_has_sitting, sitting_override
 
 __all__ = ["cancel_sitting", "end_series", "move_sitting"]
 
@@ -40,16 +40,9 @@ def _sitting(
     """Return the override of the sitting at *original_start*, new if there is none yet."""
     if not meeting.rrule:
         raise SchedulingError(N_("This meeting is not a series."))
-    first = meeting.starts_at.astimezone(settings.zone)
-    local = original_start.astimezone(settings.zone)
-    window = occurrences(meeting.rrule, first, after=local, before=local + timedelta(seconds=1))
-    if next(window, None) is None:
+    if not rule_has_sitting(meeting, settings.zone, original_start):
         raise SchedulingError(N_("The series has no sitting at that time."))
-    found = session.scalars(
-        select(Sitting)
-        .where(col(Sitting.meeting_id) == meeting.id)
-        .where(col(Sitting.original_start) == original_start)
-    ).first()
+    found = sitting_override(session, meeting, original_start)
     if found is not None:
         if found.cancelled:
             raise SchedulingError(N_("This sitting is cancelled already."))

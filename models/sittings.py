@@ -20,7 +20,9 @@ __all__ = [
     "find_sitting",
     "next_sitting",
     "parse_sitting_key",
+    "rule_has_sitting",
     "sitting_key",
+    "sitting_override",
     "sitting_times",
 ]
 
@@ -107,18 +109,9 @@ def find_sitting(
 ) -> SittingTime | None:
     """Return the sitting of the series *meeting* that its rule puts at *original_start*
     (moved or cancelled as its override says), or None when the rule has no sitting then."""
-    if not meeting.rrule:
+    if not rule_has_sitting(meeting, zone, original_start):
         return None
-    override = session.scalars(
-        select(Sitting)
-        .where(col(Sitting.meeting_id) == meeting.id)
-        .where(col(Sitting.original_start) == original_start)
-    ).first()
-    first = meeting.starts_at.astimezone(zone)
-    local = original_start.astimezone(zone)
-    window = occurrences(meeting.rrule, first, after=local, before=local + timedelta(seconds=1))
-    if next(window, None) is None:
-        return None
+    override = sitting_override(session, meeting, original_start)
     if override is None:
         length = meeting.ends_at - meeting.starts_at
         return SittingTime(original_start, original_start, original_start + length)
@@ -129,6 +122,27 @@ def find_sitting(
         cancelled=override.cancelled,
         moved=not override.cancelled,
     )
+
+
+def rule_has_sitting(meeting: Meeting, zone: ZoneInfo, original_start: datetime) -> bool:
+    """Tell whether the rule of the series *meeting* puts a sitting at *original_start*."""
+    if not meeting.rrule:
+        return False
+    first = meeting.starts_at.astimezone(zone)
+    local = original_start.astimezone(zone)
+    window = occurrences(meeting.rrule, first, after=local, before=local + timedelta(seconds=1))
+    return next(window, None) is not None
+
+
+def sitting_override(
+    session: Session, meeting: Meeting, original_start: datetime
+) -> Sitting | None:
+    """Return the row that moved or cancelled the sitting at *original_start*, if any."""
+    return session.scalars(
+        select(Sitting)
+        .where(col(Sitting.meeting_id) == meeting.id)
+        .where(col(Sitting.original_start) == original_start)
+    ).first()
 
 
 def sitting_key(original_start: datetime) -> str:
