@@ -11,6 +11,7 @@ from models.cases import Case, CaseAgency, CaseCodeCounter, CaseRestricted
 from models.escalation import EscalationLevel
 from models.feed_marks import FeedChange
 from models.feeds import FeedToken
+from models.freshness import ChangeMark
 from models.meetings import Meeting, MeetingAgency, MeetingResponse, Sitting
 from models.minutes import AgendaItem, Attendance, Decision, MeetingMinutes
 from models.notifications import Notification
@@ -31,6 +32,7 @@ __all__ = [
     "CaseAgency",
     "CaseCodeCounter",
     "CaseRestricted",
+    "ChangeMark",
     "Decision",
     "District",
     "EscalationLevel",

@@ -1,0 +1,30 @@
+"""The change mark: one row whose value every commit that changes what pages show raises, so
+the web's page cache knows when to render again (``models.freshness``).
+
+Revision ID: 0013_change_mark
+Revises: 0012_series_index
+Create Date: 2026-11-30 00:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013_change_mark"
+down_revision = "0012_series_index"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    table = op.create_table(
+        "change_mark",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("value", sa.BigInteger(), nullable=False, server_default="0"),
+    )
+    op.bulk_insert(table, [{"id": 1, "value": 0}])
+
+
+def downgrade() -> None:
+    op.drop_table("change_mark")
