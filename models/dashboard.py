@@ -9,14 +9,14 @@ meeting their agency has no part in. Task panels (cases and deadlines) join the
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from models.access import coming_meetings, oversees_district, upcoming_meetings, visible_meetings
-from models.awaited import responses_awaited
+from models.freshness import current_mark
 from models.meetings import Meeting, MeetingAgency, MeetingKind, MeetingStatus, Sitting
 from models.people import Agency, User
 from models.sittings import district_zone, sitting_times
@@ -65,14 +65,13 @@ class DistrictOverview:
 
 @dataclass(frozen=True)
 class Dashboard:
-    """The panels of one user's home page."""
+    """The panels of a home page that everyone of one agency and role sees alike; the answers
+    awaited from a person are :func:`models.awaited.responses_awaited`."""
 
     next_meetings: Sequence[Meeting]
     tasks: AgencyTasks | None = None
     overview: DistrictOverview | None = None
     district_tasks: DistrictTasks | None = None
-    # Panels other parts add (responses awaited, ...) go here.
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,14 +88,14 @@ class MeetingPage:
 
 
 class OverviewCache:
-    """Keep each district's overview for *max_age*: the counts of a month ahead barely move
-    within a minute, and computing them for every visit of the chair's home page would cost
-    a join over all the district's coming meetings. One per web process; thread-safe enough
-    (a race computes the overview twice)."""
+    """Keep each district's overview for *max_age* while nothing changes (the change mark of
+    :mod:`models.freshness` stands): computing it for every visit of the chair's home page
+    would cost a join over all the district's coming meetings. One per web process;
+    thread-safe enough (a race computes the overview twice)."""
 
     def __init__(self, max_age: timedelta = timedelta(seconds=60)) -> None:
         self.max_age = max_age
-        self._kept: dict[int, tuple[datetime, DistrictOverview, DistrictTasks]] = {}
+        self._kept: dict[int, tuple[datetime, int, DistrictOverview, DistrictTasks]] = {}
 
     def get(self, session: Session, user: User, *, now: datetime) -> DistrictOverview:
         return self.both(session, user, now=now)[0]
@@ -104,16 +103,17 @@ class OverviewCache:
     def both(
         self, session: Session, user: User, *, now: datetime
     ) -> tuple[DistrictOverview, DistrictTasks]:
-        """Return the district's meeting overview and task record, computed at most once a
-        *max_age*."""
+        """Return the district's meeting overview and task record, computed again after a
+        change or *max_age*."""
         own = session.get(Agency, user.agency_id)
         assert own is not None
+        mark = current_mark(session)
         kept = self._kept.get(own.district_id)
-        if kept is not None and timedelta(0) <= now - kept[0] < self.max_age:
-            return kept[1], kept[2]
+        if kept is not None and kept[1] == mark and timedelta(0) <= now - kept[0] < self.max_age:
+            return kept[2], kept[3]
         overview = district_overview(session, user, now=now)
         tasks = district_tasks(session, user, now=now)
-        self._kept[own.district_id] = (now, overview, tasks)
+        self._kept[own.district_id] = (now, mark, overview, tasks)
         return overview, tasks
 
 
@@ -125,9 +125,8 @@ def dashboard_for(
     limit: int = 8,
     cache: OverviewCache | None = None,
 ) -> Dashboard:
-    """Build *user*'s home page: their next meetings, the answers awaited from and by them
-    (``extra["responses"]``) and, for those who oversee the district, the district's overview
-    (from *cache* when given)."""
+    """Build *user*'s home page panels: their agency's next meetings and tasks and, for those
+    who oversee the district, the district's overview (from *cache* when given)."""
     overview = record = None
     if oversees_district(session, user):
         cache = cache or OverviewCache(max_age=timedelta(0))
@@ -137,7 +136,6 @@ def dashboard_for(
         tasks=agency_tasks(session, user, now=now),
         overview=overview,
         district_tasks=record,
-        extra={"responses": responses_awaited(session, user, now=now)},
     )
 
 

@@ -86,19 +86,20 @@ def session_user(
     if not token or len(token) > 128:
         return None
     now = now or utcnow()
-    row = session.scalars(
-        select(UserSession)
+    found = session.execute(
+        select(UserSession, User)
+        .join(User, col(User.id) == col(UserSession.user_id))
         .where(col(UserSession.token_hash) == _hash(token))
         .where(col(UserSession.ended_at).is_(None))
     ).first()
-    if row is None:
+    if found is None:
         return None
+    row, user = found
     if now - row.last_seen_at > idle:
         row.ended_at, row.end_reason = now, SessionEnd.IDLE.value
         session.add(row)
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    if not user.active:
         return None
     if now - row.last_seen_at >= _TOUCH_EVERY:
         row.last_seen_at = now

@@ -73,6 +73,7 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "10",
         "a changed feed is rebuilt once this long after its first change",
     ),
+    "BIRGE_PAGE_CACHE_MB": ("64", "megabytes of rendered page parts kept per web process; 0: none"),
 }
 
 _MEETING_KINDS = (
@@ -125,6 +126,8 @@ class Settings:
     feeds_path: Path = Path("instance/feeds")
     #: A burst of changes to one feed is published once, this long after its first change.
     feed_debounce_seconds: float = 10.0
+    #: Megabytes of rendered page parts each web process keeps (``BIRGE_PAGE_CACHE_MB``, 0: none).
+    page_cache_mb: int = 64
 
     @property
     def zone(self) -> ZoneInfo:
@@ -229,6 +232,9 @@ def load_settings(
         ) from None
     if not 0 <= feed_debounce_seconds <= 3600:
         raise SettingsError("BIRGE_FEED_DEBOUNCE_SECONDS", "must be between 0 and 3600 seconds")
+    page_cache = get("BIRGE_PAGE_CACHE_MB") or "64"
+    if not page_cache.isascii() or not page_cache.isdigit() or int(page_cache) > 4096:
+        raise SettingsError("BIRGE_PAGE_CACHE_MB", "must be whole megabytes, 0 to 4096")
     secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
     if len(secret_key) < 16:
         raise SettingsError("BIRGE_SECRET_KEY", "must be at least 16 characters long")
@@ -251,6 +257,7 @@ def load_settings(
         notification_lease_seconds=lease_seconds,
         feeds_path=feeds_path,
         feed_debounce_seconds=feed_debounce_seconds,
+        page_cache_mb=int(page_cache),
     )
 
 

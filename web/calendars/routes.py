@@ -25,13 +25,15 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from models.base import utcnow
-from models.calendar_tasks import TASK_DEADLINE, calendar_window
+from models.calendar_tasks import TASK_DEADLINE, CalendarWindow, calendar_window
+from models.calendar_view import check_range
 from models.feed_rotation import rotate_agency_feed
 from models.feeds import feed_token, feed_url, person_feed_token, rotate_feed
 from models.i18n import KIND_LABELS
 from models.people import Agency, Role
 from web import db_session, runtime, settings_of
 from web.calendars.published import feed_bytes_response, feed_file_response
+from web.fragments import cached, our_view
 from web.nudge import nudge_workers
 from web.templating import current_locale
 
@@ -107,27 +109,38 @@ def events() -> ResponseReturnValue:
     Times travel as the district's wall-clock time without an offset and the calendar runs
     in its "UTC" mode, so everyone sees district time whatever their device's zone.
     """
-    db = db_session()
     settings = settings_of(current_app)
+    user = current_user._get_current_object()
     try:
         start = _local_param("start", settings.zone)
         end = _local_param("end", settings.zone)
+        check_range(start, end)
         agency = request.args.get("agency", "")
         if agency and (not agency.isdigit() or len(agency) > 9):
             raise ValueError("agency")
-        agency_id = int(agency) if agency else None
+    except ValueError:
+        return jsonify(error=_("Ask for at most 100 days, from a start to a later end.")), 400
+    agency_id = int(agency) if agency else None
+    known = {TASK_DEADLINE, *KIND_LABELS}
+    kinds = tuple(sorted({k for k in request.args.getlist("kind") if k in known}))
+
+    def render() -> str:
         window = calendar_window(
-            db,
-            current_user,
+            db_session(),
+            user,
             start=start,
             end=end,
             now=utcnow(),
-            kinds=[k for k in request.args.getlist("kind") if k],
+            kinds=list(kinds),
             agency_id=agency_id,
         )
-    except ValueError:
-        return jsonify(error=_("Ask for at most 100 days, from a start to a later end.")), 400
-    zone = settings.zone
+        return _events_json(window, settings.zone)
+
+    view = (our_view(), start, end, kinds, agency_id)
+    return Response(cached("calendar", view, render), content_type="application/json")
+
+
+def _events_json(window: CalendarWindow, zone: ZoneInfo) -> str:
     body: list[dict[str, object]] = [
         {
             "type": "meeting",
@@ -157,10 +170,7 @@ def events() -> ResponseReturnValue:
         for t in window.tasks
     ]
     # Cyrillic as UTF-8, not \\u escapes: half the bytes for a month of meetings.
-    return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        content_type="application/json",
-    )
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 def _calendar_names(locale: str) -> dict[str, object]:

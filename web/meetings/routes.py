@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 
 from calendars.recurrence import monthly_rule_like
 from models.access import may_change_meeting, may_see_case, oversees_district
+from models.awaited import responses_awaited
 from models.base import require_id, utcnow
 from models.cases import Case
 from models.dashboard import OverviewCache, dashboard_for, meeting_page
@@ -28,7 +29,7 @@ from models.i18n import KIND_LABELS
 from models.meetings import MeetingAgency, MeetingKind, MeetingResponse
 from models.notices import describe_rule
 from models.outbox import troubled_count
-from models.people import Agency, AgencyKind, Role
+from models.people import Agency, AgencyKind, Role, User
 from models.presets import PRESETS, preset_agency_ids
 from models.rsvp import answers_by_agency
 from models.scheduling import (
@@ -38,6 +39,7 @@ from models.scheduling import (
     schedule_meeting,
 )
 from web import db_session, settings_of
+from web.fragments import cached_html, my_view, our_view
 from web.meetings import answers, changes, minutes
 from web.meetings.common import flash_warnings, meeting_for_view, show_refusal
 from web.meetings.forms import REPEAT_MONTHLY, REPEAT_RULE, ConfirmForm, MeetingForm
@@ -50,16 +52,19 @@ bp = Blueprint("meetings", __name__)
 
 def dashboard() -> ResponseReturnValue:
     """Home: my next meetings and the answers awaited; the district at a glance for the chair
-    and the secretary."""
+    and the secretary. The panels are kept (``web.fragments``): the agency's for everyone of
+    the agency and role, the answers panel per sign-in."""
     db = db_session()
-    cache = current_app.extensions.setdefault("birge.overview_cache", OverviewCache())
-    board = dashboard_for(db, current_user, now=utcnow(), cache=cache)
-    agencies = agencies_by_meeting(db, board.next_meetings)
+    user = current_user._get_current_object()
+    now = utcnow()
     role = Role(current_user.role)
+    heading = cached_html("home-heading", our_view(), lambda: _heading(user))
+    answers_panel = cached_html("home-answers", my_view(), lambda: _answers_panel(user, now))
+    board_panels = cached_html("home-board", our_view(), lambda: _board_panels(user, now))
     undelivered = (
         troubled_count(
             db,
-            now=utcnow(),
+            now=now,
             stuck_after=timedelta(seconds=settings_of(current_app).notification_stuck_seconds),
         )
         if role.sees_district
@@ -67,13 +72,39 @@ def dashboard() -> ResponseReturnValue:
     )
     return render_template(
         "meetings/dashboard.html",
-        board=board,
-        now=utcnow(),
-        meetings=[(m, agencies[require_id(m)]) for m in board.next_meetings],
-        may_schedule=role.may_schedule,
+        heading=heading,
+        answers_panel=answers_panel,
+        board_panels=board_panels,
         undelivered=undelivered,
         may_retry=role is Role.ADMIN,
-        answer_form=ConfirmForm(formdata=None),
+    )
+
+
+def _heading(user: User) -> str:
+    return render_template(
+        "meetings/_heading.html",
+        oversees=oversees_district(db_session(), user),
+        may_schedule=Role(user.role).may_schedule,
+    )
+
+
+def _answers_panel(user: User, now: datetime) -> str:
+    responses = responses_awaited(db_session(), user, now=now)
+    return render_template(
+        "meetings/_answers.html", responses=responses, answer_form=ConfirmForm(formdata=None)
+    )
+
+
+def _board_panels(user: User, now: datetime) -> str:
+    db = db_session()
+    cache = current_app.extensions.setdefault("birge.overview_cache", OverviewCache())
+    board = dashboard_for(db, user, now=now, cache=cache)
+    agencies = agencies_by_meeting(db, board.next_meetings)
+    return render_template(
+        "meetings/_board.html",
+        board=board,
+        now=now,
+        meetings=[(m, agencies[require_id(m)]) for m in board.next_meetings],
     )
 
 
@@ -85,14 +116,24 @@ def index() -> ResponseReturnValue:
     kind = kind if kind in KIND_LABELS else ""
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
-    listing = meeting_page(
-        db, current_user, now=utcnow(), page=number, past=past, kinds=[kind] if kind else []
-    )
-    agencies = agencies_by_meeting(db, listing.meetings)
+    user = current_user._get_current_object()
+
+    def render_page() -> str:
+        listing = meeting_page(
+            db, user, now=utcnow(), page=number, past=past, kinds=[kind] if kind else []
+        )
+        agencies = agencies_by_meeting(db, listing.meetings)
+        return render_template(
+            "meetings/_list.html",
+            listing=listing,
+            meetings=[(m, agencies[require_id(m)]) for m in listing.meetings],
+            past=past,
+            kind=kind,
+        )
+
     return render_template(
         "meetings/index.html",
-        listing=listing,
-        meetings=[(m, agencies[require_id(m)]) for m in listing.meetings],
+        listing_part=cached_html("meetings", (our_view(), past, kind, number), render_page),
         past=past,
         kind=kind,
         kinds=list(KIND_LABELS),

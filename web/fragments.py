@@ -1,0 +1,115 @@
+"""Rendered parts of pages, kept per web process until the data or the minute changes.
+
+A part is kept under what it depends on (whose view: an agency and role, or one person's
+sign-in; the language; the query) plus the change mark (``models.freshness``) and the
+minute. So a change anyone commits shows on the next view, and what moves with the clock
+alone (a task falling overdue, a meeting ending) shows within a minute. The minute also bounds
+how long anything the mark cannot see could linger.
+
+Only the parts of a page are kept, never the layout around them: the header, the flashed
+messages and the sign-out form are rendered for each request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask import current_app, g, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from models.base import utcnow
+from models.freshness import current_mark
+from web import db_session, settings_of
+from web.templating import current_locale
+
+__all__ = ["FragmentCache", "cached", "cached_html", "my_view", "our_view"]
+
+
+class FragmentCache:
+    """A least-recently-used store of strings, bounded by their total length; thread-safe."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self._kept: OrderedDict[Hashable, str] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            value = self._kept.get(key)
+            if value is not None:
+                self._kept.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: str) -> None:
+        if len(value) > self.max_chars // 4:
+            return  # one huge part must not empty the store
+        with self._lock:
+            old = self._kept.pop(key, None)
+            if old is not None:
+                self._chars -= len(old)
+            self._kept[key] = value
+            self._chars += len(value)
+            while self._chars > self.max_chars:
+                _, dropped = self._kept.popitem(last=False)
+                self._chars -= len(dropped)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+def cached(name: str, view: Hashable, render: Callable[[], str]) -> str:
+    """Return the part *name* as *view* sees it now: kept, or rendered by *render* and kept.
+
+    *view* must hold everything the part depends on besides the data, the language and the
+    minute (see :func:`our_view`, :func:`my_view`); a part that depends on the query string
+    names it in *view*.
+    """
+    store = _store()
+    if store is None:
+        return render()
+    if "change_mark" not in g:
+        g.change_mark = current_mark(db_session())  # before the data the page reads
+    minute = utcnow().replace(second=0, microsecond=0)
+    key = (name, view, current_locale(), g.change_mark, minute)
+    kept = store.get(key)
+    if kept is None:
+        kept = render()
+        store.put(key, kept)
+    return kept
+
+
+def cached_html(name: str, view: Hashable, render: Callable[[], str]) -> Markup:
+    """:func:`cached` for a part *render* renders from an autoescaping template."""
+    return Markup(cached(name, view, render))  # noqa: S704 - our templates' escaped output
+
+
+def our_view() -> Hashable:
+    """What everyone of the user's agency and role sees alike (need to know is by agency)."""
+    return ("agency", current_user.agency_id, current_user.role)
+
+
+def my_view() -> Hashable:
+    """What only this sign-in sees: the user's own answers, with forms bearing the CSRF token
+    of this session (kept by its digest, so the store holds no token)."""
+    generate_csrf()  # makes sure this session has its token
+    raw = str(session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""))
+    return ("person", current_user.id, hashlib.sha256(raw.encode()).hexdigest()[:16])
+
+
+def _store() -> FragmentCache | None:
+    size = settings_of(current_app).page_cache_mb
+    if size <= 0:
+        return None
+    store = current_app.extensions.get("birge.fragments")
+    if store is None:
+        store = current_app.extensions.setdefault(
+            "birge.fragments", FragmentCache(max_chars=size * 1024 * 1024)
+        )
+    assert isinstance(store, FragmentCache)
+    return store
