@@ -1,13 +1,16 @@
 """Drive the portal's busiest pages under gunicorn with 32 concurrent clients; prints figures.
 
     .venv/bin/python bench/portal.py [--meetings 100000] [--connections 32] [--duration 10]
-                                     [--workers 5] [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
+                                     [--workers 5] [--change-every 1.0]
+                                     [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Seeds a PostgreSQL database (``birge_bench_portal``, created on the server of --admin-url and
 reused when it already holds the meetings) with the demo district grown to 40 agencies,
 --meetings meetings and as many tasks over two years, then measures with ``wrk`` (Debian's
 package) the home page, the meeting list and the calendar view's JSON, as the chair and as a
-police member.
+police member: once with nothing changing (every view after the first of a minute is served from
+the kept page parts), once while a meeting is changed every --change-every seconds (each change
+makes every web process render the parts again).
 Beside each figure: a bare Flask app returning the same bytes under the same gunicorn (the
 ceiling). Benchmarks print; they assert nothing.
 """
@@ -21,22 +24,26 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 from sqlalchemy import func, insert, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from http_load import free_port  # noqa: E402
 
 import migrations  # noqa: E402
 from models.base import utcnow  # noqa: E402
@@ -58,6 +65,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--change-every", type=float, default=1.0)
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -80,7 +88,7 @@ def main() -> None:
         window = f"start={start}T00:00:00Z&end={start + timedelta(days=42)}T00:00:00Z"
         paths = {"home": "/", "list": "/meetings?page=2", "calendar": f"/calendar/events?{window}"}
 
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         portal = _gunicorn(["web:create_app()"], port, args.workers, env, HERE.parent)
         try:
@@ -93,6 +101,10 @@ def main() -> None:
                 for name, path in paths.items():
                     bodies[(who, name)] = _fetch(base + path, cookie)
             results = {key: _wrk(base + paths[key[1]], cookies[key[0]], args) for key in bodies}
+            with _changing(settings, args.change_every) as changes:
+                changing = {
+                    key: _wrk(base + paths[key[1]], cookies[key[0]], args) for key in bodies
+                }
         finally:
             _stop(portal)
 
@@ -104,7 +116,7 @@ def main() -> None:
             (ceiling_dir / "body").write_bytes(body)
             path = paths[key[1]]
             (ceiling_dir / "index.json").write_text(json.dumps({path: ["body", kind]}))
-            ceiling_port = _free_port()
+            ceiling_port = free_port()
             ceiling = _gunicorn(
                 ["ceiling:app"],
                 ceiling_port,
@@ -122,10 +134,24 @@ def main() -> None:
         f"PostgreSQL, {args.meetings} meetings; gunicorn --workers {args.workers}; "
         f"wrk -c {args.connections} -d {args.duration}s; {os.cpu_count()} CPUs"
     )
+    for title, figures_by_key in (
+        ("nothing changing", results),
+        (f"a meeting changed every {args.change_every:g} s ({changes[0]} changes)", changing),
+    ):
+        _print_table(title, figures_by_key, ceiling_results, bodies)
+
+
+def _print_table(
+    title: str,
+    results: dict[tuple[str, str], dict[str, float]],
+    ceiling_results: dict[tuple[str, str], dict[str, float]],
+    bodies: dict[tuple[str, str], tuple[bytes, str]],
+) -> None:
     header = (
         f"{'as':<7}{'page':<9}{'bytes':>8} | {'req/s':>7}{'p50 ms':>8}{'p95 ms':>8}"
         f"{'p99 ms':>8}{'errors':>7} | ceiling {'req/s':>7}{'p50':>6}{'p95':>6}{'p99':>6}"
     )
+    print(f"\n{title}")
     print(header)
     print("-" * len(header))
     for key, figures in results.items():
@@ -136,6 +162,35 @@ def main() -> None:
             f"{figures['errors']:>7} | "
             f"        {ceil['rps']:>7.0f}{ceil['p50']:>6.1f}{ceil['p95']:>6.1f}{ceil['p99']:>6.1f}"
         )
+
+
+@contextmanager
+def _changing(settings: object, every: float) -> Iterator[list[int]]:
+    """Change one coming meeting's place every *every* seconds while the block runs, as a
+    coordinator would, through the ORM (so the change mark moves); yields the count."""
+    count = [0]
+    stop = threading.Event()
+    engine = make_engine(settings.database_url)  # type: ignore[attr-defined]
+
+    def change() -> None:
+        while every > 0 and not stop.wait(every):
+            with Session(engine) as session:
+                meeting = session.scalars(
+                    select(Meeting).where(col(Meeting.starts_at) > utcnow()).limit(1)
+                ).one()
+                meeting.location = f"Акимат, зал {count[0] % 7 + 1}"
+                session.add(meeting)
+                session.commit()
+            count[0] += 1
+
+    worker = threading.Thread(target=change, daemon=True)
+    worker.start()
+    try:
+        yield count
+    finally:
+        stop.set()
+        worker.join()
+        engine.dispose()
 
 
 def _database(admin_url: str) -> str:
@@ -251,12 +306,6 @@ def _add_tasks(session: Session, district_id: int, agencies: dict[str, int], cou
         if len(rows) == 5000 or i == count - 1:
             session.execute(insert(Task), rows)
             rows = []
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _gunicorn(
