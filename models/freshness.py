@@ -1,34 +1,47 @@
-"""The change mark: one number that moves whenever what the portal's pages show may have changed.
+"""Change marks: per district, one number that moves whenever what its pages show may have
+changed.
 
 Every commit that wrote a row of a table the pages read (meetings, tasks, cases, agencies,
-people, ...) raises ``change_mark.value`` by one, in the same transaction. The web keeps the
-pages it rendered under the mark it read first in the request (``web.fragments``), so a
-changed meeting is on everyone's next page view, whichever process changed it: the web, a
-worker, the scheduler's tick or a command. Tables written while reading or sending (the audit
-trail, sign-in sessions and throttling, the outbox, password resets) do not move the mark, so
-viewing a case or draining the outbox keeps the pages cached.
+people, ...) raises the mark of the district the row belongs to, in the same transaction. The
+web keeps the pages it rendered under the marks it read first in the request
+(``web.fragments``), so a changed meeting is on everyone's next page view, whichever process
+changed it: the web, a worker, the scheduler's tick or a command. A change in one district
+leaves the pages of every other district of the deployment kept.
 
-The listeners sit on every ORM session of the process (registered on import, which
-``models`` does). Writes through a bare connection are not seen; Birge makes none.
-A statement the listeners cannot read (textual SQL other than SELECT, SET or SHOW) counts as
-a change, so a miss costs a render and never a stale page.
+Not counted as changes: tables written while reading or sending (the audit trail, sign-in
+sessions and throttling, the outbox, password resets, feed publishing) and the scheduler's own
+bookkeeping columns (when a reminder or an escalation is next due, the day's digest claim).
+
+The listeners sit on every ORM session of the process (registered on import, which ``models``
+does). Writes through a bare connection are not seen; Birge makes none. Whatever the listeners
+cannot place in one district (a bulk UPDATE or DELETE, textual SQL other than SELECT, SET or
+SHOW, a row with no district) raises the mark of every district (row 0): a miss costs a render,
+never a stale page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, event, select
+from sqlalchemy import BigInteger, Column, event, inspect, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.sql.dml import Update
 from sqlalchemy.sql.elements import TextClause
 from sqlmodel import Field, Session, SQLModel, col
 
-__all__ = ["UNTRACKED_TABLES", "ChangeMark", "current_mark"]
+from models.cases import Case
+from models.meetings import Meeting
+from models.people import Agency
 
-#: Tables whose writes change nothing a cached page shows.
+__all__ = ["EVERY_DISTRICT", "UNTRACKED_TABLES", "ChangeMark", "current_marks"]
+
+#: The mark row that moves with a change no single district can be named for.
+EVERY_DISTRICT = 0
+#: Tables whose writes change nothing a kept page shows.
 UNTRACKED_TABLES = frozenset(
     {
         "change_mark",
@@ -37,82 +50,154 @@ UNTRACKED_TABLES = frozenset(
         "sign_in_throttle",
         "notification",
         "password_reset",
+        "feed_token",
+        "feed_change",
     }
 )
+#: Columns the scheduler keeps for itself; no page shows them.
+UNTRACKED_COLUMNS = frozenset({"reminder_due_at", "escalation_due_at", "digest_planned_on"})
 _CHANGED = "birge.changed"
 _READ_ONLY_TEXT = frozenset({"SELECT", "SET", "SHOW"})
+#: How a changed row names its district: the first of these attributes it has a value for.
+_PLACES = (("district_id", "district"), ("meeting_id", "meeting"), ("case_id", "case"))
+_OWNERS: dict[str, tuple[Any, Any]] = {
+    "meeting": (Meeting.id, Meeting.district_id),
+    "case": (Case.id, Case.district_id),
+    "agency": (Agency.id, Agency.district_id),
+}
 
 
 class ChangeMark(SQLModel, table=True):
-    """The single row (``id = 1``) holding the mark; created by the first change if missing."""
+    """One row per district that has changed (``district_id`` 0: every district)."""
 
     __tablename__ = "change_mark"
 
-    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    district_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
-def current_mark(session: Session) -> int:
-    """Return the committed mark as this session's transaction sees it (0 before any change).
+def current_marks(session: Session, *, agency_id: int) -> tuple[int, int]:
+    """Return the committed marks (every district's, the district's of *agency_id*) as this
+    session's transaction sees them, in one query.
 
-    Read it before the data a page shows: a page rendered from newer data than its mark is
-    only rendered again, never one from older data kept under a newer mark.
+    Read them before the data a page shows: a page rendered from newer data than its marks is
+    only rendered again, never one from older data kept under newer marks.
     """
-    value = session.scalar(select(col(ChangeMark.value)).where(col(ChangeMark.id) == 1))
-    return int(value or 0)
+    district = select(col(Agency.district_id)).where(col(Agency.id) == agency_id)
+    rows = session.execute(
+        select(col(ChangeMark.district_id), col(ChangeMark.value)).where(
+            or_(
+                col(ChangeMark.district_id) == EVERY_DISTRICT,
+                col(ChangeMark.district_id) == district.scalar_subquery(),
+            )
+        )
+    ).all()
+    found = {district_id: value for district_id, value in rows}
+    every = found.pop(EVERY_DISTRICT, 0)
+    return int(every), int(next(iter(found.values()), 0))
 
 
-def _is_tracked(table_name: str | None) -> bool:
-    return table_name not in UNTRACKED_TABLES
+def _place(obj: Any) -> tuple[str, int | None] | None:
+    """Return where a changed row belongs, or None for a table no page reads."""
+    table = getattr(obj, "__tablename__", None)
+    if table in UNTRACKED_TABLES:
+        return None
+    if table == "district":
+        return ("district", obj.id)
+    for attribute, kind in (*_PLACES, ("agency_id", "agency")):
+        value = getattr(obj, attribute, None)
+        if value is not None:
+            return (kind, value)
+    return ("district", None)  # a row of no district: every district
+
+
+def _changes_shown(session: OrmSession, obj: Any) -> bool:
+    """Tell whether a dirty row changed a column some page shows."""
+    if not session.is_modified(obj, include_collections=False):
+        return False
+    state = inspect(obj)
+    return any(
+        state.attrs[name].history.has_changes()
+        for name in state.mapper.column_attrs.keys()  # noqa: SIM118 - a view, not a dict
+        if name not in UNTRACKED_COLUMNS
+    )
+
+
+def _note(session: OrmSession, places: Iterable[tuple[str, int | None] | None]) -> None:
+    noted: set[tuple[str, int | None]] = session.info.setdefault(_CHANGED, set())
+    noted.update(place for place in places if place is not None)
 
 
 @event.listens_for(OrmSession, "after_flush")
 def _note_flushed_rows(session: OrmSession, _context: Any) -> None:
-    if session.info.get(_CHANGED):
-        return
-    for obj in (*session.new, *session.deleted):
-        if _is_tracked(getattr(obj, "__tablename__", None)):
-            session.info[_CHANGED] = True
-            return
-    for obj in session.dirty:
-        tracked = _is_tracked(getattr(obj, "__tablename__", None))
-        if tracked and session.is_modified(obj, include_collections=False):
-            session.info[_CHANGED] = True
-            return
+    _note(session, (_place(obj) for obj in (*session.new, *session.deleted)))
+    _note(session, (_place(obj) for obj in session.dirty if _changes_shown(session, obj)))
 
 
 @event.listens_for(OrmSession, "do_orm_execute")
 def _note_statement(state: ORMExecuteState) -> None:
-    if state.is_select or state.session.info.get(_CHANGED):
+    if state.is_select:
         return
     statement = state.statement
     if isinstance(statement, TextClause):
         words = statement.text.split(None, 1)
-        if words and words[0].upper() in _READ_ONLY_TEXT:
-            return
-        state.session.info[_CHANGED] = True
+        if not words or words[0].upper() not in _READ_ONLY_TEXT:
+            _note(state.session, [("district", None)])
         return
     table = getattr(statement, "table", None)
-    if _is_tracked(getattr(table, "name", None)):
-        state.session.info[_CHANGED] = True
+    tracked = getattr(table, "name", None) not in UNTRACKED_TABLES
+    if tracked and not _sets_only_bookkeeping(statement):
+        _note(state.session, [("district", None)])  # which rows, only the database knows
+
+
+def _sets_only_bookkeeping(statement: Any) -> bool:
+    """Tell whether an UPDATE sets only the scheduler's own columns (the digest's day claim).
+    SQLAlchemy keeps the SET clause in ``_values``; a statement without it counts as a change."""
+    values = getattr(statement, "_values", None) if isinstance(statement, Update) else None
+    names = {getattr(column, "key", column) for column in values or ()}
+    return bool(names) and names <= UNTRACKED_COLUMNS
 
 
 @event.listens_for(OrmSession, "before_commit")
-def _raise_mark(session: OrmSession) -> None:
-    """Raise the mark as the last write of a transaction that changed what pages show: the
-    row is locked only from here to the commit."""
+def _raise_marks(session: OrmSession) -> None:
+    """Raise the marks as the last writes of a transaction that changed what pages show: the
+    rows are locked only from here to the commit, always in the same order."""
     session.flush()
-    if not session.info.pop(_CHANGED, False):
+    places: set[tuple[str, int | None]] = session.info.pop(_CHANGED, set())
+    if not places:
         return
+    districts = _districts(session, places)
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(ChangeMark).values(id=1, value=1)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[ChangeMark.__table__.c.id],  # type: ignore[attr-defined]
-            set_={"value": ChangeMark.__table__.c.value + 1},  # type: ignore[attr-defined]
+    table = ChangeMark.__table__  # type: ignore[attr-defined]
+    for district_id in sorted(districts):
+        statement = insert(table).values(district_id=district_id, value=1)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.district_id], set_={"value": table.c.value + 1}
+            )
         )
-    )
+
+
+def _districts(session: OrmSession, places: set[tuple[str, int | None]]) -> set[int]:
+    """Name the districts of the changed *places*; one that cannot be named (its row is gone)
+    stands for every district."""
+    districts: set[int] = set()
+    for kind in ("district", *_OWNERS):
+        ids = {value for k, value in places if k == kind}
+        if None in ids:
+            districts.add(EVERY_DISTRICT)
+            ids.discard(None)
+        if kind == "district":
+            districts |= {i for i in ids if i is not None}
+        elif ids:
+            key, district = _OWNERS[kind]
+            rows = session.execute(select(key, district).where(key.in_(ids))).all()
+            found: dict[int, int] = {row[0]: row[1] for row in rows}
+            districts |= set(found.values())
+            if len(found) < len(ids):
+                districts.add(EVERY_DISTRICT)
+    return districts
 
 
 @event.listens_for(OrmSession, "after_transaction_end")

@@ -1,10 +1,10 @@
 """Rendered parts of pages, kept per web process until the data or the minute changes.
 
 A part is kept under what it depends on (whose view: an agency and role, or one person's
-sign-in; the language; the query) plus the change mark (``models.freshness``) and the
-minute. So a change anyone commits shows on the next view, and what moves with the clock
-alone (a task falling overdue, a meeting ending) shows within a minute. The minute also bounds
-how long anything the mark cannot see could linger.
+sign-in; the language; the query) plus the change marks of the user's district and of every
+district (``models.freshness``) and the minute. So a change anyone commits shows on the next
+view, and what moves with the clock alone (a task falling overdue, a meeting ending) shows
+within a minute. The minute also bounds how long anything the marks cannot see could linger.
 
 Only the parts of a page are kept, never the layout around them: the header, the flashed
 messages and the sign-out form are rendered for each request.
@@ -23,7 +23,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from models.base import utcnow
-from models.freshness import current_mark
+from models.freshness import current_marks
 from web import db_session, settings_of
 from web.templating import current_locale
 
@@ -73,10 +73,11 @@ def cached(name: str, view: Hashable, render: Callable[[], str]) -> str:
     store = _store()
     if store is None:
         return render()
-    if "change_mark" not in g:
-        g.change_mark = current_mark(db_session())  # before the data the page reads
+    if "change_marks" not in g:  # before the data the page reads
+        agency_id = current_user.agency_id if current_user.is_authenticated else 0
+        g.change_marks = current_marks(db_session(), agency_id=agency_id)
     minute = utcnow().replace(second=0, microsecond=0)
-    key = (name, view, current_locale(), g.change_mark, minute)
+    key = (name, view, current_locale(), g.change_marks, minute)
     kept = store.get(key)
     if kept is None:
         kept = render()

@@ -1,5 +1,6 @@
-"""The change mark: one row whose value every commit that changes what pages show raises, so
-the web's page cache knows when to render again (``models.freshness``).
+"""Change marks: per district, a number every commit that changes what its pages show raises,
+so the web's kept page parts know when to render again (``models.freshness``); row 0 moves
+for every district.
 
 Revision ID: 0013_change_mark
 Revises: 0012_series_index
@@ -18,12 +19,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    table = op.create_table(
+    op.create_table(
         "change_mark",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("district_id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("value", sa.BigInteger(), nullable=False, server_default="0"),
     )
-    op.bulk_insert(table, [{"id": 1, "value": 0}])
 
 
 def downgrade() -> None:

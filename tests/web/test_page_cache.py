@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_login import login_user
 from sqlmodel import Session
 
 import web.fragments
@@ -94,6 +95,7 @@ def test_a_kept_part_is_rendered_again_in_the_next_minute_or_after_a_change(
 
     def view() -> str:
         with app.test_request_context("/"):
+            login_user(district.inspector)
             return cached("part", ("test",), render)
 
     now = utcnow().replace(second=10)
