@@ -150,6 +150,7 @@ def _print_table(
     header = (
         f"{'as':<7}{'page':<9}{'bytes':>8} | {'req/s':>7}{'p50 ms':>8}{'p95 ms':>8}"
         f"{'p99 ms':>8}{'errors':>7} | ceiling {'req/s':>7}{'p50':>6}{'p95':>6}{'p99':>6}"
+        f" | {'req/s ratio':>11}"
     )
     print(f"\n{title}")
     print(header)
@@ -161,6 +162,7 @@ def _print_table(
             f"{figures['p50']:>8.1f}{figures['p95']:>8.1f}{figures['p99']:>8.1f}"
             f"{figures['errors']:>7} | "
             f"        {ceil['rps']:>7.0f}{ceil['p50']:>6.1f}{ceil['p95']:>6.1f}{ceil['p99']:>6.1f}"
+            f" | {figures['rps'] / ceil['rps']:>11.2f}"
         )
 
 
