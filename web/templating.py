@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from flask import Flask, current_app
-from flask_babel import get_locale, gettext
+from babel.support import NullTranslations
+from flask import Flask, current_app, g
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -38,11 +39,41 @@ LOCALE_NAMES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
 
 
 def current_locale() -> str:
+    """The request's interface language code; worked out once per request and locale."""
     locale = get_locale()
-    return str(locale) if locale is not None else "ru"
+    kept = g.get("birge_locale")
+    if kept is not None and kept[0] is locale:
+        return str(kept[1])
+    name = str(locale) if locale is not None else "ru"
+    g.birge_locale = (locale, name)
+    return name
+
+
+def _translations() -> NullTranslations:
+    """The request's catalog, looked up once per request and locale (``force_locale`` and
+    ``refresh`` make a new locale object, so they are followed). Flask-Babel's own lookup
+    formats the locale's name on every call: a page has hundreds of messages."""
+    locale = get_locale()
+    kept = g.get("birge_translations")
+    if kept is not None and kept[0] is locale:
+        return cast("NullTranslations", kept[1])
+    translations = get_translations()
+    g.birge_translations = (locale, translations)
+    return translations
+
+
+def _gettext(message: str) -> str:
+    return str(_translations().ugettext(message))
 
 
 def init_templating(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.add_template_filter(_local_datetime, "local_datetime")
     app.add_template_filter(_local_span, "local_span")
     app.add_template_filter(_local_range, "local_range")
@@ -111,11 +142,11 @@ def _field_attrs(field: Any, **attrs: Any) -> dict[str, Any]:
 
 def _answer_label(answer: str | None) -> str:
     labels = {a.value: label for a, label in ANSWER_LABELS.items()}
-    return gettext(labels[answer]) if answer in labels else gettext("No answer yet")
+    return _gettext(labels[answer]) if answer in labels else _gettext("No answer yet")
 
 
 def _kind_label(kind: str) -> str:
-    return gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+    return _gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
 _LABELS: dict[str, dict[str, str]] = {
@@ -136,7 +167,7 @@ _LABELS: dict[str, dict[str, str]] = {
 def _label(value: str, kind: str) -> str:
     """Translate a stored code (a source, a category...) into the reader's language."""
     labels = _LABELS[kind]
-    return gettext(labels[value]) if value in labels else value
+    return _gettext(labels[value]) if value in labels else value
 
 
 def _agency_name(agency: Agency) -> str:
