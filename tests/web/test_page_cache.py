@@ -151,3 +151,23 @@ def _answers_panel(page: object) -> str:
     found = re.search(r'<section aria-labelledby="to-answer-title".*?</section>', html, re.S)
     assert found is not None
     return found.group(0)
+
+
+def test_the_chair_learns_of_undelivered_emails_within_a_minute(
+    client: FlaskClient,
+    district: District,
+    session: Session,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.web.test_outbox import fail_all
+
+    schedule(session, settings, district)
+    session.commit()
+    now = utcnow().replace(second=5)
+    monkeypatch.setattr(web.fragments, "utcnow", lambda: now)
+    login(client, district.chair.email)
+    assert "не доставлены" not in client.get("/").get_data(as_text=True)
+    fail_all(session)  # the outbox moves no change mark
+    monkeypatch.setattr(web.fragments, "utcnow", lambda: now + timedelta(seconds=60))
+    assert "3 письма не доставлены." in client.get("/").get_data(as_text=True)

@@ -39,7 +39,7 @@ from models.scheduling import (
     schedule_meeting,
 )
 from web import db_session, settings_of
-from web.fragments import cached_html, my_view, our_view
+from web.fragments import cached, cached_html, my_view, our_view
 from web.meetings import answers, changes, minutes
 from web.meetings.common import flash_warnings, meeting_for_view, show_refusal
 from web.meetings.forms import REPEAT_MONTHLY, REPEAT_RULE, ConfirmForm, MeetingForm
@@ -61,15 +61,16 @@ def dashboard() -> ResponseReturnValue:
     heading = cached_html("home-heading", our_view(), lambda: _heading(user))
     answers_panel = cached_html("home-answers", my_view(), lambda: _answers_panel(user, now))
     board_panels = cached_html("home-board", our_view(), lambda: _board_panels(user, now))
-    undelivered = (
-        troubled_count(
-            db,
-            now=now,
-            stuck_after=timedelta(seconds=settings_of(current_app).notification_stuck_seconds),
+    undelivered = 0
+    if role.sees_district:
+        stuck_after = timedelta(seconds=settings_of(current_app).notification_stuck_seconds)
+        # Counted at most once a minute: sending moves no change mark, and is not instant.
+        count = cached(
+            "undelivered",
+            our_view(),
+            lambda: str(troubled_count(db, now=now, stuck_after=stuck_after)),
         )
-        if role.sees_district
-        else 0
-    )
+        undelivered = int(count)
     return render_template(
         "meetings/dashboard.html",
         heading=heading,
