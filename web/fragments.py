@@ -13,6 +13,7 @@ messages and the sign-out form are rendered for each request.
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -31,12 +32,12 @@ __all__ = ["FragmentCache", "cached", "cached_html", "my_view", "our_view"]
 
 
 class FragmentCache:
-    """A least-recently-used store of strings, bounded by their total length; thread-safe."""
+    """A least-recently-used store of strings, bounded by the memory they take; thread-safe."""
 
-    def __init__(self, max_chars: int) -> None:
-        self.max_chars = max_chars
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
         self._kept: OrderedDict[Hashable, str] = OrderedDict()
-        self._chars = 0
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> str | None:
@@ -47,17 +48,18 @@ class FragmentCache:
             return value
 
     def put(self, key: Hashable, value: str) -> None:
-        if len(value) > self.max_chars // 4:
+        size = sys.getsizeof(value)  # Cyrillic text takes 2 bytes a character
+        if size > self.max_bytes // 4:
             return  # one huge part must not empty the store
         with self._lock:
             old = self._kept.pop(key, None)
             if old is not None:
-                self._chars -= len(old)
+                self._bytes -= sys.getsizeof(old)
             self._kept[key] = value
-            self._chars += len(value)
-            while self._chars > self.max_chars:
+            self._bytes += size
+            while self._bytes > self.max_bytes:
                 _, dropped = self._kept.popitem(last=False)
-                self._chars -= len(dropped)
+                self._bytes -= sys.getsizeof(dropped)
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -96,8 +98,8 @@ def our_view() -> Hashable:
 
 
 def my_view() -> Hashable:
-    """What only this sign-in sees: the user's own answers, with forms bearing the CSRF token
-    of this session (kept by its digest, so the store holds no token)."""
+    """What only this sign-in sees: the user's own answers, whose forms bear tokens signed with
+    this session's CSRF secret (the key holds a digest of the secret, not the secret)."""
     generate_csrf()  # makes sure this session has its token
     raw = str(session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""))
     return ("person", current_user.id, hashlib.sha256(raw.encode()).hexdigest()[:16])
@@ -110,7 +112,7 @@ def _store() -> FragmentCache | None:
     store = current_app.extensions.get("birge.fragments")
     if store is None:
         store = current_app.extensions.setdefault(
-            "birge.fragments", FragmentCache(max_chars=size * 1024 * 1024)
+            "birge.fragments", FragmentCache(max_bytes=size * 1024 * 1024)
         )
     assert isinstance(store, FragmentCache)
     return store

@@ -4,6 +4,7 @@ a minute, and nobody is shown another person's part."""
 from __future__ import annotations
 
 import re
+import sys
 from datetime import timedelta
 
 import pytest
@@ -132,15 +133,16 @@ def test_no_part_is_kept_when_the_cache_is_switched_off(
 
 
 def test_the_store_forgets_the_least_recently_used_parts_beyond_its_size() -> None:
-    store = FragmentCache(max_chars=100)
+    part = sys.getsizeof("x" * 20)  # what a part of 20 characters takes in memory
+    store = FragmentCache(max_bytes=5 * part)
     store.put("a", "x" * 20)
     store.put("b", "y" * 20)
-    store.put("huge", "z" * 26)  # over a quarter of the store: never kept
+    store.put("huge", "z" * 2 * part)  # over a quarter of the store: never kept
     assert store.get("a") == "x" * 20  # "a" is now the most recently used
     for key in "cdef":
         store.put(key, "w" * 20)
     assert store.get("b") is None and store.get("huge") is None
-    assert store.get("a") == "x" * 20 and len(store) == 5  # 100 characters: full
+    assert store.get("a") == "x" * 20 and len(store) == 5  # full
     store.put("c", "v" * 20)  # replaced, not added
     store.put("g", "w" * 20)
     assert store.get("d") is None and len(store) == 5
