@@ -128,11 +128,9 @@ def dashboard_for(
     """Build *user*'s home page panels: their agency's next meetings and tasks and, for those
     who oversee the district, the district's overview (from *cache* when given)."""
     overview = record = None
-    if oversees_district(session, user) and cache is not None:
+    if oversees_district(session, user):
+        cache = cache or OverviewCache()
         overview, record = cache.both(session, user, now=now)
-    elif oversees_district(session, user):
-        overview = district_overview(session, user, now=now)
-        record = district_tasks(session, user, now=now)
     return Dashboard(
         next_meetings=upcoming_meetings(session, user, now=now, limit=limit),
         tasks=agency_tasks(session, user, now=now),

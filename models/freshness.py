@@ -21,6 +21,7 @@ never a stale page.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -59,7 +60,12 @@ UNTRACKED_COLUMNS = frozenset({"reminder_due_at", "escalation_due_at", "digest_p
 _CHANGED = "birge.changed"
 _READ_ONLY_TEXT = frozenset({"SELECT", "SET", "SHOW"})
 #: How a changed row names its district: the first of these attributes it has a value for.
-_PLACES = (("district_id", "district"), ("meeting_id", "meeting"), ("case_id", "case"))
+_PLACES = (
+    ("district_id", "district"),
+    ("meeting_id", "meeting"),
+    ("case_id", "case"),
+    ("agency_id", "agency"),
+)
 _OWNERS: dict[str, tuple[Any, Any]] = {
     "meeting": (Meeting.id, Meeting.district_id),
     "case": (Case.id, Case.district_id),
@@ -104,7 +110,7 @@ def _place(obj: Any) -> tuple[str, int | None] | None:
         return None
     if table == "district":
         return ("district", obj.id)
-    for attribute, kind in (*_PLACES, ("agency_id", "agency")):
+    for attribute, kind in _PLACES:
         value = getattr(obj, attribute, None)
         if value is not None:
             return (kind, value)
@@ -180,23 +186,25 @@ def _raise_marks(session: OrmSession) -> None:
 
 
 def _districts(session: OrmSession, places: set[tuple[str, int | None]]) -> set[int]:
-    """Name the districts of the changed *places*; one that cannot be named (its row is gone)
-    stands for every district."""
+    """Name the districts of the changed *places*; one that cannot be named (a row of no
+    district, or whose meeting or case is gone) stands for every district."""
     districts: set[int] = set()
-    for kind in ("district", *_OWNERS):
-        ids = {value for k, value in places if k == kind}
-        if None in ids:
+    owned: defaultdict[str, set[int]] = defaultdict(set)
+    for kind, value in places:
+        if value is None:
             districts.add(EVERY_DISTRICT)
-            ids.discard(None)
-        if kind == "district":
-            districts |= {i for i in ids if i is not None}
-        elif ids:
-            key, district = _OWNERS[kind]
-            rows = session.execute(select(key, district).where(key.in_(ids))).all()
-            found: dict[int, int] = {row[0]: row[1] for row in rows}
-            districts |= set(found.values())
-            if len(found) < len(ids):
-                districts.add(EVERY_DISTRICT)
+        elif kind == "district":
+            districts.add(value)
+        else:
+            owned[kind].add(value)
+    for kind, ids in owned.items():
+        key, district = _OWNERS[kind]
+        found = {
+            row[0]: row[1] for row in session.execute(select(key, district).where(key.in_(ids)))
+        }
+        districts |= set(found.values())
+        if len(found) < len(ids):
+            districts.add(EVERY_DISTRICT)
     return districts
 
 

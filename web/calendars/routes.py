@@ -26,7 +26,6 @@ from sqlmodel import col
 
 from models.base import utcnow
 from models.calendar_tasks import TASK_DEADLINE, CalendarWindow, calendar_window
-from models.calendar_view import check_range
 from models.feed_rotation import rotate_agency_feed
 from models.feeds import feed_token, feed_url, person_feed_token, rotate_feed
 from models.i18n import KIND_LABELS
@@ -111,33 +110,33 @@ def events() -> ResponseReturnValue:
     """
     settings = settings_of(current_app)
     user = current_user._get_current_object()
+    known = {TASK_DEADLINE, *KIND_LABELS}
+    kinds = tuple(sorted({k for k in request.args.getlist("kind") if k in known}))
     try:
         start = _local_param("start", settings.zone)
         end = _local_param("end", settings.zone)
-        check_range(start, end)
         agency = request.args.get("agency", "")
         if agency and (not agency.isdigit() or len(agency) > 9):
             raise ValueError("agency")
+        agency_id = int(agency) if agency else None
+
+        def render() -> str:
+            window = calendar_window(
+                db_session(),
+                user,
+                start=start,
+                end=end,
+                now=utcnow(),
+                kinds=list(kinds),
+                agency_id=agency_id,
+            )
+            return _events_json(window, settings.zone)
+
+        # A refused range raises before anything is kept.
+        body = cached("calendar", (our_view(), start, end, kinds, agency_id), render)
     except ValueError:
         return jsonify(error=_("Ask for at most 100 days, from a start to a later end.")), 400
-    agency_id = int(agency) if agency else None
-    known = {TASK_DEADLINE, *KIND_LABELS}
-    kinds = tuple(sorted({k for k in request.args.getlist("kind") if k in known}))
-
-    def render() -> str:
-        window = calendar_window(
-            db_session(),
-            user,
-            start=start,
-            end=end,
-            now=utcnow(),
-            kinds=list(kinds),
-            agency_id=agency_id,
-        )
-        return _events_json(window, settings.zone)
-
-    view = (our_view(), start, end, kinds, agency_id)
-    return Response(cached("calendar", view, render), content_type="application/json")
+    return Response(body, content_type="application/json")
 
 
 def _events_json(window: CalendarWindow, zone: ZoneInfo) -> str:
