@@ -42,9 +42,9 @@ browser:
 
 # Re-extract the message catalog and compile it (after changing user-facing text).
 translations: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k _l -o models/translations/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel -q update -i models/translations/messages.pot -d models/translations --no-fuzzy-matching
-	$(BIN)/pybabel -q compile -d models/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k _l -o models/core/translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel -q update -i models/core/translations/messages.pot -d models/core/translations --no-fuzzy-matching
+	$(BIN)/pybabel -q compile -d models/core/translations
 
 # Benchmarks print figures; they are not tests and assert nothing.
 bench: $(STAMP)

@@ -38,15 +38,15 @@ from sqlmodel import Session, col
 
 import migrations
 from calendars.feed import EventCache
-from models.base import utcnow
-from models.db import make_engine
-from models.demo import load_demo
-from models.feed_marks import mark_feeds_dirty
-from models.feeds import FeedToken, feed_token
-from models.meetings import Meeting, MeetingAgency
-from models.people import Agency
-from models.settings import Settings, load_settings
-from models.tasks import Task
+from models.core.base import utcnow
+from models.core.db import make_engine
+from models.core.settings import Settings, load_settings
+from models.demo.district import load_demo
+from models.feeds.marks import mark_feeds_dirty
+from models.feeds.tokens import FeedToken, feed_token
+from models.meetings.tables import Meeting, MeetingAgency
+from models.people.tables import Agency
+from models.tasks.tables import Task
 from workers.feed_publisher import FeedPublisher
 from workers.feed_store import FeedStore
 

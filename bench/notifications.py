@@ -39,12 +39,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 import migrations
-from models.base import utcnow
-from models.db import make_engine
-from models.meetings import Meeting, MeetingAgency
-from models.notifications import Notification, message_id
-from models.people import Agency, District, User
-from models.settings import Settings, load_settings
+from models.core.base import utcnow
+from models.core.db import make_engine
+from models.core.settings import Settings, load_settings
+from models.meetings.tables import Meeting, MeetingAgency
+from models.outbox.notifications import Notification, message_id
+from models.people.tables import Agency, District, User
 from workers.mail import build_message
 from workers.runtime import Runtime, build_runtime, tick
 

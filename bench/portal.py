@@ -46,13 +46,13 @@ sys.path.insert(0, str(HERE.parent))
 from http_load import free_port  # noqa: E402
 
 import migrations  # noqa: E402
-from models.base import utcnow  # noqa: E402
-from models.db import make_engine  # noqa: E402
-from models.demo import DEMO_PASSWORD, load_demo  # noqa: E402
-from models.meetings import Meeting, MeetingAgency, MeetingKind  # noqa: E402
-from models.people import Agency, AgencyKind  # noqa: E402
-from models.settings import load_settings  # noqa: E402
-from models.tasks import Task  # noqa: E402
+from models.core.base import utcnow  # noqa: E402
+from models.core.db import make_engine  # noqa: E402
+from models.core.settings import load_settings  # noqa: E402
+from models.demo.district import DEMO_PASSWORD, load_demo  # noqa: E402
+from models.meetings.tables import Meeting, MeetingAgency, MeetingKind  # noqa: E402
+from models.people.tables import Agency, AgencyKind  # noqa: E402
+from models.tasks.tables import Task  # noqa: E402
 
 DATABASE = "birge_bench_portal"
 CHAIR = "deputy.akim@birge.example"

@@ -34,9 +34,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import migrations
-from models.base import utcnow
-from models.people import District
-from models.workcalendar import district_calendar
+from models.core.base import utcnow
+from models.people.tables import District
+from models.workdays.calendar import district_calendar
 from workers.runtime import build_runtime
 
 

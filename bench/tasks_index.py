@@ -4,7 +4,7 @@
 
 Creates a throwaway PostgreSQL database on the server, migrates it, loads the demo district and
 adds the tasks (a year of them: most done, the rest open, some overdue). Then it runs the task
-lists exactly as the portal does (``models.tasklists.list_tasks``), captures their SQL, and
+lists exactly as the portal does (``models.tasks.lists.list_tasks``), captures their SQL, and
 prints PostgreSQL's plan and timing for each beside the ceiling. Prints figures, asserts nothing.
 """
 
@@ -22,13 +22,13 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 import migrations
-from models.base import utcnow
-from models.db import make_engine
-from models.demo import load_demo
-from models.people import Agency, User
-from models.settings import load_settings
-from models.tasklists import TaskBucket, TaskScope, list_tasks
-from models.tasks import Task
+from models.core.base import utcnow
+from models.core.db import make_engine
+from models.core.settings import load_settings
+from models.demo.district import load_demo
+from models.people.tables import Agency, User
+from models.tasks.lists import TaskBucket, TaskScope, list_tasks
+from models.tasks.tables import Task
 
 CEILING_MS = 50.0  # what a list page may spend in the database
 DATABASE = "birge_bench_tasks"

@@ -39,7 +39,7 @@ def downgrade(database_url: str, revision: str) -> None:
 
 def is_current(database_url: str) -> bool:
     """Tell whether the database is at the newest revision (False for an empty database)."""
-    from models.db import make_engine
+    from models.core.db import make_engine
 
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
     engine = make_engine(database_url)

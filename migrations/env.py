@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 import models  # noqa: F401 - registers every table on SQLModel.metadata
-from models.db import make_engine
+from models.core.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

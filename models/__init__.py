@@ -6,21 +6,21 @@ rely on that); it opens no connection and reads no configuration.
 
 from __future__ import annotations
 
-from models.audit import AuditEvent
-from models.cases import Case, CaseAgency, CaseCodeCounter, CaseRestricted
-from models.escalation import EscalationLevel
-from models.feed_marks import FeedChange
-from models.feeds import FeedToken
-from models.freshness import ChangeMark
-from models.meetings import Meeting, MeetingAgency, MeetingResponse, Sitting
-from models.minutes import AgendaItem, Attendance, Decision, MeetingMinutes
-from models.notifications import Notification
-from models.passwords import PasswordReset
-from models.people import Agency, District, User
-from models.sessions import UserSession
-from models.tasks import StatutoryRule, Task
-from models.throttle import SignInThrottle
-from models.workcalendar import CalendarOverride
+from models.cases.tables import Case, CaseAgency, CaseCodeCounter, CaseRestricted
+from models.core.audit import AuditEvent
+from models.core.marks import ChangeMark
+from models.feeds.marks import FeedChange
+from models.feeds.tokens import FeedToken
+from models.meetings.tables import Meeting, MeetingAgency, MeetingResponse, Sitting
+from models.minutes.tables import AgendaItem, Attendance, Decision, MeetingMinutes
+from models.outbox.notifications import Notification
+from models.people.passwords import PasswordReset
+from models.people.sessions import UserSession
+from models.people.tables import Agency, District, User
+from models.people.throttle import SignInThrottle
+from models.tasks.escalation.ladder import EscalationLevel
+from models.tasks.tables import StatutoryRule, Task
+from models.workdays.calendar import CalendarOverride
 
 __all__ = [
     "Agency",

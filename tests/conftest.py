@@ -24,8 +24,8 @@ from sqlmodel import Session, SQLModel
 
 import migrations
 import models  # noqa: F401 - registers the tables
-from models.db import make_engine
-from models.settings import Settings, load_settings
+from models.core.db import make_engine
+from models.core.settings import Settings, load_settings
 from tests import services
 from tests.factories import District as DistrictData
 from tests.factories import make_district

@@ -11,14 +11,14 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 from werkzeug.security import generate_password_hash
 
-from models.cases import Case, CaseAgency
-from models.casework import OpenedCase, RestrictedDetails, open_case
-from models.meetings import Meeting, MeetingAgency
-from models.people import Agency, User
-from models.people import District as DistrictRow
-from models.rules import seed_default_rules
-from models.scheduling import ScheduledMeeting, schedule_meeting
-from models.settings import Settings
+from models.cases.tables import Case, CaseAgency
+from models.casework.operations import OpenedCase, RestrictedDetails, open_case
+from models.core.settings import Settings
+from models.meetings.scheduling import ScheduledMeeting, schedule_meeting
+from models.meetings.tables import Meeting, MeetingAgency
+from models.people.tables import Agency, User
+from models.people.tables import District as DistrictRow
+from models.tasks.rules import seed_default_rules
 
 PASSWORD = "correct horse battery"
 # Hashing is slow on purpose; hash the shared test password once.

@@ -20,10 +20,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from models.i18n import DEFAULT_LOCALE, LOCALES, N_, TRANSLATIONS_DIR
-from models.people import User
-from models.sessions import session_user
-from models.settings import Settings, load_settings
+from models.core.i18n import DEFAULT_LOCALE, LOCALES, N_, TRANSLATIONS_DIR
+from models.core.settings import Settings, load_settings
+from models.people.sessions import session_user
+from models.people.tables import User
 from workers.runtime import Runtime, build_runtime
 
 __all__ = [

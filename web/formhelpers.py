@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlmodel import col
 
-from models.people import Agency
+from models.people.tables import Agency
 from web import db_session
 
 __all__ = ["district_agencies", "show_error"]

@@ -17,8 +17,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import StringField, TextAreaField
 
-from models.i18n import N_
-from models.text import EARLIEST_YEAR, LATEST_YEAR, date_in_range, has_forbidden_controls
+from models.core.i18n import N_
+from models.core.text import EARLIEST_YEAR, LATEST_YEAR, date_in_range, has_forbidden_controls
 
 __all__ = ["CONTROL_CHARACTERS_MESSAGE", "DATE_RANGE_MESSAGE", "BirgeForm"]
 
@@ -55,7 +55,7 @@ _TRANSLATIONS = _Translations()
 
 
 class BirgeForm(FlaskForm):
-    """A Flask-WTF form whose text and date fields obey ``models.text``."""
+    """A Flask-WTF form whose text and date fields obey ``models.core.text``."""
 
     class Meta(FlaskForm.Meta):
         def get_translations(self, form: Any) -> Any:

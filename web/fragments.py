@@ -2,7 +2,7 @@
 
 A part is kept under what it depends on (whose view: an agency and role, or one person's
 sign-in; the language; the query) plus the change marks of the user's district and of every
-district (``models.freshness``) and the minute. So a change anyone commits shows on the next
+district (``models.core.marks``) and the minute. So a change anyone commits shows on the next
 view, and what moves with the clock alone (a task falling overdue, a meeting ending) shows
 within a minute. The minute also bounds how long anything the marks cannot see could linger.
 
@@ -23,8 +23,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from models.base import utcnow
-from models.freshness import current_marks
+from models.core.base import utcnow
+from models.core.marks import current_marks
 from web import db_session, settings_of
 from web.templating import current_locale
 

@@ -11,7 +11,7 @@ from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from models.i18n import (
+from models.core.i18n import (
     ACTION_LABELS,
     CASE_STATUS_LABELS,
     CATEGORY_LABELS,
@@ -26,11 +26,11 @@ from models.i18n import (
     TASK_STATUS_LABELS,
     TRIGGER_LABELS,
 )
-from models.meetings import Meeting
-from models.messages import format_local
-from models.notices import ANSWER_LABELS, format_day_time, zone_label
-from models.people import Agency, Role
-from models.sittings import next_sitting, sitting_key
+from models.meetings.emails import format_local
+from models.meetings.notices import ANSWER_LABELS, format_day_time, zone_label
+from models.meetings.sittings import next_sitting, sitting_key
+from models.meetings.tables import Meeting
+from models.people.tables import Agency, Role
 from web import csp_nonce, db_session, settings_of
 
 __all__ = ["LOCALE_NAMES", "current_locale", "init_templating"]

@@ -17,8 +17,10 @@ from dramatiq import Broker
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.base import require_id, utcnow
-from models.notifications import (
+from models.core.base import require_id, utcnow
+from models.core.settings import Settings
+from models.meetings.reminders import why_not_send
+from models.outbox.notifications import (
     Notification,
     NotificationStatus,
     claim_batch,
@@ -28,8 +30,6 @@ from models.notifications import (
     release,
     retry_delay,
 )
-from models.reminders import why_not_send
-from models.settings import Settings
 from workers.feed_publisher import FeedPublisher
 from workers.leases import LeaseKeeper
 from workers.mail import Mailer, MailError, render

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from calendars.feed import EventCache
-from models.base import utcnow
-from models.feed_build import build_feed_bytes, scope_of_feed
-from models.feed_marks import (
+from models.core.base import utcnow
+from models.core.settings import Settings
+from models.feeds.marks import (
     claim_feed,
     finish_publishing,
     latest_change_id,
@@ -27,8 +27,8 @@ from models.feed_marks import (
     release_dirty_feeds,
     release_feed,
 )
-from models.feeds import FeedToken, feed_for_token, live_feeds, token_of
-from models.settings import Settings
+from models.feeds.tokens import FeedToken, feed_for_token, live_feeds, token_of
+from models.overview.feed import build_feed_bytes, scope_of_feed
 from workers.feed_store import FeedStore
 
 __all__ = ["STALE_AFTER", "FeedPublisher"]

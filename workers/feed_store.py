@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.feeds import TOKEN_PATTERN
+from models.feeds.tokens import TOKEN_PATTERN
 
 __all__ = ["FeedFile", "FeedStore", "http_etag"]
 

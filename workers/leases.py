@@ -17,8 +17,8 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.base import utcnow
-from models.notifications import renew_leases
+from models.core.base import utcnow
+from models.outbox.notifications import renew_leases
 
 __all__ = ["LeaseKeeper"]
 

@@ -24,8 +24,8 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Protocol
 
-from models.notifications import Notification, message_id
-from models.settings import SmtpTarget
+from models.core.settings import SmtpTarget
+from models.outbox.notifications import Notification, message_id
 
 __all__ = [
     "FileMailer",

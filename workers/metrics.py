@@ -16,8 +16,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.base import utcnow
-from models.outbox import outbox_snapshot
+from models.core.base import utcnow
+from models.overview.outbox import outbox_snapshot
 
 __all__ = ["Metrics", "OutboxCollector"]
 

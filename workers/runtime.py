@@ -13,11 +13,11 @@ from dramatiq import Broker
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.base import utcnow
-from models.db import make_engine
-from models.notifications import due_notification_ids, record_nudges
-from models.reminders import plan_due
-from models.settings import Settings
+from models.core.base import utcnow
+from models.core.db import make_engine
+from models.core.settings import Settings
+from models.meetings.reminders import plan_due
+from models.outbox.notifications import due_notification_ids, record_nudges
 from workers.actors import Actors, declare_actors, nudge_batches
 from workers.broker import build_broker, close_broker, keep_alive, quiet_consumer_logs
 from workers.feed_publisher import FeedPublisher

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import models.base
+import models.core.base
 
 revision = "0006"
 down_revision = "0008"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column("answer", sa.String(length=16), nullable=False),
-        sa.Column("answered_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agency.id"],
@@ -49,12 +49,12 @@ def upgrade() -> None:
         "meeting_sitting",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=False),
-        sa.Column("original_start", models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("starts_at", models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ends_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("original_start", models.core.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("starts_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("cancelled", sa.Boolean(), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
-        sa.Column("updated_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", models.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["meeting_id"], ["meeting.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("meeting_id", "original_start"),

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-from models.base import UTCDateTime
+from models.core.base import UTCDateTime
 
 revision = "0011_sittings"
 down_revision = "0009"

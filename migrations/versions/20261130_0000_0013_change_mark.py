@@ -1,5 +1,5 @@
 """Change marks: per district, a number every commit that changes what its pages show raises,
-so the web's kept page parts know when to render again (``models.freshness``); row 0 moves
+so the web's kept page parts know when to render again (``models.core.marks``); row 0 moves
 for every district.
 
 Revision ID: 0013_change_mark

@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session
 
-from models.db import make_engine
-from models.settings import Settings
-from models.tasks import Task
+from models.core.db import make_engine
+from models.core.settings import Settings
+from models.tasks.tables import Task
 from tests.browser import test_schedule_meeting as shared
 from tests.browser.walk import LANGUAGES, TEXT, screenshot, sign_in
 from tests.factories import District, schedule_case_conference

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.settings import Settings
+from models.core.settings import Settings
 from tests.browser import test_schedule_meeting as shared
 from tests.browser.walk import sign_in
 from tests.factories import CHILD, District

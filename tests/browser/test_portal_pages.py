@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from models.settings import Settings
+from models.core.settings import Settings
 from tests.browser.test_schedule_meeting import browser, portal  # noqa: F401 - fixtures
 from tests.browser.walk import ARTIFACTS, sign_in
 from tests.factories import District, in_days, make_user, schedule

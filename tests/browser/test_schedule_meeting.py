@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 from werkzeug.serving import make_server
 
-from models.meetings import Meeting
-from models.notifications import Notification
-from models.settings import Settings
+from models.core.settings import Settings
+from models.meetings.tables import Meeting
+from models.outbox.notifications import Notification
 from tests import services
 from tests.browser.walk import LANGUAGES, TEXT, screenshot, sign_in
 from tests.factories import District, make_district
@@ -111,7 +111,7 @@ def test_coordinator_schedules_a_case_conference_in_the_browser(
     assert "D-2026-0042" in facts and "11:00–12:00" in facts and police in facts
     screenshot(page, f"coordinator-{locale}-meeting")
 
-    from models.db import make_engine
+    from models.core.db import make_engine
 
     engine = make_engine(settings.database_url)
     with Session(engine) as session:

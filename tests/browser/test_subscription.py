@@ -7,7 +7,7 @@ from typing import Any
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from models.settings import Settings
+from models.core.settings import Settings
 from tests.browser.test_schedule_meeting import browser, portal  # noqa: F401 - fixtures
 from tests.factories import PASSWORD, District
 

@@ -158,7 +158,7 @@ def test_a_feed_expands_a_series_in_calendar_apps() -> None:
 
 
 def test_a_series_is_described_in_words_with_its_end() -> None:
-    from models.notices import describe_rule
+    from models.meetings.notices import describe_rule
 
     ended = end_rule_before(LAST_THURSDAY, FIRST, date(2027, 1, 28), ALMATY)
     assert describe_rule(ended, FIRST, ALMATY, "en") == (

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from calendars.workdays import WorkCalendar
-from models.demo import _USERS
+from models.demo.district import _USERS
 from tests import services
 from tests.factories import csrf_token
 from tests.processes import BIRGE, Portal, birge, wait_until_healthy

@@ -18,14 +18,14 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from models.base import utcnow
-from models.db import make_engine
-from models.meetings import Meeting, MeetingStatus
-from models.notifications import Notification, message_id
-from models.reminders import replan_meeting_reminders
-from models.settings import Settings
-from models.tasks import Task
-from models.taskwork import complete_task, create_task
+from models.core.base import utcnow
+from models.core.db import make_engine
+from models.core.settings import Settings
+from models.meetings.reminders import replan_meeting_reminders
+from models.meetings.tables import Meeting, MeetingStatus
+from models.outbox.notifications import Notification, message_id
+from models.tasks.operations import complete_task, create_task
+from models.tasks.tables import Task
 from tests import factories, services
 from tests.conftest import SmtpServer, load_settings_for
 from tests.factories import District, make_district

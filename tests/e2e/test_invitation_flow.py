@@ -21,9 +21,9 @@ from icalendar import Calendar
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models.db import make_engine
-from models.meetings import Meeting, MeetingAgency
-from models.people import Agency, User
+from models.core.db import make_engine
+from models.meetings.tables import Meeting, MeetingAgency
+from models.people.tables import Agency, User
 from tests import services
 from tests.conftest import SmtpServer, load_settings_for
 from tests.factories import csrf_token

@@ -6,7 +6,7 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import migrations
-from models.db import make_engine
+from models.core.db import make_engine
 
 
 def tables(url: str) -> set[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 import migrations
-from models.db import make_engine
+from models.core.db import make_engine
 from tests.migrations.conftest import add_district
 
 _MEETING = (

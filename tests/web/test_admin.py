@@ -8,9 +8,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from models.audit import AuditEvent
-from models.notifications import Notification
-from models.people import Agency, User
+from models.core.audit import AuditEvent
+from models.outbox.notifications import Notification
+from models.people.tables import Agency, User
 from tests.factories import District, csrf_token, login, make_user
 
 

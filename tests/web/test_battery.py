@@ -20,9 +20,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
-from models.audit import AuditEvent
-from models.feeds import feed_token
-from models.settings import Settings
+from models.core.audit import AuditEvent
+from models.core.settings import Settings
+from models.feeds.tokens import feed_token
 from tests.factories import District, csrf_token, login, make_user, schedule
 from tests.web.battery_samples import FORM_VALUES, PATH_VALUES, World
 from web import SESSION_KEY

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 from werkzeug.test import TestResponse
 
-from models.feeds import feed_token, rotate_feed_token
-from models.notifications import Notification
-from models.settings import Settings
+from models.core.settings import Settings
+from models.feeds.tokens import feed_token, rotate_feed_token
+from models.outbox.notifications import Notification
 from tests import services
 from tests.factories import District, csrf_token, login, schedule
 from web import create_app, runtime

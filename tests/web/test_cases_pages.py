@@ -9,10 +9,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from models.audit import AuditEvent
-from models.base import utcnow
-from models.cases import Case
-from models.tasks import StatutoryRule, Task
+from models.cases.tables import Case
+from models.core.audit import AuditEvent
+from models.core.base import utcnow
+from models.tasks.tables import StatutoryRule, Task
 from tests.factories import CHILD, District, csrf_token, logout, make_user, open_test_case
 from tests.factories import login as first_login
 

@@ -8,8 +8,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import inspect, select
 from sqlmodel import Session
 
-from models.db import make_engine
-from models.people import User
+from models.core.db import make_engine
+from models.people.tables import User
 from web.cli import main
 
 COMMANDS = ["db", "demo", "run", "worker", "scheduler", "user", "feed-url", "due", "calendar"]

@@ -8,9 +8,9 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models.audit import AuditEvent
-from models.db import make_engine
-from models.workcalendar import CalendarOverride
+from models.core.audit import AuditEvent
+from models.core.db import make_engine
+from models.workdays.calendar import CalendarOverride
 from web.cli import main
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from models.settings import Settings
+from models.core.settings import Settings
 from tests.factories import (
     District,
     add_meetings,
@@ -112,7 +112,7 @@ def test_calendar_events_are_the_visible_meetings_in_district_time(
 def test_calendar_events_carry_the_task_deadlines_the_user_may_see(
     client: FlaskClient, district: District, session: Session
 ) -> None:
-    from models.tasks import Task
+    from models.tasks.tables import Task
     from tests.factories import CHILD, open_test_case
 
     # A case of education alone: the school and the police may not know of it.
@@ -230,7 +230,7 @@ def test_task_panels_my_agencys_tasks_and_the_districts_record(
 ) -> None:
     from datetime import UTC, datetime
 
-    from models.tasks import Task
+    from models.tasks.tables import Task
     from tests.factories import open_test_case
 
     open_test_case(session, district)  # March 2026: its statutory tasks are long overdue
@@ -268,10 +268,10 @@ def test_the_council_shows_on_the_home_page_in_april_with_the_april_date(
 ) -> None:
     """A monthly council whose first sitting was two months ago: the home page and the meeting
     list show it by its next sitting, in its place among the other meetings."""
-    from models.base import utcnow
-    from models.reminders import plan_due
-    from models.sittings import next_sitting
-    from tests.models.test_series import running_council
+    from models.core.base import utcnow
+    from models.meetings.reminders import plan_due
+    from models.meetings.sittings import next_sitting
+    from tests.models.meetings.test_series import running_council
 
     meeting = running_council(session, settings, district)
     sitting = next_sitting(session, meeting, settings.zone, now=utcnow())

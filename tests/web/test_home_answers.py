@@ -9,10 +9,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models.meetings import Answer, Meeting, MeetingResponse
-from models.rescheduling import record_response
-from models.rsvp import rsvp_links
-from models.settings import Settings
+from models.core.settings import Settings
+from models.meetings.answers import rsvp_links
+from models.meetings.changes import record_response
+from models.meetings.tables import Answer, Meeting, MeetingResponse
 from tests.factories import District, add_meetings, csrf_token, login, logout, schedule
 
 

@@ -11,12 +11,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 
-from models.cases import CaseRestricted
-from models.meetings import Meeting
-from models.minutes import MeetingMinutes
-from models.settings import Settings
-from models.tasks import Task, TaskOrigin
-from models.taskwork import create_task
+from models.cases.tables import CaseRestricted
+from models.core.settings import Settings
+from models.meetings.tables import Meeting
+from models.minutes.tables import MeetingMinutes
+from models.tasks.operations import create_task
+from models.tasks.tables import Task, TaskOrigin
 from tests.factories import (
     CHILD,
     District,
@@ -262,9 +262,9 @@ def test_each_sitting_of_a_council_has_its_own_minutes_and_protocol(
     earlier one's; the meeting page lists the held sittings, each with its record."""
     import re
 
-    from models.base import utcnow
-    from models.sittings import sitting_key, sitting_times
-    from tests.models.test_series import running_council
+    from models.core.base import utcnow
+    from models.meetings.sittings import sitting_key, sitting_times
+    from tests.models.meetings.test_series import running_council
 
     meeting = running_council(session, settings, district)
     held = sitting_times(meeting, [], settings.zone, after=meeting.starts_at, before=utcnow())

@@ -8,10 +8,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from models.audit import AuditEvent
-from models.base import utcnow
-from models.notifications import Notification
-from models.settings import Settings
+from models.core.audit import AuditEvent
+from models.core.base import utcnow
+from models.core.settings import Settings
+from models.outbox.notifications import Notification
 from tests.factories import District, csrf_token, login, make_user, schedule
 
 

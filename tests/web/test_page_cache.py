@@ -14,10 +14,10 @@ from flask_login import login_user
 from sqlmodel import Session
 
 import web.fragments
-from models.base import utcnow
-from models.meetings import Answer
-from models.rsvp import record_response
-from models.settings import Settings
+from models.core.base import utcnow
+from models.core.settings import Settings
+from models.meetings.answers import record_response
+from models.meetings.tables import Answer
 from tests.factories import District, csrf_token, in_days, login, logout, make_user, schedule
 from web.fragments import FragmentCache, cached
 
@@ -113,7 +113,7 @@ def test_a_kept_part_is_rendered_again_in_the_next_minute_or_after_a_change(
 def test_no_part_is_kept_when_the_cache_is_switched_off(
     make_settings: object, database_url: str, district: District
 ) -> None:
-    from models.db import make_engine
+    from models.core.db import make_engine
     from web import create_app
     from workers.runtime import build_runtime
 

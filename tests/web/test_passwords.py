@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models.base import utcnow
-from models.notifications import Notification
-from models.passwords import PasswordReset
-from models.people import User
+from models.core.base import utcnow
+from models.outbox.notifications import Notification
+from models.people.passwords import PasswordReset
+from models.people.tables import User
 from tests.factories import PASSWORD, District, csrf_token, login, make_user
 
 NEW = "a much better passphrase"

@@ -7,10 +7,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from models.meetings import Meeting
-from models.notifications import Notification
-from models.people import User
-from models.settings import Settings
+from models.core.settings import Settings
+from models.meetings.tables import Meeting
+from models.outbox.notifications import Notification
+from models.people.tables import User
 from tests.factories import District, csrf_token, in_days, login, logout, schedule
 from web import runtime
 

@@ -16,16 +16,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models.base import utcnow
-from models.casework import RestrictedDetails
-from models.demo import DEMO_PASSWORD, load_demo
-from models.demo_cases import DEMO_CHILDREN
-from models.feeds import feed_token, feed_url
-from models.notifications import Notification
-from models.people import Agency
-from models.reminders import plan_due
-from models.settings import Settings
-from models.workcalendar import district_calendar
+from models.casework.operations import RestrictedDetails
+from models.core.base import utcnow
+from models.core.settings import Settings
+from models.demo.cases import DEMO_CHILDREN
+from models.demo.district import DEMO_PASSWORD, load_demo
+from models.feeds.tokens import feed_token, feed_url
+from models.meetings.reminders import plan_due
+from models.outbox.notifications import Notification
+from models.people.tables import Agency
+from models.workdays.calendar import district_calendar
 from tests.factories import csrf_token
 from web import runtime
 from workers.actors import deliver_notifications

@@ -12,12 +12,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-import models.people
-from models.accounts import AccountError, change_password
-from models.audit import AuditEvent
-from models.base import utcnow
-from models.sessions import UserSession
-from models.settings import Settings
+import models.people.tables
+from models.core.audit import AuditEvent
+from models.core.base import utcnow
+from models.core.settings import Settings
+from models.people.accounts import AccountError, change_password
+from models.people.sessions import UserSession
 from tests.factories import PASSWORD, District, csrf_token, login, logout
 from workers.runtime import Runtime, build_runtime
 
@@ -158,7 +158,7 @@ def test_wrong_passwords_lock_the_account_with_a_message_saying_until_when(
 def test_the_lockout_grows_and_also_counts_per_client_address(
     client: FlaskClient, district: District, session: Session
 ) -> None:
-    from models.throttle import record_sign_in_failure
+    from models.people.throttle import record_sign_in_failure
 
     now = utcnow()
     locks = []
@@ -171,7 +171,7 @@ def test_the_lockout_grows_and_also_counts_per_client_address(
     assert [lock.total_seconds() for lock in locks[4:] if lock] == [30, 60, 120, 240]
     for n in range(20):  # 20 different accounts from one address
         record_sign_in_failure(session, email=f"guess{n}@y.test", address="10.0.0.7", now=now)
-    from models.throttle import sign_in_locked_until
+    from models.people.throttle import sign_in_locked_until
 
     assert sign_in_locked_until(session, email="new@y.test", address="10.0.0.7", now=now)
     assert sign_in_locked_until(session, email="new@y.test", address="10.0.0.8", now=now) is None
@@ -181,13 +181,13 @@ def test_unknown_accounts_cost_the_same_password_hash_as_known_ones(
     client: FlaskClient, district: District, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real = models.people.check_password_hash
+    real = models.people.tables.check_password_hash
 
     def counting(stored: str, password: str) -> Any:
         calls.append(stored.split("$", 1)[0])
         return real(stored, password)
 
-    monkeypatch.setattr(models.people, "check_password_hash", counting)
+    monkeypatch.setattr(models.people.tables, "check_password_hash", counting)
     login(client, "nobody@nowhere.test", "wrong")
     login(client, district.coordinator.email, "wrong")
     login(client, district.retired.email, "wrong")

@@ -7,9 +7,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models.audit import AuditEvent
-from models.people import User
-from models.workcalendar import CalendarOverride
+from models.core.audit import AuditEvent
+from models.people.tables import User
+from models.workdays.calendar import CalendarOverride
 from tests.factories import District, csrf_token, login, make_user
 
 CALCULATOR = "/working-days/calculator"

@@ -11,9 +11,9 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import Session
 
-from models.meetings import Meeting
-from models.rescheduling import cancel_meeting, change_participants, reschedule_meeting
-from models.settings import Settings
+from models.core.settings import Settings
+from models.meetings.changes import cancel_meeting, change_participants, reschedule_meeting
+from models.meetings.tables import Meeting
 from tests import factories
 from tests.conftest import SmtpServer
 from tests.factories import District, in_days, make_district

@@ -17,11 +17,11 @@ from icalendar import Calendar
 from sqlalchemy import event, select
 from sqlmodel import Session, col
 
-from models.base import utcnow
-from models.feeds import FeedToken, feed_token, person_feed_token, rotate_feed
-from models.meetings import Meeting, MeetingAgency
-from models.scheduling import mark_meeting_feeds_dirty
-from models.settings import Settings
+from models.core.base import utcnow
+from models.core.settings import Settings
+from models.feeds.tokens import FeedToken, feed_token, person_feed_token, rotate_feed
+from models.meetings.scheduling import mark_meeting_feeds_dirty
+from models.meetings.tables import Meeting, MeetingAgency
 from tests import factories
 from tests.factories import District, csrf_token, in_days, login
 from workers.runtime import Runtime, start_worker, tick_feeds

@@ -10,10 +10,10 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import Session
 
-from models.base import utcnow
-from models.feeds import feed_token, person_feed_token
-from models.settings import Settings
-from models.taskwork import complete_task, create_task, reassign_task
+from models.core.base import utcnow
+from models.core.settings import Settings
+from models.feeds.tokens import feed_token, person_feed_token
+from models.tasks.operations import complete_task, create_task, reassign_task
 from tests.factories import District, in_days
 from workers.runtime import Runtime, start_worker, tick_feeds
 

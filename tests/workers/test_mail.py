@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models.notifications import Notification
-from models.reminders import plan_due
-from models.settings import Settings, SmtpTarget
+from models.core.settings import Settings, SmtpTarget
+from models.meetings.reminders import plan_due
+from models.outbox.notifications import Notification
 from tests import factories
 from tests.conftest import SmtpServer
 from tests.factories import District, in_days

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlmodel import col
 
-from models.administration import AdminError, AgencyChange, create_agency, update_agency
-from models.people import Agency
+from models.people.administration import AdminError, AgencyChange, create_agency, update_agency
+from models.people.tables import Agency
 from web import db_session
 from web.admin.common import error_at_field, require_admin
 from web.admin.forms import AGENCY_KIND_LABELS, AgencyForm

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from models.administration import AdminError
-from models.people import Role, User
+from models.people.administration import AdminError
+from models.people.tables import Role, User
 from web import db_session
 
 __all__ = ["acting_user", "error_at_field", "require_admin"]

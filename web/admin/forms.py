@@ -13,8 +13,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from models.imports import ImportKind
-from models.people import AgencyKind, Role
+from models.people.imports import ImportKind
+from models.people.tables import AgencyKind, Role
 from web.auth.forms import LANGUAGE_CHOICES
 from web.forms import BirgeForm
 

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from models.imports import (
+from models.people.imports import (
     COLUMNS,
     CsvImportError,
     ImportKind,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
-from models.administration import (
+from models.people.administration import (
     AdminError,
     UserChange,
     create_staff,
@@ -18,7 +18,7 @@ from models.administration import (
     roles_assignable_by,
     update_staff,
 )
-from models.people import Agency, User
+from models.people.tables import Agency, User
 from web import db_session, settings_of
 from web.admin.common import acting_user, error_at_field
 from web.admin.forms import ROLE_LABELS, UserForm

@@ -7,16 +7,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from models.accounts import AccountError, change_password
-from models.audit import record_event
-from models.passwords import (
+from models.core.audit import record_event
+from models.people.accounts import AccountError, change_password
+from models.people.passwords import (
     PasswordError,
     check_new_password,
     request_password_reset,
     reset_password,
     user_for_reset_token,
 )
-from models.people import User
+from models.people.tables import User
 from web import SESSION_KEY, db_session, settings_of
 from web.auth.forms import (
     EmailLanguageForm,

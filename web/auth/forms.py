@@ -5,7 +5,7 @@ from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from models.i18n import LOCALES
+from models.core.i18n import LOCALES
 from web.forms import BirgeForm
 
 LANGUAGE_CHOICES = [

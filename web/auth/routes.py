@@ -22,13 +22,17 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from models.audit import record_event
-from models.base import utcnow
-from models.messages import format_local
-from models.people import Agency, Role, User, verify_password
-from models.sessions import SessionEnd, end_session, end_user_sessions, start_session
-from models.text import has_forbidden_controls
-from models.throttle import record_sign_in_failure, record_sign_in_success, sign_in_locked_until
+from models.core.audit import record_event
+from models.core.base import utcnow
+from models.core.text import has_forbidden_controls
+from models.meetings.emails import format_local
+from models.people.sessions import SessionEnd, end_session, end_user_sessions, start_session
+from models.people.tables import Agency, Role, User, verify_password
+from models.people.throttle import (
+    record_sign_in_failure,
+    record_sign_in_success,
+    sign_in_locked_until,
+)
 from web import ERROR_MESSAGES, SESSION_KEY, db_session, settings_of
 from web.auth.account import (
     account,

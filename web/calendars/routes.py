@@ -24,12 +24,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlmodel import col
 
-from models.base import utcnow
-from models.calendar_tasks import TASK_DEADLINE, CalendarWindow, calendar_window
-from models.feed_rotation import rotate_agency_feed
-from models.feeds import feed_token, feed_url, person_feed_token, rotate_feed
-from models.i18n import KIND_LABELS
-from models.people import Agency, Role
+from models.core.base import utcnow
+from models.core.i18n import KIND_LABELS
+from models.feeds.rotation import rotate_agency_feed
+from models.feeds.tokens import feed_token, feed_url, person_feed_token, rotate_feed
+from models.overview.calendar import TASK_DEADLINE, CalendarWindow, calendar_window
+from models.people.tables import Agency, Role
 from web import db_session, runtime, settings_of
 from web.calendars.published import feed_bytes_response, feed_file_response
 from web.fragments import cached, our_view

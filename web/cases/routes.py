@@ -9,11 +9,8 @@ from sqlmodel import col
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from models.access import may_change_case, may_read_restricted, visible_cases
-from models.audit import AuditEvent
-from models.base import require_id, utcnow
-from models.cases import Case, CaseAgency, CaseFlag, CaseRestricted
-from models.casework import (
+from models.cases.tables import Case, CaseAgency, CaseFlag, CaseRestricted
+from models.casework.operations import (
     CaseError,
     close_case,
     find_case,
@@ -22,11 +19,14 @@ from models.casework import (
     set_case_flag,
     update_restricted,
 )
-from models.deadlines import rule_gaps
-from models.meetings import Meeting
-from models.people import Agency, Role, User
-from models.tasklists import PAGE_SIZE, overdue_counts, task_rows
-from models.tasks import Task
+from models.core.audit import AuditEvent
+from models.core.base import require_id, utcnow
+from models.meetings.tables import Meeting
+from models.people.access import may_change_case, may_read_restricted, visible_cases
+from models.people.tables import Agency, Role, User
+from models.tasks.deadlines import rule_gaps
+from models.tasks.lists import PAGE_SIZE, overdue_counts, task_rows
+from models.tasks.tables import Task
 from web import db_session, settings_of
 from web.cases.forms import CaseForm, CloseForm, RestrictedForm
 from web.formhelpers import district_agencies, show_error

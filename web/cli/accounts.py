@@ -31,9 +31,9 @@ def user_create(
     ctx: Context, email: str, agency_slug: str, role: str, full_name: str, locale: str
 ) -> None:
     """Create a user; the password is read from standard input, or asked for."""
-    from models.accounts import AccountError, create_user
-    from models.db import make_engine, session_scope
-    from models.people import Agency
+    from models.core.db import make_engine, session_scope
+    from models.people.accounts import AccountError, create_user
+    from models.people.tables import Agency
 
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)

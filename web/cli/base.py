@@ -7,7 +7,7 @@ import logging
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from models.settings import SETTINGS_HELP, Settings, SettingsError, load_settings
+from models.core.settings import SETTINGS_HELP, Settings, SettingsError, load_settings
 
 __all__ = ["BadInput", "Context", "OneLineErrors", "log", "main", "pass_context"]
 

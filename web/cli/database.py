@@ -38,8 +38,8 @@ def db_downgrade(ctx: Context, revision: str) -> None:
 @pass_context
 def demo(ctx: Context) -> None:
     """Load the demo district (idempotent) and print its logins."""
-    from models.db import make_engine, session_scope
-    from models.demo import DEMO_PASSWORD, load_demo
+    from models.core.db import make_engine, session_scope
+    from models.demo.district import DEMO_PASSWORD, load_demo
 
     engine = make_engine(ctx.require_current_schema().database_url)
     with session_scope(engine) as session:

@@ -15,9 +15,9 @@ from web.cli.base import Context, main, pass_context
 @pass_context
 def feed_url_command(ctx: Context, agency_slug: str | None, rotate: bool) -> None:
     """Print an agency's feed subscription URL (one line per agency without a slug)."""
-    from models.db import make_engine, session_scope
-    from models.feeds import feed_token, feed_url, rotate_feed
-    from models.people import Agency
+    from models.core.db import make_engine, session_scope
+    from models.feeds.tokens import feed_token, feed_url, rotate_feed
+    from models.people.tables import Agency
     from workers.feed_store import FeedStore
 
     settings = ctx.settings

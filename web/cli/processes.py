@@ -27,7 +27,7 @@ from web.cli.base import Context, log, main, pass_context
 @pass_context
 def run(ctx: Context, host: str, port: int, threads: int) -> None:
     """Serve the portal; with the stub broker also run the workers and the scheduler here."""
-    from models.settings import served_base_url
+    from models.core.settings import served_base_url
     from web import create_app
     from web.serving import serve
     from workers.runtime import build_runtime, run_scheduler, start_worker

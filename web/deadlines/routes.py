@@ -7,17 +7,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlmodel import col
 
-from models.base import utcnow
-from models.escalation import (
+from models.core.base import utcnow
+from models.people.tables import Agency, Role, User
+from models.tasks.escalation.ladder import (
     EscalationError,
     EscalationRecipient,
     EscalationStep,
     district_policy,
     save_policy,
 )
-from models.people import Agency, Role, User
-from models.rules import RuleError, update_rule
-from models.tasks import StatutoryRule
+from models.tasks.rules import RuleError, update_rule
+from models.tasks.tables import StatutoryRule
 from web import db_session
 from web.deadlines.forms import PolicyForm, RuleForm
 from web.formhelpers import show_error

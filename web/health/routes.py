@@ -4,7 +4,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from models.db import database_reachable
+from models.core.db import database_reachable
 from web import runtime
 from workers.broker import broker_reachable
 from workers.metrics import OutboxCollector

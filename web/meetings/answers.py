@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
 
-from models.base import utcnow
-from models.meetings import Answer
-from models.rescheduling import record_response
-from models.rsvp import RsvpError, check_may_answer, read_rsvp_token
+from models.core.base import utcnow
+from models.meetings.answers import RsvpError, check_may_answer, read_rsvp_token
+from models.meetings.changes import record_response
+from models.meetings.tables import Answer
 from web import db_session, settings_of
 from web.meetings.common import meeting_for_view
 from web.meetings.forms import ConfirmForm

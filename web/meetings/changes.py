@@ -13,21 +13,21 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
-from models.access import agencies_knowing_case, may_change_meeting
-from models.base import utcnow
-from models.cases import Case
-from models.inspections import record_inspection_outcome
-from models.invitations import meeting_sittings
-from models.meetings import Meeting, MeetingKind
-from models.people import Agency
-from models.rescheduling import cancel_meeting, change_participants, reschedule_meeting
-from models.scheduling import (
+from models.cases.tables import Case
+from models.core.base import utcnow
+from models.meetings.changes import cancel_meeting, change_participants, reschedule_meeting
+from models.meetings.inspections import record_inspection_outcome
+from models.meetings.invitations import meeting_sittings
+from models.meetings.scheduling import (
     ScheduledMeeting,
     SchedulingError,
     meeting_agencies,
 )
-from models.series import cancel_sitting, end_series, move_sitting
-from models.sittings import SittingTime, sitting_times
+from models.meetings.series import cancel_sitting, end_series, move_sitting
+from models.meetings.sittings import SittingTime, sitting_times
+from models.meetings.tables import Meeting, MeetingKind
+from models.people.access import agencies_knowing_case, may_change_meeting
+from models.people.tables import Agency
 from web import db_session, settings_of
 from web.meetings.common import (
     flash_warnings,

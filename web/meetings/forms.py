@@ -25,9 +25,9 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from models.cases import CASE_CODE_PATTERN
-from models.i18n import KIND_LABELS
-from models.text import date_in_range
+from models.cases.tables import CASE_CODE_PATTERN
+from models.core.i18n import KIND_LABELS
+from models.core.text import date_in_range
 from web.forms import BirgeForm
 
 

@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlmodel import col
 
-from models.audit import AuditEvent
-from models.i18n import N_
-from models.meetings import Meeting
-from models.notices import format_day_time
-from models.people import Agency, User
+from models.core.audit import AuditEvent
+from models.core.i18n import N_
+from models.meetings.notices import format_day_time
+from models.meetings.tables import Meeting
+from models.people.tables import Agency, User
 from web import db_session, settings_of
 from web.templating import current_locale
 

@@ -13,22 +13,22 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
-from models.access import may_see_meeting
-from models.agenda import coordination_agenda, shown_to
-from models.base import utcnow
-from models.held import held_meeting, held_sittings
-from models.meetings import Meeting, MeetingStatus
-from models.people import Agency, User
-from models.protocol import PROTOCOL_LOCALES, build_protocol, protocol_filename
-from models.recording import (
+from models.core.base import utcnow
+from models.meetings.scheduling import meeting_agencies
+from models.meetings.sittings import parse_sitting_key, sitting_key
+from models.meetings.tables import Meeting, MeetingStatus
+from models.minutes.agenda import coordination_agenda, shown_to
+from models.minutes.held import held_meeting, held_sittings
+from models.minutes.protocol import PROTOCOL_LOCALES, build_protocol, protocol_filename
+from models.minutes.recording import (
     MinutesError,
     may_record_minutes,
     minutes_of,
     record_minutes,
     sitting_of,
 )
-from models.scheduling import meeting_agencies
-from models.sittings import parse_sitting_key, sitting_key
+from models.people.access import may_see_meeting
+from models.people.tables import Agency, User
 from web import db_session, settings_of
 from web.formhelpers import district_agencies
 from web.meetings.minutes_forms import MinutesForm

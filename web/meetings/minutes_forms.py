@@ -19,13 +19,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from models.minutes import DueKind
-from models.recording import (
+from models.minutes.recording import (
     MAX_DECISION_LENGTH,
     MAX_MINUTES_LENGTH,
     MAX_WORKING_DAYS,
     DecisionDraft,
 )
+from models.minutes.tables import DueKind
 from web.forms import BirgeForm
 
 __all__ = ["DECISION_ROWS", "DecisionForm", "MinutesForm"]

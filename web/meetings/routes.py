@@ -20,24 +20,24 @@ from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
 from calendars.recurrence import monthly_rule_like
-from models.access import may_change_meeting, may_see_case, oversees_district
-from models.awaited import responses_awaited
-from models.base import require_id, utcnow
-from models.cases import Case
-from models.dashboard import OverviewCache, dashboard_for, meeting_page
-from models.i18n import KIND_LABELS
-from models.meetings import MeetingAgency, MeetingKind, MeetingResponse
-from models.notices import describe_rule
-from models.outbox import troubled_count
-from models.people import Agency, AgencyKind, Role, User
-from models.presets import PRESETS, preset_agency_ids
-from models.rsvp import answers_by_agency
-from models.scheduling import (
+from models.cases.tables import Case
+from models.core.base import require_id, utcnow
+from models.core.i18n import KIND_LABELS
+from models.meetings.answers import answers_by_agency
+from models.meetings.awaited import responses_awaited
+from models.meetings.notices import describe_rule
+from models.meetings.presets import PRESETS, preset_agency_ids
+from models.meetings.scheduling import (
     SchedulingError,
     agencies_by_meeting,
     meeting_agencies,
     schedule_meeting,
 )
+from models.meetings.tables import MeetingAgency, MeetingKind, MeetingResponse
+from models.overview.dashboard import OverviewCache, dashboard_for, meeting_page
+from models.overview.outbox import troubled_count
+from models.people.access import may_change_meeting, may_see_case, oversees_district
+from models.people.tables import Agency, AgencyKind, Role, User
 from web import db_session, settings_of
 from web.fragments import cached, cached_html, my_view, our_view
 from web.meetings import answers, changes, minutes

@@ -9,9 +9,9 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from models.base import utcnow
-from models.outbox import retry_notifications, troubled_notifications
-from models.people import Role
+from models.core.base import utcnow
+from models.overview.outbox import retry_notifications, troubled_notifications
+from models.people.tables import Role
 from web import db_session, settings_of
 from web.nudge import nudge_workers
 

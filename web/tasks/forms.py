@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from models.cases import CASE_CODE_PATTERN
+from models.cases.tables import CASE_CODE_PATTERN
 from web.forms import BirgeForm
 
 _NOBODY = -1

@@ -10,13 +10,12 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
-from models.access import oversees_district
-from models.base import utcnow
-from models.casework import find_case
-from models.people import Agency, Role, User
-from models.tasklists import TaskBucket, TaskScope, list_tasks, task_rows
-from models.tasks import Task
-from models.taskwork import (
+from models.casework.operations import find_case
+from models.core.base import utcnow
+from models.people.access import oversees_district
+from models.people.tables import Agency, Role, User
+from models.tasks.lists import TaskBucket, TaskScope, list_tasks, task_rows
+from models.tasks.operations import (
     TaskError,
     cancel_task,
     complete_task,
@@ -24,6 +23,7 @@ from models.taskwork import (
     may_see_task,
     reassign_task,
 )
+from models.tasks.tables import Task
 from web import db_session, settings_of
 from web.formhelpers import district_agencies, show_error
 from web.tasks.forms import NOBODY, CancelForm, CompleteForm, ReassignForm, TaskForm

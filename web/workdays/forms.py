@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from calendars.workdays import Period, PeriodKind
-from models.workcalendar import FIRST_YEAR, LAST_YEAR, MAX_NOTE_LENGTH, OverrideKind
+from models.workdays.calendar import FIRST_YEAR, LAST_YEAR, MAX_NOTE_LENGTH, OverrideKind
 from web.forms import BirgeForm
 
 PERIOD_LABELS = {

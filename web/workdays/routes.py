@@ -9,10 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from models.base import utcnow
-from models.holiday_names import holiday_label
-from models.people import Agency, Role
-from models.workcalendar import (
+from models.core.base import utcnow
+from models.people.tables import Agency, Role
+from models.workdays.calendar import (
     FIRST_YEAR,
     LAST_YEAR,
     CalendarDay,
@@ -22,6 +21,7 @@ from models.workcalendar import (
     district_calendar,
     remove_override,
 )
+from models.workdays.holiday_names import holiday_label
 from web import db_session
 from web.templating import current_locale
 from web.workdays.forms import CalculatorForm, OverrideForm

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlmodel import Session
 
-from models.settings import Settings
+from models.core.settings import Settings
 from tests.conftest import SmtpServer
 from tests.factories import District, make_district
 from workers.runtime import Runtime, build_runtime

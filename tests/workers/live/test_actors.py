@@ -10,9 +10,9 @@ from icalendar import Calendar
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from models.base import utcnow
-from models.notifications import Notification
-from models.settings import Settings, SmtpTarget
+from models.core.base import utcnow
+from models.core.settings import Settings, SmtpTarget
+from models.outbox.notifications import Notification
 from tests import factories, services
 from tests.conftest import SmtpServer
 from tests.factories import District

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from models.base import utcnow
-from models.notifications import Notification, claim, message_id
-from models.settings import Settings
+from models.core.base import utcnow
+from models.core.settings import Settings
+from models.outbox.notifications import Notification, claim, message_id
 from tests import factories, services
 from tests.conftest import SmtpServer
 from tests.factories import District

@@ -1,0 +1,374 @@
+"""Open, change and close cases; read and change their restricted part. Every operation checks
+need-to-know through :mod:`models.people.access` and writes its audit row in the caller's
+transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col
+
+from models.cases.tables import (
+    CASE_CODE_PATTERN,
+    Case,
+    CaseAgency,
+    CaseCategory,
+    CaseCodeCounter,
+    CaseFlag,
+    CaseRestricted,
+    CaseSource,
+    CaseStatus,
+    format_case_code,
+)
+from models.core.audit import record_event
+from models.core.base import require_id
+from models.core.i18n import N_
+from models.people.access import may_change_case, may_read_restricted, may_see_case
+from models.people.tables import Agency, AgencyKind, District, Role, User
+from models.tasks.deadlines import RuleGap, apply_rules
+from models.tasks.tables import RuleTrigger, Task, TaskStatus
+
+__all__ = [
+    "CaseError",
+    "OpenedCase",
+    "RestrictedDetails",
+    "close_case",
+    "find_case",
+    "issue_case_code",
+    "open_case",
+    "read_restricted",
+    "set_case_flag",
+    "update_restricted",
+]
+
+MAX_REASON_LENGTH = 500
+EARLIEST_REPORT = datetime(2000, 1, 1, tzinfo=UTC)  # the working-day calendar's first year
+_RESTRICTED_LIMITS = {"child_name": 200, "address": 300, "school_class": 200, "notes": 2000}
+
+
+class CaseError(ValueError):
+    """The case cannot be changed as asked; ``str()`` is an English message id and ``field``
+    names the form field it is about (None: the whole form)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class RestrictedDetails:
+    """The child-identifying details as entered; lengths are checked by :func:`check`."""
+
+    child_name: str = ""
+    birth_date: date | None = None
+    address: str = ""
+    school_class: str = ""
+    notes: str = ""
+
+    def check(self, today: date) -> None:
+        for name, limit in _RESTRICTED_LIMITS.items():
+            if len(getattr(self, name)) > limit:
+                raise CaseError(N_("This text is too long."), name)
+        if self.birth_date is not None and not (date(1990, 1, 1) <= self.birth_date <= today):
+            raise CaseError(N_("Enter a birth date that is not in the future."), "birth_date")
+
+
+@dataclass
+class OpenedCase:
+    case: Case
+    tasks: list[Task] = field(default_factory=list)
+    gaps: list[RuleGap] = field(default_factory=list)
+
+
+def _district_agency(session: Session, district_id: int, agency_id: int, name: str) -> Agency:
+    agency = session.get(Agency, agency_id)
+    if agency is None or agency.district_id != district_id:
+        raise CaseError(N_("Choose an agency of the district."), name)
+    return agency
+
+
+def issue_case_code(session: Session, district_id: int, year: int) -> str:
+    """Return the next code of *district* for *year*, counting in the caller's transaction.
+
+    The counter row is created on first use (starting after any code of that year already in
+    the district, e.g. imported ones), then locked with ``SELECT ... FOR UPDATE``: concurrent
+    openings wait for each other, and a rolled-back opening gives its number back.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    prefix = f"D-{year:04d}-"
+    codes = session.scalars(
+        select(col(Case.code))
+        .where(col(Case.district_id) == district_id)
+        .where(col(Case.code).like(f"{prefix}%"))
+    ).all()
+    start = max((int(c[len(prefix) :]) for c in codes if CASE_CODE_PATTERN.match(c)), default=0)
+    session.execute(
+        insert(CaseCodeCounter)
+        .values(district_id=district_id, year=year, last_number=start)
+        .on_conflict_do_nothing()
+    )
+    counter = session.scalars(
+        select(CaseCodeCounter)
+        .where(col(CaseCodeCounter.district_id) == district_id)
+        .where(col(CaseCodeCounter.year) == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    counter.last_number += 1
+    session.add(counter)
+    session.flush()
+    return format_case_code(year, counter.last_number)
+
+
+def open_case(
+    session: Session,
+    user: User,
+    *,
+    received_at: datetime,
+    source: str,
+    category: str,
+    receiving_agency_id: int,
+    lead_agency_id: int,
+    agency_ids: Iterable[int] = (),
+    signs_of_offence: bool = False,
+    child_removed: bool = False,
+    restricted: RestrictedDetails | None = None,
+    now: datetime,
+) -> OpenedCase:
+    """Open a case with a new code, its participating agencies, its restricted part and the
+    tasks the statutory rules call for (report received, and each flag already set).
+
+    Raises:
+      CaseError: the user may not open cases, or the report is not well formed.
+    """
+    if not user.active or Role(user.role) is Role.MEMBER:
+        raise CaseError(N_("You may not open cases."))
+    if received_at.tzinfo is None:
+        raise ValueError("received_at must be timezone-aware")
+    if source not in CaseSource.__members__.values():
+        raise CaseError(N_("Choose how the report was received."), "source")
+    if category not in CaseCategory.__members__.values():
+        raise CaseError(N_("Choose the category."), "category")
+    if received_at > now:
+        raise CaseError(N_("The report cannot be received in the future."), "received_at")
+    if received_at < EARLIEST_REPORT:
+        raise CaseError(N_("The report cannot be received before the year 2000."), "received_at")
+    own = session.get(Agency, user.agency_id)
+    assert own is not None
+    district = session.get(District, own.district_id)
+    assert district is not None
+    receiving = _district_agency(session, own.district_id, receiving_agency_id, "receiving_agency")
+    lead = _district_agency(session, own.district_id, lead_agency_id, "lead_agency")
+    others = [_district_agency(session, own.district_id, a, "agencies") for a in agency_ids]
+    if restricted is not None:
+        restricted.check(now.date())
+
+    year = now.astimezone(ZoneInfo(district.timezone)).year
+    case = Case(
+        district_id=own.district_id,
+        code=issue_case_code(session, own.district_id, year),
+        lead_agency_id=require_id(lead),
+        receiving_agency_id=require_id(receiving),
+        received_at=received_at,
+        source=source,
+        category=category,
+        signs_of_offence=signs_of_offence,
+        child_removed=child_removed,
+        opened_at=now,
+        opened_by_id=user.id,
+    )
+    session.add(case)
+    session.flush()
+    case_id = require_id(case)
+    # The guardianship body receives a duplicate of every report (the guide, ch. 1, p. 5).
+    guardianship = session.scalars(
+        select(col(Agency.id))
+        .where(col(Agency.district_id) == own.district_id)
+        .where(col(Agency.kind) == AgencyKind.GUARDIANSHIP.value)
+    ).all()
+    participants = [lead.id, receiving.id, own.id, *(a.id for a in others), *guardianship]
+    for agency_id in dict.fromkeys(participants):
+        assert agency_id is not None
+        session.add(CaseAgency(case_id=case_id, agency_id=agency_id))
+    session.flush()
+    record_event(
+        session,
+        user_id=user.id,
+        action="case.opened",
+        object_type="case",
+        object_id=case_id,
+        detail=f"code={case.code} source={source} category={category} lead={lead.slug}",
+        at=now,
+    )
+    if restricted is not None:
+        _write_restricted(session, user, case, restricted, now=now)
+    opened = OpenedCase(case)
+    for trigger, on in (
+        (RuleTrigger.REPORT_RECEIVED, True),
+        (RuleTrigger.SIGNS_OF_OFFENCE, signs_of_offence),
+        (RuleTrigger.CHILD_REMOVED, child_removed),
+    ):
+        if on:
+            tasks, gaps = apply_rules(
+                session, case, trigger, counted_from=received_at, user=user, now=now
+            )
+            opened.tasks += tasks
+            opened.gaps += gaps
+    return opened
+
+
+def find_case(session: Session, user: User, code: str) -> Case | None:
+    """Return the case of *user*'s district with *code*, or None when there is none or the
+    user may not know of it (need to know: the two look the same)."""
+    agency = session.get(Agency, user.agency_id)
+    if agency is None or not CASE_CODE_PATTERN.match(code.strip()):
+        return None
+    case = session.scalars(
+        select(Case)
+        .where(col(Case.district_id) == agency.district_id)
+        .where(col(Case.code) == code.strip())
+    ).first()
+    if case is None or not may_see_case(session, user, case):
+        return None
+    return case
+
+
+def set_case_flag(
+    session: Session, user: User, case: Case, flag: CaseFlag, *, now: datetime
+) -> OpenedCase:
+    """Set *flag* on *case* and create the tasks its rules call for, counted from *now*.
+
+    Setting a flag that is already set changes nothing. Raises CaseError when *user* may not.
+    """
+    if not may_change_case(session, user, case):
+        raise CaseError(N_("You may not change this case."))
+    if case.status != CaseStatus.OPEN:
+        raise CaseError(N_("The case is closed."))
+    result = OpenedCase(case)
+    if case.flag(flag):
+        return result
+    setattr(case, flag.value, True)
+    session.add(case)
+    record_event(
+        session,
+        user_id=user.id,
+        action="case.flag_set",
+        object_type="case",
+        object_id=case.id,
+        detail=f"code={case.code} flag={flag.value}",
+        at=now,
+    )
+    result.tasks, result.gaps = apply_rules(
+        session, case, RuleTrigger(flag.value), counted_from=now, user=user, now=now
+    )
+    return result
+
+
+def close_case(session: Session, user: User, case: Case, *, reason: str, now: datetime) -> None:
+    """Close *case* with *reason*, once every task of it is done or cancelled."""
+    if not may_change_case(session, user, case):
+        raise CaseError(N_("You may not change this case."))
+    reason = " ".join(reason.split())
+    if not reason:
+        raise CaseError(N_("Give the reason for closing the case."), "reason")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise CaseError(N_("This text is too long."), "reason")
+    if case.status != CaseStatus.OPEN:
+        raise CaseError(N_("The case is closed."))
+    open_tasks = session.scalar(
+        select(func.count())
+        .select_from(Task)
+        .where(col(Task.case_id) == case.id)
+        .where(col(Task.status) == TaskStatus.OPEN.value)
+    )
+    if open_tasks:
+        raise CaseError(N_("A case closes only when all its tasks are done or cancelled."))
+    case.status = CaseStatus.CLOSED.value
+    case.closed_at = now
+    case.closed_reason = reason
+    session.add(case)
+    record_event(
+        session,
+        user_id=user.id,
+        action="case.closed",
+        object_type="case",
+        object_id=case.id,
+        detail=f"code={case.code}",
+        at=now,
+    )
+    session.flush()
+
+
+def read_restricted(
+    session: Session, user: User, case: Case, *, now: datetime
+) -> CaseRestricted | None:
+    """Return the restricted part of *case* for *user*, auditing the view.
+
+    Raises CaseError when *user* may not read it (the refusal is audited too).
+    """
+    if not may_read_restricted(session, user, case):
+        record_event(
+            session,
+            user_id=user.id,
+            action="case.restricted_refused",
+            object_type="case",
+            object_id=case.id,
+            detail=f"code={case.code}",
+            at=now,
+        )
+        raise CaseError(N_("You may not see the child's details of this case."))
+    record_event(
+        session,
+        user_id=user.id,
+        action="case.restricted_viewed",
+        object_type="case",
+        object_id=case.id,
+        detail=f"code={case.code}",
+        at=now,
+    )
+    return session.get(CaseRestricted, case.id)
+
+
+def update_restricted(
+    session: Session, user: User, case: Case, details: RestrictedDetails, *, now: datetime
+) -> CaseRestricted:
+    """Replace the restricted part of *case* with *details*; audited (which fields, not what)."""
+    if not may_read_restricted(session, user, case):
+        raise CaseError(N_("You may not see the child's details of this case."))
+    details.check(now.date())
+    return _write_restricted(session, user, case, details, now=now)
+
+
+def _write_restricted(
+    session: Session, user: User, case: Case, details: RestrictedDetails, *, now: datetime
+) -> CaseRestricted:
+    row = session.get(CaseRestricted, case.id) or CaseRestricted(case_id=require_id(case))
+    changed = [
+        name
+        for name in ("child_name", "birth_date", "address", "school_class", "notes")
+        if getattr(row, name) != getattr(details, name)
+    ]
+    for name in ("child_name", "birth_date", "address", "school_class", "notes"):
+        value = getattr(details, name)
+        setattr(row, name, value.strip() if isinstance(value, str) else value)
+    row.updated_at = now
+    row.updated_by_id = user.id
+    session.add(row)
+    record_event(
+        session,
+        user_id=user.id,
+        action="case.restricted_changed",
+        object_type="case",
+        object_id=case.id,
+        detail=f"code={case.code} fields={','.join(changed)}",
+        at=now,
+    )
+    session.flush()
+    return row

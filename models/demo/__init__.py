@@ -1,0 +1,1 @@
+"""The demo district that ``birge demo`` loads, idempotently."""

@@ -1,0 +1,3 @@
+"""Calendar feeds: their secret tokens, the dirty marks that make them rebuild, issuing a new
+address.
+"""

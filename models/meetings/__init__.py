@@ -1,0 +1,3 @@
+"""Meetings: the tables, scheduling and changes, series and sittings, answers, invitations,
+reminders, conflicts.
+"""

@@ -1,0 +1,82 @@
+"""A joint inspection once held: the act its participants signed, and a note."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from models.core.audit import record_event
+from models.core.base import utcnow
+from models.core.i18n import N_
+from models.core.settings import Settings
+from models.meetings.scheduling import SchedulingError
+from models.meetings.tables import Meeting, MeetingKind, MeetingStatus
+from models.people.access import may_change_meeting
+from models.people.tables import User
+
+__all__ = ["MAX_ACT_NUMBER_LENGTH", "MAX_NOTE_LENGTH", "record_inspection_outcome"]
+
+MAX_ACT_NUMBER_LENGTH = 50
+MAX_NOTE_LENGTH = 1000
+
+
+def record_inspection_outcome(
+    session: Session,
+    settings: Settings,
+    meeting: Meeting,
+    *,
+    by: User,
+    act_number: str,
+    act_date: date | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Meeting:
+    """Record the act number, its date and a note of a joint inspection that has begun.
+
+    Recording again corrects the outcome; each time is audited. Nothing is emailed: the act
+    and the note stay in the portal.
+
+    Raises:
+      SchedulingError: the user may not, the meeting is no held joint inspection, or a value
+        is missing or out of bounds (``errors`` by field).
+    """
+    now = now or utcnow()
+    if not may_change_meeting(session, by, meeting):
+        raise SchedulingError(N_("You may not change this meeting."))
+    if meeting.kind != MeetingKind.JOINT_INSPECTION:
+        raise SchedulingError(N_("Only a joint inspection has an act."))
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise SchedulingError(N_("This meeting is cancelled and cannot be changed."))
+    if meeting.starts_at > now:
+        raise SchedulingError(N_("The outcome is recorded once the inspection has begun."))
+    errors: dict[str, str] = {}
+    act_number = " ".join(act_number.split())
+    note = note.strip()
+    if not act_number:
+        errors["act_number"] = N_("Give the number of the act.")
+    elif len(act_number) > MAX_ACT_NUMBER_LENGTH:
+        errors["act_number"] = N_("The act number is too long.")
+    held_on = meeting.starts_at.astimezone(settings.zone).date()
+    if act_date is None:
+        errors["act_date"] = N_("Give the date of the act.")
+    elif not held_on <= act_date <= now.astimezone(settings.zone).date():
+        errors["act_date"] = N_("The act is dated between the inspection and today.")
+    if len(note) > MAX_NOTE_LENGTH:
+        errors["note"] = N_("The note is too long.")
+    if errors:
+        raise SchedulingError(errors)
+    meeting.act_number, meeting.act_date, meeting.outcome_note = act_number, act_date, note
+    meeting.updated_at = now
+    session.add(meeting)
+    record_event(
+        session,
+        user_id=by.id,
+        action="meeting.outcome_recorded",
+        object_type="meeting",
+        object_id=meeting.id,
+        detail=f"act={act_number}",
+        at=now,
+    )
+    session.flush()
+    return meeting

@@ -1,0 +1,367 @@
+"""The planner: what the scheduler's tick writes into the outbox when its moment comes.
+
+Meeting reminders are planned here; task reminders and escalation levels in
+:mod:`models.tasks.escalation.planner` and the daily digests in :mod:`models.tasks.digests`,
+each with a dedupe key of its own (``task:<id>:due:<due-iso>:level:<n>:user:<id>``);
+:func:`plan_due` runs them all and :func:`why_not_send` checks each kind just before it is sent.
+
+How meeting reminders work:
+
+- Every sitting is reminded: a single meeting's one sitting, and each sitting of a council
+  series where it actually sits (a moved sitting at its new time, a cancelled one never).
+- ``Meeting.reminder_due_at`` is the next moment the tick must look at the meeting: a
+  sitting's start minus one of its kind's offsets (24 h and 1 h by default) or, for a series,
+  the end of its current sitting, when ``Meeting.next_sitting_at`` moves on to the next one.
+  Both columns are indexed, so a tick reads only the meetings whose moment has come and
+  expands no series' rule but theirs: its cost grows with what is due, not with the number of
+  meetings or series.
+- At that moment the tick writes one reminder per invited person, in their language, keyed on
+  the meeting's sequence and, for a series, the sitting's original start
+  (``meeting:17:seq:3:sitting:20270325T100000Z:reminder:60m:user:5``), so that a repeated tick
+  or a second scheduler writes nothing twice.
+- When a meeting, a sitting or a series changes (the meeting's sequence rises with each),
+  :func:`replan_meeting_reminders` voids its unsent reminders of the old sequence and computes
+  the next moment from the new times; a meeting moved into the past gets none. The sending
+  worker checks again (:func:`why_not_send`), so a reminder written just before the change is
+  voided rather than sent.
+- A tick that runs late sends only the latest reminder that is due (the 1 h one, not the
+  24 h one as well), and none that fell before the meeting was scheduled or last changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+
+from models.cases.tables import Case
+from models.core.base import require_id, utcnow
+from models.core.settings import Settings
+from models.meetings.emails import RenderedEmail, reminder_email
+from models.meetings.scheduling import agencies_by_meeting, meeting_facts, organizer_address
+from models.meetings.sittings import SittingTime, sitting_key, sitting_times
+from models.meetings.tables import Meeting, MeetingStatus, Sitting
+from models.outbox.notifications import (
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    add_notification,
+)
+from models.people.tables import User
+from models.tasks.digests import plan_digests
+from models.tasks.escalation.planner import plan_task_alerts, why_not_send_task
+
+__all__ = [
+    "SittingPlan",
+    "next_reminder_at",
+    "plan_due",
+    "plan_meeting_reminders",
+    "replan_meeting_reminders",
+    "why_not_send",
+]
+
+
+def next_reminder_at(
+    starts_at: datetime, offsets: Iterable[timedelta], *, after: datetime
+) -> datetime | None:
+    """Return the earliest reminder moment of a meeting starting at *starts_at* that lies
+    after *after*, or None when no reminder is left."""
+    moments = [starts_at - offset for offset in offsets if starts_at - offset > after]
+    return min(moments) if moments else None
+
+
+#: How far ahead a series' next sitting is looked for (councils meet at least yearly).
+_SERIES_HORIZON = timedelta(days=400)
+
+
+@dataclass(frozen=True)
+class SittingPlan:
+    """What the tick does for one meeting at one moment."""
+
+    #: The sittings whose reminder moment has come, each with the offset to send.
+    due: list[tuple[SittingTime, timedelta]]
+    #: The next moment to look at the meeting again (``Meeting.reminder_due_at``).
+    next_moment: datetime | None
+    #: The sitting that is on now or comes next (``Meeting.next_sitting_at``).
+    next_sitting: SittingTime | None
+
+
+def plan_sittings(
+    sittings: Sequence[SittingTime],
+    offsets: Sequence[timedelta],
+    *,
+    since: datetime | None,
+    now: datetime,
+    series: bool,
+) -> SittingPlan:
+    """Decide, for the *sittings* of one meeting (by start), which reminders are due at *now*
+    and when to look again.
+
+    A sitting's reminder is due when one of its moments lies in [*since*, *now*]: *since* is
+    the moment the tick was waiting for, so every earlier one was planned already or fell
+    before the meeting was scheduled. Of several moments the latest is sent (a late tick
+    sends the 1 h reminder, not the 24 h one too). A series is looked at again when its
+    current sitting ends, to move on to the next.
+    """
+    due: list[tuple[SittingTime, timedelta]] = []
+    moments: list[datetime] = []
+    for sitting in sittings:
+        if sitting.cancelled or sitting.starts_at <= now:
+            continue
+        passed = [
+            o
+            for o in offsets
+            if sitting.starts_at - o <= now and (since is None or sitting.starts_at - o >= since)
+        ]
+        if passed:
+            due.append((sitting, min(passed)))
+        ahead = next_reminder_at(sitting.starts_at, offsets, after=now)
+        if ahead is not None:
+            moments.append(ahead)
+    current = next((s for s in sittings if not s.cancelled and s.ends_at > now), None)
+    if series and current is not None:
+        moments.append(current.ends_at)
+    return SittingPlan(due=due, next_moment=min(moments, default=None), next_sitting=current)
+
+
+def _coming_sittings(
+    meeting: Meeting,
+    overrides: Sequence[Sitting],
+    settings: Settings,
+    *,
+    now: datetime,
+) -> list[SittingTime]:
+    """Return the sittings of *meeting* not over at *now* that the planner needs to see."""
+    if not meeting.rrule:
+        if meeting.ends_at <= now:
+            return []
+        return [SittingTime(meeting.starts_at, meeting.starts_at, meeting.ends_at)]
+    offsets = settings.reminder_offsets(meeting.kind)
+    before = now + max(offsets, default=timedelta(0)) + _SERIES_HORIZON
+    return sitting_times(meeting, overrides, settings.zone, after=now, before=before)
+
+
+def _apply(
+    session: Session,
+    settings: Settings,
+    meeting: Meeting,
+    overrides: Sequence[Sitting],
+    *,
+    since: datetime | None,
+    now: datetime,
+) -> SittingPlan:
+    """Plan *meeting* at *now* and keep its two columns; return the plan."""
+    offsets = settings.reminder_offsets(meeting.kind)
+    sittings = _coming_sittings(meeting, overrides, settings, now=now)
+    plan = plan_sittings(sittings, offsets, since=since, now=now, series=meeting.is_series)
+    if meeting.is_series:
+        current = plan.next_sitting
+        meeting.next_sitting_at = current.starts_at if current is not None else None
+    else:
+        meeting.next_sitting_at = meeting.starts_at
+    if meeting.status != MeetingStatus.SCHEDULED:
+        plan = SittingPlan(due=[], next_moment=None, next_sitting=plan.next_sitting)
+    meeting.reminder_due_at = plan.next_moment
+    session.add(meeting)
+    return plan
+
+
+def _overrides(session: Session, meetings: Sequence[Meeting]) -> dict[int, list[Sitting]]:
+    """Return the moved and cancelled sittings of the series among *meetings*, in one query."""
+    found: dict[int, list[Sitting]] = {require_id(m): [] for m in meetings if m.is_series}
+    if found:
+        for sitting in session.scalars(
+            select(Sitting).where(col(Sitting.meeting_id).in_(list(found)))
+        ):
+            found[sitting.meeting_id].append(sitting)
+    return found
+
+
+def replan_meeting_reminders(
+    session: Session, settings: Settings, meeting: Meeting, *, now: datetime | None = None
+) -> int:
+    """Bring *meeting*'s reminders in line with its current sittings, status and sequence.
+
+    Call it in the transaction of every change to a meeting, a sitting or a series
+    (scheduling, moving, cancelling, ending): unsent reminders of another sequence, or of a
+    cancelled meeting, are voided, and the next moment and next sitting are computed afresh.
+    Returns how many reminders were voided. Nothing is committed.
+    """
+    now = now or utcnow()
+    n = Notification
+    stale = update(n).where(
+        col(n.meeting_id) == require_id(meeting),
+        col(n.kind) == NotificationKind.MEETING_REMINDER.value,
+        col(n.status) == NotificationStatus.PENDING.value,
+    )
+    if meeting.status == MeetingStatus.SCHEDULED:
+        stale = stale.where(col(n.meeting_sequence) != meeting.sequence)
+    session.flush()  # a changed sitting's override must be readable below
+    _apply(session, settings, meeting, _overrides(session, [meeting]).get(require_id(meeting), []),
+           since=None, now=now)  # fmt: skip
+    voided = session.execute(
+        stale.values(status=NotificationStatus.VOIDED.value, last_error="meeting changed"),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    return int(getattr(voided, "rowcount", 0) or 0)
+
+
+def plan_due(session: Session, settings: Settings, *, now: datetime, limit: int = 200) -> int:
+    """Write every notification whose moment has come: meeting reminders, task reminders and
+    escalations (:mod:`models.tasks.escalation.planner`), daily digests
+    (:mod:`models.tasks.digests`); return how many. Nothing committed."""
+    written = plan_meeting_reminders(session, settings, now=now, limit=limit)
+    written += plan_task_alerts(session, settings, now=now, limit=limit)
+    written += plan_digests(session, settings, now=now)
+    return written
+
+
+def plan_meeting_reminders(
+    session: Session, settings: Settings, *, now: datetime, limit: int = 200
+) -> int:
+    """Write the reminders of up to *limit* meetings whose moment has come, and move each
+    series whose sitting is over on to its next one.
+
+    The meetings are locked while planned (``SKIP LOCKED`` on PostgreSQL), so two schedulers
+    ticking at once plan each meeting once. Returns the number of reminders written.
+    """
+    meetings = list(
+        session.scalars(
+            select(Meeting)
+            .where(col(Meeting.reminder_due_at) <= now)
+            .order_by(col(Meeting.reminder_due_at))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not meetings:
+        return 0
+    overrides = _overrides(session, meetings)
+    due: list[tuple[Meeting, SittingTime, timedelta]] = []
+    for meeting in meetings:
+        since = meeting.reminder_due_at
+        plan = _apply(session, settings, meeting, overrides.get(require_id(meeting), []),
+                      since=since, now=now)  # fmt: skip
+        due += [(meeting, sitting, offset) for sitting, offset in plan.due]
+    written = _write_reminders(session, settings, due, now=now)
+    session.flush()
+    return written
+
+
+def _write_reminders(
+    session: Session,
+    settings: Settings,
+    due: Sequence[tuple[Meeting, SittingTime, timedelta]],
+    *,
+    now: datetime,
+) -> int:
+    if not due:
+        return 0
+    meetings = list({require_id(meeting): meeting for meeting, _, _ in due}.values())
+    agencies = agencies_by_meeting(session, meetings)
+    agency_ids = {require_id(a) for found in agencies.values() for a in found}
+    users_by_agency: dict[int, list[User]] = {}
+    for user in session.scalars(
+        select(User)
+        .where(col(User.agency_id).in_(agency_ids), col(User.active) == True)  # noqa: E712
+        .order_by(col(User.id))
+    ):
+        users_by_agency.setdefault(user.agency_id, []).append(user)
+    case_ids = {m.case_id for m in meetings if m.case_id is not None}
+    cases = (
+        {require_id(c): c for c in session.scalars(select(Case).where(col(Case.id).in_(case_ids)))}
+        if case_ids
+        else {}
+    )
+    written = 0
+    for meeting, sitting, offset in due:
+        meeting_id = require_id(meeting)
+        found = agencies[meeting_id]
+        case = cases.get(meeting.case_id) if meeting.case_id is not None else None
+        reply_to = organizer_address(session, meeting)
+        minutes = int(offset.total_seconds() // 60)
+        prefix = f"meeting:{meeting_id}:seq:{meeting.sequence}:"
+        if meeting.is_series:
+            prefix += f"sitting:{sitting_key(sitting.original_start)}:"
+        prefix += f"reminder:{minutes}m:user:"
+        existing = set(
+            session.scalars(
+                select(col(Notification.dedupe_key)).where(
+                    col(Notification.meeting_id) == meeting_id,
+                    col(Notification.kind) == NotificationKind.MEETING_REMINDER.value,
+                )
+            )
+        )
+        emails: dict[str, RenderedEmail] = {}  # the words differ by language only
+        for agency in found:
+            for user in users_by_agency.get(require_id(agency), []):
+                key = f"{prefix}{user.id}"
+                if key in existing:
+                    continue
+                email = emails.get(user.locale)
+                if email is None:
+                    facts = meeting_facts(
+                        meeting, found, case, locale=user.locale, base_url=settings.base_url
+                    )
+                    facts = replace(facts, starts_at=sitting.starts_at, ends_at=sitting.ends_at)
+                    email = reminder_email(facts, locale=user.locale, zone=settings.zone)
+                    emails[user.locale] = email
+                add_notification(
+                    session,
+                    dedupe_key=key,
+                    user_id=user.id,
+                    recipient=user.email,
+                    locale=user.locale,
+                    subject=email.subject,
+                    body=email.text,
+                    html=email.html,
+                    kind=NotificationKind.MEETING_REMINDER,
+                    reply_to=reply_to,
+                    meeting_id=meeting_id,
+                    meeting_sequence=meeting.sequence,
+                    sitting_start=sitting.original_start if meeting.is_series else None,
+                    now=now,
+                    grace=timedelta(0),  # due at once: this very tick nudges it
+                    known_new=True,
+                )
+                existing.add(key)
+                written += 1
+    return written
+
+
+def why_not_send(session: Session, notification: Notification, *, now: datetime) -> str | None:
+    """Return why the claimed *notification* must not be sent any more, or None to send it.
+
+    Checked by the worker just before sending, because what was true when a reminder was
+    planned may have changed since (the meeting was cancelled or moved).
+    """
+    if notification.kind == NotificationKind.MEETING_REMINDER:
+        meeting = (
+            session.get(Meeting, notification.meeting_id)
+            if notification.meeting_id is not None
+            else None
+        )
+        if meeting is None:
+            return "meeting deleted"
+        if meeting.status != MeetingStatus.SCHEDULED:
+            return "meeting cancelled"
+        if meeting.sequence != notification.meeting_sequence:
+            return "meeting changed"
+        starts_at = meeting.starts_at
+        if notification.sitting_start is not None:  # a series' sitting, where it now is
+            moved = session.scalars(
+                select(Sitting)
+                .where(col(Sitting.meeting_id) == meeting.id)
+                .where(col(Sitting.original_start) == notification.sitting_start)
+            ).first()
+            if moved is not None and moved.cancelled:
+                return "sitting cancelled"
+            starts_at = moved.starts_at if moved is not None else notification.sitting_start
+        if starts_at <= now:
+            return "meeting started"
+    if notification.kind in (NotificationKind.TASK_REMINDER, NotificationKind.ESCALATION):
+        return why_not_send_task(session, notification)
+    return None

@@ -1,0 +1,370 @@
+"""Schedule meetings: the meeting, its audit event and its invitations, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from calendars.ical import Address, CalendarEvent
+from calendars.recurrence import RecurrenceError, normalize_rule
+from models.cases.tables import Case
+from models.core.audit import record_event
+from models.core.base import require_id, utcnow
+from models.core.i18n import KIND_LABELS, N_
+from models.core.settings import Settings
+from models.core.text import date_in_range, has_forbidden_controls, outgoing_text
+from models.feeds.marks import mark_feeds_dirty
+from models.meetings.conflicts import SchedulingWarning, scheduling_warnings
+from models.meetings.emails import MeetingFacts
+from models.meetings.notices import display_title
+from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, MeetingStatus, meeting_uid
+from models.outbox.notifications import Notification
+from models.people.access import agencies_knowing_case, may_see_case
+from models.people.tables import Agency, AgencyKind, Role, User
+
+__all__ = [
+    "MAX_MEETING_LENGTH",
+    "ScheduledMeeting",
+    "SchedulingError",
+    "agencies_by_meeting",
+    "check_times",
+    "mark_meeting_feeds_dirty",
+    "meeting_agencies",
+    "meeting_calendar_event",
+    "meeting_facts",
+    "normalize_case_code",
+    "organizer_address",
+    "schedule_meeting",
+]
+
+MAX_MEETING_LENGTH = timedelta(hours=12)
+MAX_TITLE_LENGTH = 200
+MAX_LOCATION_LENGTH = 300
+
+
+class SchedulingError(ValueError):
+    """The meeting cannot be scheduled or changed as asked.
+
+    ``errors`` maps each form field at fault to an English message id (``""`` for the form
+    as a whole), so that every problem is shown at once, next to its field; ``str()`` is the
+    first message.
+    """
+
+    def __init__(self, errors: str | dict[str, str], field: str = "") -> None:
+        self.errors = {field: errors} if isinstance(errors, str) else dict(errors)
+        super().__init__(next(iter(self.errors.values())))
+
+
+@dataclass(frozen=True)
+class ScheduledMeeting:
+    meeting: Meeting
+    notifications: Sequence[Notification]
+    #: Things the organizer should know but that do not stop the meeting (overlaps).
+    warnings: Sequence[SchedulingWarning] = ()
+
+    @property
+    def notification_ids(self) -> list[int]:
+        return [n.id for n in self.notifications if n.id is not None]
+
+
+def check_times(
+    starts_at: datetime | None, ends_at: datetime | None, *, now: datetime
+) -> dict[str, str]:
+    """Return what is wrong with a meeting's times, by form field."""
+    errors: dict[str, str] = {}
+    if starts_at is None or ends_at is None:
+        return errors
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise ValueError("meeting times must be timezone-aware")
+    if not (date_in_range(starts_at) and date_in_range(ends_at)):
+        errors["date"] = N_("A meeting must take place between 2000 and 2100.")
+        return errors
+    if ends_at <= starts_at:
+        errors["end_time"] = N_("The meeting must end after it starts.")
+    elif ends_at - starts_at > MAX_MEETING_LENGTH:
+        errors["end_time"] = N_("A meeting may last at most 12 hours.")
+    if starts_at < now:
+        errors["date"] = N_("The meeting cannot start in the past.")
+    return errors
+
+
+def normalize_case_code(code: str | None) -> str:
+    """Return a case code as written on paper: ``d-2026-0042 `` becomes ``D-2026-0042``."""
+    return (code or "").strip().upper()[:40]
+
+
+def schedule_meeting(
+    session: Session,
+    settings: Settings,
+    *,
+    organizer: User,
+    kind: str,
+    title: str,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    agency_ids: Iterable[int],
+    location: str = "",
+    case_code: str | None = None,
+    address: str = "",
+    school_id: int | None = None,
+    rrule: str | None = None,
+    now: datetime | None = None,
+) -> ScheduledMeeting:
+    """Add a meeting, its participants, its audit event and one invitation per invitee.
+
+    The organizer's agency always takes part. Every active user of every participating agency
+    gets one email in their own language with a ``METHOD:REQUEST`` calendar part and answer
+    links. Each kind asks for its own: a joint inspection an address, a case and another
+    agency; a prevention council its school (and, for a series, an RRULE); a case conference
+    its case, whose agencies it invites and is restricted to; a coordination meeting is called
+    by the akimat and invites every agency. Nothing is committed: the caller commits, then
+    nudges the workers with the notification ids.
+
+    *starts_at*/*ends_at* may be None when the form could not read them; the other problems
+    are still reported.
+
+    Raises:
+      SchedulingError: the organizer may not schedule, or the meeting is not well formed;
+        ``errors`` holds every problem found.
+    """
+    now = now or utcnow()
+    if not Role(organizer.role).may_schedule or not organizer.active:
+        raise SchedulingError(N_("You may not schedule meetings."))
+    organizer_agency = session.get(Agency, organizer.agency_id)
+    assert organizer_agency is not None and organizer_agency.id is not None
+    errors: dict[str, str] = {}
+    for name, text in (("title", title), ("location", location), ("address", address)):
+        if has_forbidden_controls(text):
+            errors[name] = N_("The title or the place holds characters that are not allowed.")
+    title = " ".join(title.split())
+    if kind not in KIND_LABELS:
+        errors["kind"] = N_("Choose the kind of meeting.")
+    if not title:
+        errors["title"] = N_("Give the meeting a title.")
+    elif len(title) > MAX_TITLE_LENGTH:
+        errors.setdefault("title", N_("The title is too long."))
+    if len(location.strip()) > MAX_LOCATION_LENGTH:
+        errors.setdefault("location", N_("The place is too long."))
+    address = " ".join(address.split())
+    if len(address) > MAX_LOCATION_LENGTH:
+        errors.setdefault("address", N_("The address is too long."))
+    errors.update(check_times(starts_at, ends_at, now=now))
+    if starts_at is None or ends_at is None:
+        errors.setdefault("date", N_("Give the date and times."))
+
+    district_agencies = {
+        require_id(a): a
+        for a in session.scalars(
+            select(Agency).where(col(Agency.district_id) == organizer_agency.district_id)
+        )
+    }
+    wanted = {int(a) for a in agency_ids} | {organizer_agency.id}
+    if not wanted <= set(district_agencies):
+        errors["agencies"] = N_("One of the chosen agencies does not exist.")
+    wanted &= set(district_agencies)
+
+    case = None
+    code = normalize_case_code(case_code)
+    if has_forbidden_controls(code):
+        errors["case_code"] = N_("There is no case with this code that your agency works on.")
+    elif code:
+        case = session.scalars(
+            select(Case)
+            .where(col(Case.district_id) == organizer_agency.district_id)  # codes are per district
+            .where(col(Case.code) == code)
+        ).first()
+        # Need to know: a case the organizer's agency does not work on "does not exist" for it.
+        if case is None or not may_see_case(session, organizer, case):
+            errors["case_code"] = N_("There is no case with this code that your agency works on.")
+            case = None
+    elif kind in (MeetingKind.CASE_CONFERENCE, MeetingKind.JOINT_INSPECTION):
+        errors["case_code"] = N_("This kind of meeting needs the code of its case.")
+
+    school = None
+    if kind == MeetingKind.CASE_CONFERENCE and case is not None:
+        on_case = agencies_knowing_case(session, case)
+        if wanted - on_case - {organizer_agency.id}:
+            errors["agencies"] = N_("Only the agencies working on the case may be invited.")
+        wanted |= on_case
+    elif kind == MeetingKind.COORDINATION_MEETING:
+        if organizer_agency.kind != AgencyKind.AKIMAT:
+            errors["kind"] = N_("Coordination meetings are called by the akimat.")
+        wanted = set(district_agencies)
+    elif kind == MeetingKind.JOINT_INSPECTION and not address:
+        errors["address"] = N_("Give the address to be inspected.")
+    elif kind == MeetingKind.PREVENTION_COUNCIL:
+        if school_id is None and organizer_agency.kind == AgencyKind.SCHOOL:
+            school_id = organizer_agency.id
+        school = district_agencies.get(school_id) if school_id is not None else None
+        if school is None or school.kind != AgencyKind.SCHOOL:
+            errors["school"] = N_("Choose the school whose council this is.")
+        else:
+            wanted.add(require_id(school))
+    if rrule and kind != MeetingKind.PREVENTION_COUNCIL:
+        errors["rrule"] = N_("Only prevention councils repeat.")
+    elif rrule and starts_at is not None:
+        try:
+            rrule = normalize_rule(rrule, starts_at.astimezone(settings.zone))
+        except RecurrenceError as exc:
+            errors["rrule"] = str(exc)
+    if len(wanted) < 2 and kind != MeetingKind.PREVENTION_COUNCIL and "agencies" not in errors:
+        errors["agencies"] = N_("Invite at least one other agency.")
+    if errors:
+        raise SchedulingError(errors)
+    assert starts_at is not None and ends_at is not None
+    agencies = [district_agencies[i] for i in sorted(wanted)]
+    warnings = scheduling_warnings(
+        session,
+        settings,
+        organizer_agency=organizer_agency,
+        kind=kind,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        agencies=agencies,
+    )
+
+    meeting = Meeting(
+        uid=meeting_uid(urlsplit(settings.base_url).hostname or "birge"),
+        district_id=organizer_agency.district_id,
+        kind=kind,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location.strip(),
+        address=address if kind == MeetingKind.JOINT_INSPECTION else "",
+        organizer_agency_id=organizer_agency.id,
+        case_id=case.id if case else None,
+        school_agency_id=school.id if school else None,
+        rrule=rrule or None,
+        created_by_id=organizer.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(meeting)
+    session.flush()
+    assert meeting.id is not None
+    for agency in agencies:
+        assert agency.id is not None
+        session.add(MeetingAgency(meeting_id=meeting.id, agency_id=agency.id))
+    record_event(
+        session,
+        user_id=organizer.id,
+        action="meeting.scheduled",
+        object_type="meeting",
+        object_id=meeting.id,
+        detail=f"kind={kind} agencies={','.join(a.slug for a in agencies)}"
+        + (f" case={case.code}" if case else "")
+        + (f" rrule={rrule}" if rrule else ""),
+        at=now,
+    )
+    session.flush()
+    # Imported here: the mailer builds on this module's helpers.
+    from models.meetings.invitations import Purpose, mail_participants
+
+    notifications = mail_participants(session, settings, meeting, Purpose.INVITE, now=now)
+    # Imported here: the planner builds on this module's helpers.
+    from models.meetings.reminders import replan_meeting_reminders
+
+    replan_meeting_reminders(session, settings, meeting, now=now)
+    mark_meeting_feeds_dirty(session, [a.id for a in agencies], now=now)
+    session.flush()
+    return ScheduledMeeting(meeting=meeting, notifications=notifications, warnings=warnings)
+
+
+def mark_meeting_feeds_dirty(
+    session: Session, agency_ids: Sequence[int | None], *, now: datetime | None = None
+) -> None:
+    """Mark the feeds a meeting of *agency_ids* shows in: theirs and their people's."""
+    people = session.scalars(select(col(User.id)).where(col(User.agency_id).in_(agency_ids)))
+    mark_feeds_dirty(session, agency_ids=agency_ids, user_ids=list(people), now=now)
+
+
+def organizer_address(session: Session, meeting: Meeting) -> str | None:
+    """Return the address replies to a meeting's emails go to: the person who scheduled it."""
+    if meeting.created_by_id is None:
+        return None
+    organizer = session.get(User, meeting.created_by_id)
+    return organizer.email if organizer is not None else None
+
+
+def meeting_agencies(session: Session, meeting: Meeting) -> list[Agency]:
+    """Return the agencies taking part in *meeting*, organizer first."""
+    return agencies_by_meeting(session, [meeting])[require_id(meeting)]
+
+
+def agencies_by_meeting(session: Session, meetings: Sequence[Meeting]) -> dict[int, list[Agency]]:
+    """Return the agencies of each of *meetings* (organizer first), in one query."""
+    found: dict[int, list[Agency]] = {require_id(m): [] for m in meetings}
+    if not found:
+        return found
+    rows = session.execute(
+        select(col(MeetingAgency.meeting_id), Agency)
+        .join(Agency, col(MeetingAgency.agency_id) == col(Agency.id))
+        .where(col(MeetingAgency.meeting_id).in_(list(found)))
+        .order_by(col(Agency.id))
+    )
+    for meeting_id, agency in rows:
+        found[meeting_id].append(agency)
+    for meeting in meetings:
+        found[require_id(meeting)].sort(key=lambda a: a.id != meeting.organizer_agency_id)
+    return found
+
+
+def meeting_facts(
+    meeting: Meeting,
+    agencies: Sequence[Agency],
+    case: Case | None,
+    *,
+    locale: str,
+    base_url: str,
+) -> MeetingFacts:
+    """Resolve what emails and calendars say about *meeting*."""
+    organizer = next(a for a in agencies if a.id == meeting.organizer_agency_id)
+    return MeetingFacts(
+        kind=meeting.kind,
+        title=outgoing_text(meeting.title),
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        location=outgoing_text(meeting.location),
+        organizer_name=outgoing_text(organizer.name(locale)),
+        agency_names=tuple(outgoing_text(a.name(locale)) for a in agencies),
+        case_code=case.code if case else None,
+        url=f"{base_url}/meetings/{meeting.id}",
+    )
+
+
+def meeting_calendar_event(
+    meeting: Meeting,
+    facts: MeetingFacts,
+    *,
+    kind_label: str,
+    organizer: Address | None = None,
+    attendees: tuple[Address, ...] = (),
+) -> CalendarEvent:
+    """Describe *meeting* as a calendar event (for a feed, or an invitation with attendees)."""
+    description = [kind_label, ", ".join(facts.agency_names)]
+    if facts.case_code:
+        description.append(facts.case_code)
+    description.append(facts.url)
+    return CalendarEvent(
+        uid=meeting.uid,
+        summary=display_title(kind_label, facts.title),
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        last_modified=meeting.updated_at,
+        sequence=meeting.sequence,
+        cancelled=meeting.status == MeetingStatus.CANCELLED,
+        location=facts.location,
+        description="\n".join(description),
+        url=facts.url,
+        categories=(kind_label,),
+        organizer=organizer,
+        attendees=attendees,
+        rrule=meeting.rrule,
+    )

@@ -1,0 +1,2 @@
+"""What a held meeting leaves behind: agenda, attendance, minutes, decisions, the DOCX
+protocol."""

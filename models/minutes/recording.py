@@ -1,0 +1,370 @@
+"""Record a held meeting: attendance, minutes and decisions (each becomes a task), and for a
+coordination meeting its agenda of overdue tasks frozen as it stood when the meeting began."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from calendars.workdays import Period, PeriodKind, WorkCalendar
+from models.cases.tables import Case
+from models.core.audit import record_event
+from models.core.base import require_id
+from models.core.i18n import N_
+from models.core.text import date_in_range, has_forbidden_controls
+from models.meetings.sittings import SittingTime, district_zone, find_sitting
+from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, MeetingStatus
+from models.minutes.agenda import live_agenda
+from models.minutes.tables import AgendaItem, Attendance, Decision, DueKind, MeetingMinutes
+from models.people.access import may_change_meeting
+from models.people.tables import Agency, User
+from models.tasks.operations import TaskError, create_task
+from models.tasks.tables import Task, TaskOrigin
+from models.workdays.calendar import district_calendar
+
+__all__ = [
+    "MAX_DECISION_LENGTH",
+    "MAX_MINUTES_LENGTH",
+    "MAX_WORKING_DAYS",
+    "DecisionDraft",
+    "MinutesError",
+    "RecordedMinutes",
+    "decision_due_at",
+    "may_record_minutes",
+    "minutes_of",
+    "record_minutes",
+    "sitting_of",
+]
+
+MAX_MINUTES_LENGTH = 20_000
+MAX_DECISION_LENGTH = 300
+MAX_WORKING_DAYS = 250  # about a working year; a longer deadline is a date
+
+
+class MinutesError(ValueError):
+    """The minutes cannot be recorded as given. ``errors`` maps a form field name (None: the
+    whole form) to an English message id; every problem found is there, not just the first."""
+
+    def __init__(self, errors: dict[str | None, str]) -> None:
+        super().__init__(next(iter(errors.values())))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class DecisionDraft:
+    """A decision as the secretary wrote it: what, who, and by when (a date or working days)."""
+
+    text: str
+    agency_id: int | None
+    due_kind: str
+    due_date: date | None = None
+    due_days: int | None = None
+    assignee_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordedMinutes:
+    minutes: MeetingMinutes
+    tasks: Sequence[Task]
+
+
+def may_record_minutes(session: Session, user: User, meeting: Meeting) -> bool:
+    """Tell whether *user* may record *meeting*'s minutes: whoever may change the meeting (the
+    organizing agency's coordinators, the unit's secretary, the chair, administrators)."""
+    return may_change_meeting(session, user, meeting)
+
+
+def minutes_of(
+    session: Session, meeting: Meeting, sitting: datetime | None = None
+) -> MeetingMinutes | None:
+    """Return the minutes of *meeting* (a series: of its sitting with the original start
+    *sitting*), or None while there are none."""
+    query = select(MeetingMinutes).where(col(MeetingMinutes.meeting_id) == meeting.id)
+    if meeting.is_series:
+        if sitting is None:
+            return None
+        query = query.where(col(MeetingMinutes.sitting_start) == sitting)
+    return session.scalars(query).first()
+
+
+def sitting_of(session: Session, meeting: Meeting, sitting: datetime | None) -> SittingTime | None:
+    """Return the sitting a record of *meeting* is about: a single meeting's one sitting
+    (*sitting* None), or the series' sitting its rule puts at *sitting*; None when there is no
+    such sitting."""
+    if not meeting.is_series:
+        if sitting is not None and sitting != meeting.starts_at:
+            return None
+        return SittingTime(meeting.starts_at, meeting.starts_at, meeting.ends_at)
+    if sitting is None:
+        return None
+    return find_sitting(session, meeting, district_zone(session, meeting.district_id), sitting)
+
+
+def decision_due_at(
+    calendar: WorkCalendar,
+    held_at: datetime,
+    due_kind: str,
+    due_date: date | None,
+    days: int | None,
+) -> datetime:
+    """Return when a decision is due: the end of the working day on *due_date*, or *days*
+    working days counted on the district's calendar from the day after the sitting held at
+    *held_at* (as a statutory period is counted), at the end of that working day."""
+    if due_kind == DueKind.WORKING_DAYS:
+        assert days is not None
+        return calendar.due(held_at, Period(PeriodKind.WORKING_DAYS, days))
+    assert due_date is not None
+    return datetime.combine(due_date, calendar.day_ends, tzinfo=calendar.zone).astimezone(UTC)
+
+
+def record_minutes(
+    session: Session,
+    user: User,
+    meeting: Meeting,
+    *,
+    text: str,
+    present_user_ids: Iterable[int],
+    present_agency_ids: Iterable[int],
+    decisions: Sequence[DecisionDraft],
+    now: datetime,
+    sitting: datetime | None = None,
+) -> RecordedMinutes:
+    """Record a sitting of *meeting* as held: its minutes, attendance and decisions, each
+    decision a task (``origin=decision``) of its agency; a coordination meeting's agenda is
+    frozen as it stood at the meeting's start. A council series records each sitting on its
+    own, named by its original start *sitting*; a single meeting takes none. One transaction:
+    nothing is committed, the caller commits.
+
+    Raises:
+      MinutesError: the user may not, the sitting cannot have minutes yet, or the input is
+        wrong; ``errors`` holds every problem at its field.
+    """
+    held = _check_meeting(session, user, meeting, sitting, now)
+    errors: dict[str | None, str] = {}
+    text = text.strip()
+    if not text:
+        errors["text"] = N_("Write the minutes.")
+    elif len(text) > MAX_MINUTES_LENGTH:
+        errors["text"] = N_("This text is too long.")
+    elif has_forbidden_controls(text, multiline=True):
+        errors["text"] = N_("This field holds characters that are not allowed.")
+
+    participating = _participating(session, meeting)
+    people = _present_people(session, set(present_user_ids), participating, errors)
+    agency_ids = set(present_agency_ids)
+    if not agency_ids <= set(participating):
+        errors["agencies"] = N_("Choose among the participating agencies.")
+    if not people and not agency_ids and "people" not in errors:
+        errors["people"] = N_("Mark who attended.")
+
+    calendar = district_calendar(session, meeting.district_id)
+    due = [
+        _check_decision(session, meeting, held.starts_at, calendar, d, i, now, errors)
+        for i, d in enumerate(decisions)
+    ]
+    if errors:
+        raise MinutesError(errors)
+
+    minutes = MeetingMinutes(
+        meeting_id=require_id(meeting),
+        sitting_start=held.original_start,
+        text=text,
+        recorded_at=now,
+        recorded_by_id=user.id,
+        agenda_at=meeting.starts_at if meeting.kind == MeetingKind.COORDINATION_MEETING else None,
+    )
+    session.add(minutes)
+    session.flush()
+    minutes_id = require_id(minutes)
+    present_agencies = agency_ids | {p.agency_id for p in people}
+    for agency_id in sorted(participating):
+        session.add(
+            Attendance(
+                minutes_id=minutes_id, agency_id=agency_id, present=agency_id in present_agencies
+            )
+        )
+    for person in people:
+        session.add(
+            Attendance(minutes_id=minutes_id, agency_id=person.agency_id, user_id=person.id)
+        )
+    if meeting.kind == MeetingKind.COORDINATION_MEETING:
+        _freeze_agenda(session, meeting, minutes_id)
+    tasks = _decide(session, user, meeting, minutes_id, decisions, due, now)
+    named = f"sitting={held.original_start.isoformat()} " if meeting.is_series else ""
+    present = ",".join(participating[a].slug for a in sorted(present_agencies))
+    record_event(
+        session,
+        user_id=user.id,
+        action="meeting.minutes_recorded",
+        object_type="meeting",
+        object_id=meeting.id,
+        detail=f"{named}present={present} decisions={len(tasks)}",
+        at=now,
+    )
+    session.flush()
+    return RecordedMinutes(minutes=minutes, tasks=tasks)
+
+
+def _check_meeting(
+    session: Session, user: User, meeting: Meeting, sitting: datetime | None, now: datetime
+) -> SittingTime:
+    """Return the sitting to record, or raise why it cannot be recorded."""
+    if not may_record_minutes(session, user, meeting):
+        raise MinutesError({None: N_("You may not record the minutes of this meeting.")})
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise MinutesError({None: N_("A cancelled meeting has no minutes.")})
+    if meeting.is_series and sitting is None:
+        raise MinutesError({None: N_("Choose a sitting of the series.")})
+    held = sitting_of(session, meeting, sitting)
+    if held is None:
+        raise MinutesError({None: N_("The series has no sitting at that time.")})
+    if held.cancelled:
+        raise MinutesError({None: N_("A cancelled sitting has no minutes.")})
+    if held.starts_at > now:
+        raise MinutesError({None: N_("The minutes can be recorded once the meeting has begun.")})
+    if minutes_of(session, meeting, held.original_start) is not None:
+        raise MinutesError({None: N_("The minutes of this meeting are already recorded.")})
+    return held
+
+
+def _participating(session: Session, meeting: Meeting) -> dict[int, Agency]:
+    rows = session.scalars(
+        select(Agency)
+        .join(MeetingAgency, col(MeetingAgency.agency_id) == col(Agency.id))
+        .where(col(MeetingAgency.meeting_id) == meeting.id)
+    )
+    return {require_id(a): a for a in rows}
+
+
+def _present_people(
+    session: Session,
+    user_ids: set[int],
+    participating: dict[int, Agency],
+    errors: dict[str | None, str],
+) -> list[User]:
+    if not user_ids:
+        return []
+    people = list(
+        session.scalars(select(User).where(col(User.id).in_(user_ids)).order_by(col(User.id)))
+    )
+    if len(people) != len(user_ids) or any(
+        p.agency_id not in participating or not p.active for p in people
+    ):
+        errors["people"] = N_("Choose people of the participating agencies.")
+        return []
+    return people
+
+
+def _check_decision(
+    session: Session,
+    meeting: Meeting,
+    held_at: datetime,
+    calendar: WorkCalendar,
+    draft: DecisionDraft,
+    index: int,
+    now: datetime,
+    errors: dict[str | None, str],
+) -> datetime | None:
+    """Check one decision, noting each problem at its field; return its due moment."""
+    prefix = f"decisions-{index}-"
+    text = " ".join(draft.text.split())
+    if not text:
+        errors[prefix + "text"] = N_("Write the decision.")
+    elif has_forbidden_controls(text):
+        errors[prefix + "text"] = N_("This field holds characters that are not allowed.")
+    elif len(text) > MAX_DECISION_LENGTH:
+        errors[prefix + "text"] = N_("This text is too long.")
+    agency = session.get(Agency, draft.agency_id) if draft.agency_id is not None else None
+    if agency is None or agency.district_id != meeting.district_id:
+        errors[prefix + "agency"] = N_("Choose the responsible agency.")
+    elif draft.assignee_id is not None:
+        person = session.get(User, draft.assignee_id)
+        if person is None or person.agency_id != agency.id or not person.active:
+            errors[prefix + "assignee"] = N_("Choose a person of the responsible agency.")
+    if draft.due_kind == DueKind.WORKING_DAYS:
+        field = prefix + "due_days"
+        if draft.due_days is None or not 1 <= draft.due_days <= MAX_WORKING_DAYS:
+            errors[field] = N_("Give a number of working days from 1 to 250.")
+            return None
+    elif draft.due_kind == DueKind.DATE:
+        field = prefix + "due_date"
+        if draft.due_date is None or not date_in_range(draft.due_date):
+            errors[field] = N_("Give the date the decision is due.")
+            return None
+    else:
+        errors[prefix + "due_kind"] = N_("Say how the deadline is given.")
+        return None
+    due_at = decision_due_at(calendar, held_at, draft.due_kind, draft.due_date, draft.due_days)
+    if due_at <= now:
+        errors[field] = N_("This deadline has already passed.")
+        return None
+    return due_at
+
+
+def _freeze_agenda(session: Session, meeting: Meeting, minutes_id: int) -> None:
+    position = 0
+    for group in live_agenda(session, meeting, at=meeting.starts_at):
+        for line in group.lines:
+            session.add(
+                AgendaItem(
+                    minutes_id=minutes_id,
+                    position=position,
+                    agency_id=require_id(group.agency),
+                    task_id=line.task_id,
+                    title=line.title,
+                    case_id=line.case_id,
+                    case_code=line.case_code,
+                    due_at=line.due_at,
+                    working_days_overdue=line.working_days_overdue,
+                )
+            )
+            position += 1
+
+
+def _decide(
+    session: Session,
+    user: User,
+    meeting: Meeting,
+    minutes_id: int,
+    decisions: Sequence[DecisionDraft],
+    due: Sequence[datetime | None],
+    now: datetime,
+) -> list[Task]:
+    case = session.get(Case, meeting.case_id) if meeting.case_id is not None else None
+    tasks = []
+    for position, (draft, due_at) in enumerate(zip(decisions, due, strict=True)):
+        assert due_at is not None and draft.agency_id is not None
+        try:
+            task = create_task(
+                session,
+                user,
+                title=draft.text,
+                agency_id=draft.agency_id,
+                due_at=due_at,
+                now=now,
+                case=case,
+                assignee_id=draft.assignee_id,
+                origin=TaskOrigin.DECISION,
+            )
+        except TaskError as exc:  # e.g. the meeting's case was closed meanwhile
+            raise MinutesError({None: str(exc)}) from exc
+        session.add(
+            Decision(
+                minutes_id=minutes_id,
+                position=position,
+                text=task.title,
+                agency_id=draft.agency_id,
+                assignee_id=draft.assignee_id,
+                due_kind=draft.due_kind,
+                due_date=draft.due_date if draft.due_kind == DueKind.DATE else None,
+                due_days=draft.due_days if draft.due_kind == DueKind.WORKING_DAYS else None,
+                due_at=due_at,
+                task_id=require_id(task),
+            )
+        )
+        tasks.append(task)
+    return tasks

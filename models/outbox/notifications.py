@@ -1,0 +1,382 @@
+"""The notifications outbox: every email is a row first, sent by a worker later.
+
+A row is written in the same transaction as the change that causes it, under a unique dedupe
+key, so that nothing is lost when the broker drops a message and nothing is sent twice when
+one change is processed twice. Workers :func:`claim` a row under a lease before sending it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import Index, String, Text, and_, or_, select, text, update
+from sqlalchemy.engine import CursorResult
+from sqlmodel import Field, Session, SQLModel, col
+
+from models.core.base import utc_field, utcnow
+
+__all__ = [
+    "Notification",
+    "NotificationKind",
+    "NotificationStatus",
+    "add_notification",
+    "claim",
+    "claim_batch",
+    "due_notification_ids",
+    "mark_failed_attempt",
+    "mark_sent",
+    "mark_voided",
+    "message_id",
+    "record_nudges",
+    "release",
+    "renew_leases",
+    "retry_delay",
+]
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    #: No longer wanted (its meeting moved or was cancelled): kept, never sent.
+    VOIDED = "voided"
+
+
+class NotificationKind(StrEnum):
+    """What an email is about; decides the check made just before it is sent."""
+
+    MESSAGE = "message"
+    INVITATION = "invitation"
+    MEETING_REMINDER = "meeting_reminder"
+    TASK_REMINDER = "task_reminder"
+    ESCALATION = "escalation"
+    DIGEST = "digest"
+
+
+class Notification(SQLModel, table=True):
+    """One email to one recipient: plain text, optional HTML and iCalendar parts."""
+
+    __tablename__ = "notification"
+    # The tick's query: unsent rows by status whose time has come.
+    __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(sa_type=String(200), unique=True)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    recipient: str = Field(sa_type=String(254))
+    locale: str = Field(default="ru", sa_type=String(8))
+    subject: str = Field(sa_type=String(300))
+    body: str = Field(sa_type=Text)
+    ics: str | None = Field(default=None, sa_type=Text)
+    ics_method: str | None = Field(default=None, sa_type=String(16))
+    status: str = Field(default=NotificationStatus.PENDING.value, sa_type=String(16), index=True)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = utc_field(default_factory=utcnow, index=True)
+    lease_until: datetime | None = utc_field(default=None, nullable=True)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = utc_field(default_factory=utcnow)
+    sent_at: datetime | None = utc_field(default=None, nullable=True)
+    kind: str = Field(default=NotificationKind.MESSAGE.value, sa_type=String(32))
+    html: str | None = Field(default=None, sa_type=Text)
+    reply_to: str | None = Field(default=None, sa_type=String(254))
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    #: The meeting's sequence when the email was written; a reminder whose meeting has moved
+    #: on since is voided instead of sent.
+    meeting_sequence: int | None = Field(default=None)
+    #: A series' reminder: the original start of the sitting it is about (NULL for a single
+    #: meeting), so that the worker checks that sitting, not the series' first one.
+    sitting_start: datetime | None = utc_field(default=None, nullable=True)
+    #: When a scheduler last published a nudge for this row; no second nudge within the grace.
+    nudged_at: datetime | None = utc_field(default=None, nullable=True)
+    #: The task a reminder or an escalation is about; its pending rows are voided when the
+    #: task is closed or its due moment moves.
+    task_id: int | None = Field(default=None, foreign_key="task.id", index=True)
+
+
+def message_id(dedupe_key: str, domain: str) -> str:
+    """Return the Message-ID of the email with *dedupe_key*: every copy of it carries the same
+    one, so that mail clients fold a duplicate sent across a worker's crash."""
+    local = "".join(c if c.isalnum() or c in "-_" else "." for c in dedupe_key)
+    return f"<{local}@{domain}>"
+
+
+def add_notification(
+    session: Session,
+    *,
+    dedupe_key: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    locale: str,
+    user_id: int | None = None,
+    ics: bytes | None = None,
+    ics_method: str | None = None,
+    kind: str = NotificationKind.MESSAGE.value,
+    html: str | None = None,
+    reply_to: str | None = None,
+    meeting_id: int | None = None,
+    meeting_sequence: int | None = None,
+    sitting_start: datetime | None = None,
+    task_id: int | None = None,
+    now: datetime | None = None,
+    grace: timedelta = timedelta(seconds=60),
+    known_new: bool = False,
+) -> Notification | None:
+    """Add a notification to *session* unless one with *dedupe_key* exists already.
+
+    ``next_attempt_at`` is set *grace* after now: the web nudges a worker at once, and the
+    scheduler's tick only picks the row up if that nudge did not lead to a send by then.
+    """
+    if not known_new:  # a caller that checked a whole batch's keys at once says so
+        exists = session.execute(
+            select(col(Notification.id)).where(col(Notification.dedupe_key) == dedupe_key)
+        ).first()
+        if exists is not None:
+            return None
+    now = now or utcnow()
+    notification = Notification(
+        dedupe_key=dedupe_key,
+        user_id=user_id,
+        recipient=recipient,
+        locale=locale,
+        subject=subject,
+        body=body,
+        ics=ics.decode("utf-8") if ics is not None else None,
+        ics_method=ics_method,
+        kind=kind,
+        html=html,
+        reply_to=reply_to,
+        meeting_id=meeting_id,
+        meeting_sequence=meeting_sequence,
+        sitting_start=sitting_start,
+        task_id=task_id,
+        created_at=now,
+        next_attempt_at=now + grace,
+    )
+    session.add(notification)
+    return notification
+
+
+def claim(
+    session: Session, notification_id: int, *, now: datetime, lease: timedelta
+) -> Notification | None:
+    """Lease one notification to the caller, or return None if it is not claimable. Commits."""
+    claimed = claim_batch(session, [notification_id], now=now, lease=lease)
+    return claimed[0] if claimed else None
+
+
+def claim_batch(
+    session: Session,
+    notification_ids: Sequence[int],
+    *,
+    now: datetime,
+    lease: timedelta,
+    commit: bool = True,
+) -> list[Notification]:
+    """Lease to the caller those of the notifications that are claimable; return them by id.
+
+    Claimable are pending rows never tried or whose retry time has come, and rows whose
+    previous claimant's lease expired (a worker that died mid-send). The conditional UPDATE
+    makes two workers racing for one row end with exactly one winner. Commits, unless the
+    caller has more to check in the same transaction (``commit=False``).
+    """
+    n = Notification
+    if session.get_bind().dialect.name == "postgresql":
+        # Losing this commit in a database crash only makes the rows pending again; the
+        # "sent" mark that follows is a normal, durable commit, and WAL order makes the claim
+        # durable with it. This spares one disk flush per batch.
+        session.execute(text("SET LOCAL synchronous_commit = off"))
+    claimed = session.scalars(
+        update(n)
+        .where(
+            col(n.id).in_(list(notification_ids)),
+            or_(
+                and_(
+                    col(n.status) == NotificationStatus.PENDING.value,
+                    or_(col(n.attempts) == 0, col(n.next_attempt_at) <= now),
+                ),
+                and_(col(n.status) == NotificationStatus.SENDING.value, col(n.lease_until) < now),
+            ),
+        )
+        .values(
+            status=NotificationStatus.SENDING.value,
+            lease_until=now + lease,
+            attempts=col(n.attempts) + 1,
+            # The nudge did its job; if this claimant dies, the next tick may nudge at once.
+            nudged_at=None,
+        )
+        .returning(n),
+        execution_options={"populate_existing": True},
+    ).all()
+    if commit:
+        session.commit()
+    return sorted(claimed, key=lambda row: row.id or 0)
+
+
+def release(
+    session: Session, notifications: Sequence[Notification], *, retry_at: datetime, error: str
+) -> None:
+    """Give claimed notifications back untried, due again at *retry_at*. Commits.
+
+    For the rest of a batch when the mail server went away: they were not tried, so the
+    attempt their claim counted is taken back; *error* says why they wait.
+    """
+    n = Notification
+    for notification in notifications:
+        session.connection().execute(
+            update(n)
+            .where(
+                col(n.id) == notification.id,
+                col(n.attempts) == notification.attempts,
+                col(n.status) == NotificationStatus.SENDING.value,
+            )
+            .values(
+                status=NotificationStatus.PENDING.value,
+                attempts=notification.attempts - 1,
+                lease_until=None,
+                next_attempt_at=retry_at,
+                last_error=error[:2000],
+            )
+        )
+    session.commit()
+
+
+def mark_sent(session: Session, notification: Notification, *, now: datetime) -> None:
+    """Record a successful send. Commits.
+
+    One plain UPDATE rather than a flush of the object: this runs once per email.
+    """
+    n = Notification
+    session.connection().execute(
+        update(n)
+        .where(col(n.id) == notification.id)
+        .values(
+            status=NotificationStatus.SENT.value, sent_at=now, lease_until=None, last_error=None
+        )
+    )
+    session.commit()
+    notification.status = NotificationStatus.SENT.value
+    notification.sent_at = now
+    notification.lease_until = None
+    notification.last_error = None
+
+
+def retry_delay(attempts: int, base_seconds: float = 30.0) -> timedelta:
+    """Back off exponentially from *base_seconds* (30 s) to at most an hour."""
+    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), 3600))
+
+
+def mark_failed_attempt(
+    session: Session,
+    notification: Notification,
+    *,
+    error: str,
+    now: datetime,
+    max_attempts: int,
+    retry_base_seconds: float = 30.0,
+) -> None:
+    """Record a failed send: retry later, or give up as ``failed`` after *max_attempts*. Commits."""
+    notification.last_error = error[:2000]
+    notification.lease_until = None
+    if notification.attempts >= max_attempts:
+        notification.status = NotificationStatus.FAILED.value
+    else:
+        notification.status = NotificationStatus.PENDING.value
+        notification.next_attempt_at = now + retry_delay(notification.attempts, retry_base_seconds)
+    session.add(notification)
+    session.commit()
+
+
+def mark_voided(
+    session: Session, notification: Notification, *, reason: str, commit: bool = True
+) -> None:
+    """Record that the claimed *notification* is no longer wanted and is not sent. Commits,
+    unless the caller goes on in the same transaction (``commit=False``)."""
+    notification.status = NotificationStatus.VOIDED.value
+    notification.lease_until = None
+    notification.last_error = reason[:2000]
+    session.add(notification)
+    if commit:
+        session.commit()
+
+
+def renew_leases(
+    session: Session, claims: Sequence[tuple[int, int]], *, now: datetime, lease: timedelta
+) -> int:
+    """Extend the lease of each ``(id, attempts)`` claim still held; return how many. Commits.
+
+    ``attempts`` identifies the claim: a row re-claimed by another worker after this one's
+    lease ran out has a higher count and is left alone.
+    """
+    n = Notification
+    renewed = 0
+    for notification_id, attempts in claims:
+        result = session.execute(
+            update(n)
+            .where(
+                col(n.id) == notification_id,
+                col(n.attempts) == attempts,
+                col(n.status) == NotificationStatus.SENDING.value,
+            )
+            .values(lease_until=now + lease)
+        )
+        renewed += cast("CursorResult[Any]", result).rowcount
+    session.commit()
+    return renewed
+
+
+def _due(now: datetime, nudge_grace: timedelta) -> Any:
+    n = Notification
+    pending_due = and_(
+        col(n.status) == NotificationStatus.PENDING.value, col(n.next_attempt_at) <= now
+    )
+    lease_expired = and_(
+        col(n.status) == NotificationStatus.SENDING.value, col(n.lease_until) < now
+    )
+    not_nudged_lately = or_(col(n.nudged_at).is_(None), col(n.nudged_at) <= now - nudge_grace)
+    return and_(or_(pending_due, lease_expired), not_nudged_lately)
+
+
+def due_notification_ids(
+    session: Session,
+    *,
+    now: datetime,
+    nudge_grace: timedelta = timedelta(0),
+    limit: int = 500,
+) -> Sequence[int]:
+    """Return the ids the scheduler should nudge: due sends and retries, and expired leases,
+    except those nudged less than *nudge_grace* ago (their message is still on its way)."""
+    n = Notification
+    rows = session.scalars(
+        select(col(n.id))
+        .where(_due(now, nudge_grace))
+        .order_by(col(n.next_attempt_at), col(n.id))
+        .limit(limit)
+    )
+    return [row for row in rows if row is not None]
+
+
+def record_nudges(
+    session: Session, ids: Sequence[int], *, now: datetime, nudge_grace: timedelta
+) -> list[int]:
+    """Mark *ids* as nudged now and return those this caller won. Commits.
+
+    The update repeats the "not nudged lately" condition, so of two schedulers that read the
+    same due rows only one publishes a nudge for each.
+    """
+    if not ids:
+        return []
+    n = Notification
+    result = session.execute(
+        update(n)
+        .where(col(n.id).in_(list(ids)), _due(now, nudge_grace))
+        .values(nudged_at=now)
+        .returning(col(n.id))
+    )
+    won = sorted(int(row[0]) for row in result)
+    session.commit()
+    return won

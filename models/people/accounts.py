@@ -1,0 +1,112 @@
+"""Create and change user accounts."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from models.core.audit import record_event
+from models.core.base import require_id
+from models.core.i18n import LOCALES
+from models.people.sessions import SessionEnd, end_user_sessions
+from models.people.tables import Agency, Role, User, verify_password
+
+__all__ = ["MIN_PASSWORD_LENGTH", "AccountError", "change_password", "create_user"]
+
+MIN_PASSWORD_LENGTH = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccountError(ValueError):
+    """The account cannot be created or changed as asked."""
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    agency: Agency,
+    role: str,
+    full_name: str,
+    locale: str = "ru",
+    password: str,
+    created_by: int | None = None,
+) -> User:
+    """Add a user to *agency*; the email is stored lower-case and must be new.
+
+    Raises:
+      AccountError: the email, role, locale or password is not acceptable.
+    """
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise AccountError(f"{email!r} is not an email address")
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"unknown role {role!r}")
+    if locale not in LOCALES:
+        raise AccountError(f"unknown locale {locale!r} (use {', '.join(LOCALES)})")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    taken = session.scalars(
+        select(col(User.id)).where(func.lower(col(User.email)) == email)
+    ).first()
+    if taken is not None:
+        raise AccountError(f"a user with email {email} exists already")
+    user = User(
+        agency_id=require_id(agency),
+        email=email,
+        full_name=full_name.strip() or email,
+        role=role,
+        locale=locale,
+    )
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    record_event(
+        session,
+        user_id=created_by,
+        action="user.created",
+        object_type="user",
+        object_id=user.id,
+        detail=f"role={role} agency={agency.slug}",
+    )
+    return user
+
+
+def change_password(
+    session: Session,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    keep_session: str | None = None,
+) -> int:
+    """Set *user*'s password and end their other sessions; return how many ended.
+
+    *keep_session* is the session id of the browser that made the change, which stays open.
+    Nothing is committed.
+
+    Raises:
+      AccountError: the current password is wrong or the new one is too short.
+    """
+    if not verify_password(user, current_password):
+        raise AccountError("the current password is wrong")
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    user.set_password(new_password)
+    session.add(user)
+    record_event(
+        session,
+        user_id=user.id,
+        action="user.password_changed",
+        object_type="user",
+        object_id=user.id,
+    )
+    return end_user_sessions(
+        session,
+        require_id(user),
+        reason=SessionEnd.PASSWORD_CHANGED,
+        keep_token=keep_session,
+        by_user_id=user.id,
+    )

@@ -1,0 +1,163 @@
+"""The district, its agencies and the people who sign in."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time
+from enum import StrEnum
+from functools import cache
+
+from sqlalchemy import Date, String, Time
+from sqlmodel import Field, SQLModel
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models.core.base import utc_field, utcnow
+
+__all__ = ["LOCALES", "Agency", "AgencyKind", "District", "Role", "User", "verify_password"]
+
+LOCALES = ("ru", "kk", "en")
+
+
+class AgencyKind(StrEnum):
+    """The stable kind codes of DOMAIN.md."""
+
+    AKIMAT = "akimat"
+    EDUCATION = "education"
+    SCHOOL = "school"
+    POLICE = "police"
+    HEALTH = "health"
+    SOCIAL_PROTECTION = "social_protection"
+    KDNZP = "kdnzp"
+    GUARDIANSHIP = "guardianship"
+    CENTER = "center"
+    NGO = "ngo"
+    OMBUDSMAN = "ombudsman"
+
+
+class Role(StrEnum):
+    """What a user may do: ``chair`` is the deputy akim; ``coordinator`` schedules for an agency."""
+
+    ADMIN = "admin"
+    CHAIR = "chair"
+    COORDINATOR = "coordinator"
+    MEMBER = "member"
+
+    @property
+    def may_schedule(self) -> bool:
+        return self is not Role.MEMBER
+
+    @property
+    def may_rotate_feeds(self) -> bool:
+        """Issue a new feed address for one's agency (when the old one leaked)."""
+        return self is not Role.MEMBER
+
+    @property
+    def may_change_calendar(self) -> bool:
+        """Add and remove decree overrides of the district's working-day calendar."""
+        return self is Role.ADMIN
+
+    @property
+    def sees_district(self) -> bool:
+        return self in (Role.ADMIN, Role.CHAIR)
+
+
+class District(SQLModel, table=True):
+    """A district (район) or city with one interagency child-protection unit."""
+
+    __tablename__ = "district"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name_ru: str = Field(sa_type=String(200))
+    name_kk: str = Field(sa_type=String(200))
+    timezone: str = Field(default="Asia/Almaty", sa_type=String(64))
+    # Working hours, local time; a period in days ends at ``day_ends`` of its last day.
+    day_starts: time = Field(default=time(9, 0), sa_type=Time())
+    day_ends: time = Field(default=time(18, 0), sa_type=Time())
+    #: The local date whose daily digest of overdue tasks was last planned (one per day).
+    digest_planned_on: date | None = Field(default=None, sa_type=Date(), nullable=True)
+
+
+class Agency(SQLModel, table=True):
+    """An agency (ведомство) at the unit's table, identified in URLs and the CLI by its slug."""
+
+    __tablename__ = "agency"
+
+    id: int | None = Field(default=None, primary_key=True)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    slug: str = Field(sa_type=String(64), unique=True)
+    kind: str = Field(sa_type=String(32))
+    name_ru: str = Field(sa_type=String(300))
+    name_kk: str = Field(sa_type=String(300))
+    #: The English form, for English-speaking staff; empty falls back to the Russian name.
+    name_en: str = Field(default="", sa_type=String(300))
+    head_email: str | None = Field(default=None, sa_type=String(254))
+
+    def name(self, locale: str) -> str:
+        """Return the agency's name in *locale* (Russian where no other form is known)."""
+        if locale == "kk" and self.name_kk:
+            return self.name_kk
+        if locale == "en" and self.name_en:
+            return self.name_en
+        return self.name_ru
+
+
+class User(SQLModel, table=True):
+    """A person who signs in; belongs to one agency.
+
+    The ``is_*`` properties and :meth:`get_id` are what flask-login expects of a user object;
+    they are plain Python so that this module does not depend on Flask.
+    """
+
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    email: str = Field(sa_type=String(254), unique=True)
+    full_name: str = Field(sa_type=String(200))
+    password_hash: str = Field(default="", sa_type=String(256))
+    role: str = Field(default=Role.MEMBER.value, sa_type=String(16))
+    locale: str = Field(default="ru", sa_type=String(8))
+    active: bool = Field(default=True)
+    created_at: datetime = utc_field(default_factory=utcnow)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return verify_password(self, password)
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash of a random password, made once, for accounts that do not exist."""
+    return generate_password_hash(secrets.token_urlsafe(24))
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Tell whether *password* is *user*'s; do the same hash work when *user* is None.
+
+    Sign-in calls this whether or not the email names an account, so that the answer's timing
+    does not tell an attacker which accounts exist.
+    """
+    stored = user.password_hash if user is not None and user.password_hash else _decoy_hash()
+    matches = check_password_hash(stored, password)
+    return matches and user is not None and bool(user.password_hash)

@@ -1,0 +1,153 @@
+"""Sign-in throttling: per account and per client address, growing delays, audited lockouts.
+
+The counters live in the database, so several web processes share them with no new service.
+A key is a SHA-256 of ``account:<email>`` or ``address:<ip>``: the table names nobody.
+After a few free failures, every further failure locks the key for twice as long as the
+previous one (30 s, 1 min, 2 min ... at most 15 min); a quiet hour forgets the failures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, col
+
+from models.core.audit import record_event
+from models.core.base import utc_field, utcnow
+
+__all__ = [
+    "ACCOUNT_POLICY",
+    "ADDRESS_POLICY",
+    "SignInThrottle",
+    "ThrottlePolicy",
+    "record_sign_in_failure",
+    "record_sign_in_success",
+    "sign_in_locked_until",
+]
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """How many failures are free, and how the lockout grows after them."""
+
+    free_failures: int
+    first_lockout: timedelta = timedelta(seconds=30)
+    longest_lockout: timedelta = timedelta(minutes=15)
+    forget_after: timedelta = timedelta(hours=1)
+
+    def lockout(self, failures: int) -> timedelta | None:
+        """Return how long *failures* failures in a row lock the key, or None."""
+        if failures < self.free_failures:
+            return None
+        doublings = min(failures - self.free_failures, 16)
+        return min(self.first_lockout * 2**doublings, self.longest_lockout)
+
+
+#: One account: a person mistyping gets 5 tries before the first delay.
+ACCOUNT_POLICY = ThrottlePolicy(free_failures=5)
+#: One client address: an office behind one NAT address signs in many people.
+ADDRESS_POLICY = ThrottlePolicy(free_failures=20)
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins counted for one account or one client address."""
+
+    __tablename__ = "sign_in_throttle"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(sa_type=String(64), unique=True)
+    failures: int = Field(default=0)
+    last_failure_at: datetime = utc_field(default_factory=utcnow)
+    locked_until: datetime | None = utc_field(default=None, nullable=True)
+
+
+def _keys(email: str, address: str | None) -> list[tuple[str, str, ThrottlePolicy]]:
+    keys = [("account", f"account:{email.strip().lower()}", ACCOUNT_POLICY)]
+    if address:
+        keys.append(("address", f"address:{address}", ADDRESS_POLICY))
+    return [(kind, hashlib.sha256(key.encode()).hexdigest(), p) for kind, key, p in keys]
+
+
+def sign_in_locked_until(
+    session: Session, *, email: str, address: str | None, now: datetime | None = None
+) -> datetime | None:
+    """Return when sign-in for *email* from *address* may be tried again, if it is locked now."""
+    now = now or utcnow()
+    hashes = [key_hash for _kind, key_hash, _policy in _keys(email, address)]
+    until: list[datetime] = [
+        moment
+        for moment in session.scalars(
+            select(col(SignInThrottle.locked_until))
+            .where(col(SignInThrottle.key_hash).in_(hashes))
+            .where(col(SignInThrottle.locked_until) > now)
+        )
+        if moment is not None
+    ]
+    return max(until) if until else None
+
+
+def record_sign_in_failure(
+    session: Session,
+    *,
+    email: str,
+    address: str | None,
+    user_id: int | None = None,
+    now: datetime | None = None,
+) -> datetime | None:
+    """Count a failed sign-in; return until when it locks sign-in, if it does.
+
+    Every lockout is audited (``sign_in.locked``, naming the user when the account exists).
+    """
+    now = now or utcnow()
+    locked: datetime | None = None
+    for kind, key_hash, policy in _keys(email, address):
+        row = _row(session, key_hash, now)
+        if now - row.last_failure_at > policy.forget_after:
+            row.failures = 0
+        row.failures += 1
+        row.last_failure_at = now
+        lockout = policy.lockout(row.failures)
+        if lockout is not None:
+            row.locked_until = now + lockout
+            locked = max(locked, row.locked_until) if locked else row.locked_until
+            record_event(
+                session,
+                user_id=None,
+                action="sign_in.locked",
+                object_type="user",
+                object_id=user_id if kind == "account" else None,
+                detail=f"by={kind} failures={row.failures} seconds={int(lockout.total_seconds())}",
+                at=now,
+            )
+        session.add(row)
+    session.flush()
+    return locked
+
+
+def record_sign_in_success(session: Session, *, email: str, now: datetime | None = None) -> None:
+    """Forget the account's failures (the address keeps its count: it may be guessing others)."""
+    for kind, key_hash, _policy in _keys(email, None):
+        row = session.scalars(
+            select(SignInThrottle).where(col(SignInThrottle.key_hash) == key_hash)
+        ).first()
+        if kind == "account" and row is not None:
+            row.failures, row.locked_until = 0, None
+            session.add(row)
+
+
+def _row(session: Session, key_hash: str, now: datetime) -> SignInThrottle:
+    query = select(SignInThrottle).where(col(SignInThrottle.key_hash) == key_hash)
+    row = session.scalars(query.with_for_update()).first()
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():  # another process may insert the same key at once
+            row = SignInThrottle(key_hash=key_hash, failures=0, last_failure_at=now)
+            session.add(row)
+    except IntegrityError:
+        row = session.scalars(query.with_for_update()).one()
+    return row

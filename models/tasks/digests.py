@@ -1,0 +1,175 @@
+"""The daily digest of overdue tasks, planned by the scheduler's tick at the start of each
+working day: the chair gets every overdue task of the district by agency, each agency head the
+part of their agency; nobody gets one when nothing is overdue.
+
+A district's ``digest_planned_on`` is claimed with a conditional update (one scheduler wins
+a day), and each email's dedupe key (``digest:<district>:<date>:user:<id>``) guards again. A
+tick outside working hours plans none; a scheduler started late in the day still sends that
+day's digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col
+
+from calendars.workdays import WorkCalendar
+from models.cases.tables import Case
+from models.core.base import require_id
+from models.core.settings import Settings
+from models.outbox.notifications import NotificationKind, add_notification
+from models.people.tables import Agency, District, Role, User
+from models.tasks.emails import DigestLine, digest_email
+from models.tasks.tables import Task, TaskStatus
+from models.workdays.calendar import district_calendar
+
+__all__ = ["overdue_tasks", "plan_digests"]
+
+
+def overdue_tasks(
+    session: Session, district_id: int, *, now: datetime
+) -> Sequence[tuple[Task, Agency, str | None]]:
+    """Return the district's open tasks past their due moment with their agency and case code,
+    by agency and due moment."""
+    rows = session.execute(
+        select(Task, Agency, col(Case.code))
+        .join(Agency, col(Agency.id) == col(Task.responsible_agency_id))
+        .outerjoin(Case, col(Case.id) == col(Task.case_id))
+        .where(col(Task.district_id) == district_id)
+        .where(col(Task.status) == TaskStatus.OPEN.value)
+        .where(col(Task.due_at) < now)
+        .order_by(col(Agency.name_ru), col(Agency.id), col(Task.due_at), col(Task.id))
+    ).all()
+    return [(task, agency, code) for task, agency, code in rows]
+
+
+def _claim_day(session: Session, district_id: int, today: date) -> bool:
+    d = District
+    result = session.execute(
+        update(d)
+        .where(col(d.id) == district_id)
+        .where(or_(col(d.digest_planned_on).is_(None), col(d.digest_planned_on) < today))
+        .values(digest_planned_on=today),
+        execution_options={"synchronize_session": False},
+    )
+    return cast("CursorResult[Any]", result).rowcount == 1
+
+
+def plan_digests(session: Session, settings: Settings, *, now: datetime) -> int:
+    """Write today's digests of every district whose working day has begun and whose digest
+    is not planned yet; return how many emails were written. Nothing is committed."""
+    written = 0
+    for district in session.scalars(select(District).order_by(col(District.id))).all():
+        district_id = require_id(district)
+        calendar = district_calendar(session, district_id)
+        if calendar.next_working_moment(now) != now:
+            continue
+        today = calendar.local_date(now)
+        if district.digest_planned_on is not None and district.digest_planned_on >= today:
+            continue
+        if not _claim_day(session, district_id, today):
+            continue
+        set_committed_value(district, "digest_planned_on", today)
+        overdue = overdue_tasks(session, district_id, now=now)
+        if overdue:
+            written += _write_digests(session, settings, calendar, district_id, overdue, now=now)
+    session.flush()
+    return written
+
+
+def _lines(
+    overdue: Sequence[tuple[Task, Agency, str | None]],
+    calendar: WorkCalendar,
+    locale: str,
+    now: datetime,
+) -> list[DigestLine]:
+    return [
+        DigestLine(
+            agency_name=agency.name(locale),
+            case_code=code,
+            title=task.title,
+            due_at=task.due_at,
+            working_days_overdue=calendar.working_days_between(task.due_at, now),
+        )
+        for task, agency, code in overdue
+    ]
+
+
+def _write_digests(
+    session: Session,
+    settings: Settings,
+    calendar: WorkCalendar,
+    district_id: int,
+    overdue: Sequence[tuple[Task, Agency, str | None]],
+    *,
+    now: datetime,
+) -> int:
+    today = calendar.local_date(now)
+    prefix = f"digest:{district_id}:{today.isoformat()}:"
+    district_agencies = select(col(Agency.id)).where(col(Agency.district_id) == district_id)
+    chairs = session.scalars(
+        select(User)
+        .where(col(User.active) == True)  # noqa: E712
+        .where(col(User.role) == Role.CHAIR.value)
+        .where(col(User.agency_id).in_(district_agencies))
+        .order_by(col(User.id))
+    ).all()
+    # (key, address, locale, user id, the tasks it lists, link)
+    wanted: list[tuple[str, str, str, int | None, list[Any], str]] = []
+    for chair in chairs:
+        wanted.append(
+            (
+                f"{prefix}user:{chair.id}",
+                chair.email,
+                chair.locale,
+                chair.id,
+                list(overdue),
+                f"{settings.base_url}/tasks?scope=district&bucket=overdue",
+            )
+        )
+    by_agency: dict[int, list[tuple[Task, Agency, str | None]]] = {}
+    for row in overdue:
+        by_agency.setdefault(require_id(row[1]), []).append(row)
+    for agency_id, rows in by_agency.items():
+        head = rows[0][1].head_email
+        if head:
+            wanted.append(
+                (
+                    f"{prefix}agency:{agency_id}:head",
+                    head,
+                    "ru",
+                    None,
+                    rows,
+                    f"{settings.base_url}/tasks?bucket=overdue",
+                )
+            )
+    written = 0
+    for key, address, locale, user_id, rows, url in wanted:
+        email = digest_email(
+            _lines(rows, calendar, locale, now),
+            day=today,
+            url=url,
+            locale=locale,
+            zone=calendar.zone,
+        )
+        added = add_notification(
+            session,
+            dedupe_key=key,
+            user_id=user_id,
+            recipient=address,
+            locale=locale,
+            subject=email.subject,
+            body=email.text,
+            html=email.html,
+            kind=NotificationKind.DIGEST,
+            now=now,
+            grace=timedelta(0),
+        )
+        written += added is not None
+    return written

@@ -1,0 +1,244 @@
+"""The escalation policy of a district as data, and where a task stands on it.
+
+A policy is a ladder of steps, each a number of working days relative to the task's due moment
+and whom it goes to. The default (used while a district has not saved its own): a reminder to
+the assignee (or the agency's staff) 1 working day before the due moment; level 1 to the
+agency's head at the due moment; level 2 to the chair 1 working day after. The workers send
+the emails; this module only stores the ladder and computes positions on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from sqlalchemy import String, UniqueConstraint, delete, select
+from sqlmodel import Field, Session, SQLModel, col
+
+from models.core.audit import record_event
+from models.core.i18n import N_
+from models.people.tables import Agency, Role, User
+from models.tasks.tables import Task, TaskStatus
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "EscalationError",
+    "EscalationLevel",
+    "EscalationRecipient",
+    "EscalationState",
+    "EscalationStep",
+    "Recipient",
+    "district_policy",
+    "escalation_state",
+    "save_policy",
+    "step_recipients",
+    "task_escalation",
+]
+
+
+class EscalationRecipient(StrEnum):
+    ASSIGNEE = "assignee"  # the task's person, or every active user of its agency
+    AGENCY_HEAD = "agency_head"
+    CHAIR = "chair"
+
+
+class EscalationLevel(SQLModel, table=True):
+    """One step of a district's escalation ladder; level 0 is the reminder."""
+
+    __tablename__ = "escalation_level"
+    __table_args__ = (UniqueConstraint("district_id", "level", name="uq_escalation_level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    level: int
+    working_days: int  # relative to the due moment: -1 is a working day before
+    recipient: str = Field(sa_type=String(16))
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    level: int
+    working_days: int
+    recipient: EscalationRecipient
+
+
+DEFAULT_POLICY: tuple[EscalationStep, ...] = (
+    EscalationStep(0, -1, EscalationRecipient.ASSIGNEE),
+    EscalationStep(1, 0, EscalationRecipient.AGENCY_HEAD),
+    EscalationStep(2, 1, EscalationRecipient.CHAIR),
+)
+
+
+class WorkingDays(Protocol):
+    """The part of :class:`calendars.workdays.WorkCalendar` escalation needs."""
+
+    def add_working_days(self, moment: datetime, n: int) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class EscalationState:
+    """Where a task stands: ``level`` is the highest step reached (None: none yet, or the task
+    is no longer open); ``next_step`` and ``next_at`` say what comes next and when."""
+
+    level: int | None
+    next_step: EscalationStep | None
+    next_at: datetime | None
+
+
+def escalation_state(
+    *,
+    due_at: datetime,
+    status: str,
+    policy: Sequence[EscalationStep],
+    calendar: WorkingDays,
+    now: datetime,
+) -> EscalationState:
+    """Return the current level of a task due at *due_at* and its next step with its moment.
+
+    Pure: the same inputs give the same answer. A done or cancelled task escalates no further.
+    """
+    if status != TaskStatus.OPEN:
+        return EscalationState(None, None, None)
+    level: int | None = None
+    for step in sorted(policy, key=lambda s: (s.working_days, s.level)):
+        moment = calendar.add_working_days(due_at, step.working_days)
+        if moment <= now:
+            level = step.level
+        else:
+            return EscalationState(level, step, moment)
+    return EscalationState(level, None, None)
+
+
+def task_escalation(
+    task: Task, policy: Sequence[EscalationStep], calendar: WorkingDays, now: datetime
+) -> EscalationState:
+    """Return :func:`escalation_state` of *task*."""
+    return escalation_state(
+        due_at=task.due_at, status=task.status, policy=policy, calendar=calendar, now=now
+    )
+
+
+def district_policy(session: Session, district_id: int) -> tuple[EscalationStep, ...]:
+    """Return the district's saved ladder, or :data:`DEFAULT_POLICY` when it has none."""
+    rows = session.scalars(
+        select(EscalationLevel)
+        .where(col(EscalationLevel.district_id) == district_id)
+        .order_by(col(EscalationLevel.level))
+    ).all()
+    if not rows:
+        return DEFAULT_POLICY
+    return tuple(
+        EscalationStep(r.level, r.working_days, EscalationRecipient(r.recipient)) for r in rows
+    )
+
+
+MAX_STEP_DAYS = 10
+
+
+class EscalationError(ValueError):
+    """The ladder cannot be saved as asked; ``field`` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def save_policy(
+    session: Session, user: User, steps: Sequence[EscalationStep], *, now: datetime
+) -> None:
+    """Replace the ladder of *user*'s district with *steps* (administrators only); audited.
+
+    Steps are numbered from 0 (the reminder) up, each later than the one before.
+    """
+    if Role(user.role) is not Role.ADMIN or not user.active:
+        raise EscalationError(N_("Only administrators change the escalation policy."))
+    if not steps:
+        raise EscalationError(N_("Keep at least one step."))
+    ordered = sorted(steps, key=lambda s: s.level)
+    for index, step in enumerate(ordered):
+        if step.level != index:
+            raise EscalationError(N_("Number the levels 0, 1, 2 and so on."), f"level_{index}")
+        if not -MAX_STEP_DAYS <= step.working_days <= MAX_STEP_DAYS:
+            raise EscalationError(
+                N_("Enter a number of working days from -10 to 10."), f"days_{index}"
+            )
+        if index and step.working_days <= ordered[index - 1].working_days:
+            raise EscalationError(
+                N_("Each level must come later than the one before."), f"days_{index}"
+            )
+    agency = session.get(Agency, user.agency_id)
+    assert agency is not None
+    session.execute(
+        delete(EscalationLevel).where(col(EscalationLevel.district_id) == agency.district_id)
+    )
+    for step in ordered:
+        session.add(
+            EscalationLevel(
+                district_id=agency.district_id,
+                level=step.level,
+                working_days=step.working_days,
+                recipient=step.recipient.value,
+            )
+        )
+    record_event(
+        session,
+        user_id=user.id,
+        action="escalation.changed",
+        object_type="district",
+        object_id=agency.district_id,
+        detail=" ".join(f"{s.level}:{s.working_days}:{s.recipient.value}" for s in ordered),
+        at=now,
+    )
+    session.flush()
+    # Imported here: the planner builds on this module. Open tasks follow the new ladder.
+    from models.tasks.escalation.planner import replan_district_tasks
+
+    replan_district_tasks(session, agency.district_id)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a step of the ladder writes to: a user of the portal, or an agency head's address."""
+
+    email: str
+    locale: str
+    user_id: int | None
+
+
+def step_recipients(session: Session, task: Task, step: EscalationStep) -> list[Recipient]:
+    """Return who *step* of *task*'s ladder goes to (active users only), in a stable order.
+
+    The assignee, or every active user of the agency when nobody is assigned; the agency's
+    head address; the district's active chairs.
+    """
+    recipient = EscalationRecipient(step.recipient)
+    if recipient is EscalationRecipient.AGENCY_HEAD:
+        agency = session.get(Agency, task.responsible_agency_id)
+        if agency is None or not agency.head_email:
+            return []
+        return [Recipient(agency.head_email, "ru", None)]
+    query = select(User).where(col(User.active) == True)  # noqa: E712
+    if recipient is EscalationRecipient.CHAIR:
+        district_agencies = select(col(Agency.id)).where(
+            col(Agency.district_id) == task.district_id
+        )
+        query = query.where(col(User.role) == Role.CHAIR.value).where(
+            col(User.agency_id).in_(district_agencies)
+        )
+    elif task.assignee_id is not None:
+        query = query.where(col(User.id) == task.assignee_id)
+    else:
+        query = query.where(col(User.agency_id) == task.responsible_agency_id)
+    users = session.scalars(query.order_by(col(User.id))).all()
+    if not users and recipient is EscalationRecipient.ASSIGNEE and task.assignee_id is not None:
+        # The assignee left: the reminder goes to the agency's staff instead.
+        users = session.scalars(
+            select(User)
+            .where(col(User.active) == True)  # noqa: E712
+            .where(col(User.agency_id) == task.responsible_agency_id)
+            .order_by(col(User.id))
+        ).all()
+    return [Recipient(u.email, u.locale, u.id) for u in users]

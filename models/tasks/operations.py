@@ -1,0 +1,231 @@
+"""Create, complete, cancel and reassign tasks, and list them for a user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from models.cases.tables import Case, CaseAgency, CaseStatus
+from models.core.audit import record_event
+from models.core.base import require_id
+from models.core.i18n import N_
+from models.feeds.marks import task_changed
+from models.people.access import oversees_district
+from models.people.tables import Agency, Role, User
+from models.tasks.escalation.planner import replan_task_alerts
+from models.tasks.tables import Task, TaskOrigin, TaskStatus
+
+__all__ = [
+    "MAX_NOTE_LENGTH",
+    "TaskError",
+    "cancel_task",
+    "complete_task",
+    "create_task",
+    "may_see_task",
+    "reassign_task",
+]
+
+MAX_NOTE_LENGTH = 1000
+MAX_TITLE_LENGTH = 300
+
+
+class TaskError(ValueError):
+    """The task cannot be changed as asked; ``str()`` is an English message id and ``field``
+    the form field it is about (None: the whole form)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _agency(session: Session, user: User) -> Agency:
+    agency = session.get(Agency, user.agency_id)
+    assert agency is not None
+    return agency
+
+
+def may_see_task(session: Session, user: User, task: Task) -> bool:
+    """Staff of the responsible agency, and those who oversee the district (the chair,
+    administrators and the unit's secretary)."""
+    if oversees_district(session, user):
+        return _agency(session, user).district_id == task.district_id
+    return task.responsible_agency_id == user.agency_id
+
+
+def _check_text(value: str, limit: int, field: str, *, required: str | None = None) -> str:
+    value = value.strip()
+    if required and not value:
+        raise TaskError(required, field)
+    if len(value) > limit:
+        raise TaskError(N_("This text is too long."), field)
+    return value
+
+
+def create_task(
+    session: Session,
+    user: User,
+    *,
+    title: str,
+    agency_id: int,
+    due_at: datetime,
+    now: datetime,
+    case: Case | None = None,
+    assignee_id: int | None = None,
+    origin: TaskOrigin = TaskOrigin.MANUAL,
+) -> Task:
+    """Add a task for *agency_id*, due at *due_at*; the agency joins *case* if it was not on it.
+
+    Meeting decisions become tasks through this function too (``origin=DECISION``).
+
+    Raises:
+      TaskError: the user may not create tasks, or the task is not well formed.
+    """
+    if not user.active or Role(user.role) is Role.MEMBER:
+        raise TaskError(N_("You may not create tasks."))
+    title = _check_text(
+        " ".join(title.split()), MAX_TITLE_LENGTH, "title", required=N_("Give the task a title.")
+    )
+    if due_at.tzinfo is None:
+        raise ValueError("due_at must be timezone-aware")
+    if due_at <= now:
+        raise TaskError(N_("A task cannot be due before it is created."), "due_at")
+    district_id = _agency(session, user).district_id
+    agency = session.get(Agency, agency_id)
+    if agency is None or agency.district_id != district_id:
+        raise TaskError(N_("Choose an agency of the district."), "agency")
+    if assignee_id is not None:
+        assignee = session.get(User, assignee_id)
+        if assignee is None or assignee.agency_id != agency.id or not assignee.active:
+            raise TaskError(N_("Choose a person of the responsible agency."), "assignee")
+    if case is not None:
+        if case.district_id != district_id:
+            raise TaskError(N_("There is no case with this code."), "case_code")
+        if case.status != CaseStatus.OPEN:
+            raise TaskError(N_("The case is closed."), "case_code")
+        if session.get(CaseAgency, (case.id, agency.id)) is None:
+            session.add(CaseAgency(case_id=require_id(case), agency_id=require_id(agency)))
+    task = Task(
+        district_id=district_id,
+        case_id=case.id if case else None,
+        origin=origin.value,
+        title=title,
+        responsible_agency_id=require_id(agency),
+        assignee_id=assignee_id,
+        due_at=due_at,
+        created_at=now,
+        created_by_id=user.id,
+    )
+    session.add(task)
+    session.flush()
+    replan_task_alerts(session, task)
+    record_event(
+        session,
+        user_id=user.id,
+        action="task.created",
+        object_type="task",
+        object_id=task.id,
+        detail=f"origin={origin.value} agency={agency.slug} due={due_at.isoformat()}"
+        + (f" case={case.code}" if case else ""),
+        at=now,
+    )
+    task_changed(session, task, now=now, created=True)
+    return task
+
+
+def _require_open(task: Task) -> None:
+    if task.status != TaskStatus.OPEN:
+        raise TaskError(N_("This task is no longer open."))
+
+
+def complete_task(session: Session, user: User, task: Task, *, note: str, now: datetime) -> None:
+    """Mark *task* done with *note*: staff of its agency, the chair or an administrator."""
+    if not may_see_task(session, user, task) or not user.active:
+        raise TaskError(N_("You may not change this task."))
+    _require_open(task)
+    note = _check_text(note, MAX_NOTE_LENGTH, "note")
+    task.status = TaskStatus.DONE.value
+    task.note = note
+    task.completed_at = now
+    task.completed_by_id = user.id
+    replan_task_alerts(session, task)  # voids its unsent reminders and escalations
+    record_event(
+        session,
+        user_id=user.id,
+        action="task.done",
+        object_type="task",
+        object_id=task.id,
+        at=now,
+    )
+    task_changed(session, task, now=now)
+    session.flush()
+
+
+def cancel_task(session: Session, user: User, task: Task, *, reason: str, now: datetime) -> None:
+    """Cancel *task* with a reason: a coordinator of its agency, the chair or an administrator."""
+    role = Role(user.role)
+    if not may_see_task(session, user, task) or role is Role.MEMBER:
+        raise TaskError(N_("You may not change this task."))
+    _require_open(task)
+    reason = _check_text(
+        reason, 500, "reason", required=N_("Give the reason for cancelling the task.")
+    )
+    task.status = TaskStatus.CANCELLED.value
+    task.cancel_reason = reason
+    task.cancelled_at = now
+    replan_task_alerts(session, task)  # voids its unsent reminders and escalations
+    record_event(
+        session,
+        user_id=user.id,
+        action="task.cancelled",
+        object_type="task",
+        object_id=task.id,
+        at=now,
+    )
+    task_changed(session, task, now=now)
+    session.flush()
+
+
+def reassign_task(
+    session: Session,
+    user: User,
+    task: Task,
+    *,
+    agency_id: int,
+    assignee_id: int | None,
+    now: datetime,
+) -> None:
+    """Give *task* to another person, or (the chair and administrators only) another agency.
+
+    A coordinator reassigns within their own agency; the chair reassigns across agencies.
+    """
+    role = Role(user.role)
+    if not may_see_task(session, user, task) or role is Role.MEMBER:
+        raise TaskError(N_("You may not change this task."))
+    _require_open(task)
+    agency = session.get(Agency, agency_id)
+    if agency is None or agency.district_id != task.district_id:
+        raise TaskError(N_("Choose an agency of the district."), "agency")
+    if agency.id != task.responsible_agency_id and not role.sees_district:
+        raise TaskError(N_("Only the chair moves a task to another agency."), "agency")
+    if assignee_id is not None:
+        assignee = session.get(User, assignee_id)
+        if assignee is None or assignee.agency_id != agency.id or not assignee.active:
+            raise TaskError(N_("Choose a person of the responsible agency."), "assignee")
+    old = (task.responsible_agency_id, task.assignee_id)
+    task.responsible_agency_id = require_id(agency)
+    task.assignee_id = assignee_id
+    if task.case_id is not None and session.get(CaseAgency, (task.case_id, agency.id)) is None:
+        session.add(CaseAgency(case_id=task.case_id, agency_id=require_id(agency)))
+    session.add(task)
+    record_event(
+        session,
+        user_id=user.id,
+        action="task.reassigned",
+        object_type="task",
+        object_id=task.id,
+        detail=f"from=agency:{old[0]},user:{old[1]} to=agency:{agency.id},user:{assignee_id}",
+        at=now,
+    )
+    task_changed(session, task, now=now, former_agency_id=old[0], former_assignee_id=old[1])
+    session.flush()

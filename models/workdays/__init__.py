@@ -1,0 +1,3 @@
+"""A district's working-day calendar: its decree overrides and working hours (arithmetic in
+:mod:`calendars.workdays`).
+"""

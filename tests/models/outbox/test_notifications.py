@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models.core.base import utcnow
+from models.outbox.notifications import (
+    Notification,
+    add_notification,
+    claim,
+    due_notification_ids,
+    mark_failed_attempt,
+    mark_sent,
+)
+
+LEASE = timedelta(minutes=5)
+
+
+def make(session: Session, key: str = "k1") -> Notification:
+    notification = add_notification(
+        session,
+        dedupe_key=key,
+        recipient="inspector@police.test",
+        subject="s",
+        body="b",
+        locale="ru",
+    )
+    assert notification is not None
+    session.commit()
+    return notification
+
+
+def test_the_same_dedupe_key_is_written_once(session: Session) -> None:
+    make(session)
+    again = add_notification(
+        session, dedupe_key="k1", recipient="x@y.test", subject="s", body="b", locale="ru"
+    )
+    assert again is None
+
+
+def test_a_sent_notification_cannot_be_claimed_again(session: Session) -> None:
+    notification = make(session)
+    claimed = claim(session, notification.id, now=utcnow(), lease=LEASE)
+    assert claimed is not None and claimed.attempts == 1
+    mark_sent(session, claimed, now=utcnow())
+    assert claim(session, notification.id, now=utcnow(), lease=LEASE) is None
+    assert claim(session, notification.id, now=utcnow() + timedelta(days=1), lease=LEASE) is None
+
+
+def test_only_one_of_two_racing_workers_wins(engine: Engine, session: Session) -> None:
+    notification = make(session)
+    results: list[object] = []
+    barrier = threading.Barrier(2)
+
+    def worker() -> None:
+        with Session(engine) as own:
+            barrier.wait()
+            results.append(claim(own, notification.id, now=utcnow(), lease=LEASE))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r is not None for r in results) == 1
+
+
+def test_a_dead_workers_lease_expires_and_the_row_is_retried(session: Session) -> None:
+    notification = make(session)
+    now = utcnow()
+    assert claim(session, notification.id, now=now, lease=LEASE) is not None
+    assert claim(session, notification.id, now=now + timedelta(minutes=1), lease=LEASE) is None
+    assert notification.id not in due_notification_ids(session, now=now + timedelta(minutes=1))
+    later = now + LEASE + timedelta(seconds=1)
+    assert notification.id in due_notification_ids(session, now=later)
+    again = claim(session, notification.id, now=later, lease=LEASE)
+    assert again is not None and again.attempts == 2
+
+
+def test_failures_back_off_then_give_up(session: Session) -> None:
+    notification = make(session)
+    now = utcnow()
+    claimed = claim(session, notification.id, now=now, lease=LEASE)
+    assert claimed is not None
+    mark_failed_attempt(session, claimed, error="SMTP down", now=now, max_attempts=2)
+    assert claimed.status == "pending" and claimed.last_error == "SMTP down"
+    assert claim(session, notification.id, now=now, lease=LEASE) is None  # not yet due
+    retry_at = claimed.next_attempt_at
+    assert notification.id in due_notification_ids(session, now=retry_at)
+    claimed = claim(session, notification.id, now=retry_at, lease=LEASE)
+    assert claimed is not None
+    mark_failed_attempt(session, claimed, error="SMTP down", now=retry_at, max_attempts=2)
+    assert claimed.status == "failed"
+    assert notification.id not in due_notification_ids(session, now=retry_at + timedelta(days=1))
+
+
+def test_a_fresh_row_is_left_to_the_web_nudge_for_a_grace_period(session: Session) -> None:
+    notification = make(session)
+    assert notification.id not in due_notification_ids(session, now=utcnow())
+    assert notification.id in due_notification_ids(session, now=utcnow() + timedelta(minutes=2))
