@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel
 import migrations
 import models  # noqa: F401 - registers the tables
 from models.core.db import make_engine
+from models.core.marks import install_change_marks
 from models.core.settings import Settings, load_settings
 from tests import services
 from tests.factories import District as DistrictData
@@ -225,6 +226,7 @@ def settings(make_settings: Callable[..., Settings], database_url: str) -> Setti
 
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[Engine]:
+    install_change_marks()  # as every process that writes does (app factory, runtime, CLI)
     engine = make_engine(settings.database_url)
     yield engine
     engine.dispose()

@@ -21,6 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from models.core.i18n import DEFAULT_LOCALE, LOCALES, N_, TRANSLATIONS_DIR
+from models.core.marks import install_change_marks
 from models.core.settings import Settings, load_settings
 from models.people.sessions import session_user
 from models.people.tables import User
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     in-process workers consume from, everyone else lets the app build its own.
     """
     settings = settings or load_settings()
+    install_change_marks()
     runtime = runtime or build_runtime(settings)
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(

@@ -11,26 +11,22 @@ from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from models.core.i18n import (
-    ACTION_LABELS,
-    CASE_STATUS_LABELS,
-    CATEGORY_LABELS,
-    KIND_LABELS,
-    LOCALES,
-    NOTIFICATION_KIND_LABELS,
-    NOTIFICATION_STATUS_LABELS,
+from models.cases.tables import CASE_STATUS_LABELS, CATEGORY_LABELS, SOURCE_LABELS
+from models.core.audit import ACTION_LABELS
+from models.core.emails import format_local
+from models.core.i18n import LOCALES
+from models.meetings.notices import ANSWER_LABELS, format_day_time, zone_label
+from models.meetings.sittings import next_sitting, sitting_key
+from models.meetings.tables import KIND_LABELS, Meeting
+from models.outbox.notifications import NOTIFICATION_KIND_LABELS, NOTIFICATION_STATUS_LABELS
+from models.people.tables import Agency, Role
+from models.tasks.escalation.ladder import RECIPIENT_LABELS
+from models.tasks.tables import (
     PERIOD_LABELS,
-    RECIPIENT_LABELS,
     RESPONSIBLE_LABELS,
-    SOURCE_LABELS,
     TASK_STATUS_LABELS,
     TRIGGER_LABELS,
 )
-from models.meetings.emails import format_local
-from models.meetings.notices import ANSWER_LABELS, format_day_time, zone_label
-from models.meetings.sittings import next_sitting, sitting_key
-from models.meetings.tables import Meeting
-from models.people.tables import Agency, Role
 from web import csp_nonce, db_session, settings_of
 
 __all__ = ["LOCALE_NAMES", "current_locale", "init_templating"]

@@ -19,7 +19,6 @@ from sqlmodel import Session
 
 from models.core.base import require_id, utcnow
 from models.core.settings import Settings
-from models.meetings.reminders import why_not_send
 from models.outbox.notifications import (
     Notification,
     NotificationStatus,
@@ -30,6 +29,7 @@ from models.outbox.notifications import (
     release,
     retry_delay,
 )
+from models.tick import why_not_send
 from workers.feed_publisher import FeedPublisher
 from workers.leases import LeaseKeeper
 from workers.mail import Mailer, MailError, render

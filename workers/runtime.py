@@ -15,9 +15,10 @@ from sqlmodel import Session
 
 from models.core.base import utcnow
 from models.core.db import make_engine
+from models.core.marks import install_change_marks
 from models.core.settings import Settings
-from models.meetings.reminders import plan_due
 from models.outbox.notifications import due_notification_ids, record_nudges
+from models.tick import plan_due
 from workers.actors import Actors, declare_actors, nudge_batches
 from workers.broker import build_broker, close_broker, keep_alive, quiet_consumer_logs
 from workers.feed_publisher import FeedPublisher
@@ -58,7 +59,9 @@ class Runtime:
 
 def build_runtime(settings: Settings, engine: Engine | None = None) -> Runtime:
     """Build the engine (unless given), the broker, the mailer and the actors. Connects to
-    nothing yet: RabbitMQ connections open on first use, one per thread."""
+    nothing yet: RabbitMQ connections open on first use, one per thread. Installs the change
+    marks, so that what this process commits shows on the portal's next page view."""
+    install_change_marks()
     engine = engine or make_engine(settings.database_url)
     broker = build_broker(settings.broker_url)
     mailer = make_mailer(settings.smtp)

@@ -10,9 +10,13 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.core.base import utc_field, utcnow
+from models.core.i18n import N_
 
 __all__ = [
     "CASE_CODE_PATTERN",
+    "CASE_STATUS_LABELS",
+    "CATEGORY_LABELS",
+    "SOURCE_LABELS",
     "Case",
     "CaseAgency",
     "CaseCategory",
@@ -111,7 +115,7 @@ class CaseAgency(SQLModel, table=True):
 class CaseRestricted(SQLModel, table=True):
     """The child-identifying part of a case: read and changed only through
     :mod:`models.casework.operations`, which checks
-    :func:`models.people.access.may_read_restricted` and audits every view. Nothing here ever
+    :func:`models.cases.access.may_read_restricted` and audits every view. Nothing here ever
     goes into an email, a feed, a log line or a URL."""
 
     __tablename__ = "case_restricted"
@@ -139,3 +143,29 @@ class CaseCodeCounter(SQLModel, table=True):
     district_id: int = Field(foreign_key="district.id", primary_key=True)
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last_number: int = Field(default=0)
+
+
+SOURCE_LABELS: dict[str, str] = {
+    "helpline_111": N_("Helpline 111"),
+    "school": N_("School"),
+    "police": N_("Police"),
+    "health": N_("Health organisation"),
+    "social_protection": N_("Social protection"),
+    "citizen": N_("Citizen"),
+    "media": N_("Media"),
+    "door_to_door": N_("Door-to-door round"),
+    "other": N_("Other"),
+}
+
+CATEGORY_LABELS: dict[str, str] = {
+    "violence": N_("Violence"),
+    "cruel_treatment": N_("Cruel treatment"),
+    "neglect": N_("Neglect"),
+    "bullying": N_("Bullying"),
+    "witness_of_violence": N_("Witness of violence"),
+    "conflict_with_law": N_("Child in conflict with the law"),
+    "truancy": N_("Truancy"),
+    "other": N_("Other"),
+}
+
+CASE_STATUS_LABELS: dict[str, str] = {"open": N_("Open"), "closed": N_("Closed")}

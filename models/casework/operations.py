@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
+from models.cases.access import may_change_case, may_read_restricted, may_see_case
 from models.cases.tables import (
     CASE_CODE_PATTERN,
     Case,
@@ -29,7 +30,6 @@ from models.cases.tables import (
 from models.core.audit import record_event
 from models.core.base import require_id
 from models.core.i18n import N_
-from models.people.access import may_change_case, may_read_restricted, may_see_case
 from models.people.tables import Agency, AgencyKind, District, Role, User
 from models.tasks.deadlines import RuleGap, apply_rules
 from models.tasks.tables import RuleTrigger, Task, TaskStatus

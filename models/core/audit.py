@@ -8,8 +8,13 @@ from sqlalchemy import Index, String
 from sqlmodel import Field, Session, SQLModel
 
 from models.core.base import utc_field, utcnow
+from models.core.i18n import N_
 
-__all__ = ["AuditEvent", "record_event"]
+__all__ = [
+    "ACTION_LABELS",
+    "AuditEvent",
+    "record_event",
+]
 
 
 class AuditEvent(SQLModel, table=True):
@@ -48,3 +53,20 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+ACTION_LABELS: dict[str, str] = {
+    "case.opened": N_("Case opened"),
+    "case.flag_set": N_("Flag set"),
+    "case.closed": N_("Case closed"),
+    "case.restricted_viewed": N_("Child's details viewed"),
+    "case.restricted_refused": N_("Child's details refused"),
+    "case.restricted_changed": N_("Child's details changed"),
+    "case.rule_unassigned": N_("Rule without an agency"),
+    "task.created": N_("Task created"),
+    "task.done": N_("Task done"),
+    "task.cancelled": N_("Task cancelled"),
+    "task.reassigned": N_("Task reassigned"),
+    "task.due_recomputed": N_("Due moment recomputed"),
+    "meeting.scheduled": N_("Meeting scheduled"),
+}

@@ -8,12 +8,16 @@ tables with inline styles, the one layout Outlook renders faithfully.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
-__all__ = ["Email", "render_email"]
+__all__ = ["DATE_PATTERNS", "Email", "RenderedEmail", "format_local", "render_email"]
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
@@ -52,3 +56,22 @@ def render_email(email: Email) -> tuple[str, str]:
     text = _template(False).render(email=email, html=False)
     html = _template(True).render(email=email, html=True)
     return text, html
+
+
+class RenderedEmail(NamedTuple):
+    """An email ready for the outbox: its subject, plain-text and HTML bodies."""
+
+    subject: str
+    text: str
+    html: str
+
+
+#: Kazakh writes the year first ("2026 ж. 1 желтоқсан"); Russian and English day first.
+DATE_PATTERNS = {"kk": "y 'ж'. d MMMM"}
+
+
+def format_local(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    """Format *moment* in the district's zone, the way *locale* writes dates."""
+    local = moment.astimezone(zone)
+    day = format_date(local.date(), DATE_PATTERNS.get(locale, "d MMMM y"), locale=locale)
+    return f"{day}, {format_time(local, 'HH:mm', locale=locale)}"

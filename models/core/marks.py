@@ -12,8 +12,10 @@ Not counted as changes: tables written while reading or sending (the audit trail
 sessions and throttling, the outbox, password resets, feed publishing) and the scheduler's own
 bookkeeping columns (when a reminder or an escalation is next due, the day's digest claim).
 
-The listeners sit on every ORM session of the process (registered on import, which ``models``
-does). Writes through a bare connection are not seen; Birge makes none. Whatever the listeners
+The listeners sit on every ORM session of the process once :func:`install_change_marks` has run:
+the application factory, the worker and scheduler runtime and the command line call it, and
+importing ``models`` registers nothing. Writes through a bare connection are not seen; Birge
+makes none. Whatever the listeners
 cannot place in one district (a bulk UPDATE or DELETE, textual SQL other than SELECT, SET or
 SHOW, a row with no district) raises the mark of every district (row 0): a miss costs a render,
 never a stale page.
@@ -34,11 +36,14 @@ from sqlalchemy.sql.dml import Update
 from sqlalchemy.sql.elements import TextClause
 from sqlmodel import Field, Session, SQLModel, col
 
-from models.cases.tables import Case
-from models.meetings.tables import Meeting
-from models.people.tables import Agency
-
-__all__ = ["EVERY_DISTRICT", "UNTRACKED_TABLES", "ChangeMark", "current_marks"]
+__all__ = [
+    "EVERY_DISTRICT",
+    "UNTRACKED_TABLES",
+    "ChangeMark",
+    "change_marks_installed",
+    "current_marks",
+    "install_change_marks",
+]
 
 #: The mark row that moves with a change no single district can be named for.
 EVERY_DISTRICT = 0
@@ -66,11 +71,14 @@ _PLACES = (
     ("case_id", "case"),
     ("agency_id", "agency"),
 )
-_OWNERS: dict[str, tuple[Any, Any]] = {
-    "meeting": (Meeting.id, Meeting.district_id),
-    "case": (Case.id, Case.district_id),
-    "agency": (Agency.id, Agency.district_id),
-}
+#: The table of each owner kind, whose ``id`` and ``district_id`` place the rows it owns
+#: (named, not imported: every feature stands on this module).
+_OWNER_TABLES = {"meeting": "meeting", "case": "case_file", "agency": "agency"}
+
+
+def _owner(kind: str) -> tuple[Any, Any]:
+    table = SQLModel.metadata.tables[_OWNER_TABLES[kind]]
+    return table.c.id, table.c.district_id
 
 
 class ChangeMark(SQLModel, table=True):
@@ -89,7 +97,8 @@ def current_marks(session: Session, *, agency_id: int) -> tuple[int, int]:
     Read them before the data a page shows: a page rendered from newer data than its marks is
     only rendered again, never one from older data kept under newer marks.
     """
-    district = select(col(Agency.district_id)).where(col(Agency.id) == agency_id)
+    agency_id_column, district_id_column = _owner("agency")
+    district = select(district_id_column).where(agency_id_column == agency_id)
     rows = session.execute(
         select(col(ChangeMark.district_id), col(ChangeMark.value)).where(
             or_(
@@ -134,13 +143,11 @@ def _note(session: OrmSession, places: Iterable[tuple[str, int | None] | None]) 
     noted.update(place for place in places if place is not None)
 
 
-@event.listens_for(OrmSession, "after_flush")
 def _note_flushed_rows(session: OrmSession, _context: Any) -> None:
     _note(session, (_place(obj) for obj in (*session.new, *session.deleted)))
     _note(session, (_place(obj) for obj in session.dirty if _changes_shown(session, obj)))
 
 
-@event.listens_for(OrmSession, "do_orm_execute")
 def _note_statement(state: ORMExecuteState) -> None:
     if state.is_select:
         return
@@ -164,7 +171,6 @@ def _sets_only_bookkeeping(statement: Any) -> bool:
     return bool(names) and names <= UNTRACKED_COLUMNS
 
 
-@event.listens_for(OrmSession, "before_commit")
 def _raise_marks(session: OrmSession) -> None:
     """Raise the marks as the last writes of a transaction that changed what pages show: the
     rows are locked only from here to the commit, always in the same order."""
@@ -198,7 +204,7 @@ def _districts(session: OrmSession, places: set[tuple[str, int | None]]) -> set[
         else:
             owned[kind].add(value)
     for kind, ids in owned.items():
-        key, district = _OWNERS[kind]
+        key, district = _owner(kind)
         found = {
             row[0]: row[1] for row in session.execute(select(key, district).where(key.in_(ids)))
         }
@@ -208,8 +214,31 @@ def _districts(session: OrmSession, places: set[tuple[str, int | None]]) -> set[
     return districts
 
 
-@event.listens_for(OrmSession, "after_transaction_end")
 def _forget_rolled_back(session: OrmSession, transaction: Any) -> None:
     """A change rolled back moves nothing; a savepoint's end leaves the outer changes noted."""
     if transaction.parent is None:
         session.info.pop(_CHANGED, None)
+
+
+_LISTENERS = (
+    ("after_flush", _note_flushed_rows),
+    ("do_orm_execute", _note_statement),
+    ("before_commit", _raise_marks),
+    ("after_transaction_end", _forget_rolled_back),
+)
+
+
+def install_change_marks() -> None:
+    """Let every ORM session of this process raise the change marks of what it commits.
+
+    Called once by each process that writes (the application factory, the worker and scheduler
+    runtime, the command line); calling it again changes nothing.
+    """
+    for name, listener in _LISTENERS:
+        if not event.contains(OrmSession, name, listener):
+            event.listen(OrmSession, name, listener)
+
+
+def change_marks_installed() -> bool:
+    """Tell whether :func:`install_change_marks` has run in this process."""
+    return all(event.contains(OrmSession, name, listener) for name, listener in _LISTENERS)

@@ -17,7 +17,7 @@ from models.demo.cases import load_demo_cases
 from models.meetings.reminders import replan_meeting_reminders
 from models.meetings.tables import Meeting, MeetingAgency, MeetingKind
 from models.people.tables import Agency, AgencyKind, District, Role, User
-from models.workdays.decrees import add_decree_transfers
+from models.tasks.calendar_changes import add_decree_transfers
 
 __all__ = ["DEMO_PASSWORD", "load_demo"]
 

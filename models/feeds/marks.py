@@ -20,7 +20,6 @@ from sqlmodel import Field, Session, SQLModel, col
 
 from models.core.base import UTCDateTime, utc_field, utcnow
 from models.feeds.tokens import FeedToken
-from models.tasks.tables import Task
 
 __all__ = [
     "PUBLISH_LEASE",
@@ -32,7 +31,6 @@ __all__ = [
     "mark_stale_feeds",
     "release_dirty_feeds",
     "release_feed",
-    "task_changed",
 ]
 
 #: How long a released mark, or a worker's claim on a feed, stands before it is retried.
@@ -178,29 +176,3 @@ def release_feed(session: Session, feed_ids: Sequence[int]) -> None:
         update(FeedChange).where(col(FeedChange.feed_id).in_(feed_ids)).values(released_at=None)
     )
     session.commit()
-
-
-def task_changed(
-    session: Session,
-    task: Task,
-    *,
-    now: datetime,
-    created: bool = False,
-    former_agency_id: int | None = None,
-    former_assignee_id: int | None = None,
-) -> None:
-    """Record a change of *task* that calendars must see, in the caller's transaction.
-
-    Raises its SEQUENCE (not for a new task) and stamps it, and marks the feeds its deadline
-    shows in: its agency's and its assignee's, and those it showed in before a reassignment.
-    """
-    if not created:
-        task.sequence += 1
-        task.updated_at = now
-        session.add(task)
-    mark_feeds_dirty(
-        session,
-        agency_ids=[task.responsible_agency_id, former_agency_id],
-        user_ids=[task.assignee_id, former_assignee_id],
-        now=now,
-    )

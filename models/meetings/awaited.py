@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, exists, func, select
 from sqlmodel import Session, col
 
+from models.meetings.access import coming_meetings
 from models.meetings.answers import agency_answer
 from models.meetings.sittings import next_sitting
 from models.meetings.tables import Answer, Meeting, MeetingAgency, MeetingResponse, MeetingStatus
-from models.people.access import coming_meetings
 from models.people.tables import Agency, District, Role, User
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 Each operation follows :func:`models.meetings.scheduling.schedule_meeting`: it takes a session
 and the acting user, checks the user may change the meeting
-(:func:`models.people.access.may_change_meeting`),
+(:func:`models.meetings.access.may_change_meeting`),
 raises the meeting's SEQUENCE where calendar apps must see the change, writes the audit event
 and the outbox rows in the same transaction, and leaves the commit to the caller.
 """
@@ -16,11 +16,13 @@ from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from calendars.recurrence import RecurrenceError, normalize_rule
+from models.cases.access import agencies_knowing_case
 from models.cases.tables import Case
 from models.core.audit import record_event
 from models.core.base import require_id, utcnow
 from models.core.i18n import N_
 from models.core.settings import Settings
+from models.meetings.access import may_change_meeting
 from models.meetings.answers import record_response
 from models.meetings.conflicts import scheduling_warnings
 from models.meetings.invitations import Purpose, invitees, mail_participants
@@ -33,7 +35,6 @@ from models.meetings.scheduling import (
     meeting_agencies,
 )
 from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, MeetingStatus, Sitting
-from models.people.access import agencies_knowing_case, may_change_meeting
 from models.people.tables import Agency, User
 
 __all__ = [

@@ -9,21 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_time
 
-from models.core.emails import Email, render_email
-from models.core.i18n import KIND_LABELS, translator
+from models.core.emails import Email, RenderedEmail, format_local, render_email
+from models.core.i18n import N_, translator
+from models.meetings.tables import KIND_LABELS
 
-__all__ = ["MeetingFacts", "RenderedEmail", "format_local", "invitation_email", "reminder_email"]
-
-
-class RenderedEmail(NamedTuple):
-    subject: str
-    text: str
-    html: str
+__all__ = ["MeetingFacts", "invitation_email", "reminder_email"]
 
 
 @dataclass(frozen=True)
@@ -39,17 +33,6 @@ class MeetingFacts:
     agency_names: tuple[str, ...]
     case_code: str | None
     url: str
-
-
-#: Kazakh writes the year first ("2026 ж. 1 желтоқсан"); Russian and English day first.
-_DATE_PATTERNS = {"kk": "y 'ж'. d MMMM"}
-
-
-def format_local(moment: datetime, zone: ZoneInfo, locale: str) -> str:
-    """Format *moment* in the district's zone, the way *locale* writes dates."""
-    local = moment.astimezone(zone)
-    day = format_date(local.date(), _DATE_PATTERNS.get(locale, "d MMMM y"), locale=locale)
-    return f"{day}, {format_time(local, 'HH:mm', locale=locale)}"
 
 
 def _meeting_rows(
@@ -75,40 +58,48 @@ def _meeting_rows(
     return tuple(rows)
 
 
-def invitation_email(facts: MeetingFacts, *, locale: str, zone: ZoneInfo) -> RenderedEmail:
-    """Return the subject, plain-text and HTML body of an invitation."""
+#: What each email of a meeting says above its facts: subject, lead and notes (English ids).
+_WORDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "invitation": (
+        N_("Invitation: %(kind)s, %(when)s"),
+        N_("You are invited to a meeting of the interagency child-protection unit."),
+        (N_("The calendar entry is attached; your calendar app can add it."),),
+    ),
+    "reminder": (
+        N_("Reminder: %(kind)s, %(when)s"),
+        N_("A meeting of the interagency child-protection unit you are invited to is coming."),
+        (),
+    ),
+}
+
+
+def _meeting_email(
+    purpose: str, facts: MeetingFacts, *, locale: str, zone: ZoneInfo
+) -> RenderedEmail:
     _ = translator(locale)
+    subject_id, lead, notes = _WORDS[purpose]
     kind = _(KIND_LABELS[facts.kind])
     when = format_local(facts.starts_at, zone, locale)
-    subject = _("Invitation: %(kind)s, %(when)s") % {"kind": kind, "when": when}
+    subject = _(subject_id) % {"kind": kind, "when": when}
     email = Email(
         lang=locale,
         subject=subject,
         heading=subject,
-        lead=_("You are invited to a meeting of the interagency child-protection unit."),
+        lead=_(lead),
         rows=_meeting_rows(facts, _, kind=kind, when=when, zone=zone, locale=locale),
         link_label=_("Details in the portal"),
         url=facts.url,
-        notes=(_("The calendar entry is attached; your calendar app can add it."),),
+        notes=tuple(_(note) for note in notes),
         footer=_("Interagency child-protection unit"),
     )
     return RenderedEmail(subject, *render_email(email))
+
+
+def invitation_email(facts: MeetingFacts, *, locale: str, zone: ZoneInfo) -> RenderedEmail:
+    """Return the subject, plain-text and HTML body of an invitation."""
+    return _meeting_email("invitation", facts, locale=locale, zone=zone)
 
 
 def reminder_email(facts: MeetingFacts, *, locale: str, zone: ZoneInfo) -> RenderedEmail:
     """Return the subject, plain-text and HTML body of a reminder of a coming meeting."""
-    _ = translator(locale)
-    kind = _(KIND_LABELS[facts.kind])
-    when = format_local(facts.starts_at, zone, locale)
-    subject = _("Reminder: %(kind)s, %(when)s") % {"kind": kind, "when": when}
-    email = Email(
-        lang=locale,
-        subject=subject,
-        heading=subject,
-        lead=_("A meeting of the interagency child-protection unit you are invited to is coming."),
-        rows=_meeting_rows(facts, _, kind=kind, when=when, zone=zone, locale=locale),
-        link_label=_("Details in the portal"),
-        url=facts.url,
-        footer=_("Interagency child-protection unit"),
-    )
-    return RenderedEmail(subject, *render_email(email))
+    return _meeting_email("reminder", facts, locale=locale, zone=zone)

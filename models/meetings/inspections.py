@@ -10,9 +10,9 @@ from models.core.audit import record_event
 from models.core.base import utcnow
 from models.core.i18n import N_
 from models.core.settings import Settings
+from models.meetings.access import may_change_meeting
 from models.meetings.scheduling import SchedulingError
 from models.meetings.tables import Meeting, MeetingKind, MeetingStatus
-from models.people.access import may_change_meeting
 from models.people.tables import User
 
 __all__ = ["MAX_ACT_NUMBER_LENGTH", "MAX_NOTE_LENGTH", "record_inspection_outcome"]

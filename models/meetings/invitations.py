@@ -20,9 +20,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from calendars.ical import Address, CalendarEvent, build_invitation
+from models.cases.access import agencies_knowing_case
 from models.cases.tables import Case
 from models.core.base import require_id
-from models.core.i18n import KIND_LABELS, translator
+from models.core.i18n import translator
 from models.core.settings import Settings
 from models.meetings.answers import rsvp_links
 from models.meetings.notices import change_email
@@ -32,9 +33,15 @@ from models.meetings.scheduling import (
     meeting_facts,
     organizer_address,
 )
-from models.meetings.tables import Answer, Meeting, MeetingResponse, MeetingStatus, Sitting
+from models.meetings.tables import (
+    KIND_LABELS,
+    Answer,
+    Meeting,
+    MeetingResponse,
+    MeetingStatus,
+    Sitting,
+)
 from models.outbox.notifications import Notification, NotificationKind, add_notification
-from models.people.access import agencies_knowing_case
 from models.people.tables import Agency, Role, User
 
 __all__ = ["Purpose", "invitees", "mail_participants", "meeting_events", "meeting_sittings"]

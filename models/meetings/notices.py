@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
-from models.core.emails import Email, render_email
-from models.core.i18n import KIND_LABELS, N_, translator
-from models.meetings.emails import MeetingFacts, RenderedEmail, format_local
-from models.meetings.tables import Answer
+from models.core.emails import Email, RenderedEmail, format_local, render_email
+from models.core.i18n import N_, translator
+from models.meetings.emails import MeetingFacts
+from models.meetings.tables import KIND_LABELS, Answer
 
 __all__ = [
     "ANSWER_LABELS",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from models.cases.access import agencies_knowing_case, may_see_case
 from models.cases.tables import Case
 from models.core.base import require_id
 from models.core.i18n import N_
 from models.core.text import has_forbidden_controls
 from models.meetings.scheduling import SchedulingError, normalize_case_code
-from models.people.access import agencies_knowing_case, may_see_case
 from models.people.tables import Agency, AgencyKind, User
 
 __all__ = ["COUNCIL_USUAL_KINDS", "PRESETS", "preset_agency_ids"]

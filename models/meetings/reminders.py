@@ -1,9 +1,5 @@
-"""The planner: what the scheduler's tick writes into the outbox when its moment comes.
-
-Meeting reminders are planned here; task reminders and escalation levels in
-:mod:`models.tasks.escalation.planner` and the daily digests in :mod:`models.tasks.digests`,
-each with a dedupe key of its own (``task:<id>:due:<due-iso>:level:<n>:user:<id>``);
-:func:`plan_due` runs them all and :func:`why_not_send` checks each kind just before it is sent.
+"""Meeting reminders: what the scheduler's tick writes into the outbox when a meeting's moment
+comes. :mod:`models.tick` runs this planner beside the tasks' and the digests'.
 
 How meeting reminders work:
 
@@ -22,8 +18,8 @@ How meeting reminders work:
 - When a meeting, a sitting or a series changes (the meeting's sequence rises with each),
   :func:`replan_meeting_reminders` voids its unsent reminders of the old sequence and computes
   the next moment from the new times; a meeting moved into the past gets none. The sending
-  worker checks again (:func:`why_not_send`), so a reminder written just before the change is
-  voided rather than sent.
+  worker checks again (:func:`why_not_send_reminder`), so a reminder written just before the
+  change is voided rather than sent.
 - A tick that runs late sends only the latest reminder that is due (the 1 h one, not the
   24 h one as well), and none that fell before the meeting was scheduled or last changed.
 """
@@ -39,8 +35,9 @@ from sqlmodel import Session, col
 
 from models.cases.tables import Case
 from models.core.base import require_id, utcnow
+from models.core.emails import RenderedEmail
 from models.core.settings import Settings
-from models.meetings.emails import RenderedEmail, reminder_email
+from models.meetings.emails import reminder_email
 from models.meetings.scheduling import agencies_by_meeting, meeting_facts, organizer_address
 from models.meetings.sittings import SittingTime, sitting_key, sitting_times
 from models.meetings.tables import Meeting, MeetingStatus, Sitting
@@ -51,16 +48,13 @@ from models.outbox.notifications import (
     add_notification,
 )
 from models.people.tables import User
-from models.tasks.digests import plan_digests
-from models.tasks.escalation.planner import plan_task_alerts, why_not_send_task
 
 __all__ = [
     "SittingPlan",
     "next_reminder_at",
-    "plan_due",
     "plan_meeting_reminders",
     "replan_meeting_reminders",
-    "why_not_send",
+    "why_not_send_reminder",
 ]
 
 
@@ -209,16 +203,6 @@ def replan_meeting_reminders(
     return int(getattr(voided, "rowcount", 0) or 0)
 
 
-def plan_due(session: Session, settings: Settings, *, now: datetime, limit: int = 200) -> int:
-    """Write every notification whose moment has come: meeting reminders, task reminders and
-    escalations (:mod:`models.tasks.escalation.planner`), daily digests
-    (:mod:`models.tasks.digests`); return how many. Nothing committed."""
-    written = plan_meeting_reminders(session, settings, now=now, limit=limit)
-    written += plan_task_alerts(session, settings, now=now, limit=limit)
-    written += plan_digests(session, settings, now=now)
-    return written
-
-
 def plan_meeting_reminders(
     session: Session, settings: Settings, *, now: datetime, limit: int = 200
 ) -> int:
@@ -332,36 +316,36 @@ def _write_reminders(
     return written
 
 
-def why_not_send(session: Session, notification: Notification, *, now: datetime) -> str | None:
-    """Return why the claimed *notification* must not be sent any more, or None to send it.
+def why_not_send_reminder(
+    session: Session, notification: Notification, *, now: datetime
+) -> str | None:
+    """Return why the claimed meeting reminder *notification* must not be sent any more, or
+    None to send it.
 
     Checked by the worker just before sending, because what was true when a reminder was
     planned may have changed since (the meeting was cancelled or moved).
     """
-    if notification.kind == NotificationKind.MEETING_REMINDER:
-        meeting = (
-            session.get(Meeting, notification.meeting_id)
-            if notification.meeting_id is not None
-            else None
-        )
-        if meeting is None:
-            return "meeting deleted"
-        if meeting.status != MeetingStatus.SCHEDULED:
-            return "meeting cancelled"
-        if meeting.sequence != notification.meeting_sequence:
-            return "meeting changed"
-        starts_at = meeting.starts_at
-        if notification.sitting_start is not None:  # a series' sitting, where it now is
-            moved = session.scalars(
-                select(Sitting)
-                .where(col(Sitting.meeting_id) == meeting.id)
-                .where(col(Sitting.original_start) == notification.sitting_start)
-            ).first()
-            if moved is not None and moved.cancelled:
-                return "sitting cancelled"
-            starts_at = moved.starts_at if moved is not None else notification.sitting_start
-        if starts_at <= now:
-            return "meeting started"
-    if notification.kind in (NotificationKind.TASK_REMINDER, NotificationKind.ESCALATION):
-        return why_not_send_task(session, notification)
+    meeting = (
+        session.get(Meeting, notification.meeting_id)
+        if notification.meeting_id is not None
+        else None
+    )
+    if meeting is None:
+        return "meeting deleted"
+    if meeting.status != MeetingStatus.SCHEDULED:
+        return "meeting cancelled"
+    if meeting.sequence != notification.meeting_sequence:
+        return "meeting changed"
+    starts_at = meeting.starts_at
+    if notification.sitting_start is not None:  # a series' sitting, where it now is
+        moved = session.scalars(
+            select(Sitting)
+            .where(col(Sitting.meeting_id) == meeting.id)
+            .where(col(Sitting.original_start) == notification.sitting_start)
+        ).first()
+        if moved is not None and moved.cancelled:
+            return "sitting cancelled"
+        starts_at = moved.starts_at if moved is not None else notification.sitting_start
+    if starts_at <= now:
+        return "meeting started"
     return None

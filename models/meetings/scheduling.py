@@ -12,19 +12,26 @@ from sqlmodel import Session, col
 
 from calendars.ical import Address, CalendarEvent
 from calendars.recurrence import RecurrenceError, normalize_rule
+from models.cases.access import agencies_knowing_case, may_see_case
 from models.cases.tables import Case
 from models.core.audit import record_event
 from models.core.base import require_id, utcnow
-from models.core.i18n import KIND_LABELS, N_
+from models.core.i18n import N_
 from models.core.settings import Settings
 from models.core.text import date_in_range, has_forbidden_controls, outgoing_text
 from models.feeds.marks import mark_feeds_dirty
 from models.meetings.conflicts import SchedulingWarning, scheduling_warnings
 from models.meetings.emails import MeetingFacts
 from models.meetings.notices import display_title
-from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, MeetingStatus, meeting_uid
+from models.meetings.tables import (
+    KIND_LABELS,
+    Meeting,
+    MeetingAgency,
+    MeetingKind,
+    MeetingStatus,
+    meeting_uid,
+)
 from models.outbox.notifications import Notification
-from models.people.access import agencies_knowing_case, may_see_case
 from models.people.tables import Agency, AgencyKind, Role, User
 
 __all__ = [

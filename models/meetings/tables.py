@@ -10,8 +10,10 @@ from sqlalchemy import Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.core.base import utc_field, utcnow
+from models.core.i18n import N_
 
 __all__ = [
+    "KIND_LABELS",
     "Answer",
     "Meeting",
     "MeetingAgency",
@@ -164,3 +166,11 @@ class MeetingResponse(SQLModel, table=True):
 def meeting_uid(host: str) -> str:
     """Return a new, globally unique iCalendar UID for a meeting."""
     return f"meeting-{uuid4().hex}@{host}"
+
+
+KIND_LABELS: dict[str, str] = {
+    MeetingKind.JOINT_INSPECTION: N_("Joint inspection"),
+    MeetingKind.PREVENTION_COUNCIL: N_("Prevention council"),
+    MeetingKind.CASE_CONFERENCE: N_("Case conference"),
+    MeetingKind.COORDINATION_MEETING: N_("Coordination meeting"),
+}

@@ -10,10 +10,10 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
+from models.cases.access import may_see_case
 from models.cases.tables import Case
 from models.meetings.tables import Meeting, MeetingKind
 from models.minutes.tables import AgendaItem, MeetingMinutes
-from models.people.access import may_see_case
 from models.people.tables import Agency, User
 from models.tasks.tables import Task, TaskStatus
 from models.workdays.calendar import district_calendar

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from models.cases.access import may_see_case
 from models.cases.tables import Case
 from models.meetings.sittings import SittingTime, sitting_times
 from models.meetings.tables import Meeting, Sitting
 from models.minutes.agenda import AgendaGroup, coordination_agenda, shown_to
 from models.minutes.recording import minutes_of, sitting_of
 from models.minutes.tables import Attendance, Decision, MeetingMinutes
-from models.people.access import may_see_case
 from models.people.tables import Agency, User
 
 __all__ = [

@@ -13,9 +13,10 @@ from babel.dates import format_date, format_time
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from models.core.i18n import KIND_LABELS, N_, translator
+from models.core.emails import format_local
+from models.core.i18n import N_, translator
 from models.core.text import outgoing_text
-from models.meetings.emails import format_local
+from models.meetings.tables import KIND_LABELS
 from models.minutes.held import HeldMeeting
 
 __all__ = ["PROTOCOL_LOCALES", "build_protocol", "protocol_filename"]

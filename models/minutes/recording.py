@@ -16,11 +16,11 @@ from models.core.audit import record_event
 from models.core.base import require_id
 from models.core.i18n import N_
 from models.core.text import date_in_range, has_forbidden_controls
+from models.meetings.access import may_change_meeting
 from models.meetings.sittings import SittingTime, district_zone, find_sitting
 from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, MeetingStatus
 from models.minutes.agenda import live_agenda
 from models.minutes.tables import AgendaItem, Attendance, Decision, DueKind, MeetingMinutes
-from models.people.access import may_change_meeting
 from models.people.tables import Agency, User
 from models.tasks.operations import TaskError, create_task
 from models.tasks.tables import Task, TaskOrigin

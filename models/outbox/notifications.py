@@ -17,8 +17,11 @@ from sqlalchemy.engine import CursorResult
 from sqlmodel import Field, Session, SQLModel, col
 
 from models.core.base import utc_field, utcnow
+from models.core.i18n import N_
 
 __all__ = [
+    "NOTIFICATION_KIND_LABELS",
+    "NOTIFICATION_STATUS_LABELS",
     "Notification",
     "NotificationKind",
     "NotificationStatus",
@@ -380,3 +383,22 @@ def record_nudges(
     won = sorted(int(row[0]) for row in result)
     session.commit()
     return won
+
+
+#: What an administrator reads for a notification's kind and status.
+NOTIFICATION_KIND_LABELS: dict[str, str] = {
+    "message": N_("Message"),
+    "invitation": N_("Invitation"),
+    "meeting_reminder": N_("Meeting reminder"),
+    "task_reminder": N_("Task reminder"),
+    "escalation": N_("Escalation"),
+    "digest": N_("Daily digest of overdue tasks"),
+}
+
+NOTIFICATION_STATUS_LABELS: dict[str, str] = {
+    "pending": N_("Waiting"),
+    "sending": N_("Being sent"),
+    "sent": N_("Sent"),
+    "failed": N_("Failed"),
+    "voided": N_("Voided"),
+}

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from models.cases.access import visible_cases
 from models.cases.tables import Case
 from models.meetings.tables import MeetingKind
 from models.overview.calendar_meetings import (
@@ -18,7 +19,7 @@ from models.overview.calendar_meetings import (
     calendar_meetings,
     check_range,
 )
-from models.people.access import oversees_district, visible_cases
+from models.people.access import oversees_district
 from models.people.tables import Agency, User
 from models.tasks.tables import Task, TaskStatus
 

@@ -10,9 +10,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
+from models.meetings.access import visible_meetings
 from models.meetings.sittings import district_zone, sitting_times
 from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, MeetingStatus, Sitting
-from models.people.access import visible_meetings
 from models.people.tables import Agency, User
 
 __all__ = [

@@ -1,7 +1,7 @@
 """What the home page, the meeting list and the calendar view show a user.
 
 Every query here is bounded (a time range, a page, a limit) and goes through
-:func:`models.people.access.visible_meetings`, so no page loads all meetings and nobody sees a
+:func:`models.meetings.access.visible_meetings`, so no page loads all meetings and nobody sees a
 meeting their agency has no part in. Task panels (cases and deadlines) join the
 :class:`Dashboard` beside the meeting panels.
 """
@@ -15,14 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from models.meetings.access import coming_meetings, upcoming_meetings, visible_meetings
 from models.meetings.sittings import district_zone, sitting_times
 from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, MeetingStatus, Sitting
-from models.people.access import (
-    coming_meetings,
-    oversees_district,
-    upcoming_meetings,
-    visible_meetings,
-)
+from models.people.access import oversees_district
 from models.people.tables import Agency, User
 from models.tasks.panels import AgencyTasks, DistrictTasks, agency_tasks, district_tasks
 

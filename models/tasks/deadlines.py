@@ -14,8 +14,8 @@ from calendars.workdays import Period, PeriodKind, WorkCalendar
 from models.cases.tables import Case, CaseAgency
 from models.core.audit import record_event
 from models.core.base import require_id
-from models.feeds.marks import task_changed
 from models.people.tables import Agency, User
+from models.tasks.changes import task_changed
 from models.tasks.escalation.planner import replan_district_tasks, replan_task_alerts
 from models.tasks.tables import (
     RESPONSIBLE_LEAD,

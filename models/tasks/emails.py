@@ -13,9 +13,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from models.core.emails import Email, render_email
+from models.core.emails import DATE_PATTERNS, Email, RenderedEmail, format_local, render_email
 from models.core.i18n import translations
-from models.meetings.emails import _DATE_PATTERNS, RenderedEmail, format_local
 
 __all__ = [
     "DigestLine",
@@ -135,7 +134,7 @@ def digest_email(
         "%(num)d overdue task on %(day)s", "%(num)d overdue tasks on %(day)s", len(lines)
     ) % {
         "num": len(lines),
-        "day": format_date(day, _DATE_PATTERNS.get(locale, "d MMMM y"), locale=locale),
+        "day": format_date(day, DATE_PATTERNS.get(locale, "d MMMM y"), locale=locale),
     }
     rows: list[tuple[str, str]] = []
     agency = None

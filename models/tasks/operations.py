@@ -10,9 +10,9 @@ from models.cases.tables import Case, CaseAgency, CaseStatus
 from models.core.audit import record_event
 from models.core.base import require_id
 from models.core.i18n import N_
-from models.feeds.marks import task_changed
 from models.people.access import oversees_district
 from models.people.tables import Agency, Role, User
+from models.tasks.changes import task_changed
 from models.tasks.escalation.planner import replan_task_alerts
 from models.tasks.tables import Task, TaskOrigin, TaskStatus
 

@@ -10,8 +10,13 @@ from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
 from models.core.base import utc_field, utcnow
+from models.core.i18n import N_
 
 __all__ = [
+    "PERIOD_LABELS",
+    "RESPONSIBLE_LABELS",
+    "TASK_STATUS_LABELS",
+    "TRIGGER_LABELS",
     "RuleTrigger",
     "StatutoryRule",
     "Task",
@@ -112,3 +117,38 @@ class Task(SQLModel, table=True):
     sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     #: The last such change (None: none since creation); the feeds' DTSTAMP.
     updated_at: datetime | None = utc_field(default=None, nullable=True)
+
+
+TRIGGER_LABELS: dict[str, str] = {
+    "report_received": N_("A report is received"),
+    "signs_of_offence": N_("Signs of an offence"),
+    "child_removed": N_("Child removed from the family"),
+}
+
+RESPONSIBLE_LABELS: dict[str, str] = {
+    "receiving": N_("The receiving agency"),
+    "lead": N_("The lead agency"),
+    "akimat": N_("Akimat"),
+    "education": N_("Education department"),
+    "school": N_("School"),
+    "police": N_("Police"),
+    "health": N_("Health organisation"),
+    "social_protection": N_("Social protection"),
+    "kdnzp": N_("Juvenile commission"),
+    "guardianship": N_("Guardianship body"),
+    "center": N_("Centre"),
+    "ngo": N_("NGO"),
+    "ombudsman": N_("Children's ombudsman"),
+}
+
+PERIOD_LABELS: dict[str, str] = {
+    "working_days": N_("working days"),
+    "calendar_days": N_("calendar days"),
+    "immediately": N_("immediately"),
+}
+
+TASK_STATUS_LABELS: dict[str, str] = {
+    "open": N_("Open"),
+    "done": N_("Done"),
+    "cancelled": N_("Cancelled"),
+}

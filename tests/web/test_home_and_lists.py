@@ -269,8 +269,8 @@ def test_the_council_shows_on_the_home_page_in_april_with_the_april_date(
     """A monthly council whose first sitting was two months ago: the home page and the meeting
     list show it by its next sitting, in its place among the other meetings."""
     from models.core.base import utcnow
-    from models.meetings.reminders import plan_due
     from models.meetings.sittings import next_sitting
+    from models.tick import plan_due
     from tests.models.meetings.test_series import running_council
 
     meeting = running_council(session, settings, district)

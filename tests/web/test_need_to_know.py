@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 import migrations
+from models.cases.access import CaseAccessError, add_agency_to_case
 from models.core.audit import AuditEvent
 from models.core.db import make_engine
 from models.core.settings import Settings
 from models.outbox.notifications import Notification
 from models.overview.feed import agency_feed
-from models.people.access import CaseAccessError, add_agency_to_case
 from tests import services
 from tests.factories import (
     PASSWORD,

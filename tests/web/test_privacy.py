@@ -22,9 +22,9 @@ from models.core.settings import Settings
 from models.demo.cases import DEMO_CHILDREN
 from models.demo.district import DEMO_PASSWORD, load_demo
 from models.feeds.tokens import feed_token, feed_url
-from models.meetings.reminders import plan_due
 from models.outbox.notifications import Notification
 from models.people.tables import Agency
+from models.tick import plan_due
 from models.workdays.calendar import district_calendar
 from tests.factories import csrf_token
 from web import runtime

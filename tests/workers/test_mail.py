@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models.core.settings import Settings, SmtpTarget
-from models.meetings.reminders import plan_due
 from models.outbox.notifications import Notification
+from models.tick import plan_due
 from tests import factories
 from tests.conftest import SmtpServer
 from tests.factories import District, in_days

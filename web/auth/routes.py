@@ -24,8 +24,8 @@ from sqlmodel import col
 
 from models.core.audit import record_event
 from models.core.base import utcnow
+from models.core.emails import format_local
 from models.core.text import has_forbidden_controls
-from models.meetings.emails import format_local
 from models.people.sessions import SessionEnd, end_session, end_user_sessions, start_session
 from models.people.tables import Agency, Role, User, verify_password
 from models.people.throttle import (

@@ -25,9 +25,9 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from models.core.base import utcnow
-from models.core.i18n import KIND_LABELS
 from models.feeds.rotation import rotate_agency_feed
 from models.feeds.tokens import feed_token, feed_url, person_feed_token, rotate_feed
+from models.meetings.tables import KIND_LABELS
 from models.overview.calendar import TASK_DEADLINE, CalendarWindow, calendar_window
 from models.people.tables import Agency, Role
 from web import db_session, runtime, settings_of

@@ -8,8 +8,8 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from models.cases.tables import CATEGORY_LABELS, SOURCE_LABELS
 from models.casework.operations import RestrictedDetails
-from models.core.i18n import CATEGORY_LABELS, SOURCE_LABELS
 from web.forms import BirgeForm
 from web.meetings.forms import MultiCheckboxField
 

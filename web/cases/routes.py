@@ -9,6 +9,7 @@ from sqlmodel import col
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from models.cases.access import may_change_case, may_read_restricted, visible_cases
 from models.cases.tables import Case, CaseAgency, CaseFlag, CaseRestricted
 from models.casework.operations import (
     CaseError,
@@ -22,7 +23,6 @@ from models.casework.operations import (
 from models.core.audit import AuditEvent
 from models.core.base import require_id, utcnow
 from models.meetings.tables import Meeting
-from models.people.access import may_change_case, may_read_restricted, visible_cases
 from models.people.tables import Agency, Role, User
 from models.tasks.deadlines import rule_gaps
 from models.tasks.lists import PAGE_SIZE, overdue_counts, task_rows

@@ -7,6 +7,7 @@ import logging
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from models.core.marks import install_change_marks
 from models.core.settings import SETTINGS_HELP, Settings, SettingsError, load_settings
 
 __all__ = ["BadInput", "Context", "OneLineErrors", "log", "main", "pass_context"]
@@ -85,3 +86,4 @@ def main(verbose: bool) -> None:
     # pika is chatty at INFO about every connection.
     logging.getLogger("pika").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    install_change_marks()  # what a command commits shows on the portal's next page view

@@ -126,7 +126,8 @@ def override_add(
     ctx: Context, day: str, kind: str | None, note: str, district_id: int | None
 ) -> None:
     """Make DAY (YYYY-MM-DD) a day off or a working day, as a decree says."""
-    from models.workdays.calendar import CalendarError, add_override
+    from models.tasks.calendar_changes import add_override
+    from models.workdays.calendar import CalendarError
 
     if kind is None:
         raise BadInput("give --day-off or --working-day")
@@ -145,7 +146,8 @@ def override_add(
 @pass_context
 def override_remove(ctx: Context, day: str, district_id: int | None) -> None:
     """Remove the override of DAY (YYYY-MM-DD): the national calendar applies again."""
-    from models.workdays.calendar import CalendarError, remove_override
+    from models.tasks.calendar_changes import remove_override
+    from models.workdays.calendar import CalendarError
 
     wanted = _date(day)
     with _district_session(ctx, district_id) as (session, district):
@@ -200,7 +202,8 @@ def calendar_hours(
 ) -> None:
     """Print the district's working hours; change them with the options."""
     from models.people.tables import District
-    from models.workdays.calendar import CalendarError, set_working_hours
+    from models.tasks.calendar_changes import set_working_hours
+    from models.workdays.calendar import CalendarError
 
     new_starts, new_ends = _clock(starts, "--starts"), _clock(ends, "--ends")
     with _district_session(ctx, district_id) as (session, district_id):

@@ -5,7 +5,8 @@ from wtforms import BooleanField, FieldList, FormField, IntegerField, SelectFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from models.core.i18n import PERIOD_LABELS, RECIPIENT_LABELS, RESPONSIBLE_LABELS
+from models.tasks.escalation.ladder import RECIPIENT_LABELS
+from models.tasks.tables import PERIOD_LABELS, RESPONSIBLE_LABELS
 from web.forms import BirgeForm
 
 

@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
+from models.cases.access import agencies_knowing_case
 from models.cases.tables import Case
 from models.core.base import utcnow
+from models.meetings.access import may_change_meeting
 from models.meetings.changes import cancel_meeting, change_participants, reschedule_meeting
 from models.meetings.inspections import record_inspection_outcome
 from models.meetings.invitations import meeting_sittings
@@ -26,7 +28,6 @@ from models.meetings.scheduling import (
 from models.meetings.series import cancel_sitting, end_series, move_sitting
 from models.meetings.sittings import SittingTime, sitting_times
 from models.meetings.tables import Meeting, MeetingKind
-from models.people.access import agencies_knowing_case, may_change_meeting
 from models.people.tables import Agency
 from web import db_session, settings_of
 from web.meetings.common import (

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from models.meetings.access import may_change_meeting, may_see_meeting
 from models.meetings.conflicts import SchedulingWarning
 from models.meetings.scheduling import SchedulingError
 from models.meetings.tables import Meeting
-from models.people.access import may_change_meeting, may_see_meeting
 from web import db_session
 from web.templating import current_locale
 

@@ -26,8 +26,8 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.cases.tables import CASE_CODE_PATTERN
-from models.core.i18n import KIND_LABELS
 from models.core.text import date_in_range
+from models.meetings.tables import KIND_LABELS
 from web.forms import BirgeForm
 
 

@@ -14,6 +14,7 @@ from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
 from models.core.base import utcnow
+from models.meetings.access import may_see_meeting
 from models.meetings.scheduling import meeting_agencies
 from models.meetings.sittings import parse_sitting_key, sitting_key
 from models.meetings.tables import Meeting, MeetingStatus
@@ -27,7 +28,6 @@ from models.minutes.recording import (
     record_minutes,
     sitting_of,
 )
-from models.people.access import may_see_meeting
 from models.people.tables import Agency, User
 from web import db_session, settings_of
 from web.formhelpers import district_agencies

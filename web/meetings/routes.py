@@ -20,9 +20,10 @@ from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
 from calendars.recurrence import monthly_rule_like
+from models.cases.access import may_see_case
 from models.cases.tables import Case
 from models.core.base import require_id, utcnow
-from models.core.i18n import KIND_LABELS
+from models.meetings.access import may_change_meeting
 from models.meetings.answers import answers_by_agency
 from models.meetings.awaited import responses_awaited
 from models.meetings.notices import describe_rule
@@ -33,10 +34,10 @@ from models.meetings.scheduling import (
     meeting_agencies,
     schedule_meeting,
 )
-from models.meetings.tables import MeetingAgency, MeetingKind, MeetingResponse
+from models.meetings.tables import KIND_LABELS, MeetingAgency, MeetingKind, MeetingResponse
 from models.overview.dashboard import OverviewCache, dashboard_for, meeting_page
 from models.overview.outbox import troubled_count
-from models.people.access import may_change_meeting, may_see_case, oversees_district
+from models.people.access import oversees_district
 from models.people.tables import Agency, AgencyKind, Role, User
 from web import db_session, settings_of
 from web.fragments import cached, cached_html, my_view, our_view

@@ -11,15 +11,14 @@ from flask_wtf import FlaskForm
 
 from models.core.base import utcnow
 from models.people.tables import Agency, Role
+from models.tasks.calendar_changes import add_override, remove_override
 from models.workdays.calendar import (
     FIRST_YEAR,
     LAST_YEAR,
     CalendarDay,
     CalendarError,
-    add_override,
     calendar_year,
     district_calendar,
-    remove_override,
 )
 from models.workdays.holiday_names import holiday_label
 from web import db_session

@@ -25,6 +25,7 @@ from models.tasks.tables import Task, TaskStatus
 
 __all__ = [
     "DEFAULT_POLICY",
+    "RECIPIENT_LABELS",
     "EscalationError",
     "EscalationLevel",
     "EscalationRecipient",
@@ -242,3 +243,10 @@ def step_recipients(session: Session, task: Task, step: EscalationStep) -> list[
             .order_by(col(User.id))
         ).all()
     return [Recipient(u.email, u.locale, u.id) for u in users]
+
+
+RECIPIENT_LABELS: dict[str, str] = {
+    "assignee": N_("Reminder to the assignee or the agency's staff"),
+    "agency_head": N_("The agency's head"),
+    "chair": N_("The chair"),
+}

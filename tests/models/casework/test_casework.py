@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from models.cases.access import may_read_restricted, visible_cases
 from models.cases.tables import Case, CaseAgency, CaseFlag, CaseRestricted
 from models.casework.operations import (
     CaseError,
@@ -23,7 +24,6 @@ from models.casework.operations import (
 from models.core.audit import AuditEvent
 from models.core.db import make_engine
 from models.core.settings import Settings
-from models.people.access import may_read_restricted, visible_cases
 from models.tasks.deadlines import rule_gaps
 from models.tasks.operations import cancel_task, complete_task
 from models.tasks.tables import StatutoryRule, Task
@@ -284,7 +284,7 @@ def test_concurrent_openings_on_postgresql_get_distinct_codes_without_gaps(
 def test_a_decree_override_recomputes_open_statutory_deadlines(
     session: Session, district: District
 ) -> None:
-    from models.workdays.calendar import add_override, remove_override
+    from models.tasks.calendar_changes import add_override, remove_override
     from tests.factories import make_user
 
     admin = make_user(session, district.akimat, "admin@akimat.test", "admin")

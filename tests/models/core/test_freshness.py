@@ -3,6 +3,8 @@ then; a change in one district leaves the others' marks."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 from sqlalchemy import text, update
@@ -12,9 +14,9 @@ from sqlmodel import Session, col
 from models.core.audit import record_event
 from models.core.marks import current_marks
 from models.core.settings import Settings
-from models.meetings.reminders import plan_due
 from models.meetings.tables import Meeting
 from models.outbox.notifications import Notification
+from models.tick import plan_due
 from tests.factories import District, make_district, schedule
 
 
@@ -111,3 +113,21 @@ def test_statements_move_every_districts_mark_unless_they_write_untracked_tables
     session.execute(text("DELETE FROM change_mark"))
     session.commit()  # textual SQL other than SELECT counts as a change anywhere
     assert _marks(engine, district) == (1, 0)
+
+
+def test_importing_birge_registers_no_listener_until_a_process_installs_them() -> None:
+    """Importing ``models`` (or the web, or the workers) attaches nothing to sessions; the
+    application factory does, explicitly."""
+    program = (
+        "import models, web, workers.runtime, workers.actors\n"
+        "from models.core.marks import change_marks_installed\n"
+        "print(change_marks_installed())\n"
+        "from models.core.settings import load_settings\n"
+        "web.create_app(load_settings({'BIRGE_DATABASE_URL': 'sqlite://',"
+        " 'BIRGE_SECRET_KEY': 'test-secret-key-0123456789'}, create_instance=False))\n"
+        "print(change_marks_installed())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.split() == ["False", "True"]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from models.core.i18n import KIND_LABELS, translator
+from models.core.i18n import translator
+from models.meetings.tables import KIND_LABELS
 
 GLOSSARY = Path(__file__).parents[3] / "docs" / "glossary.md"
 

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models.core.settings import Settings
-from models.meetings.reminders import plan_due, replan_meeting_reminders, why_not_send
+from models.meetings.reminders import replan_meeting_reminders
 from models.meetings.tables import Meeting, MeetingStatus
 from models.outbox.notifications import Notification, NotificationStatus, claim
+from models.tick import plan_due, why_not_send
 from tests import factories
 from tests.factories import District
 

@@ -14,9 +14,9 @@ from sqlmodel import Session
 
 from models.core.audit import AuditEvent
 from models.core.settings import Settings
+from models.meetings.access import upcoming_meetings
 from models.meetings.answers import read_rsvp_token, rsvp_links
 from models.meetings.changes import reschedule_meeting
-from models.meetings.reminders import plan_due
 from models.meetings.scheduling import SchedulingError
 from models.meetings.series import cancel_sitting, end_series, move_sitting
 from models.meetings.sittings import next_sitting, sitting_times
@@ -24,7 +24,7 @@ from models.meetings.tables import Answer, Meeting, Sitting
 from models.outbox.notifications import Notification
 from models.overview.calendar_meetings import calendar_meetings
 from models.overview.feed import agency_feed
-from models.people.access import upcoming_meetings
+from models.tick import plan_due
 from tests import factories
 from tests.factories import District, in_days
 

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models.core.settings import Settings
-from models.meetings.reminders import plan_due, why_not_send
 from models.meetings.series import cancel_sitting, end_series, move_sitting
 from models.meetings.tables import Meeting
 from models.outbox.notifications import Notification, NotificationStatus
+from models.tick import plan_due, why_not_send
 from tests import factories
 from tests.factories import District
 

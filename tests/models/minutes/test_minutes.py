@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from models.cases.access import may_see_case
 from models.core.audit import AuditEvent
 from models.core.settings import Settings
 from models.meetings.tables import Meeting, MeetingStatus
 from models.minutes.agenda import coordination_agenda
 from models.minutes.recording import DecisionDraft, MinutesError, record_minutes
 from models.minutes.tables import AgendaItem, Attendance, Decision, MeetingMinutes
-from models.people.access import may_see_case
 from models.people.tables import User
 from models.tasks.lists import TaskBucket, TaskScope, list_tasks
 from models.tasks.operations import complete_task, create_task

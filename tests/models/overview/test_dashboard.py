@@ -35,8 +35,8 @@ def test_the_district_overview_is_counted_once_a_minute(
 def test_the_overview_counts_a_councils_sittings_in_the_coming_30_days(
     session: Session, settings: Settings, district: District
 ) -> None:
-    from models.meetings.reminders import plan_due
     from models.overview.dashboard import district_overview
+    from models.tick import plan_due
     from tests.models.meetings.test_series_reminders import FEB, JAN, council
 
     council(session, settings, district)

@@ -9,14 +9,14 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models.core.settings import Settings
-from models.meetings.reminders import plan_due, why_not_send
 from models.outbox.notifications import Notification, NotificationStatus, claim
 from models.people.tables import District as DistrictRow
+from models.tasks.calendar_changes import add_override
 from models.tasks.escalation.ladder import EscalationRecipient, EscalationStep, save_policy
 from models.tasks.escalation.planner import replan_task_alerts
 from models.tasks.operations import cancel_task, complete_task, create_task
 from models.tasks.tables import Task
-from models.workdays.calendar import add_override
+from models.tick import plan_due, why_not_send
 from tests.factories import District, make_user
 
 #: Wednesday 17 March 2027, 10:00 in Almaty: the task is created.

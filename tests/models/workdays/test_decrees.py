@@ -5,8 +5,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
+from models.tasks.calendar_changes import add_decree_transfers
 from models.workdays.calendar import CalendarOverride, OverrideKind, district_calendar
-from models.workdays.decrees import DECREE_TRANSFERS, add_decree_transfers
+from models.workdays.decrees import DECREE_TRANSFERS
 from tests.factories import District
 
 # An invented order for a year the holidays package has no transfer for.

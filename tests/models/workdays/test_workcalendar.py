@@ -12,15 +12,13 @@ from calendars.workdays import Period, PeriodKind
 from models.core.audit import AuditEvent
 from models.core.db import make_engine
 from models.people.tables import User
+from models.tasks.calendar_changes import add_override, remove_override, set_working_hours
 from models.workdays.calendar import (
     CalendarError,
     CalendarOverride,
     OverrideKind,
-    add_override,
     calendar_year,
     district_calendar,
-    remove_override,
-    set_working_hours,
 )
 from tests.conftest import load_settings_for
 from tests.factories import District, make_district, make_user

@@ -1,0 +1,229 @@
+"""Change a district's working-day calendar, and its open deadlines with it.
+
+A decree's override (a date made a day off or a working day) and new working hours move the
+due moments of the district's open rule-based tasks: each operation here recomputes them
+(:func:`models.tasks.deadlines.recompute_open_deadlines`) in the caller's transaction, so no
+path changes the calendar and leaves a deadline counted on the old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from calendars.workdays import WorkCalendar
+from models.core.audit import record_event
+from models.core.base import utcnow
+from models.core.i18n import N_
+from models.people.tables import Agency, District, Role, User
+from models.tasks.deadlines import recompute_open_deadlines
+from models.workdays.calendar import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_NOTE_LENGTH,
+    CalendarError,
+    CalendarOverride,
+    OverrideChange,
+    OverrideKind,
+    district_calendar,
+    district_overrides,
+)
+from models.workdays.decrees import DECREE_TRANSFERS, Transfer
+
+__all__ = ["add_decree_transfers", "add_override", "remove_override", "set_working_hours"]
+
+
+def add_override(
+    session: Session,
+    user: User | None,
+    *,
+    district_id: int,
+    day: date,
+    kind: str,
+    note: str,
+    now: datetime | None = None,
+) -> OverrideChange:
+    """Make ``day`` a day off or a working day in the district, as a decree says.
+
+    ``user`` is the acting administrator; ``None`` is the operator at the command line.
+    The caller commits; the returned change tells which deadlines to recompute.
+
+    Raises:
+      CalendarError: the user may not change the calendar, or the override is not acceptable.
+    """
+    now = now or utcnow()
+    _require_admin(session, user, district_id)
+    if kind not in {k.value for k in OverrideKind}:
+        raise CalendarError(
+            N_("Choose whether the date becomes a day off or a working day."), "kind"
+        )
+    note = " ".join(note.split())
+    if not note:
+        raise CalendarError(N_("Say which decree makes this change."), "note")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise CalendarError(N_("The note is too long (at most 200 characters)."), "note")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise CalendarError(N_("Choose a date between the years 2000 and 2100."), "day")
+    if _override_on(session, district_id, day) is not None:
+        raise CalendarError(N_("This date has an override already; remove it first."), "day")
+    national = district_calendar(session, district_id).is_working_day(day)
+    if national == (kind == OverrideKind.WORKING_DAY):
+        message = (
+            N_("This date is a working day already.")
+            if national
+            else N_("This date is a day off already.")
+        )
+        raise CalendarError(message, "day")
+    override = CalendarOverride(
+        district_id=district_id,
+        day=day,
+        kind=kind,
+        note=note,
+        created_by_id=user.id if user else None,
+        created_at=now,
+    )
+    try:
+        # A savepoint: losing a race for the date to another administrator is a clear error.
+        with session.begin_nested():
+            session.add(override)
+    except IntegrityError:
+        raise CalendarError(
+            N_("This date has an override already; remove it first."), "day"
+        ) from None
+    record_event(
+        session,
+        user_id=user.id if user else None,
+        action="calendar.override_added",
+        object_type="district",
+        object_id=district_id,
+        detail=f"day={day.isoformat()} kind={kind} note={note}",
+        at=now,
+    )
+    # The open tasks' due moments are recomputed here, in this transaction, from the new calendar.
+    recompute_open_deadlines(session, district_id, user, now)
+    return OverrideChange(district_id, day, OverrideKind(kind), added=True)
+
+
+def remove_override(
+    session: Session,
+    user: User | None,
+    *,
+    district_id: int,
+    day: date,
+    now: datetime | None = None,
+) -> OverrideChange:
+    """Remove the district's override of ``day``: the national calendar applies again.
+
+    Raises:
+      CalendarError: the user may not change the calendar, or the date has no override.
+    """
+    now = now or utcnow()
+    _require_admin(session, user, district_id)
+    override = _override_on(session, district_id, day)
+    if override is None:
+        raise CalendarError(N_("This date has no override."), "day")
+    kind = OverrideKind(override.kind)
+    session.delete(override)
+    session.flush()
+    record_event(
+        session,
+        user_id=user.id if user else None,
+        action="calendar.override_removed",
+        object_type="district",
+        object_id=district_id,
+        detail=f"day={day.isoformat()} kind={kind.value} note={override.note}",
+        at=now,
+    )
+    # The open tasks' due moments are recomputed here, in this transaction, from the new calendar.
+    recompute_open_deadlines(session, district_id, user, now)
+    return OverrideChange(district_id, day, kind, added=False)
+
+
+def set_working_hours(
+    session: Session,
+    user: User | None,
+    *,
+    district_id: int,
+    day_starts: time,
+    day_ends: time,
+    now: datetime | None = None,
+) -> int:
+    """Change when the district's working day starts and ends (local times).
+
+    Returns the district's id: the caller recomputes its open tasks' due moments.
+
+    Raises:
+      CalendarError: the user may not change the calendar, or the hours are not acceptable.
+    """
+    now = now or utcnow()
+    _require_admin(session, user, district_id)
+    if day_starts >= day_ends:
+        raise CalendarError(N_("The working day must end after it starts."), "day_ends")
+    district = session.get(District, district_id)
+    assert district is not None
+    before = f"{district.day_starts:%H:%M}-{district.day_ends:%H:%M}"
+    district.day_starts, district.day_ends = day_starts, day_ends
+    session.add(district)
+    session.flush()
+    record_event(
+        session,
+        user_id=user.id if user else None,
+        action="calendar.hours_changed",
+        object_type="district",
+        object_id=district_id,
+        detail=f"old={before} new={day_starts:%H:%M}-{day_ends:%H:%M}",
+        at=now,
+    )
+    recompute_open_deadlines(session, district_id, user, now)
+    return district_id
+
+
+def _override_on(session: Session, district_id: int, day: date) -> CalendarOverride | None:
+    return session.scalars(
+        select(CalendarOverride)
+        .where(col(CalendarOverride.district_id) == district_id)
+        .where(col(CalendarOverride.day) == day)
+    ).first()
+
+
+def _require_admin(session: Session, user: User | None, district_id: int) -> None:
+    if session.get(District, district_id) is None:
+        raise CalendarError(N_("There is no such district."), "district")
+    if user is None:
+        return
+    agency = session.get(Agency, user.agency_id)
+    if (
+        not Role(user.role).may_change_calendar
+        or not user.active
+        or agency is None
+        or agency.district_id != district_id
+    ):
+        raise CalendarError(N_("Only administrators change the working-day calendar."), "user")
+
+
+def add_decree_transfers(
+    session: Session,
+    district_id: int,
+    year: int,
+    *,
+    transfers: Mapping[int, Sequence[Transfer]] = DECREE_TRANSFERS,
+    now: datetime | None = None,
+) -> list[date]:
+    """Add the year's transfers that neither the national calendar nor the district has.
+
+    Acts as the operator (no signed-in user), like ``birge calendar override add``. Returns
+    the dates added; a second call adds nothing.
+    """
+    national = WorkCalendar(zone=district_calendar(session, district_id).zone)
+    overridden = {o.day for o in district_overrides(session, district_id, year)}
+    added = []
+    for day, kind, note in transfers.get(year, ()):
+        if day in overridden or national.is_working_day(day) == (kind == OverrideKind.WORKING_DAY):
+            continue
+        add_override(session, None, district_id=district_id, day=day, kind=kind, note=note, now=now)
+        added.append(day)
+    return added
