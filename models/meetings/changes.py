@@ -25,15 +25,10 @@ from models.core.settings import Settings
 from models.meetings.access import may_change_meeting
 from models.meetings.answers import record_response
 from models.meetings.conflicts import scheduling_warnings
+from models.meetings.facts import mark_meeting_feeds_dirty, meeting_agencies
 from models.meetings.invitations import Purpose, invitees, mail_participants
 from models.meetings.reminders import replan_meeting_reminders
-from models.meetings.scheduling import (
-    ScheduledMeeting,
-    SchedulingError,
-    check_times,
-    mark_meeting_feeds_dirty,
-    meeting_agencies,
-)
+from models.meetings.scheduling import ScheduledMeeting, SchedulingError, check_times
 from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, MeetingStatus, Sitting
 from models.people.tables import Agency, User
 

@@ -26,13 +26,13 @@ from models.core.base import require_id
 from models.core.i18n import translator
 from models.core.settings import Settings
 from models.meetings.answers import rsvp_links
-from models.meetings.notices import change_email
-from models.meetings.scheduling import (
+from models.meetings.facts import (
     meeting_agencies,
     meeting_calendar_event,
     meeting_facts,
     organizer_address,
 )
+from models.meetings.notices import change_email
 from models.meetings.tables import (
     KIND_LABELS,
     Answer,

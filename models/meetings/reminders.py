@@ -38,7 +38,7 @@ from models.core.base import require_id, utcnow
 from models.core.emails import RenderedEmail
 from models.core.settings import Settings
 from models.meetings.emails import reminder_email
-from models.meetings.scheduling import agencies_by_meeting, meeting_facts, organizer_address
+from models.meetings.facts import agencies_by_meeting, meeting_facts, organizer_address
 from models.meetings.sittings import SittingTime, sitting_key, sitting_times
 from models.meetings.tables import Meeting, MeetingStatus, Sitting
 from models.outbox.notifications import (

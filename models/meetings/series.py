@@ -20,13 +20,9 @@ from models.core.i18n import N_
 from models.core.settings import Settings
 from models.meetings.changes import after_change, announce_change, bump_sequence, check_may_change
 from models.meetings.conflicts import scheduling_warnings
+from models.meetings.facts import meeting_agencies
 from models.meetings.invitations import Purpose, mail_participants
-from models.meetings.scheduling import (
-    ScheduledMeeting,
-    SchedulingError,
-    check_times,
-    meeting_agencies,
-)
+from models.meetings.scheduling import ScheduledMeeting, SchedulingError, check_times
 from models.meetings.sittings import rule_has_sitting, sitting_override
 from models.meetings.tables import Meeting, Sitting
 from models.people.tables import User

@@ -33,8 +33,8 @@ from models.core.base import require_id, utcnow
 from models.core.i18n import DEFAULT_LOCALE, N_, translator
 from models.core.settings import Settings
 from models.feeds.tokens import FeedToken
+from models.meetings.facts import agencies_by_meeting, meeting_calendar_event, meeting_facts
 from models.meetings.invitations import meeting_events
-from models.meetings.scheduling import agencies_by_meeting, meeting_calendar_event, meeting_facts
 from models.meetings.tables import KIND_LABELS, Meeting, MeetingAgency, MeetingStatus, Sitting
 from models.people.tables import Agency, Role, User
 from models.tasks.tables import StatutoryRule, Task, TaskStatus

@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from models.core.base import utcnow
 from models.core.settings import Settings
 from models.feeds.tokens import FeedToken, feed_token, person_feed_token, rotate_feed
-from models.meetings.scheduling import mark_meeting_feeds_dirty
+from models.meetings.facts import mark_meeting_feeds_dirty
 from models.meetings.tables import Meeting, MeetingAgency
 from tests import factories
 from tests.factories import District, csrf_token, in_days, login

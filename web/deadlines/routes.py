@@ -9,13 +9,8 @@ from sqlmodel import col
 
 from models.core.base import utcnow
 from models.people.tables import Agency, Role, User
-from models.tasks.escalation.ladder import (
-    EscalationError,
-    EscalationRecipient,
-    EscalationStep,
-    district_policy,
-    save_policy,
-)
+from models.tasks.escalation.ladder import EscalationRecipient, EscalationStep, district_policy
+from models.tasks.escalation.policy import EscalationError, save_policy
 from models.tasks.rules import RuleError, update_rule
 from models.tasks.tables import StatutoryRule
 from web import db_session

@@ -18,13 +18,10 @@ from models.cases.tables import Case
 from models.core.base import utcnow
 from models.meetings.access import may_change_meeting
 from models.meetings.changes import cancel_meeting, change_participants, reschedule_meeting
+from models.meetings.facts import meeting_agencies
 from models.meetings.inspections import record_inspection_outcome
 from models.meetings.invitations import meeting_sittings
-from models.meetings.scheduling import (
-    ScheduledMeeting,
-    SchedulingError,
-    meeting_agencies,
-)
+from models.meetings.scheduling import ScheduledMeeting, SchedulingError
 from models.meetings.series import cancel_sitting, end_series, move_sitting
 from models.meetings.sittings import SittingTime, sitting_times
 from models.meetings.tables import Meeting, MeetingKind

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from models.core.base import utcnow
 from models.meetings.access import may_see_meeting
-from models.meetings.scheduling import meeting_agencies
+from models.meetings.facts import meeting_agencies
 from models.meetings.sittings import parse_sitting_key, sitting_key
 from models.meetings.tables import Meeting, MeetingStatus
 from models.minutes.agenda import coordination_agenda, shown_to

@@ -26,14 +26,10 @@ from models.core.base import require_id, utcnow
 from models.meetings.access import may_change_meeting
 from models.meetings.answers import answers_by_agency
 from models.meetings.awaited import responses_awaited
+from models.meetings.facts import agencies_by_meeting, meeting_agencies
 from models.meetings.notices import describe_rule
 from models.meetings.presets import PRESETS, preset_agency_ids
-from models.meetings.scheduling import (
-    SchedulingError,
-    agencies_by_meeting,
-    meeting_agencies,
-    schedule_meeting,
-)
+from models.meetings.scheduling import SchedulingError, schedule_meeting
 from models.meetings.tables import KIND_LABELS, MeetingAgency, MeetingKind, MeetingResponse
 from models.overview.dashboard import OverviewCache, dashboard_for, meeting_page
 from models.overview.outbox import troubled_count

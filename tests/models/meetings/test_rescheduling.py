@@ -25,7 +25,8 @@ from models.meetings.changes import (
     record_response,
     reschedule_meeting,
 )
-from models.meetings.scheduling import SchedulingError, meeting_agencies
+from models.meetings.facts import meeting_agencies
+from models.meetings.scheduling import SchedulingError
 from models.meetings.tables import Answer, Meeting, MeetingAgency, MeetingResponse
 from models.outbox.notifications import Notification
 from tests import factories

@@ -12,8 +12,9 @@ from models.core.settings import Settings
 from models.outbox.notifications import Notification, NotificationStatus, claim
 from models.people.tables import District as DistrictRow
 from models.tasks.calendar_changes import add_override
-from models.tasks.escalation.ladder import EscalationRecipient, EscalationStep, save_policy
+from models.tasks.escalation.ladder import EscalationRecipient, EscalationStep
 from models.tasks.escalation.planner import replan_task_alerts
+from models.tasks.escalation.policy import save_policy
 from models.tasks.operations import cancel_task, complete_task, create_task
 from models.tasks.tables import Task
 from models.tick import plan_due, why_not_send

@@ -14,13 +14,12 @@ from models.core.audit import AuditEvent
 from models.people.tables import User
 from models.tasks.escalation.ladder import (
     DEFAULT_POLICY,
-    EscalationError,
     EscalationRecipient,
     EscalationStep,
     district_policy,
     escalation_state,
-    save_policy,
 )
+from models.tasks.escalation.policy import EscalationError, save_policy
 from models.tasks.lists import TaskBucket, TaskScope, list_tasks
 from models.tasks.operations import (
     TaskError,
