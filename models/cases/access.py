@@ -3,6 +3,9 @@ another agency joins it (the one place that adds an agency to a case, audited)."
 
 from __future__ import annotations
 
+from datetime import datetime
+from enum import StrEnum
+
 from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
@@ -14,13 +17,16 @@ from models.people.tables import Agency, AgencyKind, Role, User
 
 __all__ = [
     "CaseAccessError",
+    "JoinReason",
     "add_agency_to_case",
     "agencies_knowing_case",
+    "check_agency_joins",
     "may_add_agency_to_case",
     "may_change_case",
     "may_read_restricted",
     "may_see_case",
     "visible_cases",
+    "works_on_case",
 ]
 
 
@@ -85,6 +91,20 @@ def agencies_knowing_case(session: Session, case: Case) -> set[int]:
     return {case.lead_agency_id, *rows}
 
 
+class JoinReason(StrEnum):
+    """How an agency came to work on a case (named in its ``case.agency_added`` audit row)."""
+
+    RULE = "rule"  # a statutory rule gave it a task
+    TASK = "task"  # someone gave it a task by hand
+    DECISION = "decision"  # a meeting's decision gave it a task
+    REASSIGNMENT = "reassignment"  # a task was moved to it
+    MANUAL = "manual"  # the lead agency or the chair added it
+
+
+#: Joins the law orders: no person chose the agency, so nobody's permission is asked.
+_BY_STATUTE = frozenset({JoinReason.RULE})
+
+
 def may_add_agency_to_case(session: Session, user: User, case: Case) -> bool:
     """Tell whether *user* may let another agency know of *case*: the lead agency or the chair."""
     agency = agency_of(session, user)
@@ -95,29 +115,62 @@ def may_add_agency_to_case(session: Session, user: User, case: Case) -> bool:
     )
 
 
-def add_agency_to_case(session: Session, user: User, case: Case, agency: Agency) -> bool:
-    """Let *agency* work on (and so know of) *case*; audited. Return False if it already did.
+def works_on_case(session: Session, case: Case, agency: Agency) -> bool:
+    """Tell whether *agency* works on *case* already: its lead, or one of its agencies."""
+    return (
+        agency.id == case.lead_agency_id
+        or session.get(CaseAgency, (case.id, agency.id)) is not None
+    )
+
+
+def check_agency_joins(
+    session: Session, user: User | None, case: Case, agency: Agency, *, how: JoinReason
+) -> str | None:
+    """Return why *user* may not bring *agency* onto *case* this way (an English message id),
+    or None when it may join or works on the case already. Writes nothing."""
+    if agency.district_id != case.district_id:
+        return N_("One of the chosen agencies does not exist.")
+    if works_on_case(session, case, agency) or how in _BY_STATUTE:
+        return None
+    if user is None or not may_add_agency_to_case(session, user, case):
+        return N_("Only the lead agency or the chair may add an agency to a case.")
+    return None
+
+
+def add_agency_to_case(
+    session: Session,
+    user: User | None,
+    case: Case,
+    agency: Agency,
+    *,
+    how: JoinReason = JoinReason.MANUAL,
+    now: datetime | None = None,
+) -> bool:
+    """Let *agency* work on (and so know of) *case*; audited as ``case.agency_added``, naming
+    *how* it came. Return False if it worked on the case already.
+
+    The one place an agency joins an existing case: tasks, decisions and reassignments come
+    through here. Only the lead agency's coordinators and the chair bring an agency in; a
+    statutory rule brings in the agency it names (*user* None: the operator or the system).
 
     Raises:
-      CaseAccessError: *user* is neither of the lead agency nor the chair, or *agency* is of
-        another district.
+      CaseAccessError: *user* may not add an agency to the case, or *agency* is of another
+        district.
     """
-    if not may_add_agency_to_case(session, user, case):
-        raise CaseAccessError(N_("Only the lead agency or the chair may add an agency to a case."))
-    if agency.district_id != case.district_id:
-        raise CaseAccessError(N_("One of the chosen agencies does not exist."))
-    if agency.id == case.lead_agency_id:
-        return False
-    if session.get(CaseAgency, (case.id, agency.id)) is not None:
+    refused = check_agency_joins(session, user, case, agency, how=how)
+    if refused is not None:
+        raise CaseAccessError(refused)
+    if works_on_case(session, case, agency):
         return False
     session.add(CaseAgency(case_id=case.id, agency_id=agency.id))  # type: ignore[arg-type]
     record_event(
         session,
-        user_id=user.id,
+        user_id=user.id if user is not None else None,
         action="case.agency_added",
         object_type="case",
         object_id=case.id,
-        detail=f"case={case.code} agency={agency.slug}",
+        detail=f"case={case.code} agency={agency.slug} how={how.value}",
+        at=now,
     )
     session.flush()
     return True

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from calendars.workdays import Period, PeriodKind, WorkCalendar
+from models.cases.access import JoinReason, check_agency_joins
 from models.cases.tables import Case
 from models.core.audit import record_event
 from models.core.base import require_id
@@ -162,8 +163,9 @@ def record_minutes(
         errors["people"] = N_("Mark who attended.")
 
     calendar = district_calendar(session, meeting.district_id)
+    case = session.get(Case, meeting.case_id) if meeting.case_id is not None else None
     due = [
-        _check_decision(session, meeting, held.starts_at, calendar, d, i, now, errors)
+        _check_decision(session, user, meeting, case, held.starts_at, calendar, d, i, now, errors)
         for i, d in enumerate(decisions)
     ]
     if errors:
@@ -261,7 +263,9 @@ def _present_people(
 
 def _check_decision(
     session: Session,
+    user: User,
     meeting: Meeting,
+    case: Case | None,
     held_at: datetime,
     calendar: WorkCalendar,
     draft: DecisionDraft,
@@ -281,6 +285,10 @@ def _check_decision(
     agency = session.get(Agency, draft.agency_id) if draft.agency_id is not None else None
     if agency is None or agency.district_id != meeting.district_id:
         errors[prefix + "agency"] = N_("Choose the responsible agency.")
+    elif case is not None and (
+        refused := check_agency_joins(session, user, case, agency, how=JoinReason.DECISION)
+    ):
+        errors[prefix + "agency"] = refused
     elif draft.assignee_id is not None:
         person = session.get(User, draft.assignee_id)
         if person is None or person.agency_id != agency.id or not person.active:

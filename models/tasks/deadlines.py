@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from calendars.workdays import Period, PeriodKind, WorkCalendar
-from models.cases.tables import Case, CaseAgency
+from models.cases.access import JoinReason, add_agency_to_case
+from models.cases.tables import Case
 from models.core.audit import record_event
 from models.core.base import require_id
 from models.people.tables import Agency, User
@@ -110,8 +111,7 @@ def apply_rules(
             )
             continue
         agency_id = require_id(agency)
-        if session.get(CaseAgency, (case_id, agency_id)) is None:
-            session.add(CaseAgency(case_id=case_id, agency_id=agency_id))
+        add_agency_to_case(session, user, case, agency, how=JoinReason.RULE, now=now)
         task = Task(
             district_id=case.district_id,
             case_id=case_id,

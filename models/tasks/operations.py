@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from models.cases.tables import Case, CaseAgency, CaseStatus
+from models.cases.access import CaseAccessError, JoinReason, add_agency_to_case
+from models.cases.tables import Case, CaseStatus
 from models.core.audit import record_event
 from models.core.base import require_id
 from models.core.i18n import N_
@@ -103,8 +104,8 @@ def create_task(
             raise TaskError(N_("There is no case with this code."), "case_code")
         if case.status != CaseStatus.OPEN:
             raise TaskError(N_("The case is closed."), "case_code")
-        if session.get(CaseAgency, (case.id, agency.id)) is None:
-            session.add(CaseAgency(case_id=require_id(case), agency_id=require_id(agency)))
+        how = JoinReason.DECISION if origin == TaskOrigin.DECISION else JoinReason.TASK
+        _join_case(session, user, case, agency, how=how, now=now)
     task = Task(
         district_id=district_id,
         case_id=case.id if case else None,
@@ -131,6 +132,17 @@ def create_task(
     )
     task_changed(session, task, now=now, created=True)
     return task
+
+
+def _join_case(
+    session: Session, user: User, case: Case, agency: Agency, *, how: JoinReason, now: datetime
+) -> None:
+    """Bring the task's agency onto its case through the one rule for that, at the form's
+    agency field when refused."""
+    try:
+        add_agency_to_case(session, user, case, agency, how=how, now=now)
+    except CaseAccessError as exc:
+        raise TaskError(str(exc), "agency") from None
 
 
 def _require_open(task: Task) -> None:
@@ -212,11 +224,12 @@ def reassign_task(
         assignee = session.get(User, assignee_id)
         if assignee is None or assignee.agency_id != agency.id or not assignee.active:
             raise TaskError(N_("Choose a person of the responsible agency."), "assignee")
+    case = session.get(Case, task.case_id) if task.case_id is not None else None
+    if case is not None:
+        _join_case(session, user, case, agency, how=JoinReason.REASSIGNMENT, now=now)
     old = (task.responsible_agency_id, task.assignee_id)
     task.responsible_agency_id = require_id(agency)
     task.assignee_id = assignee_id
-    if task.case_id is not None and session.get(CaseAgency, (task.case_id, agency.id)) is None:
-        session.add(CaseAgency(case_id=task.case_id, agency_id=require_id(agency)))
     session.add(task)
     record_event(
         session,

@@ -74,8 +74,8 @@ def test_only_the_lead_agency_or_the_chair_adds_an_agency_to_a_case(
         select(AuditEvent).where(col(AuditEvent.action) == "case.agency_added")
     ).all()
     assert [(e.user_id, e.detail) for e in events] == [
-        (district.coordinator.id, "case=D-2026-0042 agency=ngo"),
-        (district.chair.id, "case=D-2026-0042 agency=center"),
+        (district.coordinator.id, "case=D-2026-0042 agency=ngo how=manual"),
+        (district.chair.id, "case=D-2026-0042 agency=center how=manual"),
     ]
 
 
