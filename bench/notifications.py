@@ -31,80 +31,34 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pika
-import psycopg
 from aiosmtpd.controller import Controller
+from scaffold import (
+    BROKER,
+    DOMAIN,
+    add_people,
+    create_database,
+    drop_database,
+    make_settings,
+    print_plan,
+    print_ratio,
+    timed_tick,
+)
 from smtp_sink import Sink, smtplib_loop
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session
+from task_tick import task_tick_cost
 
 import migrations
 from models.core.base import utcnow
 from models.core.db import make_engine
-from models.core.settings import Settings, load_settings
 from models.meetings.tables import Meeting, MeetingAgency
 from models.outbox.notifications import Notification, message_id
-from models.people.tables import Agency, District, User
+from models.people.tables import Agency, District
 from workers.mail import build_message
-from workers.runtime import Runtime, build_runtime, tick
+from workers.runtime import build_runtime
 
-ROOT_DB = os.environ.get("BIRGE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-BROKER = os.environ.get("BIRGE_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 BIRGE = str(Path(sys.executable).with_name("birge"))
-DOMAIN = "bench.test"
-
-
-def create_database(name: str) -> str:
-    with psycopg.connect(ROOT_DB, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return ROOT_DB.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_database(name: str) -> None:
-    with psycopg.connect(ROOT_DB, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def make_settings(database_url: str, tmp: str, **env: str) -> Settings:
-    values = {
-        "BIRGE_INSTANCE_PATH": tmp,
-        "BIRGE_DATABASE_URL": database_url,
-        "BIRGE_SECRET_KEY": "bench-secret-key-0123456789",
-        "BIRGE_MAIL_FROM": f"Birge <birge@{DOMAIN}>",
-        "BIRGE_BASE_URL": "http://birge.bench",
-    }
-    values.update(env)
-    return load_settings(values)
-
-
-def add_people(session: Session, users_per_agency: int) -> tuple[District, list[Agency]]:
-    district = District(name_ru="Район", name_kk="Аудан")
-    session.add(district)
-    session.flush()
-    agencies = []
-    for slug, kind in (("education", "education"), ("police", "police")):
-        agency = Agency(
-            district_id=district.id,  # type: ignore[arg-type]
-            slug=slug,
-            kind=kind,
-            name_ru=f"Ведомство {slug}",
-            name_kk=f"Мекеме {slug}",
-        )
-        session.add(agency)
-        session.flush()
-        agencies.append(agency)
-        for number in range(users_per_agency):
-            session.add(
-                User(
-                    agency_id=agency.id,  # type: ignore[arg-type]
-                    email=f"{slug}{number}@{DOMAIN}",
-                    full_name=f"{slug} {number}",
-                    locale=("ru", "kk", "en")[number % 3],
-                )
-            )
-    session.flush()
-    return district, agencies
 
 
 def add_due_meetings(
@@ -327,39 +281,6 @@ def tick_cost(sizes: list[int], due: int, repeat: int) -> None:
     print_ratio(results, "meetings")
 
 
-def timed_tick(runtime: Runtime, now: datetime) -> tuple[int, float]:
-    """Run one tick at *now*; return what it nudged and its milliseconds. Then mark what it
-    planned as sent, so that the next round starts clean."""
-    started = time.perf_counter()
-    nudged = tick(runtime, now=now)
-    elapsed = (time.perf_counter() - started) * 1000
-    with Session(runtime.engine) as session:
-        session.execute(
-            update(Notification).where(col(Notification.status) == "pending").values(status="sent")
-        )
-        session.commit()
-    return nudged, elapsed
-
-
-def print_plan(engine: Engine, table: str, column: str) -> None:
-    """Print the head of PostgreSQL's plan for the tick's query of due rows of *table*."""
-    with engine.connect() as conn:
-        plan = conn.execute(
-            text(
-                f"EXPLAIN SELECT * FROM {table} WHERE {column} <= now() "  # noqa: S608 - ours
-                f"ORDER BY {column} LIMIT 200"
-            )
-        ).scalars()
-        print("           plan:", " / ".join(p.strip() for p in list(plan)[:2]))
-
-
-def print_ratio(results: dict[int, float], noun: str) -> None:
-    """Print how much longer the tick took with the most rows than with the fewest."""
-    if len(results) >= 2:
-        small, large = min(results), max(results)
-        print(f"  ratio {large:,} / {small:,} {noun}: {results[large] / results[small]:.2f}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -380,8 +301,6 @@ def main() -> None:
     if not args.skip_tick:
         tick_cost(args.tick_sizes, args.due, args.repeat)
     if not args.skip_task_tick:
-        from task_tick import task_tick_cost  # part 3, beside this script
-
         task_tick_cost(args.tick_sizes, args.due, args.repeat)
 
 

@@ -20,7 +20,7 @@ import tempfile
 import uuid
 from datetime import datetime, timedelta
 
-from notifications import (
+from scaffold import (
     add_people,
     create_database,
     drop_database,
