@@ -9,6 +9,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from models.core.db import make_engine
+
 __all__ = ["alembic_config", "downgrade", "is_current", "upgrade"]
 
 HERE = Path(__file__).parent
@@ -39,8 +41,6 @@ def downgrade(database_url: str, revision: str) -> None:
 
 def is_current(database_url: str) -> bool:
     """Tell whether the database is at the newest revision (False for an empty database)."""
-    from models.core.db import make_engine
-
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
     engine = make_engine(database_url)
     try:

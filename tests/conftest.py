@@ -30,6 +30,7 @@ from models.core.settings import Settings, load_settings
 from tests import services
 from tests.factories import District as DistrictData
 from tests.factories import make_district
+from web import create_app
 from workers.runtime import Runtime, build_runtime
 
 RUN_ID = uuid.uuid4().hex[:8]
@@ -254,8 +255,6 @@ def runtime(settings: Settings, engine: Engine) -> Iterator[Runtime]:
 
 @pytest.fixture
 def app(settings: Settings, runtime: Runtime) -> Flask:
-    from web import create_app
-
     app = create_app(settings, runtime=runtime)
     app.config.update(TESTING=True)
     return app

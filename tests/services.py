@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import socket
+import subprocess
 from urllib.parse import urlsplit
 
 import pika
@@ -67,9 +70,6 @@ def close_broker_connections(pid: int) -> int:
 
     Only that process's connections: other suites may share this broker. Returns how many.
     """
-    import re
-    import subprocess
-
     sockets = subprocess.run(
         ["ss", "-tnpH", "state", "established", "( dport = :5672 )"],
         capture_output=True,
@@ -102,8 +102,6 @@ def close_broker_connections(pid: int) -> int:
 
 def queued_notification_ids(queue: str) -> list[int]:
     """The notification ids the messages waiting on *queue* carry; the messages stay queued."""
-    import json
-
     connection = pika.BlockingConnection(pika.URLParameters(TEST_BROKER_URL))
     try:
         channel = connection.channel()

@@ -14,11 +14,13 @@ from sqlmodel import Session
 
 from models.core.db import make_engine
 from models.core.settings import Settings
+from models.meetings.sittings import sitting_times
 from models.meetings.tables import Meeting, MeetingResponse, Sitting
 from models.outbox.notifications import Notification
 from tests.browser.test_schedule_meeting import browser, portal  # noqa: F401 - fixtures
 from tests.browser.walk import LANGUAGES, TEXT, screenshot, sign_in
 from tests.factories import District, in_days
+from tests.models.meetings.test_series import running_council
 
 #: Invitees of the council: the pedagogue (school), two police officers and the education
 #: coordinator (the school's usual council members).
@@ -129,10 +131,6 @@ def test_each_held_sitting_of_a_council_gets_its_own_minutes_in_the_browser(
 ) -> None:
     """The school records its council's last two sittings one after the other: the later
     minutes do not overwrite the earlier, and each page and protocol carries its own date."""
-    from models.meetings.sittings import sitting_times
-    from tests.browser.test_open_case import sign_in
-    from tests.models.meetings.test_series import running_council
-
     base_url, settings, district = portal
     engine = make_engine(settings.database_url)
     with Session(engine, expire_on_commit=False) as session:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 from werkzeug.serving import make_server
 
+from models.core.db import make_engine
 from models.core.settings import Settings
 from models.meetings.tables import Meeting
 from models.outbox.notifications import Notification
@@ -37,7 +38,7 @@ CHROMIUM_FLAGS = [
 def browser() -> Iterator[Any]:
     if not services.CHROMIUM:
         services.unavailable("Debian's chromium is not installed (make test installs it as root)")
-    try:
+    try:  # an optional dev dependency: without it the browser tests skip, not fail to collect
         from playwright.sync_api import sync_playwright
     except ImportError:
         services.unavailable("playwright is not installed")
@@ -110,8 +111,6 @@ def test_coordinator_schedules_a_case_conference_in_the_browser(
     police = "Отдел полиции" if locale == "ru" else "Мекеме police"  # the test agency's names
     assert "D-2026-0042" in facts and "11:00–12:00" in facts and police in facts
     screenshot(page, f"coordinator-{locale}-meeting")
-
-    from models.core.db import make_engine
 
     engine = make_engine(settings.database_url)
     with Session(engine) as session:

@@ -17,6 +17,7 @@ from calendars.recurrence import (
     normalize_rule,
     occurrences,
 )
+from models.meetings.notices import describe_rule
 
 ALMATY = ZoneInfo("Asia/Almaty")
 FIRST = datetime(2026, 11, 26, 15, 0, tzinfo=ALMATY)  # the last Thursday of November
@@ -158,8 +159,6 @@ def test_a_feed_expands_a_series_in_calendar_apps() -> None:
 
 
 def test_a_series_is_described_in_words_with_its_end() -> None:
-    from models.meetings.notices import describe_rule
-
     ended = end_rule_before(LAST_THURSDAY, FIRST, date(2027, 1, 28), ALMATY)
     assert describe_rule(ended, FIRST, ALMATY, "en") == (
         "every month: Thursday of the last week, at 15:00, until 27 January 2027"

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from models.core.audit import AuditEvent
 from models.core.settings import Settings
+from models.outbox.notifications import Notification
 from models.people.tables import User
 from tests.factories import PASSWORD, District, csrf_token, login, schedule
 
@@ -67,7 +68,6 @@ def test_the_forgotten_password_form_says_the_same_for_unknown_addresses(
     assert "Если с этим адресом связана учётная запись" in client.get("/login").get_data(
         as_text=True
     )
-    from models.outbox.notifications import Notification
 
     assert session.scalars(select(Notification)).all() == []  # nobody to write to
     assert PASSWORD  # the factories' password stays the one to sign in with

@@ -12,6 +12,7 @@ from models.core.audit import AuditEvent
 from models.core.settings import Settings
 from models.meetings.tables import Meeting
 from models.outbox.notifications import Notification
+from models.overview.feed import agency_feed
 from models.people.tables import User
 from tests.factories import PASSWORD, District, csrf_token, in_days, login, schedule
 from tests.web.test_portal import meeting_form
@@ -101,7 +102,6 @@ def test_control_characters_are_refused_and_bidi_overrides_kept_out_of_mail_and_
     for mark in ("\u202e", "\u202c", "\u2066", "\u2069"):
         assert mark not in outgoing
     assert "Обследование воскресенье" in notification.body
-    from models.overview.feed import agency_feed
 
     feed = agency_feed(session, settings, district.police).decode().replace("\r\n ", "")
     assert "Обследование воскресенье" in feed and "\u202e" not in feed

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
+from models.core.base import utcnow
 from models.core.settings import Settings
+from models.meetings.sittings import next_sitting
+from models.tasks.tables import Task
+from models.tick import plan_due
 from tests.factories import (
+    CHILD,
     District,
     add_meetings,
     csrf_token,
@@ -17,8 +22,10 @@ from tests.factories import (
     login,
     logout,
     make_user,
+    open_test_case,
     schedule,
 )
+from tests.models.meetings.test_series import running_council
 
 
 def test_the_chair_and_the_secretary_see_the_district_not_their_agency(
@@ -112,9 +119,6 @@ def test_calendar_events_are_the_visible_meetings_in_district_time(
 def test_calendar_events_carry_the_task_deadlines_the_user_may_see(
     client: FlaskClient, district: District, session: Session
 ) -> None:
-    from models.tasks.tables import Task
-    from tests.factories import CHILD, open_test_case
-
     # A case of education alone: the school and the police may not know of it.
     hidden = open_test_case(session, district, agency_ids=[]).case
 
@@ -228,11 +232,6 @@ def test_the_header_offers_every_language_and_a_skip_link(
 def test_task_panels_my_agencys_tasks_and_the_districts_record(
     client: FlaskClient, district: District, session: Session
 ) -> None:
-    from datetime import UTC, datetime
-
-    from models.tasks.tables import Task
-    from tests.factories import open_test_case
-
     open_test_case(session, district)  # March 2026: its statutory tasks are long overdue
     now = datetime.now(UTC)
     for due_days_ago, done in ((10, True), (5, False)):
@@ -268,11 +267,6 @@ def test_the_council_shows_on_the_home_page_in_april_with_the_april_date(
 ) -> None:
     """A monthly council whose first sitting was two months ago: the home page and the meeting
     list show it by its next sitting, in its place among the other meetings."""
-    from models.core.base import utcnow
-    from models.meetings.sittings import next_sitting
-    from models.tick import plan_due
-    from tests.models.meetings.test_series import running_council
-
     meeting = running_council(session, settings, district)
     sitting = next_sitting(session, meeting, settings.zone, now=utcnow())
     assert sitting is not None

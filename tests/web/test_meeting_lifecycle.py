@@ -17,6 +17,7 @@ from models.meetings.answers import rsvp_links
 from models.meetings.tables import Answer, Meeting, MeetingResponse, Sitting
 from models.outbox.notifications import Notification
 from tests.factories import District, csrf_token, in_days, login, logout, make_user, schedule
+from tests.models.meetings.test_series import council
 
 
 def count(session: Session, model: type) -> int:
@@ -386,8 +387,6 @@ def test_a_held_joint_inspection_gets_its_act_and_bad_values_stay_at_their_field
 def test_bad_input_to_the_series_and_answer_pages_is_a_400_and_writes_nothing(
     client: FlaskClient, district: District, session: Session, settings: Settings
 ) -> None:
-    from tests.models.meetings.test_series import council
-
     meeting = council(session, settings, district)
     single = schedule(session, settings, district).meeting
     session.commit()

@@ -3,6 +3,7 @@ protocol; bad input answers 400 at its field and writes nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import BytesIO
 
@@ -12,7 +13,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 
 from models.cases.tables import CaseRestricted
+from models.core.base import utcnow
 from models.core.settings import Settings
+from models.meetings.sittings import sitting_key, sitting_times
 from models.meetings.tables import Meeting
 from models.minutes.tables import MeetingMinutes
 from models.tasks.operations import create_task
@@ -26,6 +29,7 @@ from tests.factories import (
     schedule,
     schedule_case_conference,
 )
+from tests.models.meetings.test_series import running_council
 
 
 def held_conference(session: Session, settings: Settings, district: District) -> Meeting:
@@ -260,12 +264,6 @@ def test_each_sitting_of_a_council_has_its_own_minutes_and_protocol(
 ) -> None:
     """The school's monthly council: the minutes of the later sitting do not overwrite the
     earlier one's; the meeting page lists the held sittings, each with its record."""
-    import re
-
-    from models.core.base import utcnow
-    from models.meetings.sittings import sitting_key, sitting_times
-    from tests.models.meetings.test_series import running_council
-
     meeting = running_council(session, settings, district)
     held = sitting_times(meeting, [], settings.zone, after=meeting.starts_at, before=utcnow())
     earlier, later = held[-2], held[-1]

@@ -29,6 +29,7 @@ from tests.factories import (
     make_user,
     schedule,
 )
+from web import create_app
 from workers.runtime import build_runtime
 
 
@@ -82,8 +83,6 @@ def test_only_the_lead_agency_or_the_chair_adds_an_agency_to_a_case(
 def test_a_database_outage_is_a_503_page_that_needs_no_database(
     postgres_server: Callable[[str], str], make_settings: Callable[..., Settings]
 ) -> None:
-    from web import create_app
-
     url = postgres_server("outage")
     settings = make_settings(url)
     migrations.upgrade(settings.database_url)

@@ -15,11 +15,15 @@ from sqlmodel import Session
 
 import web.fragments
 from models.core.base import utcnow
+from models.core.db import make_engine
 from models.core.settings import Settings
 from models.meetings.answers import record_response
 from models.meetings.tables import Answer
 from tests.factories import District, csrf_token, in_days, login, logout, make_user, schedule
+from tests.web.test_outbox import fail_all
+from web import create_app
 from web.fragments import FragmentCache, cached
+from workers.runtime import build_runtime
 
 
 def _window() -> str:
@@ -113,10 +117,6 @@ def test_a_kept_part_is_rendered_again_in_the_next_minute_or_after_a_change(
 def test_no_part_is_kept_when_the_cache_is_switched_off(
     make_settings: object, database_url: str, district: District
 ) -> None:
-    from models.core.db import make_engine
-    from web import create_app
-    from workers.runtime import build_runtime
-
     settings = make_settings(database_url, BIRGE_PAGE_CACHE_MB="0")  # type: ignore[operator]
     engine = make_engine(settings.database_url)
     runtime = build_runtime(settings, engine)
@@ -162,8 +162,6 @@ def test_the_chair_learns_of_undelivered_emails_within_a_minute(
     settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tests.web.test_outbox import fail_all
-
     schedule(session, settings, district)
     session.commit()
     now = utcnow().replace(second=5)

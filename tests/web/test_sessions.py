@@ -18,7 +18,9 @@ from models.core.base import utcnow
 from models.core.settings import Settings
 from models.people.accounts import AccountError, change_password
 from models.people.sessions import UserSession
-from tests.factories import PASSWORD, District, csrf_token, login, logout
+from models.people.throttle import record_sign_in_failure, sign_in_locked_until
+from tests.factories import PASSWORD, District, csrf_token, login, logout, make_user
+from web import create_app
 from workers.runtime import Runtime, build_runtime
 
 
@@ -77,7 +79,6 @@ def test_deactivation_and_sign_out_everywhere_end_sessions(
     inspector, admin = app.test_client(), app.test_client()
     login(inspector, district.inspector.email)
     assert inspector.get("/").status_code == 200
-    from tests.factories import make_user
 
     make_user(session, district.akimat, "admin@akimat.test", "admin")
     session.commit()
@@ -104,8 +105,6 @@ def test_deactivation_and_sign_out_everywhere_end_sessions(
 def test_idle_sessions_expire_after_the_configured_time(
     make_settings: Callable[..., Settings], database_url: str, district: District, session: Session
 ) -> None:
-    from web import create_app
-
     settings = make_settings(database_url, BIRGE_SESSION_IDLE_MINUTES="30")
     rt = build_runtime(settings)
     app = create_app(settings, runtime=rt)
@@ -126,8 +125,6 @@ def test_idle_sessions_expire_after_the_configured_time(
 def test_the_cookie_is_secure_when_the_portal_is_served_over_https(
     make_settings: Callable[..., Settings], database_url: str, district: District
 ) -> None:
-    from web import create_app
-
     settings = make_settings(database_url, BIRGE_BASE_URL="https://birge.example.kz")
     rt: Runtime = build_runtime(settings)
     client = create_app(settings, runtime=rt).test_client()
@@ -158,8 +155,6 @@ def test_wrong_passwords_lock_the_account_with_a_message_saying_until_when(
 def test_the_lockout_grows_and_also_counts_per_client_address(
     client: FlaskClient, district: District, session: Session
 ) -> None:
-    from models.people.throttle import record_sign_in_failure
-
     now = utcnow()
     locks = []
     for n in range(8):
@@ -171,7 +166,6 @@ def test_the_lockout_grows_and_also_counts_per_client_address(
     assert [lock.total_seconds() for lock in locks[4:] if lock] == [30, 60, 120, 240]
     for n in range(20):  # 20 different accounts from one address
         record_sign_in_failure(session, email=f"guess{n}@y.test", address="10.0.0.7", now=now)
-    from models.people.throttle import sign_in_locked_until
 
     assert sign_in_locked_until(session, email="new@y.test", address="10.0.0.7", now=now)
     assert sign_in_locked_until(session, email="new@y.test", address="10.0.0.8", now=now) is None
@@ -198,8 +192,6 @@ def test_unknown_accounts_cost_the_same_password_hash_as_known_ones(
 def test_behind_a_proxy_the_forwarded_address_is_throttled(
     make_settings: Callable[..., Settings], database_url: str, district: District
 ) -> None:
-    from web import create_app
-
     settings = make_settings(database_url, BIRGE_PROXY_COUNT="1")
     rt = build_runtime(settings)
     client = create_app(settings, runtime=rt).test_client()

@@ -8,6 +8,9 @@ import click
 from sqlalchemy import select
 from sqlmodel import col
 
+from models.core.db import make_engine, session_scope
+from models.people.accounts import AccountError, create_user
+from models.people.tables import Agency
 from web.cli.base import Context, main, pass_context
 
 
@@ -31,10 +34,6 @@ def user_create(
     ctx: Context, email: str, agency_slug: str, role: str, full_name: str, locale: str
 ) -> None:
     """Create a user; the password is read from standard input, or asked for."""
-    from models.core.db import make_engine, session_scope
-    from models.people.accounts import AccountError, create_user
-    from models.people.tables import Agency
-
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:

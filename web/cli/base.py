@@ -7,6 +7,7 @@ import logging
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+import migrations
 from models.core.marks import install_change_marks
 from models.core.settings import SETTINGS_HELP, Settings, SettingsError, load_settings
 
@@ -56,8 +57,6 @@ class Context:
 
     def require_current_schema(self) -> Settings:
         """Return the settings once the database is known to be migrated to the newest schema."""
-        import migrations
-
         settings = self.settings
         try:
             current = migrations.is_current(settings.database_url)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import click
 
+import migrations
+from models.core.db import make_engine, session_scope
+from models.demo.district import DEMO_PASSWORD, load_demo
 from web.cli.base import Context, main, pass_context
 
 
@@ -17,8 +20,6 @@ def db() -> None:
 @pass_context
 def db_upgrade(ctx: Context, revision: str) -> None:
     """Upgrade the database to REVISION (default: the newest)."""
-    import migrations
-
     migrations.upgrade(ctx.settings.database_url, revision)
     click.echo(f"database at {revision}")
 
@@ -28,8 +29,6 @@ def db_upgrade(ctx: Context, revision: str) -> None:
 @pass_context
 def db_downgrade(ctx: Context, revision: str) -> None:
     """Downgrade the database to REVISION ('base' removes every table)."""
-    import migrations
-
     migrations.downgrade(ctx.settings.database_url, revision)
     click.echo(f"database at {revision}")
 
@@ -38,9 +37,6 @@ def db_downgrade(ctx: Context, revision: str) -> None:
 @pass_context
 def demo(ctx: Context) -> None:
     """Load the demo district (idempotent) and print its logins."""
-    from models.core.db import make_engine, session_scope
-    from models.demo.district import DEMO_PASSWORD, load_demo
-
     engine = make_engine(ctx.require_current_schema().database_url)
     with session_scope(engine) as session:
         logins = load_demo(session, ctx.settings)

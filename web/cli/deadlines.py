@@ -11,7 +11,17 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from calendars.workdays import Period, PeriodKind
-from models.workdays.calendar import FIRST_YEAR, LAST_YEAR
+from models.core.base import utcnow
+from models.core.db import make_engine, session_scope
+from models.people.tables import District
+from models.tasks.calendar_changes import add_override, remove_override, set_working_hours
+from models.workdays.calendar import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    CalendarError,
+    calendar_year,
+    district_calendar,
+)
 from web.cli.base import BadInput, Context, OneLineErrors, main, pass_context
 
 _district_option = click.option(
@@ -26,9 +36,6 @@ _district_option = click.option(
 @contextmanager
 def _district_session(ctx: Context, district_id: int | None) -> Iterator[tuple[Session, int]]:
     """Open a session (committed at the end) and resolve the district to work on."""
-    from models.core.db import make_engine, session_scope
-    from models.people.tables import District
-
     engine = make_engine(ctx.require_current_schema().database_url)
     try:
         with session_scope(engine) as session:
@@ -76,8 +83,6 @@ def due(
     WHEN is an ISO 8601 moment such as 2026-03-20T15:00; without an offset it is the
     district's local time.
     """
-    from models.workdays.calendar import district_calendar
-
     chosen = [
         Period(kind, days or 0)
         for kind, days, given in (
@@ -126,9 +131,6 @@ def override_add(
     ctx: Context, day: str, kind: str | None, note: str, district_id: int | None
 ) -> None:
     """Make DAY (YYYY-MM-DD) a day off or a working day, as a decree says."""
-    from models.tasks.calendar_changes import add_override
-    from models.workdays.calendar import CalendarError
-
     if kind is None:
         raise BadInput("give --day-off or --working-day")
     wanted = _date(day)
@@ -146,9 +148,6 @@ def override_add(
 @pass_context
 def override_remove(ctx: Context, day: str, district_id: int | None) -> None:
     """Remove the override of DAY (YYYY-MM-DD): the national calendar applies again."""
-    from models.tasks.calendar_changes import remove_override
-    from models.workdays.calendar import CalendarError
-
     wanted = _date(day)
     with _district_session(ctx, district_id) as (session, district):
         try:
@@ -167,9 +166,6 @@ def calendar_list(ctx: Context, year: int | None, district_id: int | None) -> No
 
     Overrides are marked with '*' and show their note.
     """
-    from models.core.base import utcnow
-    from models.workdays.calendar import calendar_year, district_calendar
-
     with _district_session(ctx, district_id) as (session, district):
         year = year or utcnow().astimezone(district_calendar(session, district).zone).year
         days = calendar_year(session, district, year)
@@ -201,10 +197,6 @@ def calendar_hours(
     district_id: int | None,
 ) -> None:
     """Print the district's working hours; change them with the options."""
-    from models.people.tables import District
-    from models.tasks.calendar_changes import set_working_hours
-    from models.workdays.calendar import CalendarError
-
     new_starts, new_ends = _clock(starts, "--starts"), _clock(ends, "--ends")
     with _district_session(ctx, district_id) as (session, district_id):
         district = session.get(District, district_id)

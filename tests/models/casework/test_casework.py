@@ -24,11 +24,21 @@ from models.casework.operations import (
 from models.core.audit import AuditEvent
 from models.core.db import make_engine
 from models.core.settings import Settings
+from models.tasks.calendar_changes import add_override, remove_override
 from models.tasks.deadlines import rule_gaps
 from models.tasks.operations import cancel_task, complete_task
 from models.tasks.tables import StatutoryRule, Task
 from tests.conftest import load_settings_for
-from tests.factories import CHILD, REPORT_AT, District, make_district, open_test_case
+from tests.factories import (
+    CHILD,
+    REPORT_AT,
+    District,
+    make_agency,
+    make_district,
+    make_user,
+    open_test_case,
+    schedule_case_conference,
+)
 
 ALMATY = timedelta(hours=5)
 
@@ -284,9 +294,6 @@ def test_concurrent_openings_on_postgresql_get_distinct_codes_without_gaps(
 def test_a_decree_override_recomputes_open_statutory_deadlines(
     session: Session, district: District
 ) -> None:
-    from models.tasks.calendar_changes import add_override, remove_override
-    from tests.factories import make_user
-
     admin = make_user(session, district.akimat, "admin@akimat.test", "admin")
     received = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Mon 10:00 in Almaty
     opened = open_test_case(session, district, received_at=received, now=received)
@@ -324,8 +331,6 @@ def test_a_decree_override_recomputes_open_statutory_deadlines(
 def test_scheduling_finds_a_case_code_in_the_organizers_district(
     session: Session, district: District, settings: Settings
 ) -> None:
-    from tests.factories import schedule_case_conference
-
     other = make_district(session, "-2")  # its own D-2026-0042
     session.commit()
     here = schedule_case_conference(session, settings, district).meeting
@@ -338,8 +343,6 @@ def test_scheduling_finds_a_case_code_in_the_organizers_district(
 def test_the_guardianship_body_joins_every_case_and_reads_its_child(
     session: Session, district: District
 ) -> None:
-    from tests.factories import make_agency, make_user
-
     body = make_agency(session, district.row, "guardianship", "guardianship")
     officer = make_user(session, body, "officer@guardianship.test", "member")
     case = open_test_case(session, district, agency_ids=[]).case

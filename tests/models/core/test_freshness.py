@@ -14,7 +14,8 @@ from sqlmodel import Session, col
 from models.core.audit import record_event
 from models.core.marks import current_marks
 from models.core.settings import Settings
-from models.meetings.tables import Meeting
+from models.meetings.answers import record_response
+from models.meetings.tables import Answer, Meeting
 from models.outbox.notifications import Notification
 from models.tick import plan_due
 from tests.factories import District, make_district, schedule
@@ -62,8 +63,6 @@ def test_rows_of_a_meeting_move_the_meetings_district(
     meeting = schedule(session, settings, district).meeting
     session.commit()
     before, theirs = _marks(engine, district), _marks(engine, other)
-    from models.meetings.answers import record_response
-    from models.meetings.tables import Answer
 
     record_response(session, meeting=meeting, user=district.inspector, answer=Answer.DECLINED)
     session.commit()  # a meeting_response row: placed through its meeting

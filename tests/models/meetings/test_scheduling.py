@@ -12,6 +12,7 @@ from models.core.settings import Settings
 from models.meetings.scheduling import SchedulingError
 from models.meetings.tables import MeetingAgency
 from models.outbox.notifications import Notification
+from models.overview.feed import agency_feed
 from tests import factories
 from tests.factories import District, in_days, make_user
 
@@ -227,8 +228,6 @@ def test_case_conference_names_the_case_code_only(
 def test_the_inspected_address_never_leaves_the_portal_and_titles_do_not_repeat_the_kind(
     session: Session, settings: Settings, district: District
 ) -> None:
-    from models.overview.feed import agency_feed
-
     schedule(
         session,
         settings,

@@ -10,10 +10,13 @@ from models.meetings.awaited import responses_awaited
 from models.meetings.changes import cancel_meeting, record_response
 from models.meetings.sittings import next_sitting
 from models.meetings.tables import Answer, Meeting
-from models.overview.dashboard import OverviewCache
+from models.overview.dashboard import OverviewCache, district_overview
 from models.people.tables import User
+from models.tick import plan_due
 from tests.factories import District, add_meetings, schedule
 from tests.models.meetings.test_series import council
+from tests.models.meetings.test_series_reminders import FEB, JAN
+from tests.models.meetings.test_series_reminders import council as monthly_council
 
 
 def test_the_district_overview_is_counted_once_a_minute(
@@ -35,11 +38,7 @@ def test_the_district_overview_is_counted_once_a_minute(
 def test_the_overview_counts_a_councils_sittings_in_the_coming_30_days(
     session: Session, settings: Settings, district: District
 ) -> None:
-    from models.overview.dashboard import district_overview
-    from models.tick import plan_due
-    from tests.models.meetings.test_series_reminders import FEB, JAN, council
-
-    council(session, settings, district)
+    monthly_council(session, settings, district)
     now = JAN + timedelta(days=4)  # January's sitting is over; February's is in 28 days
     plan_due(session, settings, now=now)
     session.commit()

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from calendars.workdays import WorkCalendar
 from models.core.audit import AuditEvent
+from models.overview.calendar import calendar_tasks
 from models.people.tables import User
 from models.tasks.escalation.ladder import (
     DEFAULT_POLICY,
@@ -18,6 +19,7 @@ from models.tasks.escalation.ladder import (
     EscalationStep,
     district_policy,
     escalation_state,
+    step_recipients,
 )
 from models.tasks.escalation.policy import EscalationError, save_policy
 from models.tasks.lists import TaskBucket, TaskScope, list_tasks
@@ -30,7 +32,7 @@ from models.tasks.operations import (
     reassign_task,
 )
 from models.tasks.tables import Task
-from tests.factories import REPORT_AT, District, make_user
+from tests.factories import REPORT_AT, District, make_user, open_test_case
 
 ALMATY = ZoneInfo("Asia/Almaty")
 CALENDAR = WorkCalendar(zone=ALMATY)
@@ -248,15 +250,11 @@ def test_admins_edit_the_ladder_of_their_district(session: Session, district: Di
 
 
 def test_rule_tasks_start_with_the_report(session: Session, district: District) -> None:
-    from tests.factories import open_test_case
-
     opened = open_test_case(session, district)
     assert all(t.counted_from == REPORT_AT for t in opened.tasks)
 
 
 def test_each_step_names_its_recipients(session: Session, district: District) -> None:
-    from models.tasks.escalation.ladder import step_recipients
-
     task = new_task(session, district)
     reminder, head, chair = DEFAULT_POLICY
     staff = [r.email for r in step_recipients(session, task, reminder)]
@@ -278,8 +276,6 @@ def test_the_units_secretary_sees_the_districts_tasks_like_the_chair(
 ) -> None:
     """The akimat's coordinator works for the chair: the district's tasks, not only the
     akimat's, in the lists, on each task's page and in the calendar view."""
-    from models.overview.calendar import calendar_tasks
-
     secretary = make_user(session, district.akimat, "secretary@akimat.test", "coordinator")
     police = new_task(session, district, due_at=NOW + timedelta(days=2))
     school = new_task(

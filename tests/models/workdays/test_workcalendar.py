@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +13,7 @@ from models.core.audit import AuditEvent
 from models.core.db import make_engine
 from models.people.tables import User
 from models.tasks.calendar_changes import add_override, remove_override, set_working_hours
+from models.tasks.tables import Task
 from models.workdays.calendar import (
     CalendarError,
     CalendarOverride,
@@ -21,7 +22,7 @@ from models.workdays.calendar import (
     district_calendar,
 )
 from tests.conftest import load_settings_for
-from tests.factories import District, make_district, make_user
+from tests.factories import District, make_district, make_user, open_test_case
 
 ALMATY = ZoneInfo("Asia/Almaty")
 DECREE = "Постановление Правительства РК от 20.11.2026 № 1000"
@@ -264,11 +265,6 @@ def test_only_administrators_change_working_hours(session: Session, district: Di
 def test_new_working_hours_move_the_open_tasks_due_moments(
     session: Session, district: District, admin: User
 ) -> None:
-    from datetime import UTC
-
-    from models.tasks.tables import Task
-    from tests.factories import open_test_case
-
     received = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Mon 10:00 in Almaty
     opened = open_test_case(session, district, received_at=received, now=received)
     first = next(t for t in opened.tasks if t.title.startswith("Сформировать"))
