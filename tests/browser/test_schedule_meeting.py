@@ -39,7 +39,7 @@ def browser() -> Iterator[Any]:
     if not services.CHROMIUM:
         services.unavailable("Debian's chromium is not installed (make test installs it as root)")
     try:  # an optional dev dependency: without it the browser tests skip, not fail to collect
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415
     except ImportError:
         services.unavailable("playwright is not installed")
     with sync_playwright() as playwright:
