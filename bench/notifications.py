@@ -41,6 +41,7 @@ from scaffold import (
     make_settings,
     print_plan,
     print_ratio,
+    throwaway_runtime,
     timed_tick,
 )
 from smtp_sink import Sink, smtplib_loop
@@ -56,7 +57,6 @@ from models.meetings.tables import Meeting, MeetingAgency
 from models.outbox.notifications import Notification, message_id
 from models.people.tables import Agency, District
 from workers.mail import build_message
-from workers.runtime import build_runtime
 
 BIRGE = str(Path(sys.executable).with_name("birge"))
 
@@ -251,33 +251,23 @@ def tick_cost(sizes: list[int], due: int, repeat: int) -> None:
     print(f"{'meetings':>10} {'median ms':>10} {'min ms':>8}")
     results: dict[int, float] = {}
     for size in sizes:
-        name = f"birge_bench_{uuid.uuid4().hex[:8]}"
-        url = create_database(name)
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                settings = make_settings(url, tmp)
-                migrations.upgrade(settings.database_url)
-                runtime = build_runtime(settings)  # stub broker: the nudges stay in memory
+        with throwaway_runtime() as runtime:
+            with Session(runtime.engine, expire_on_commit=False) as session:
+                district, agencies = add_people(session, 2)
+                session.commit()
+            fill(runtime.engine, district.id, agencies[0].id, size)  # type: ignore[arg-type]
+            timings = []
+            for _ in range(repeat):
+                now = utcnow()
                 with Session(runtime.engine, expire_on_commit=False) as session:
-                    district, agencies = add_people(session, 2)
+                    add_due_meetings(session, district, agencies, due, now)
                     session.commit()
-                fill(runtime.engine, district.id, agencies[0].id, size)  # type: ignore[arg-type]
-                timings = []
-                for _ in range(repeat):
-                    now = utcnow()
-                    with Session(runtime.engine, expire_on_commit=False) as session:
-                        add_due_meetings(session, district, agencies, due, now)
-                        session.commit()
-                    nudged, ms = timed_tick(runtime, now)
-                    timings.append(ms)
-                    assert nudged == due * 4, nudged
-                results[size] = statistics.median(timings)
-                print(f"{size:>10} {results[size]:>10.1f} {min(timings):>8.1f}")
-                print_plan(runtime.engine, "meeting", "reminder_due_at")
-                runtime.close()
-                runtime.engine.dispose()
-        finally:
-            drop_database(name)
+                nudged, ms = timed_tick(runtime, now)
+                timings.append(ms)
+                assert nudged == due * 4, nudged
+            results[size] = statistics.median(timings)
+            print(f"{size:>10} {results[size]:>10.1f} {min(timings):>8.1f}")
+            print_plan(runtime.engine, "meeting", "reminder_due_at")
     print_ratio(results, "meetings")
 
 

@@ -4,7 +4,11 @@ district of people, and a timed tick with its plan and ratio printed."""
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import psycopg
@@ -12,14 +16,35 @@ from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+import migrations
 from models.core.settings import Settings, load_settings
 from models.outbox.notifications import Notification
 from models.people.tables import Agency, District, User
-from workers.runtime import Runtime, tick
+from workers.runtime import Runtime, build_runtime, tick
 
 ROOT_DB = os.environ.get("BIRGE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BROKER = os.environ.get("BIRGE_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 DOMAIN = "bench.test"
+
+
+@contextmanager
+def throwaway_runtime() -> Iterator[Runtime]:
+    """Yield a runtime on a new, migrated PostgreSQL database (stub broker: the nudges stay in
+    memory); close it and drop the database afterwards."""
+    name = f"birge_bench_{uuid.uuid4().hex[:8]}"
+    url = create_database(name)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = make_settings(url, tmp)
+            migrations.upgrade(settings.database_url)
+            runtime = build_runtime(settings)
+            try:
+                yield runtime
+            finally:
+                runtime.close()
+                runtime.engine.dispose()
+    finally:
+        drop_database(name)
 
 
 def create_database(name: str) -> str:

@@ -16,28 +16,22 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
-import uuid
 from datetime import datetime, timedelta
 
 from scaffold import (
     add_people,
-    create_database,
-    drop_database,
-    make_settings,
     print_plan,
     print_ratio,
+    throwaway_runtime,
     timed_tick,
 )
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-import migrations
 from models.core.base import utcnow
 from models.people.tables import District
 from models.workdays.calendar import district_calendar
-from workers.runtime import build_runtime
 
 
 def fill_tasks(engine: Engine, district_id: int, agency_id: int, tasks: int, now: datetime) -> None:
@@ -100,42 +94,32 @@ def task_tick_cost(sizes: list[int], due: int, repeat: int) -> None:
     print(f"{'tasks':>10} {'median ms':>10} {'min ms':>8}")
     results: dict[int, float] = {}
     for size in sizes:
-        name = f"birge_bench_{uuid.uuid4().hex[:8]}"
-        url = create_database(name)
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                settings = make_settings(url, tmp)
-                migrations.upgrade(settings.database_url)
-                runtime = build_runtime(settings)  # stub broker: the nudges stay in memory
-                with Session(runtime.engine, expire_on_commit=False) as session:
-                    district, agencies = add_people(session, 2)
-                    agencies[1].head_email = "head@bench.test"
-                    session.add(agencies[1])
-                    session.commit()
-                    district_id, agency_id = district.id or 0, agencies[1].id or 0
-                    calendar = district_calendar(session, district_id)
-                # A moment inside working hours, so that the escalations may leave.
-                start = calendar.next_working_moment(utcnow() + timedelta(days=1))
-                with Session(runtime.engine) as session:  # the digest is not measured here
-                    row = session.get(District, district_id)
-                    assert row is not None
-                    row.digest_planned_on = calendar.local_date(start) + timedelta(days=30)
-                    session.commit()
-                fill_tasks(runtime.engine, district_id, agency_id, size, start)
-                timings = []
-                for round_ in range(repeat):
-                    now = start + timedelta(minutes=round_)
-                    add_due_tasks(runtime.engine, district_id, agency_id, due, now)
-                    nudged, ms = timed_tick(runtime, now)
-                    timings.append(ms)
-                    assert nudged == due, nudged
-                results[size] = statistics.median(timings)
-                print(f"{size:>10} {results[size]:>10.1f} {min(timings):>8.1f}")
-                print_plan(runtime.engine, "task", "escalation_due_at")
-                runtime.close()
-                runtime.engine.dispose()
-        finally:
-            drop_database(name)
+        with throwaway_runtime() as runtime:
+            with Session(runtime.engine, expire_on_commit=False) as session:
+                district, agencies = add_people(session, 2)
+                agencies[1].head_email = "head@bench.test"
+                session.add(agencies[1])
+                session.commit()
+                district_id, agency_id = district.id or 0, agencies[1].id or 0
+                calendar = district_calendar(session, district_id)
+            # A moment inside working hours, so that the escalations may leave.
+            start = calendar.next_working_moment(utcnow() + timedelta(days=1))
+            with Session(runtime.engine) as session:  # the digest is not measured here
+                row = session.get(District, district_id)
+                assert row is not None
+                row.digest_planned_on = calendar.local_date(start) + timedelta(days=30)
+                session.commit()
+            fill_tasks(runtime.engine, district_id, agency_id, size, start)
+            timings = []
+            for round_ in range(repeat):
+                now = start + timedelta(minutes=round_)
+                add_due_tasks(runtime.engine, district_id, agency_id, due, now)
+                nudged, ms = timed_tick(runtime, now)
+                timings.append(ms)
+                assert nudged == due, nudged
+            results[size] = statistics.median(timings)
+            print(f"{size:>10} {results[size]:>10.1f} {min(timings):>8.1f}")
+            print_plan(runtime.engine, "task", "escalation_due_at")
     print_ratio(results, "tasks")
 
 
