@@ -94,17 +94,14 @@ def add_override(
         raise CalendarError(
             N_("This date has an override already; remove it first."), "day"
         ) from None
-    record_event(
+    _calendar_changed(
         session,
-        user_id=user.id if user else None,
-        action="calendar.override_added",
-        object_type="district",
-        object_id=district_id,
-        detail=f"day={day.isoformat()} kind={kind} note={note}",
-        at=now,
+        user,
+        district_id,
+        "calendar.override_added",
+        f"day={day.isoformat()} kind={kind} note={note}",
+        now,
     )
-    # The open tasks' due moments are recomputed here, in this transaction, from the new calendar.
-    recompute_open_deadlines(session, district_id, user, now)
     return OverrideChange(district_id, day, OverrideKind(kind), added=True)
 
 
@@ -129,17 +126,14 @@ def remove_override(
     kind = OverrideKind(override.kind)
     session.delete(override)
     session.flush()
-    record_event(
+    _calendar_changed(
         session,
-        user_id=user.id if user else None,
-        action="calendar.override_removed",
-        object_type="district",
-        object_id=district_id,
-        detail=f"day={day.isoformat()} kind={kind.value} note={override.note}",
-        at=now,
+        user,
+        district_id,
+        "calendar.override_removed",
+        f"day={day.isoformat()} kind={kind.value} note={override.note}",
+        now,
     )
-    # The open tasks' due moments are recomputed here, in this transaction, from the new calendar.
-    recompute_open_deadlines(session, district_id, user, now)
     return OverrideChange(district_id, day, kind, added=False)
 
 
@@ -154,7 +148,7 @@ def set_working_hours(
 ) -> int:
     """Change when the district's working day starts and ends (local times).
 
-    Returns the district's id: the caller recomputes its open tasks' due moments.
+    Returns the district's id; its open tasks' due moments are recomputed.
 
     Raises:
       CalendarError: the user may not change the calendar, or the hours are not acceptable.
@@ -169,17 +163,32 @@ def set_working_hours(
     district.day_starts, district.day_ends = day_starts, day_ends
     session.add(district)
     session.flush()
+    _calendar_changed(
+        session,
+        user,
+        district_id,
+        "calendar.hours_changed",
+        f"old={before} new={day_starts:%H:%M}-{day_ends:%H:%M}",
+        now,
+    )
+    return district_id
+
+
+def _calendar_changed(
+    session: Session, user: User | None, district_id: int, action: str, detail: str, now: datetime
+) -> None:
+    """Audit a change of the district's calendar and recompute its open tasks' due moments
+    from the new calendar, in this transaction."""
     record_event(
         session,
         user_id=user.id if user else None,
-        action="calendar.hours_changed",
+        action=action,
         object_type="district",
         object_id=district_id,
-        detail=f"old={before} new={day_starts:%H:%M}-{day_ends:%H:%M}",
+        detail=detail,
         at=now,
     )
     recompute_open_deadlines(session, district_id, user, now)
-    return district_id
 
 
 def _override_on(session: Session, district_id: int, day: date) -> CalendarOverride | None:
@@ -202,7 +211,7 @@ def _require_admin(session: Session, user: User | None, district_id: int) -> Non
         or agency is None
         or agency.district_id != district_id
     ):
-        raise CalendarError(N_("Only administrators change the working-day calendar."), "user")
+        raise CalendarError(N_("Only administrators change the working-day calendar."))
 
 
 def add_decree_transfers(
