@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models.cases.access import may_see_case
@@ -15,7 +15,8 @@ from models.cases.tables import Case
 from models.meetings.tables import Meeting, MeetingKind
 from models.minutes.tables import AgendaItem, MeetingMinutes
 from models.people.tables import Agency, User
-from models.tasks.tables import Task, TaskStatus
+from models.tasks.queries import was_overdue_at
+from models.tasks.tables import Task
 from models.workdays.calendar import district_calendar
 
 __all__ = [
@@ -54,17 +55,10 @@ def overdue_at(session: Session, district_id: int, at: datetime) -> Sequence[Tas
 
     A task done or cancelled after *at* still counts: it was overdue then.
     """
-    still_open = or_(
-        col(Task.status) == TaskStatus.OPEN.value,
-        and_(col(Task.status) == TaskStatus.DONE.value, col(Task.completed_at) > at),
-        and_(col(Task.status) == TaskStatus.CANCELLED.value, col(Task.cancelled_at) > at),
-    )
     return session.scalars(
         select(Task)
         .where(col(Task.district_id) == district_id)
-        .where(col(Task.due_at) < at)
-        .where(col(Task.created_at) <= at)
-        .where(still_open)
+        .where(was_overdue_at(at))
         .order_by(col(Task.responsible_agency_id), col(Task.due_at), col(Task.id))
     ).all()
 

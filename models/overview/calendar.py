@@ -21,6 +21,7 @@ from models.overview.calendar_meetings import (
 )
 from models.people.access import oversees_district
 from models.people.tables import Agency, User
+from models.tasks.queries import overdue
 from models.tasks.tables import Task, TaskStatus
 
 __all__ = ["TASK_DEADLINE", "CalendarWindow", "TaskDeadline", "calendar_tasks", "calendar_window"]
@@ -72,6 +73,7 @@ def calendar_tasks(
             col(Task.status),
             col(Case.code),
             col(Task.responsible_agency_id),
+            overdue(now),
         )
         .outerjoin(Case, col(Case.id) == col(Task.case_id))
         .where(col(Task.status).in_(_SHOWN))
@@ -89,10 +91,8 @@ def calendar_tasks(
         query = query.where(col(Task.responsible_agency_id) == agency_id)
     rows = session.execute(query.order_by(col(Task.due_at), col(Task.id)).limit(limit))
     return [
-        TaskDeadline(
-            id, title, due_at, status, code, agency, status == TaskStatus.OPEN and due_at < now
-        )
-        for id, title, due_at, status, code, agency in rows
+        TaskDeadline(id, title, due_at, status, code, agency, bool(late))
+        for id, title, due_at, status, code, agency, late in rows
     ]
 
 

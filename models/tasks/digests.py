@@ -26,7 +26,8 @@ from models.core.settings import Settings
 from models.outbox.notifications import NotificationKind, add_notification
 from models.people.tables import Agency, District, Role, User
 from models.tasks.emails import DigestLine, digest_email
-from models.tasks.tables import Task, TaskStatus
+from models.tasks.queries import overdue
+from models.tasks.tables import Task
 from models.workdays.calendar import district_calendar
 
 __all__ = ["overdue_tasks", "plan_digests"]
@@ -42,8 +43,7 @@ def overdue_tasks(
         .join(Agency, col(Agency.id) == col(Task.responsible_agency_id))
         .outerjoin(Case, col(Case.id) == col(Task.case_id))
         .where(col(Task.district_id) == district_id)
-        .where(col(Task.status) == TaskStatus.OPEN.value)
-        .where(col(Task.due_at) < now)
+        .where(overdue(now))
         .order_by(col(Agency.name_ru), col(Agency.id), col(Task.due_at), col(Task.id))
     ).all()
     return [(task, agency, code) for task, agency, code in rows]

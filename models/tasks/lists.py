@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session, col
 
 from calendars.workdays import WorkCalendar
@@ -16,7 +16,8 @@ from models.cases.tables import Case
 from models.people.access import oversees_district
 from models.people.tables import Agency, User
 from models.tasks.escalation.ladder import EscalationState, district_policy, task_escalation
-from models.tasks.tables import Task, TaskStatus
+from models.tasks.queries import due_today, due_within_week, is_open, overdue
+from models.tasks.tables import Task
 from models.workdays.calendar import district_calendar
 
 __all__ = [
@@ -61,6 +62,18 @@ class TaskPage:
     total: int
 
 
+def _in_bucket(bucket: TaskBucket, *, now: datetime, end_of_today: datetime) -> ColumnElement[bool]:
+    if bucket is TaskBucket.CLOSED:
+        return ~is_open()
+    if bucket is TaskBucket.OVERDUE:
+        return overdue(now)
+    if bucket is TaskBucket.TODAY:
+        return due_today(now, end_of_today)
+    if bucket is TaskBucket.SOON:
+        return due_within_week(now)
+    return is_open()
+
+
 def list_tasks(
     session: Session,
     user: User,
@@ -90,18 +103,7 @@ def list_tasks(
         query = query.where(col(Task.responsible_agency_id) == agency_id)
     if case_id is not None:
         query = query.where(col(Task.case_id) == case_id)
-    if bucket is TaskBucket.CLOSED:
-        query = query.where(col(Task.status) != TaskStatus.OPEN.value)
-    else:
-        query = query.where(col(Task.status) == TaskStatus.OPEN.value)
-    if bucket is TaskBucket.OVERDUE:
-        query = query.where(col(Task.due_at) < now)
-    elif bucket is TaskBucket.TODAY:
-        query = query.where(col(Task.due_at) >= now).where(col(Task.due_at) <= end_of_today)
-    elif bucket is TaskBucket.SOON:
-        query = query.where(col(Task.due_at) >= now).where(
-            col(Task.due_at) <= now + timedelta(days=7)
-        )
+    query = query.where(_in_bucket(bucket, now=now, end_of_today=end_of_today))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
@@ -157,7 +159,7 @@ def task_rows(
             case_code=codes.get(t.case_id) if t.case_id is not None else None,
             escalation=task_escalation(t, policy, calendar, now),
             working_days_overdue=calendar.working_days_between(t.due_at, now)
-            if t.status == TaskStatus.OPEN
+            if t.is_overdue(now)
             else 0,
         )
         for t in tasks
@@ -171,8 +173,7 @@ def overdue_counts(session: Session, case_ids: Sequence[int], now: datetime) -> 
     rows = session.execute(
         select(col(Task.case_id), func.count())
         .where(col(Task.case_id).in_(list(case_ids)))
-        .where(col(Task.status) == TaskStatus.OPEN.value)
-        .where(col(Task.due_at) < now)
+        .where(overdue(now))
         .group_by(col(Task.case_id))
     )
     return {case_id: n for case_id, n in rows if case_id is not None}

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from models.cases.tables import Case
 from models.people.tables import Agency, User
+from models.tasks.queries import is_open, overdue
 from models.tasks.tables import Task, TaskStatus
 
 __all__ = ["AgencyTaskRecord", "AgencyTasks", "DistrictTasks", "agency_tasks", "district_tasks"]
@@ -59,12 +60,9 @@ class DistrictTasks:
 
 def agency_tasks(session: Session, user: User, *, now: datetime, limit: int = 5) -> AgencyTasks:
     """Count *user*'s agency's open and overdue tasks and list the *limit* soonest due."""
-    mine = and_(
-        col(Task.responsible_agency_id) == user.agency_id,
-        col(Task.status) == TaskStatus.OPEN.value,
-    )
-    total, overdue = session.execute(
-        select(func.count(), func.count().filter(col(Task.due_at) < now)).where(mine)
+    mine = and_(col(Task.responsible_agency_id) == user.agency_id, is_open())
+    total, late = session.execute(
+        select(func.count(), func.count().filter(overdue(now))).where(mine)
     ).one()
     rows = session.execute(
         select(Task, col(Case.code))
@@ -74,7 +72,7 @@ def agency_tasks(session: Session, user: User, *, now: datetime, limit: int = 5)
         .limit(limit)
     ).all()
     return AgencyTasks(
-        open=total or 0, overdue=overdue or 0, pressing=[(task, code) for task, code in rows]
+        open=total or 0, overdue=late or 0, pressing=[(task, code) for task, code in rows]
     )
 
 
@@ -84,12 +82,11 @@ def district_tasks(session: Session, user: User, *, now: datetime) -> DistrictTa
     own = session.get(Agency, user.agency_id)
     assert own is not None
     district = col(Task.district_id) == own.district_id
-    overdue = dict(
+    late = dict(
         session.execute(
             select(col(Task.responsible_agency_id), func.count())
             .where(district)
-            .where(col(Task.status) == TaskStatus.OPEN.value)
-            .where(col(Task.due_at) < now)
+            .where(overdue(now))
             .group_by(col(Task.responsible_agency_id))
         ).all()
     )
@@ -119,7 +116,7 @@ def district_tasks(session: Session, user: User, *, now: datetime) -> DistrictTa
     rows = [
         AgencyTaskRecord(
             agency=agency,
-            overdue=overdue.get(agency.id, 0),
+            overdue=late.get(agency.id, 0),
             due_in_window=record.get(agency.id, (0, 0))[0],
             on_time=record.get(agency.id, (0, 0))[1],
         )

@@ -118,6 +118,11 @@ class Task(SQLModel, table=True):
     #: The last such change (None: none since creation); the feeds' DTSTAMP.
     updated_at: datetime | None = utc_field(default=None, nullable=True)
 
+    def is_overdue(self, now: datetime) -> bool:
+        """Tell whether the task is open and its due moment has passed at *now*: the rule of
+        :func:`models.tasks.queries.overdue`, for rows already loaded."""
+        return self.status == TaskStatus.OPEN and self.due_at < now
+
 
 TRIGGER_LABELS: dict[str, str] = {
     "report_received": N_("A report is received"),
