@@ -25,7 +25,7 @@ from models.core.marks import install_change_marks
 from models.core.settings import Settings, load_settings
 from models.people.sessions import session_user
 from models.people.tables import User
-from workers.runtime import Runtime, build_runtime
+from web.assembly import Runtime, build_runtime
 
 __all__ = [
     "ERROR_MESSAGES",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
@@ -19,7 +19,7 @@ from sqlmodel import Session
 from models.core.base import utcnow
 from models.overview.outbox import outbox_snapshot
 
-__all__ = ["Metrics", "OutboxCollector"]
+__all__ = ["Metrics", "OutboxCollector", "exposition"]
 
 
 class Metrics:
@@ -79,3 +79,11 @@ class OutboxCollector(Collector):
             "Age of the oldest notification that is due and not sent (0 when none).",
             value=snapshot.oldest_due_age.total_seconds(),
         )
+
+
+def exposition(engine: Engine, metrics: Metrics) -> bytes:
+    """Return the Prometheus text of ``GET /metrics``: the outbox gauges read from *engine*'s
+    database now, then the counters of *metrics* (this process's)."""
+    outbox = CollectorRegistry(auto_describe=False)
+    outbox.register(OutboxCollector(engine))
+    return generate_latest(outbox) + generate_latest(metrics.registry)

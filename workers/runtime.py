@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,12 +21,18 @@ from models.core.settings import Settings
 from models.outbox.notifications import due_notification_ids, record_nudges
 from models.tick import plan_due
 from workers.actors import Actors, declare_actors, nudge_batches
-from workers.broker import build_broker, close_broker, keep_alive, quiet_consumer_logs
+from workers.broker import (
+    broker_reachable,
+    build_broker,
+    close_broker,
+    keep_alive,
+    quiet_consumer_logs,
+)
 from workers.feed_publisher import FeedPublisher
 from workers.feed_store import FeedStore
 from workers.leases import LeaseKeeper
 from workers.mail import Mailer, make_mailer
-from workers.metrics import Metrics
+from workers.metrics import Metrics, exposition
 
 __all__ = ["Runtime", "build_runtime", "run_scheduler", "start_worker", "tick", "tick_feeds"]
 
@@ -49,6 +56,33 @@ class Runtime:
     leases: LeaseKeeper
     feeds: FeedPublisher
     metrics: Metrics = field(default_factory=Metrics)
+
+    def nudge(self, notification_ids: Iterable[int]) -> None:
+        """Ask the workers to send these committed notifications.
+
+        A lost nudge loses nothing: if the broker is down or blocked the rows stay pending
+        and the scheduler's tick resends them, so this logs a warning and stops.
+        """
+        actor = self.actors.send_notifications
+        for batch in nudge_batches(list(notification_ids)):
+            try:
+                actor.send(batch)
+            except Exception as exc:  # the broker is down or blocked: the outbox rows stay pending
+                log.warning(
+                    "could not enqueue %s notifications (%s); the tick will retry",
+                    len(batch),
+                    type(exc).__name__,
+                )
+                return
+
+    def broker_reachable(self) -> bool:
+        """Tell whether the broker accepts a connection now (always true for the stub)."""
+        return broker_reachable(self.settings.broker_url)
+
+    def metrics_exposition(self) -> bytes:
+        """Return the Prometheus text of ``GET /metrics``: the outbox, read from the database
+        now, and this process's counters."""
+        return exposition(self.engine, self.metrics)
 
     def close(self) -> None:
         """Close the broker's connections and the mail connections (at shutdown)."""

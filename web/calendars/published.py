@@ -21,7 +21,7 @@ from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
 from calendars.ical import strong_etag
-from workers.feed_store import FeedFile, FeedStore
+from web.assembly import FeedFile, FeedStore
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -6,6 +6,10 @@ import click
 from sqlalchemy import select
 from sqlmodel import col
 
+from models.core.db import make_engine, session_scope
+from models.feeds.tokens import feed_token, feed_url, rotate_feed
+from models.people.tables import Agency
+from web.assembly import remove_published_feeds
 from web.cli.base import Context, main, pass_context
 
 
@@ -15,11 +19,6 @@ from web.cli.base import Context, main, pass_context
 @pass_context
 def feed_url_command(ctx: Context, agency_slug: str | None, rotate: bool) -> None:
     """Print an agency's feed subscription URL (one line per agency without a slug)."""
-    from models.core.db import make_engine, session_scope
-    from models.feeds.tokens import feed_token, feed_url, rotate_feed
-    from models.people.tables import Agency
-    from workers.feed_store import FeedStore
-
     settings = ctx.settings
     engine = make_engine(settings.database_url)
     revoked: list[str] = []
@@ -48,6 +47,6 @@ def feed_url_command(ctx: Context, agency_slug: str | None, rotate: bool) -> Non
             url = feed_url(settings, token)
             lines.append(url if agency_slug else f"{agency.slug} {url}")
     # Committed: now the old address's published file goes too.
-    FeedStore(settings.feeds_path).remove(revoked)
+    remove_published_feeds(settings, revoked)
     for line in lines:
         click.echo(line)

@@ -10,8 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from prometheus_client import start_http_server
 
+from models.core.settings import served_base_url
+from web import create_app
+from web.assembly import Runtime, build_runtime, run_scheduler, start_worker, tick
 from web.cli.base import Context, log, main, pass_context
+from web.serving import serve
 
 
 @main.command()
@@ -27,11 +32,6 @@ from web.cli.base import Context, log, main, pass_context
 @pass_context
 def run(ctx: Context, host: str, port: int, threads: int) -> None:
     """Serve the portal; with the stub broker also run the workers and the scheduler here."""
-    from models.core.settings import served_base_url
-    from web import create_app
-    from web.serving import serve
-    from workers.runtime import build_runtime, run_scheduler, start_worker
-
     settings, warning = served_base_url(ctx.require_current_schema(), host, port)
     if warning:
         log.warning("%s", warning)
@@ -70,11 +70,9 @@ _metrics_port = click.option(
 )
 
 
-def _serve_metrics(runtime: Any, port: int | None) -> None:
+def _serve_metrics(runtime: Runtime, port: int | None) -> None:
     if port is None:
         return
-    from prometheus_client import start_http_server
-
     start_http_server(port, addr="127.0.0.1", registry=runtime.metrics.registry)
     log.info("metrics on http://127.0.0.1:%s/metrics", port)
 
@@ -99,8 +97,6 @@ def worker(ctx: Context, threads: int, processes: int, metrics_port: int | None)
             [sys.executable, "-m", "web.cli", "worker", "--threads", str(threads)], processes
         )
         return
-    from workers.runtime import build_runtime, start_worker
-
     ctx.require_current_schema()
     runtime = build_runtime(settings)
     _serve_metrics(runtime, metrics_port)
@@ -118,8 +114,6 @@ def worker(ctx: Context, threads: int, processes: int, metrics_port: int | None)
 @pass_context
 def scheduler(ctx: Context, once: bool, metrics_port: int | None) -> None:
     """Run the periodic tick that releases due work to the workers."""
-    from workers.runtime import build_runtime, run_scheduler, tick
-
     settings = ctx.settings
     if settings.uses_stub_broker:
         raise click.ClickException(

@@ -2,12 +2,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from models.core.db import database_reachable
 from web import runtime
-from workers.broker import broker_reachable
-from workers.metrics import OutboxCollector
 
 bp = Blueprint("health", __name__)
 
@@ -16,7 +14,7 @@ def healthz() -> ResponseReturnValue:
     rt = runtime(current_app)
     checks = {
         "database": database_reachable(rt.engine),
-        "broker": broker_reachable(rt.settings.broker_url),
+        "broker": rt.broker_reachable(),
     }
     body = {name: "ok" if ok else "unreachable" for name, ok in checks.items()}
     body["status"] = "ok" if all(checks.values()) else "degraded"
@@ -29,10 +27,7 @@ def healthz() -> ResponseReturnValue:
 def metrics() -> ResponseReturnValue:
     """Prometheus text format: the outbox from the database, and this process's counters
     (in ``birge run`` that is the web, the workers and the scheduler together)."""
-    rt = runtime(current_app)
-    outbox = CollectorRegistry(auto_describe=False)
-    outbox.register(OutboxCollector(rt.engine))
-    body = generate_latest(outbox) + generate_latest(rt.metrics.registry)
+    body = runtime(current_app).metrics_exposition()
     return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
 
