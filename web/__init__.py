@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, session
@@ -12,10 +11,8 @@ from flask_babel import Babel
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlmodel import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
@@ -25,24 +22,35 @@ from models.core.marks import install_change_marks
 from models.core.settings import Settings, load_settings
 from models.people.sessions import session_user
 from models.people.tables import User
+from web import (
+    admin,
+    auth,
+    calendars,
+    cases,
+    deadlines,
+    health,
+    meetings,
+    outbox,
+    tasks,
+    workdays,
+)
 from web.assembly import Runtime, build_runtime
+from web.calendars.published import PublishedFeeds
+from web.context import (
+    ERROR_MESSAGES,
+    SESSION_KEY,
+    close_session,
+    csp_nonce,
+    db_session,
+    runtime,
+    settings_of,
+)
+from web.templating import init_templating
 
-__all__ = [
-    "ERROR_MESSAGES",
-    "SECURITY_HEADERS",
-    "SESSION_KEY",
-    "DatabaseIdConverter",
-    "create_app",
-    "csp_nonce",
-    "db_session",
-    "runtime",
-    "settings_of",
-]
+__all__ = ["SECURITY_HEADERS", "DatabaseIdConverter", "create_app", "runtime"]
 
 log = logging.getLogger(__name__)
 
-#: The key of the server-side session id in Flask's signed cookie.
-SESSION_KEY = "birge_session"
 #: What a 503 during a database outage asks clients to wait, in seconds.
 RETRY_AFTER_SECONDS = 30
 
@@ -88,20 +96,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     login_manager.localize_callback = _
     login_manager.user_loader(_load_user)
 
-    from web import (
-        admin,
-        auth,
-        calendars,
-        cases,
-        deadlines,
-        health,
-        meetings,
-        outbox,
-        tasks,
-        workdays,
-    )
-    from web.templating import init_templating
-
     app.register_blueprint(auth.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(calendars.bp)
@@ -118,11 +112,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         app.register_error_handler(code, _error_page)
     for outage in (OperationalError, InterfaceError, PoolTimeoutError):
         app.register_error_handler(outage, _database_unavailable)
-    app.teardown_appcontext(_close_session)
+    app.teardown_appcontext(close_session)
     app.after_request(_security_headers)
     # Published feeds are answered before Flask routes anything (see web/calendars/published).
-    from web.calendars.published import PublishedFeeds
-
     app.wsgi_app = PublishedFeeds(  # type: ignore[method-assign]
         app.wsgi_app, runtime.feeds.store, headers=SECURITY_HEADERS
     )
@@ -138,33 +130,6 @@ class DatabaseIdConverter(IntegerConverter):
         bounds.setdefault("min", 1)
         bounds.setdefault("max", 2**63 - 1)
         super().__init__(url_map, fixed_digits, **bounds)
-
-
-def settings_of(app: Flask) -> Settings:
-    """Return the settings *app* was created with."""
-    settings: Settings = app.extensions["birge.settings"]
-    return settings
-
-
-def runtime(app: Flask) -> Runtime:
-    """Return the runtime (engine, broker, actors) of *app*."""
-    rt: Runtime = app.extensions["birge.runtime"]
-    return rt
-
-
-def db_session() -> Session:
-    """Return this request's database session, opening it on first use."""
-    if "db" not in g:
-        engine: Engine = runtime(current_app).engine
-        g.db = Session(engine, expire_on_commit=False)
-    db: Session = g.db
-    return db
-
-
-def _close_session(_exc: BaseException | None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
-        db.close()
 
 
 def _load_user(user_id: str) -> User | None:
@@ -197,29 +162,10 @@ def _select_locale() -> str:
     return DEFAULT_LOCALE
 
 
-ERROR_MESSAGES = {
-    400: N_("The request could not be understood. Go back and try again."),
-    403: N_("You may not open this page."),
-    404: N_("This page does not exist, or you may not see it."),
-    405: N_("This page cannot be used that way."),
-    413: N_("What you sent is too large."),
-    429: N_("Too many attempts. Wait a little and try again."),
-    500: N_("Something went wrong on our side. Nothing you entered was lost; try again."),
-}
-
-
 def _error_page(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     message = _(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
     return render_template("error.html", code=code, message=message), code
-
-
-def csp_nonce() -> str:
-    """Return this request's Content-Security-Policy nonce."""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    nonce: str = g.csp_nonce
-    return nonce
 
 
 def _database_unavailable(error: Exception) -> ResponseReturnValue:

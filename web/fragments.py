@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from models.core.base import utcnow
 from models.core.marks import current_marks
-from web import db_session, settings_of
+from web.context import db_session, settings_of
 from web.templating import current_locale
 
 __all__ = ["FragmentCache", "cached", "cached_html", "my_view", "our_view"]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from flask import current_app
 
-from web import runtime
+from web.context import runtime
 
 __all__ = ["nudge_workers"]
 

@@ -27,7 +27,7 @@ from models.tasks.tables import (
     TASK_STATUS_LABELS,
     TRIGGER_LABELS,
 )
-from web import csp_nonce, db_session, settings_of
+from web.context import csp_nonce, db_session, settings_of
 
 __all__ = ["LOCALE_NAMES", "current_locale", "init_templating"]
 

@@ -14,7 +14,8 @@ from models.core.settings import Settings
 from tests.browser.test_schedule_meeting import browser, portal  # noqa: F401 - fixtures
 from tests.browser.walk import ARTIFACTS, sign_in
 from tests.factories import District, in_days, make_user, schedule
-from web import create_app, runtime
+from web import create_app
+from web.context import runtime
 
 PHONE = {"width": 360, "height": 780}
 PAGES = ["/", "/meetings", "/calendar/view", "/calendar", "/account"]

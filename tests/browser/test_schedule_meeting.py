@@ -20,7 +20,8 @@ from models.outbox.notifications import Notification
 from tests import services
 from tests.browser.walk import LANGUAGES, TEXT, screenshot, sign_in
 from tests.factories import District, make_district
-from web import create_app, runtime
+from web import create_app
+from web.context import runtime
 
 CHROMIUM_FLAGS = [
     "--headless",

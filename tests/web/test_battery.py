@@ -25,7 +25,7 @@ from models.core.settings import Settings
 from models.feeds.tokens import feed_token
 from tests.factories import District, csrf_token, login, make_user, schedule
 from tests.web.battery_samples import FORM_VALUES, PATH_VALUES, World
-from web import SESSION_KEY
+from web.context import SESSION_KEY
 
 BAD_PATH_VALUES = [
     "9223372036854775808",

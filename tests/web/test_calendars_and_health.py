@@ -14,7 +14,8 @@ from models.feeds.tokens import feed_token, rotate_feed_token
 from models.outbox.notifications import Notification
 from tests import services
 from tests.factories import District, csrf_token, login, schedule
-from web import create_app, runtime
+from web import create_app
+from web.context import runtime
 
 
 def healthz(settings: Settings) -> TestResponse:

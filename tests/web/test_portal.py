@@ -12,7 +12,7 @@ from models.meetings.tables import Meeting
 from models.outbox.notifications import Notification
 from models.people.tables import User
 from tests.factories import District, csrf_token, in_days, login, logout, schedule
-from web import runtime
+from web.context import runtime
 
 
 def meeting_form(client: FlaskClient, district: District, **over: object) -> dict[str, object]:

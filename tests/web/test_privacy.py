@@ -27,7 +27,7 @@ from models.people.tables import Agency
 from models.tick import plan_due
 from models.workdays.calendar import district_calendar
 from tests.factories import csrf_token
-from web import runtime
+from web.context import runtime
 from workers.actors import deliver_notifications
 from workers.mail import make_mailer
 

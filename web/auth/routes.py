@@ -33,7 +33,6 @@ from models.people.throttle import (
     record_sign_in_success,
     sign_in_locked_until,
 )
-from web import ERROR_MESSAGES, SESSION_KEY, db_session, settings_of
 from web.auth.account import (
     account,
     change_password_view,
@@ -41,6 +40,7 @@ from web.auth.account import (
     reset_password_view,
 )
 from web.auth.forms import LocaleForm, LoginForm
+from web.context import ERROR_MESSAGES, SESSION_KEY, db_session, settings_of
 from web.templating import current_locale
 
 bp = Blueprint("auth", __name__)

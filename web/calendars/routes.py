@@ -30,8 +30,8 @@ from models.feeds.tokens import feed_token, feed_url, person_feed_token, rotate_
 from models.meetings.tables import KIND_LABELS
 from models.overview.calendar import TASK_DEADLINE, CalendarWindow, calendar_window
 from models.people.tables import Agency, Role
-from web import db_session, runtime, settings_of
 from web.calendars.published import feed_bytes_response, feed_file_response
+from web.context import db_session, runtime, settings_of
 from web.fragments import cached, our_view
 from web.nudge import nudge_workers
 from web.templating import current_locale

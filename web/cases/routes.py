@@ -27,8 +27,8 @@ from models.people.tables import Agency, Role, User
 from models.tasks.deadlines import rule_gaps
 from models.tasks.lists import PAGE_SIZE, overdue_counts, task_rows
 from models.tasks.tables import Task
-from web import db_session, settings_of
 from web.cases.forms import CaseForm, CloseForm, RestrictedForm
+from web.context import db_session, settings_of
 from web.formhelpers import district_agencies, show_error
 from web.templating import current_locale
 

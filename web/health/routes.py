@@ -5,7 +5,7 @@ from flask.typing import ResponseReturnValue
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from models.core.db import database_reachable
-from web import runtime
+from web.context import runtime
 
 bp = Blueprint("health", __name__)
 

@@ -12,7 +12,7 @@ from models.core.base import utcnow
 from models.meetings.answers import RsvpError, check_may_answer, read_rsvp_token
 from models.meetings.changes import record_response
 from models.meetings.tables import Answer
-from web import db_session, settings_of
+from web.context import db_session, settings_of
 from web.meetings.common import meeting_for_view
 from web.meetings.forms import ConfirmForm
 

@@ -16,7 +16,7 @@ from models.core.i18n import N_
 from models.meetings.notices import format_day_time
 from models.meetings.tables import Meeting
 from models.people.tables import Agency, User
-from web import db_session, settings_of
+from web.context import db_session, settings_of
 from web.templating import current_locale
 
 __all__ = ["HISTORY_LABELS", "HistoryLine", "meeting_history"]

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from models.core.base import utcnow
 from models.overview.outbox import retry_notifications, troubled_notifications
 from models.people.tables import Role
-from web import db_session, settings_of
+from web.context import db_session, settings_of
 from web.nudge import nudge_workers
 
 bp = Blueprint("outbox", __name__)

@@ -24,7 +24,7 @@ from models.tasks.operations import (
     reassign_task,
 )
 from models.tasks.tables import Task
-from web import db_session, settings_of
+from web.context import db_session, settings_of
 from web.formhelpers import district_agencies, show_error
 from web.tasks.forms import NOBODY, CancelForm, CompleteForm, ReassignForm, TaskForm
 from web.templating import current_locale
