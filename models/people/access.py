@@ -1,12 +1,16 @@
-"""Who a user works for: the agency behind a sign-in, and whether it oversees the district."""
+"""Who a user works for: the agency behind a sign-in, whether it oversees the district, and
+who chairs a district."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from models.people.tables import Agency, AgencyKind, Role, User
 
-__all__ = ["agency_of", "oversees_district"]
+__all__ = ["agency_of", "district_chairs", "oversees_district"]
 
 
 def agency_of(session: Session, user: User) -> Agency:
@@ -24,3 +28,15 @@ def oversees_district(session: Session, user: User) -> bool:
     if role.sees_district:
         return True
     return role is Role.COORDINATOR and agency_of(session, user).kind == AgencyKind.AKIMAT
+
+
+def district_chairs(session: Session, district_id: int) -> Sequence[User]:
+    """Return the district's active chairs (the deputy akim), by id."""
+    district_agencies = select(col(Agency.id)).where(col(Agency.district_id) == district_id)
+    return session.scalars(
+        select(User)
+        .where(col(User.active) == True)  # noqa: E712
+        .where(col(User.role) == Role.CHAIR.value)
+        .where(col(User.agency_id).in_(district_agencies))
+        .order_by(col(User.id))
+    ).all()

@@ -24,8 +24,10 @@ from models.cases.tables import Case
 from models.core.base import require_id
 from models.core.settings import Settings
 from models.outbox.notifications import NotificationKind, add_notification
-from models.people.tables import Agency, District, Role, User
+from models.people.access import district_chairs
+from models.people.tables import Agency, District
 from models.tasks.emails import DigestLine, digest_email
+from models.tasks.escalation.ladder import agency_head
 from models.tasks.queries import overdue
 from models.tasks.tables import Task
 from models.workdays.calendar import district_calendar
@@ -112,14 +114,7 @@ def _write_digests(
 ) -> int:
     today = calendar.local_date(now)
     prefix = f"digest:{district_id}:{today.isoformat()}:"
-    district_agencies = select(col(Agency.id)).where(col(Agency.district_id) == district_id)
-    chairs = session.scalars(
-        select(User)
-        .where(col(User.active) == True)  # noqa: E712
-        .where(col(User.role) == Role.CHAIR.value)
-        .where(col(User.agency_id).in_(district_agencies))
-        .order_by(col(User.id))
-    ).all()
+    chairs = district_chairs(session, district_id)
     # (key, address, locale, user id, the tasks it lists, link)
     wanted: list[tuple[str, str, str, int | None, list[Any], str]] = []
     for chair in chairs:
@@ -137,13 +132,13 @@ def _write_digests(
     for row in overdue:
         by_agency.setdefault(require_id(row[1]), []).append(row)
     for agency_id, rows in by_agency.items():
-        head = rows[0][1].head_email
-        if head:
+        head = agency_head(rows[0][1])
+        if head is not None:
             wanted.append(
                 (
                     f"{prefix}agency:{agency_id}:head",
-                    head,
-                    "ru",
+                    head.email,
+                    head.locale,
                     None,
                     rows,
                     f"{settings.base_url}/tasks?bucket=overdue",

@@ -19,7 +19,8 @@ from sqlalchemy import String, UniqueConstraint, select
 from sqlmodel import Field, Session, SQLModel, col
 
 from models.core.i18n import N_
-from models.people.tables import Agency, Role, User
+from models.people.access import district_chairs
+from models.people.tables import Agency, User
 from models.tasks.tables import Task, TaskStatus
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "EscalationState",
     "EscalationStep",
     "Recipient",
+    "agency_head",
     "district_policy",
     "escalation_state",
     "step_recipients",
@@ -142,39 +144,38 @@ class Recipient:
     user_id: int | None
 
 
+def agency_head(agency: Agency) -> Recipient | None:
+    """Return *agency*'s head as a recipient of its task emails (level 1, the digest's part
+    of the agency), or None when the agency has no head address."""
+    if not agency.head_email:
+        return None
+    return Recipient(agency.head_email, "ru", None)
+
+
 def step_recipients(session: Session, task: Task, step: EscalationStep) -> list[Recipient]:
     """Return who *step* of *task*'s ladder goes to (active users only), in a stable order.
 
-    The assignee, or every active user of the agency when nobody is assigned; the agency's
-    head address; the district's active chairs.
+    The assignee, or every active user of the agency when nobody is assigned (or the assignee
+    left); the agency's head address (:func:`agency_head`); the district's active chairs.
     """
     recipient = EscalationRecipient(step.recipient)
     if recipient is EscalationRecipient.AGENCY_HEAD:
         agency = session.get(Agency, task.responsible_agency_id)
-        if agency is None or not agency.head_email:
-            return []
-        return [Recipient(agency.head_email, "ru", None)]
-    query = select(User).where(col(User.active) == True)  # noqa: E712
+        head = agency_head(agency) if agency is not None else None
+        return [head] if head is not None else []
     if recipient is EscalationRecipient.CHAIR:
-        district_agencies = select(col(Agency.id)).where(
-            col(Agency.district_id) == task.district_id
-        )
-        query = query.where(col(User.role) == Role.CHAIR.value).where(
-            col(User.agency_id).in_(district_agencies)
-        )
-    elif task.assignee_id is not None:
-        query = query.where(col(User.id) == task.assignee_id)
+        users = district_chairs(session, task.district_id)
     else:
-        query = query.where(col(User.agency_id) == task.responsible_agency_id)
-    users = session.scalars(query.order_by(col(User.id))).all()
-    if not users and recipient is EscalationRecipient.ASSIGNEE and task.assignee_id is not None:
-        # The assignee left: the reminder goes to the agency's staff instead.
-        users = session.scalars(
-            select(User)
-            .where(col(User.active) == True)  # noqa: E712
-            .where(col(User.agency_id) == task.responsible_agency_id)
-            .order_by(col(User.id))
-        ).all()
+        active = select(User).where(col(User.active) == True)  # noqa: E712
+        users = []
+        if task.assignee_id is not None:
+            users = session.scalars(active.where(col(User.id) == task.assignee_id)).all()
+        if not users:  # nobody assigned, or the assignee left: the agency's staff
+            users = session.scalars(
+                active.where(col(User.agency_id) == task.responsible_agency_id).order_by(
+                    col(User.id)
+                )
+            ).all()
     return [Recipient(u.email, u.locale, u.id) for u in users]
 
 
