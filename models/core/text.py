@@ -17,6 +17,7 @@ __all__ = [
     "LATEST_YEAR",
     "date_in_range",
     "has_forbidden_controls",
+    "is_email_address",
     "outgoing_text",
 ]
 
@@ -32,6 +33,10 @@ _CONTROLS_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the marks LRM/RLM/ALM.
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+#: An email address: something, one @, a domain with a dot; no spaces. Delivery proves the rest.
+_EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: The longest address SMTP carries (RFC 5321), and the length of every address column.
+_EMAIL_MAX_LENGTH = 254
 
 
 def has_forbidden_controls(value: str, *, multiline: bool = False) -> bool:
@@ -51,6 +56,11 @@ def outgoing_text(value: str) -> str:
     """
     value = _BIDI.sub("", value)
     return _CONTROLS_BUT_LINE_BREAKS.sub("", value)
+
+
+def is_email_address(value: str) -> bool:
+    """Tell whether *value* (already stripped) is an email address the portal accepts."""
+    return len(value) <= _EMAIL_MAX_LENGTH and _EMAIL_ADDRESS.fullmatch(value) is not None
 
 
 def date_in_range(value: date | datetime) -> bool:

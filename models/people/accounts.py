@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from models.core.audit import record_event
 from models.core.base import require_id
 from models.core.i18n import LOCALES
+from models.core.text import is_email_address
 from models.people.sessions import SessionEnd, end_user_sessions
 from models.people.tables import Agency, Role, User, verify_password
 
 __all__ = ["MIN_PASSWORD_LENGTH", "AccountError", "change_password", "create_user"]
 
 MIN_PASSWORD_LENGTH = 10
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class AccountError(ValueError):
@@ -40,7 +38,7 @@ def create_user(
       AccountError: the email, role, locale or password is not acceptable.
     """
     email = email.strip().lower()
-    if not _EMAIL.match(email) or len(email) > 254:
+    if not is_email_address(email):
         raise AccountError(f"{email!r} is not an email address")
     if role not in {r.value for r in Role}:
         raise AccountError(f"unknown role {role!r}")

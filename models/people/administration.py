@@ -21,6 +21,7 @@ from models.core.audit import record_event
 from models.core.base import require_id, utcnow
 from models.core.i18n import LOCALES, N_
 from models.core.settings import Settings
+from models.core.text import is_email_address
 from models.outbox.notifications import Notification
 from models.people.passwords import invite_to_set_password
 from models.people.sessions import SessionEnd, end_user_sessions
@@ -44,7 +45,6 @@ __all__ = [
 ]
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: How long the "choose your password" link of a new account works.
 NEW_ACCOUNT_LINK_LIFETIME = timedelta(days=7)
 
@@ -139,7 +139,7 @@ def _check_agency(change: AgencyChange) -> None:
     ):
         if len(value.strip()) > 300:
             raise AdminError(name, N_("The name is too long."))
-    if change.head_email and not EMAIL.match(change.head_email.strip()):
+    if change.head_email and not is_email_address(change.head_email.strip()):
         raise AdminError("head_email", N_("This is not an email address."))
 
 
@@ -222,7 +222,7 @@ def _agency_values(change: AgencyChange) -> dict[str, Any]:
 
 def _check_user(session: Session, actor: User, change: UserChange, *, user_id: int | None) -> None:
     email = change.email.strip().lower()
-    if not EMAIL.match(email) or len(email) > 254:
+    if not is_email_address(email):
         raise AdminError("email", N_("This is not an email address."))
     taken = session.scalars(
         select(col(User.id)).where(func.lower(col(User.email)) == email)

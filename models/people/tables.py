@@ -12,10 +12,9 @@ from sqlmodel import Field, SQLModel
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.core.base import utc_field, utcnow
+from models.core.i18n import DEFAULT_LOCALE
 
-__all__ = ["LOCALES", "Agency", "AgencyKind", "District", "Role", "User", "verify_password"]
-
-LOCALES = ("ru", "kk", "en")
+__all__ = ["Agency", "AgencyKind", "District", "Role", "User", "verify_password"]
 
 
 class AgencyKind(StrEnum):
@@ -116,7 +115,7 @@ class User(SQLModel, table=True):
     full_name: str = Field(sa_type=String(200))
     password_hash: str = Field(default="", sa_type=String(256))
     role: str = Field(default=Role.MEMBER.value, sa_type=String(16))
-    locale: str = Field(default="ru", sa_type=String(8))
+    locale: str = Field(default=DEFAULT_LOCALE, sa_type=String(8))
     active: bool = Field(default=True)
     created_at: datetime = utc_field(default_factory=utcnow)
 

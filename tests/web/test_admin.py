@@ -271,6 +271,34 @@ def test_agency_csv_import_in_windows_1251_with_commas(
     assert "slug: Ведомство с таким кратким именем уже есть." in preview
 
 
+def preview_agencies(client: FlaskClient, csv_text: str) -> str:
+    form = client.get("/admin/import").get_data(as_text=True)
+    return client.post(
+        "/admin/import",
+        data={
+            "csrf_token": csrf_token(form),
+            "kind": "agencies",
+            "file": (io.BytesIO(csv_text.encode()), "agencies.csv"),
+        },
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+
+
+def test_an_imported_heads_address_is_checked_like_a_persons(
+    client: FlaskClient, district: District, session: Session
+) -> None:
+    login(client, admin_of(session, district).email)
+    too_long = "director." + "x" * 240 + "@school.kz"  # 259 characters: no address column holds it
+    preview = preview_agencies(
+        client,
+        "slug,kind,name_ru,name_kk,head_email\n"
+        f"school-12,school,Школа № 12,№ 12 мектеп,{too_long}\n"
+        "school-14,school,Школа № 14,№ 14 мектеп,director@school14.kz\n",
+    )
+    assert "Строк без ошибок: 1, с ошибками: 1." in preview
+    assert "head_email: Это не адрес электронной почты." in preview
+
+
 def test_an_unreadable_file_is_refused_at_the_field(
     client: FlaskClient, district: District, session: Session
 ) -> None:
