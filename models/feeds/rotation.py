@@ -11,6 +11,7 @@ from models.core.base import require_id, utcnow
 from models.core.i18n import translator
 from models.core.settings import Settings
 from models.feeds.tokens import feed_url, rotate_feed
+from models.outbox.keys import feed_rotation_key
 from models.outbox.notifications import Notification, add_notification
 from models.people.tables import Agency, Role, User
 
@@ -68,7 +69,7 @@ def rotate_agency_feed(
         ]
         notification = add_notification(
             session,
-            dedupe_key=f"feed-rotated:{agency.id}:{token[:12]}:user:{member.id}",
+            dedupe_key=feed_rotation_key(require_id(agency), token, require_id(member)),
             user_id=member.id,
             recipient=member.email,
             locale=member.locale,

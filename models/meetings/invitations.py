@@ -41,6 +41,7 @@ from models.meetings.tables import (
     MeetingStatus,
     Sitting,
 )
+from models.outbox.keys import invitation_key
 from models.outbox.notifications import Notification, NotificationKind, add_notification
 from models.people.tables import Agency, Role, User
 
@@ -193,12 +194,14 @@ def mail_participants(
             links=links,
             series_rule=meeting.rrule if sitting is None else None,
         )
-        sitting_key = f":sitting:{sitting.id}" if sitting is not None else ""
         notification = add_notification(
             session,
-            dedupe_key=(
-                f"meeting:{meeting.id}:seq:{meeting.sequence}:{purpose.value}{sitting_key}"
-                f":user:{user.id}"
+            dedupe_key=invitation_key(
+                require_id(meeting),
+                meeting.sequence,
+                purpose.value,
+                require_id(user),
+                sitting_id=sitting.id if sitting is not None else None,
             ),
             user_id=user.id,
             recipient=user.email,

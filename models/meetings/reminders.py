@@ -13,8 +13,9 @@ How meeting reminders work:
   meetings or series.
 - At that moment the tick writes one reminder per invited person, in their language, keyed on
   the meeting's sequence and, for a series, the sitting's original start
-  (``meeting:17:seq:3:sitting:20270325T100000Z:reminder:60m:user:5``), so that a repeated tick
-  or a second scheduler writes nothing twice.
+  (``meeting:17:seq:3:sitting:20270325T100000Z:reminder:60m:user:5``, built by
+  :func:`models.outbox.keys.meeting_reminder_key`), so that a repeated tick or a second
+  scheduler writes nothing twice.
 - When a meeting, a sitting or a series changes (the meeting's sequence rises with each),
   :func:`replan_meeting_reminders` voids its unsent reminders of the old sequence and computes
   the next moment from the new times; a meeting moved into the past gets none. The sending
@@ -39,8 +40,9 @@ from models.core.emails import RenderedEmail
 from models.core.settings import Settings
 from models.meetings.emails import reminder_email
 from models.meetings.facts import agencies_by_meeting, meeting_facts, organizer_address
-from models.meetings.sittings import SittingTime, sitting_key, sitting_times
+from models.meetings.sittings import SittingTime, sitting_times
 from models.meetings.tables import Meeting, MeetingStatus, Sitting
+from models.outbox.keys import meeting_reminder_key
 from models.outbox.notifications import (
     Notification,
     NotificationKind,
@@ -266,11 +268,7 @@ def _write_reminders(
         found = agencies[meeting_id]
         case = cases.get(meeting.case_id) if meeting.case_id is not None else None
         reply_to = organizer_address(session, meeting)
-        minutes = int(offset.total_seconds() // 60)
-        prefix = f"meeting:{meeting_id}:seq:{meeting.sequence}:"
-        if meeting.is_series:
-            prefix += f"sitting:{sitting_key(sitting.original_start)}:"
-        prefix += f"reminder:{minutes}m:user:"
+        sitting_start = sitting.original_start if meeting.is_series else None
         existing = set(
             session.scalars(
                 select(col(Notification.dedupe_key)).where(
@@ -282,7 +280,13 @@ def _write_reminders(
         emails: dict[str, RenderedEmail] = {}  # the words differ by language only
         for agency in found:
             for user in users_by_agency.get(require_id(agency), []):
-                key = f"{prefix}{user.id}"
+                key = meeting_reminder_key(
+                    meeting_id,
+                    meeting.sequence,
+                    offset,
+                    require_id(user),
+                    sitting_start=sitting_start,
+                )
                 if key in existing:
                     continue
                 email = emails.get(user.locale)
@@ -306,7 +310,7 @@ def _write_reminders(
                     reply_to=reply_to,
                     meeting_id=meeting_id,
                     meeting_sequence=meeting.sequence,
-                    sitting_start=sitting.original_start if meeting.is_series else None,
+                    sitting_start=sitting_start,
                     now=now,
                     grace=timedelta(0),  # due at once: this very tick nudges it
                     known_new=True,

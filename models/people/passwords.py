@@ -19,6 +19,7 @@ from models.core.audit import record_event
 from models.core.base import require_id, utc_field, utcnow
 from models.core.i18n import N_, translator
 from models.core.settings import Settings
+from models.outbox.keys import password_link_key
 from models.outbox.notifications import Notification, add_notification
 from models.people.sessions import SessionEnd, end_user_sessions
 from models.people.tables import User
@@ -162,7 +163,7 @@ def _email_link(
     ]
     return add_notification(
         session,
-        dedupe_key=f"password-link:{reset.id}",
+        dedupe_key=password_link_key(require_id(reset)),
         user_id=user.id,
         recipient=user.email,
         locale=user.locale,

@@ -3,9 +3,9 @@ working day: the chair gets every overdue task of the district by agency, each a
 part of their agency; nobody gets one when nothing is overdue.
 
 A district's ``digest_planned_on`` is claimed with a conditional update (one scheduler wins
-a day), and each email's dedupe key (``digest:<district>:<date>:user:<id>``) guards again. A
-tick outside working hours plans none; a scheduler started late in the day still sends that
-day's digest.
+a day), and each email's dedupe key (``digest:<district>:<date>:user:<id>``,
+:func:`models.outbox.keys.digest_key`) guards again. A tick outside working hours plans none;
+a scheduler started late in the day still sends that day's digest.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from calendars.workdays import WorkCalendar
 from models.cases.tables import Case
 from models.core.base import require_id
 from models.core.settings import Settings
+from models.outbox.keys import Addressee, digest_key
 from models.outbox.notifications import NotificationKind, add_notification
 from models.people.access import district_chairs
 from models.people.tables import Agency, District
@@ -113,14 +114,13 @@ def _write_digests(
     now: datetime,
 ) -> int:
     today = calendar.local_date(now)
-    prefix = f"digest:{district_id}:{today.isoformat()}:"
     chairs = district_chairs(session, district_id)
     # (key, address, locale, user id, the tasks it lists, link)
     wanted: list[tuple[str, str, str, int | None, list[Any], str]] = []
     for chair in chairs:
         wanted.append(
             (
-                f"{prefix}user:{chair.id}",
+                digest_key(district_id, today, Addressee(user_id=require_id(chair))),
                 chair.email,
                 chair.locale,
                 chair.id,
@@ -136,7 +136,7 @@ def _write_digests(
         if head is not None:
             wanted.append(
                 (
-                    f"{prefix}agency:{agency_id}:head",
+                    digest_key(district_id, today, Addressee(head_of_agency_id=agency_id)),
                     head.email,
                     head.locale,
                     None,

@@ -10,8 +10,9 @@ How it works:
   has come; closed tasks have none.
 - At that moment the tick writes one email per recipient of each step reached, keyed
   ``task:<id>:due:<due>:level:<n>:user:<id>`` (``...:agency:<id>:head`` for an agency
-  head's address; the due moment as ``20270319T130000Z``), so a repeated tick, a second
-  scheduler or a restart writes nothing twice,
+  head's address; the due moment as ``20270319T130000Z``; built and read by
+  :mod:`models.outbox.keys`), so a repeated tick, a second scheduler or a restart writes
+  nothing twice,
   and a recomputed due moment plans the ladder afresh. A late tick sends every escalation
   level reached, but the reminder only while no later step is reached too, and never one that
   fell before the task was created.
@@ -27,7 +28,7 @@ How it works:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -37,6 +38,7 @@ from calendars.workdays import WorkCalendar
 from models.cases.tables import Case
 from models.core.base import require_id
 from models.core.settings import Settings
+from models.outbox.keys import Addressee, parse_task_alert_key, task_alert_key, task_alert_prefix
 from models.outbox.notifications import (
     Notification,
     NotificationKind,
@@ -59,21 +61,11 @@ __all__ = [
     "plan_task_alerts",
     "replan_district_tasks",
     "replan_task_alerts",
-    "task_key_prefix",
     "why_not_send_task",
 ]
 
 _NO_GRACE = timedelta(0)  # due at once: this very tick nudges it
 TASK_KINDS = (NotificationKind.TASK_REMINDER.value, NotificationKind.ESCALATION.value)
-
-
-def task_key_prefix(task_id: int, due_at: datetime) -> str:
-    """Return the start of the dedupe key of every email of a task's ladder for one due moment.
-
-    The due moment is written in ISO 8601's basic format in UTC (``20270319T130000Z``): short
-    enough that the Message-ID made from the key fits on one header line.
-    """
-    return f"task:{task_id}:due:{due_at.astimezone(UTC):%Y%m%dT%H%M%SZ}:level:"
 
 
 def ladder(
@@ -130,7 +122,7 @@ def replan_task_alerts(
         session,
         task,
         "task due moment changed",
-        keep_prefix=task_key_prefix(require_id(task), task.due_at),
+        keep_prefix=task_alert_prefix(require_id(task), task.due_at),
     )
 
 
@@ -205,10 +197,10 @@ def plan_task_alerts(
     return written
 
 
-def _recipient_key(recipient: Recipient, task: Task) -> str:
+def _addressee(recipient: Recipient, task: Task) -> Addressee:
     if recipient.user_id is not None:
-        return f"user:{recipient.user_id}"
-    return f"agency:{task.responsible_agency_id}:head"
+        return Addressee(user_id=recipient.user_id)
+    return Addressee(head_of_agency_id=task.responsible_agency_id)
 
 
 def _write_steps(
@@ -223,7 +215,7 @@ def _write_steps(
     if not steps:
         return 0
     task_id = require_id(task)
-    prefix = task_key_prefix(task_id, task.due_at)
+    prefix = task_alert_prefix(task_id, task.due_at)
     earlier = session.execute(
         select(
             col(Notification.dedupe_key), col(Notification.recipient), col(Notification.created_at)
@@ -235,8 +227,9 @@ def _write_steps(
     ).all()
     existing = {key for key, _, _ in earlier}
     told = [
-        ToldBefore(int(key.removeprefix(prefix).split(":", 1)[0]), recipient, at)
+        ToldBefore(parsed.level, recipient, at)
         for key, recipient, at in earlier
+        if (parsed := parse_task_alert_key(key)) is not None
     ]
     agency = session.get(Agency, task.responsible_agency_id)
     case = session.get(Case, task.case_id) if task.case_id is not None else None
@@ -246,7 +239,7 @@ def _write_steps(
         kind = NotificationKind.TASK_REMINDER if step.level == 0 else NotificationKind.ESCALATION
         before = tuple(t for t in told if t.level < step.level)
         for recipient in step_recipients(session, task, step):
-            key = f"{prefix}{step.level}:{_recipient_key(recipient, task)}"
+            key = task_alert_key(task_id, task.due_at, step.level, _addressee(recipient, task))
             if key in existing:
                 continue
             facts = TaskFacts(
@@ -293,6 +286,6 @@ def why_not_send_task(session: Session, notification: Notification) -> str | Non
         return "task deleted"
     if task.status != TaskStatus.OPEN:
         return f"task {task.status}"
-    if not notification.dedupe_key.startswith(task_key_prefix(require_id(task), task.due_at)):
+    if not notification.dedupe_key.startswith(task_alert_prefix(require_id(task), task.due_at)):
         return "task due moment changed"
     return None
