@@ -24,7 +24,7 @@ from models.core.i18n import N_
 from models.core.settings import Settings
 from models.meetings.access import may_change_meeting
 from models.meetings.answers import record_response
-from models.meetings.conflicts import scheduling_warnings
+from models.meetings.conflicts import move_warnings
 from models.meetings.facts import mark_meeting_feeds_dirty, meeting_agencies
 from models.meetings.invitations import Purpose, invitees, mail_participants
 from models.meetings.reminders import replan_meeting_reminders
@@ -160,19 +160,7 @@ def reschedule_meeting(
         at=now,
     )
     session.flush()
-    agencies = meeting_agencies(session, meeting)
-    organizer = next(a for a in agencies if a.id == meeting.organizer_agency_id)
-    warnings = scheduling_warnings(
-        session,
-        settings,
-        organizer_agency=organizer,
-        kind=meeting.kind,
-        title=meeting.title,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        agencies=agencies,
-        exclude_meeting_id=meeting.id,
-    )
+    warnings = move_warnings(session, settings, meeting, starts_at=starts_at, ends_at=ends_at)
     notifications = mail_participants(session, settings, meeting, Purpose.UPDATE, now=now)
     after_change(session, settings, meeting, now)
     session.flush()

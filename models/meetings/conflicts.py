@@ -13,11 +13,12 @@ from sqlmodel import Session, col
 from models.core.base import require_id
 from models.core.i18n import N_
 from models.core.settings import Settings
+from models.meetings.facts import meeting_agencies
 from models.meetings.sittings import sitting_times
 from models.meetings.tables import Meeting, MeetingAgency, MeetingStatus, Sitting
 from models.people.tables import Agency
 
-__all__ = ["SchedulingWarning", "scheduling_warnings"]
+__all__ = ["SchedulingWarning", "move_warnings", "scheduling_warnings"]
 
 #: Longer than any single meeting may last (models.meetings.scheduling.MAX_MEETING_LENGTH).
 _LONGEST_MEETING = timedelta(hours=13)
@@ -109,3 +110,29 @@ def scheduling_warnings(
                 )
             )
     return warnings
+
+
+def move_warnings(
+    session: Session,
+    settings: Settings,
+    meeting: Meeting,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+) -> list[SchedulingWarning]:
+    """Return what the organizer should know about *meeting* (or one of its sittings) moved to
+    *starts_at*–*ends_at*: :func:`scheduling_warnings` for its organizer and its agencies, the
+    meeting itself left out."""
+    agencies = meeting_agencies(session, meeting)
+    organizer = next(a for a in agencies if a.id == meeting.organizer_agency_id)
+    return scheduling_warnings(
+        session,
+        settings,
+        organizer_agency=organizer,
+        kind=meeting.kind,
+        title=meeting.title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        agencies=agencies,
+        exclude_meeting_id=meeting.id,
+    )

@@ -19,8 +19,7 @@ from models.core.base import require_id, utcnow
 from models.core.i18n import N_
 from models.core.settings import Settings
 from models.meetings.changes import after_change, announce_change, bump_sequence, check_may_change
-from models.meetings.conflicts import scheduling_warnings
-from models.meetings.facts import meeting_agencies
+from models.meetings.conflicts import move_warnings
 from models.meetings.invitations import Purpose, mail_participants
 from models.meetings.scheduling import ScheduledMeeting, SchedulingError, check_times
 from models.meetings.sittings import rule_has_sitting, sitting_override
@@ -78,19 +77,7 @@ def move_sitting(
     sitting.starts_at, sitting.ends_at = starts_at, ends_at
     sitting.sequence, sitting.updated_at = meeting.sequence, now
     changed = _changed(session, settings, meeting, sitting, by, "meeting.sitting_moved", now)
-    agencies = meeting_agencies(session, meeting)
-    organizer = next(a for a in agencies if a.id == meeting.organizer_agency_id)
-    warnings = scheduling_warnings(
-        session,
-        settings,
-        organizer_agency=organizer,
-        kind=meeting.kind,
-        title=meeting.title,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        agencies=agencies,
-        exclude_meeting_id=meeting.id,
-    )
+    warnings = move_warnings(session, settings, meeting, starts_at=starts_at, ends_at=ends_at)
     return replace(changed, warnings=warnings)
 
 
