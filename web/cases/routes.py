@@ -4,13 +4,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import col
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from models.cases.access import may_change_case, may_read_restricted, visible_cases
 from models.cases.tables import Case, CaseAgency, CaseFlag, CaseRestricted
+from models.casework.history import case_audit_trail
 from models.casework.operations import (
     CaseError,
     close_case,
@@ -20,7 +21,6 @@ from models.casework.operations import (
     set_case_flag,
     update_restricted,
 )
-from models.core.audit import AuditEvent
 from models.core.base import require_id, utcnow
 from models.meetings.tables import Meeting
 from models.people.tables import Agency, Role, User
@@ -141,19 +141,7 @@ def _render_case(case: Case, close_form: CloseForm) -> ResponseReturnValue:
     meetings = db.scalars(
         select(Meeting).where(col(Meeting.case_id) == case.id).order_by(col(Meeting.starts_at))
     ).all()
-    history = db.execute(
-        select(AuditEvent, User)
-        .outerjoin(User, col(User.id) == col(AuditEvent.user_id))
-        .where(
-            or_(
-                (col(AuditEvent.object_type) == "case") & (col(AuditEvent.object_id) == case.id),
-                (col(AuditEvent.object_type) == "task")
-                & col(AuditEvent.object_id).in_([t.id for t in tasks]),
-            )
-        )
-        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
-        .limit(100)
-    ).all()
+    history = case_audit_trail(db, case)
     restricted: CaseRestricted | None = None
     may_read = may_read_restricted(db, user, case)
     if may_read:

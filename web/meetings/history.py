@@ -13,9 +13,10 @@ from sqlmodel import col
 
 from models.core.audit import AuditEvent
 from models.core.i18n import N_
+from models.meetings.history import meeting_audit_trail
 from models.meetings.notices import format_day_time
 from models.meetings.tables import Meeting
-from models.people.tables import Agency, User
+from models.people.tables import Agency
 from web.context import db_session, settings_of
 from web.templating import current_locale
 
@@ -48,13 +49,7 @@ class HistoryLine:
 def meeting_history(meeting: Meeting) -> list[HistoryLine]:
     """Return what happened to *meeting*, oldest first, with times and agencies in words."""
     db = db_session()
-    rows = db.execute(
-        select(AuditEvent, User)
-        .outerjoin(User, col(User.id) == col(AuditEvent.user_id))
-        .where(col(AuditEvent.object_type) == "meeting")
-        .where(col(AuditEvent.object_id) == meeting.id)
-        .order_by(col(AuditEvent.at), col(AuditEvent.id))
-    ).all()
+    rows = meeting_audit_trail(db, meeting)
     names = {
         a.slug: a.name(current_locale())
         for a in db.scalars(select(Agency).where(col(Agency.district_id) == meeting.district_id))
