@@ -16,7 +16,6 @@ from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from calendars.recurrence import RecurrenceError, normalize_rule
-from models.cases.access import agencies_knowing_case
 from models.cases.tables import Case
 from models.core.audit import record_event
 from models.core.base import require_id, utcnow
@@ -26,11 +25,12 @@ from models.meetings.access import may_change_meeting
 from models.meetings.answers import record_response
 from models.meetings.conflicts import move_warnings
 from models.meetings.facts import mark_meeting_feeds_dirty, meeting_agencies
+from models.meetings.invitable import bound_agency_ids, invitable_agencies
 from models.meetings.invitations import Purpose, invitees, mail_participants
 from models.meetings.reminders import replan_meeting_reminders
 from models.meetings.scheduling import ScheduledMeeting, SchedulingError, check_times
 from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, MeetingStatus, Sitting
-from models.people.tables import Agency, User
+from models.people.tables import User
 
 __all__ = [
     "after_change",
@@ -215,24 +215,20 @@ def change_participants(
     """
     now = now or utcnow()
     check_may_change(session, by, meeting)
-    district = {
-        require_id(a): a
-        for a in session.scalars(
-            select(Agency).where(col(Agency.district_id) == meeting.district_id)
-        )
-    }
+    district = {require_id(a): a for a in invitable_agencies(session, meeting.district_id)}
     wanted = {int(a) for a in agency_ids} | {meeting.organizer_agency_id}
     if meeting.school_agency_id is not None:
         wanted.add(meeting.school_agency_id)
     if not wanted <= set(district):
         raise SchedulingError(N_("One of the chosen agencies does not exist."), "agencies")
     case = session.get(Case, meeting.case_id) if meeting.case_id is not None else None
-    if meeting.kind == MeetingKind.CASE_CONFERENCE and case is not None:
-        on_case = agencies_knowing_case(session, case)
-        if wanted - on_case - {meeting.organizer_agency_id}:
-            raise SchedulingError(
-                N_("Only the agencies working on the case may be invited."), "agencies"
-            )
+    bound = bound_agency_ids(
+        session, kind=meeting.kind, case=case, organizer_agency_id=meeting.organizer_agency_id
+    )
+    if bound is not None and wanted - bound:
+        raise SchedulingError(
+            N_("Only the agencies working on the case may be invited."), "agencies"
+        )
     if len(wanted) < 2 and meeting.kind != MeetingKind.PREVENTION_COUNCIL:
         raise SchedulingError(N_("Invite at least one other agency."), "agencies")
     current = {require_id(a) for a in meeting_agencies(session, meeting)}

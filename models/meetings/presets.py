@@ -10,6 +10,7 @@ from models.cases.tables import Case
 from models.core.base import require_id
 from models.core.i18n import N_
 from models.core.text import has_forbidden_controls
+from models.meetings.invitable import invitable_agencies
 from models.meetings.scheduling import SchedulingError, normalize_case_code
 from models.people.tables import Agency, AgencyKind, User
 
@@ -39,9 +40,7 @@ def preset_agency_ids(
     """
     own = session.get(Agency, user.agency_id)
     assert own is not None
-    district = list(
-        session.scalars(select(Agency).where(col(Agency.district_id) == own.district_id))
-    )
+    district = invitable_agencies(session, own.district_id)
     if preset == "all":
         return sorted(require_id(a) for a in district)
     if preset == "case":

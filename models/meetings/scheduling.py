@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from calendars.recurrence import RecurrenceError, normalize_rule
-from models.cases.access import agencies_knowing_case, may_see_case
+from models.cases.access import may_see_case
 from models.cases.tables import Case
 from models.core.audit import record_event
 from models.core.base import require_id, utcnow
@@ -20,6 +20,7 @@ from models.core.settings import Settings
 from models.core.text import date_in_range, has_forbidden_controls
 from models.meetings.conflicts import SchedulingWarning, scheduling_warnings
 from models.meetings.facts import mark_meeting_feeds_dirty
+from models.meetings.invitable import bound_agency_ids, invitable_agencies
 from models.meetings.invitations import Purpose, mail_participants
 from models.meetings.reminders import replan_meeting_reminders
 from models.meetings.tables import (
@@ -157,10 +158,7 @@ def schedule_meeting(
         errors.setdefault("date", N_("Give the date and times."))
 
     district_agencies = {
-        require_id(a): a
-        for a in session.scalars(
-            select(Agency).where(col(Agency.district_id) == organizer_agency.district_id)
-        )
+        require_id(a): a for a in invitable_agencies(session, organizer_agency.district_id)
     }
     wanted = {int(a) for a in agency_ids} | {organizer_agency.id}
     if not wanted <= set(district_agencies):
@@ -185,11 +183,11 @@ def schedule_meeting(
         errors["case_code"] = N_("This kind of meeting needs the code of its case.")
 
     school = None
-    if kind == MeetingKind.CASE_CONFERENCE and case is not None:
-        on_case = agencies_knowing_case(session, case)
-        if wanted - on_case - {organizer_agency.id}:
+    bound = bound_agency_ids(session, kind=kind, case=case, organizer_agency_id=organizer_agency.id)
+    if bound is not None:
+        if wanted - bound:
             errors["agencies"] = N_("Only the agencies working on the case may be invited.")
-        wanted |= on_case
+        wanted |= bound
     elif kind == MeetingKind.COORDINATION_MEETING:
         if organizer_agency.kind != AgencyKind.AKIMAT:
             errors["kind"] = N_("Coordination meetings are called by the akimat.")

@@ -9,23 +9,19 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
-from models.cases.access import agencies_knowing_case
-from models.cases.tables import Case
 from models.core.base import utcnow
 from models.meetings.access import may_change_meeting
 from models.meetings.changes import cancel_meeting, change_participants, reschedule_meeting
 from models.meetings.facts import meeting_agencies
 from models.meetings.inspections import record_inspection_outcome
+from models.meetings.invitable import meeting_invitable_agencies
 from models.meetings.invitations import meeting_sittings
 from models.meetings.scheduling import ScheduledMeeting, SchedulingError
 from models.meetings.series import cancel_sitting, end_series, move_sitting
 from models.meetings.sittings import SittingTime, sitting_times
-from models.meetings.tables import Meeting, MeetingKind
-from models.people.tables import Agency
+from models.meetings.tables import Meeting
 from web import db_session, settings_of
 from web.meetings.common import (
     flash_warnings,
@@ -114,17 +110,7 @@ def cancel(meeting_id: int) -> ResponseReturnValue:
 def participants(meeting_id: int) -> ResponseReturnValue:
     meeting = meeting_for_change(meeting_id)
     db = db_session()
-    agencies = list(
-        db.scalars(
-            select(Agency)
-            .where(col(Agency.district_id) == meeting.district_id)
-            .order_by(col(Agency.id))
-        )
-    )
-    case = db.get(Case, meeting.case_id) if meeting.case_id is not None else None
-    if meeting.kind == MeetingKind.CASE_CONFERENCE and case is not None:
-        on_case = agencies_knowing_case(db, case)  # restricted to the case's agencies
-        agencies = [a for a in agencies if a.id in on_case or a.id == meeting.organizer_agency_id]
+    agencies = meeting_invitable_agencies(db, meeting)
     form = ParticipantsForm()
     fixed = {meeting.organizer_agency_id, meeting.school_agency_id}
     form.agencies.choices = [

@@ -27,6 +27,7 @@ from models.meetings.access import may_change_meeting
 from models.meetings.answers import answers_by_agency
 from models.meetings.awaited import responses_awaited
 from models.meetings.facts import agencies_by_meeting, meeting_agencies
+from models.meetings.invitable import invitable_agencies
 from models.meetings.notices import describe_rule
 from models.meetings.presets import PRESETS, preset_agency_ids
 from models.meetings.scheduling import SchedulingError, schedule_meeting
@@ -147,13 +148,7 @@ def new_meeting() -> ResponseReturnValue:
     user = current_user._get_current_object()
     own = db.get(Agency, current_user.agency_id)
     assert own is not None
-    agencies = list(
-        db.scalars(
-            select(Agency)
-            .where(col(Agency.district_id) == own.district_id)
-            .order_by(col(Agency.id))
-        )
-    )
+    agencies = invitable_agencies(db, own.district_id)
     form = MeetingForm()
     locale = current_locale()
     form.agencies.choices = [
