@@ -23,6 +23,7 @@ from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, MeetingS
 from models.minutes.agenda import live_agenda
 from models.minutes.tables import AgendaItem, Attendance, Decision, DueKind, MeetingMinutes
 from models.people.tables import Agency, User
+from models.tasks.assignees import may_take_task
 from models.tasks.operations import TaskError, create_task
 from models.tasks.tables import Task, TaskOrigin
 from models.workdays.calendar import district_calendar
@@ -37,6 +38,7 @@ __all__ = [
     "decision_due_at",
     "may_record_minutes",
     "minutes_of",
+    "people_who_may_attend",
     "record_minutes",
     "sitting_of",
 ]
@@ -77,6 +79,19 @@ def may_record_minutes(session: Session, user: User, meeting: Meeting) -> bool:
     """Tell whether *user* may record *meeting*'s minutes: whoever may change the meeting (the
     organizing agency's coordinators, the unit's secretary, the chair, administrators)."""
     return may_change_meeting(session, user, meeting)
+
+
+def people_who_may_attend(session: Session, agencies: Sequence[Agency]) -> list[User]:
+    """Return the people who may be marked present at a meeting of *agencies*: their active
+    members, by agency and name."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(col(User.agency_id).in_([a.id for a in agencies]))
+            .where(col(User.active) == True)  # noqa: E712
+            .order_by(col(User.agency_id), col(User.full_name))
+        )
+    )
 
 
 def minutes_of(
@@ -289,10 +304,10 @@ def _check_decision(
         refused := check_agency_joins(session, user, case, agency, how=JoinReason.DECISION)
     ):
         errors[prefix + "agency"] = refused
-    elif draft.assignee_id is not None:
-        person = session.get(User, draft.assignee_id)
-        if person is None or person.agency_id != agency.id or not person.active:
-            errors[prefix + "assignee"] = N_("Choose a person of the responsible agency.")
+    elif draft.assignee_id is not None and not may_take_task(
+        session.get(User, draft.assignee_id), agency
+    ):
+        errors[prefix + "assignee"] = N_("Choose a person of the responsible agency.")
     if draft.due_kind == DueKind.WORKING_DAYS:
         field = prefix + "due_days"
         if draft.due_days is None or not 1 <= draft.due_days <= MAX_WORKING_DAYS:

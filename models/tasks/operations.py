@@ -13,6 +13,7 @@ from models.core.base import require_id
 from models.core.i18n import N_
 from models.people.access import oversees_district
 from models.people.tables import Agency, Role, User
+from models.tasks.assignees import may_take_task
 from models.tasks.changes import task_changed
 from models.tasks.escalation.planner import replan_task_alerts
 from models.tasks.tables import Task, TaskOrigin, TaskStatus
@@ -95,10 +96,8 @@ def create_task(
     agency = session.get(Agency, agency_id)
     if agency is None or agency.district_id != district_id:
         raise TaskError(N_("Choose an agency of the district."), "agency")
-    if assignee_id is not None:
-        assignee = session.get(User, assignee_id)
-        if assignee is None or assignee.agency_id != agency.id or not assignee.active:
-            raise TaskError(N_("Choose a person of the responsible agency."), "assignee")
+    if assignee_id is not None and not may_take_task(session.get(User, assignee_id), agency):
+        raise TaskError(N_("Choose a person of the responsible agency."), "assignee")
     if case is not None:
         if case.district_id != district_id:
             raise TaskError(N_("There is no case with this code."), "case_code")
@@ -220,10 +219,8 @@ def reassign_task(
         raise TaskError(N_("Choose an agency of the district."), "agency")
     if agency.id != task.responsible_agency_id and not role.sees_district:
         raise TaskError(N_("Only the chair moves a task to another agency."), "agency")
-    if assignee_id is not None:
-        assignee = session.get(User, assignee_id)
-        if assignee is None or assignee.agency_id != agency.id or not assignee.active:
-            raise TaskError(N_("Choose a person of the responsible agency."), "assignee")
+    if assignee_id is not None and not may_take_task(session.get(User, assignee_id), agency):
+        raise TaskError(N_("Choose a person of the responsible agency."), "assignee")
     case = session.get(Case, task.case_id) if task.case_id is not None else None
     if case is not None:
         _join_case(session, user, case, agency, how=JoinReason.REASSIGNMENT, now=now)

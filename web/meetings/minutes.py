@@ -9,8 +9,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
 from models.core.base import utcnow
@@ -25,10 +23,12 @@ from models.minutes.recording import (
     MinutesError,
     may_record_minutes,
     minutes_of,
+    people_who_may_attend,
     record_minutes,
     sitting_of,
 )
 from models.people.tables import Agency, User
+from models.tasks.assignees import task_assignees
 from web import db_session, settings_of
 from web.formhelpers import district_agencies
 from web.meetings.minutes_forms import MinutesForm
@@ -94,14 +94,7 @@ def minutes(meeting_id: int) -> ResponseReturnValue:
     if request.method == "POST" and not (may_record and begun):
         abort(403)
     agencies = meeting_agencies(db, meeting)
-    people = list(
-        db.scalars(
-            select(User)
-            .where(col(User.agency_id).in_([a.id for a in agencies]))
-            .where(col(User.active) == True)  # noqa: E712
-            .order_by(col(User.agency_id), col(User.full_name))
-        )
-    )
+    people = people_who_may_attend(db, agencies)
     form = MinutesForm()
     _offer_choices(form, agencies, people)
     refused = False
@@ -197,7 +190,8 @@ def protocol(meeting_id: int) -> ResponseReturnValue:
 
 def _offer_choices(form: MinutesForm, agencies: list[Agency], people: list[User]) -> None:
     locale = current_locale()
-    names = {a.id: a.name(locale) for a in district_agencies()}
+    district = district_agencies()
+    names = {a.id: a.name(locale) for a in district}
     form.people.choices = [
         SelectChoice(p.id, f"{p.full_name} ({names.get(p.agency_id, '')})") for p in people
     ]
@@ -205,12 +199,7 @@ def _offer_choices(form: MinutesForm, agencies: list[Agency], people: list[User]
     agency_choices = [SelectChoice("", "—")] + [
         SelectChoice(str(agency_id), name) for agency_id, name in names.items()
     ]
-    staff = db_session().scalars(
-        select(User)
-        .where(col(User.agency_id).in_(list(names)))
-        .where(col(User.active) == True)  # noqa: E712
-        .order_by(col(User.full_name))
-    )
+    staff = task_assignees(db_session(), district)
     person_choices = [SelectChoice("", "—")] + [
         SelectChoice(str(p.id), f"{p.full_name} ({names[p.agency_id]})") for p in staff
     ]

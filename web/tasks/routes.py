@@ -6,14 +6,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
 from models.casework.operations import find_case
 from models.core.base import utcnow
 from models.people.access import oversees_district
 from models.people.tables import Agency, Role, User
+from models.tasks.assignees import reassign_agencies, task_assignees
 from models.tasks.lists import TaskBucket, TaskScope, list_tasks, task_rows
 from models.tasks.operations import (
     TaskError,
@@ -134,18 +133,9 @@ def _task_or_404(task_id: int) -> Task:
 def _reassign_form(task: Task) -> ReassignForm:
     db = db_session()
     form = ReassignForm(prefix="reassign")
-    agencies = (
-        district_agencies()
-        if Role(current_user.role).sees_district
-        else [a for a in district_agencies() if a.id == task.responsible_agency_id]
-    )
+    agencies = reassign_agencies(db, _user(), task)
     form.agency.choices = [SelectChoice(str(a.id), a.name(current_locale())) for a in agencies]
-    people = db.scalars(
-        select(User)
-        .where(col(User.agency_id).in_([a.id for a in agencies]))
-        .where(col(User.active) == True)  # noqa: E712
-        .order_by(col(User.full_name))
-    )
+    people = task_assignees(db, agencies)
     form.assignee.choices = [SelectChoice(str(NOBODY), _("The whole agency"))] + [
         SelectChoice(str(p.id), p.full_name) for p in people
     ]
