@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from models.core.audit import record_event
 from models.core.base import require_id
 from models.core.i18n import LOCALES
 from models.core.text import is_email_address
+from models.people.directory import user_with_email
 from models.people.sessions import SessionEnd, end_user_sessions
 from models.people.tables import Agency, Role, User, verify_password
 
@@ -46,10 +46,7 @@ def create_user(
         raise AccountError(f"unknown locale {locale!r} (use {', '.join(LOCALES)})")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    taken = session.scalars(
-        select(col(User.id)).where(func.lower(col(User.email)) == email)
-    ).first()
-    if taken is not None:
+    if user_with_email(session, email) is not None:
         raise AccountError(f"a user with email {email} exists already")
     user = User(
         agency_id=require_id(agency),

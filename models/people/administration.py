@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models.core.audit import record_event
@@ -23,6 +23,7 @@ from models.core.i18n import LOCALES, N_
 from models.core.settings import Settings
 from models.core.text import is_email_address
 from models.outbox.notifications import Notification
+from models.people.directory import user_with_email
 from models.people.passwords import invite_to_set_password
 from models.people.sessions import SessionEnd, end_user_sessions
 from models.people.tables import Agency, AgencyKind, Role, User
@@ -224,10 +225,8 @@ def _check_user(session: Session, actor: User, change: UserChange, *, user_id: i
     email = change.email.strip().lower()
     if not is_email_address(email):
         raise AdminError("email", N_("This is not an email address."))
-    taken = session.scalars(
-        select(col(User.id)).where(func.lower(col(User.email)) == email)
-    ).first()
-    if taken is not None and taken != user_id:
+    holder = user_with_email(session, email)
+    if holder is not None and holder.id != user_id:
         raise AdminError("email", N_("Someone has this email address already."))
     if not change.full_name.strip():
         raise AdminError("full_name", N_("Give the person's name."))

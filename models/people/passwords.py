@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, func, select, update
+from sqlalchemy import String, select, update
 from sqlmodel import Field, Session, SQLModel, col
 
 from models.core.audit import record_event
@@ -21,6 +21,7 @@ from models.core.i18n import N_, translator
 from models.core.settings import Settings
 from models.outbox.keys import password_link_key
 from models.outbox.notifications import Notification, add_notification
+from models.people.directory import user_with_email
 from models.people.sessions import SessionEnd, end_user_sessions
 from models.people.tables import User
 
@@ -86,10 +87,8 @@ def request_password_reset(
     """
     now = now or utcnow()
     email = email.strip().lower()
-    user = session.scalars(
-        select(User).where(func.lower(col(User.email)) == email).where(col(User.active))
-    ).first()
-    if user is None:
+    user = user_with_email(session, email)
+    if user is None or not user.active:
         return None
     record_event(
         session,

@@ -19,13 +19,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
-from sqlmodel import col
 
 from models.core.audit import record_event
 from models.core.base import utcnow
 from models.core.emails import format_local
 from models.core.text import has_forbidden_controls
+from models.people.directory import user_with_email
 from models.people.sessions import SessionEnd, end_session, end_user_sessions, start_session
 from models.people.tables import Agency, Role, User, verify_password
 from models.people.throttle import (
@@ -60,7 +59,7 @@ def login() -> ResponseReturnValue:
     locked_until = sign_in_locked_until(db, email=email, address=address, now=now)
     if locked_until is not None:
         return _locked_out(form, locked_until, now)
-    user = db.scalars(select(User).where(func.lower(col(User.email)) == email)).first()
+    user = user_with_email(db, email)
     # The password hash is computed whether or not the account exists (same timing).
     if verify_password(user, form.password.data or "") and user is not None and user.active:
         record_sign_in_success(db, email=email, now=now)
