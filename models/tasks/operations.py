@@ -159,17 +159,7 @@ def complete_task(session: Session, user: User, task: Task, *, note: str, now: d
     task.note = note
     task.completed_at = now
     task.completed_by_id = user.id
-    replan_task_alerts(session, task)  # voids its unsent reminders and escalations
-    record_event(
-        session,
-        user_id=user.id,
-        action="task.done",
-        object_type="task",
-        object_id=task.id,
-        at=now,
-    )
-    task_changed(session, task, now=now)
-    session.flush()
+    _closed(session, user, task, action="task.done", now=now)
 
 
 def cancel_task(session: Session, user: User, task: Task, *, reason: str, now: datetime) -> None:
@@ -184,11 +174,17 @@ def cancel_task(session: Session, user: User, task: Task, *, reason: str, now: d
     task.status = TaskStatus.CANCELLED.value
     task.cancel_reason = reason
     task.cancelled_at = now
-    replan_task_alerts(session, task)  # voids its unsent reminders and escalations
+    _closed(session, user, task, action="task.cancelled", now=now)
+
+
+def _closed(session: Session, user: User, task: Task, *, action: str, now: datetime) -> None:
+    """Follow the closing of *task* by *user*: void its unsent reminders and escalations, audit
+    *action* and record the change for the calendars that show it."""
+    replan_task_alerts(session, task)
     record_event(
         session,
         user_id=user.id,
-        action="task.cancelled",
+        action=action,
         object_type="task",
         object_id=task.id,
         at=now,
