@@ -7,6 +7,7 @@ tables with inline styles, the one layout Outlook renders faithfully.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -17,7 +18,16 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
-__all__ = ["DATE_PATTERNS", "Email", "RenderedEmail", "format_local", "render_email"]
+from models.core.i18n import translator
+
+__all__ = [
+    "DATE_PATTERNS",
+    "Email",
+    "RenderedEmail",
+    "format_local",
+    "render_email",
+    "unit_email",
+]
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
@@ -64,6 +74,37 @@ class RenderedEmail(NamedTuple):
     subject: str
     text: str
     html: str
+
+
+def unit_email(
+    locale: str,
+    subject: str,
+    *,
+    lead: str,
+    rows: Iterable[tuple[str, str]],
+    link_label: str,
+    url: str,
+    notes: Iterable[str] = (),
+    actions_lead: str = "",
+    actions: Iterable[tuple[str, str]] = (),
+) -> RenderedEmail:
+    """Return an email of the unit to a reader of *locale*, rendered: *subject* is its heading
+    too and the unit's name signs it; every other string comes translated already."""
+    _ = translator(locale)
+    email = Email(
+        lang=locale,
+        subject=subject,
+        heading=subject,
+        lead=lead,
+        rows=tuple(rows),
+        link_label=link_label,
+        url=url,
+        footer=_("Interagency child-protection unit"),
+        notes=tuple(notes),
+        actions_lead=actions_lead,
+        actions=tuple(actions),
+    )
+    return RenderedEmail(subject, *render_email(email))
 
 
 #: Kazakh writes the year first ("2026 ж. 1 желтоқсан"); Russian and English day first.

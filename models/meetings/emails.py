@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_time
 
-from models.core.emails import Email, RenderedEmail, format_local, render_email
+from models.core.emails import RenderedEmail, format_local, unit_email
 from models.core.i18n import N_, translator
 from models.meetings.tables import KIND_LABELS
 
@@ -81,18 +81,15 @@ def _meeting_email(
     kind = _(KIND_LABELS[facts.kind])
     when = format_local(facts.starts_at, zone, locale)
     subject = _(subject_id) % {"kind": kind, "when": when}
-    email = Email(
-        lang=locale,
-        subject=subject,
-        heading=subject,
+    return unit_email(
+        locale,
+        subject,
         lead=_(lead),
         rows=_meeting_rows(facts, _, kind=kind, when=when, zone=zone, locale=locale),
         link_label=_("Details in the portal"),
         url=facts.url,
-        notes=tuple(_(note) for note in notes),
-        footer=_("Interagency child-protection unit"),
+        notes=[_(note) for note in notes],
     )
-    return RenderedEmail(subject, *render_email(email))
 
 
 def invitation_email(facts: MeetingFacts, *, locale: str, zone: ZoneInfo) -> RenderedEmail:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
-from models.core.emails import Email, RenderedEmail, format_local, render_email
+from models.core.emails import RenderedEmail, format_local, unit_email
 from models.core.i18n import N_, translator
 from models.meetings.emails import MeetingFacts
 from models.meetings.tables import KIND_LABELS, Answer
@@ -143,17 +143,14 @@ def change_email(
     ]
     if facts.case_code:
         rows.append((_("Case"), facts.case_code))
-    email = Email(
-        lang=locale,
-        subject=subject,
-        heading=subject,
+    return unit_email(
+        locale,
+        subject,
         lead=_(_LEADS[purpose]),
-        rows=tuple(rows),
+        rows=rows,
         link_label=_("Details in the portal"),
         url=facts.url,
-        notes=(_("The calendar entry is attached; your calendar app applies it."),),
-        footer=_("Interagency child-protection unit"),
+        notes=[_("The calendar entry is attached; your calendar app applies it.")],
         actions_lead=_("Your answer (no sign-in needed):") if links else "",
-        actions=tuple((_(ANSWER_LABELS[a]), url) for a, url in links.items()),
+        actions=[(_(ANSWER_LABELS[a]), url) for a, url in links.items()],
     )
-    return RenderedEmail(subject, *render_email(email))

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from models.core.emails import DATE_PATTERNS, Email, RenderedEmail, format_local, render_email
+from models.core.emails import DATE_PATTERNS, RenderedEmail, format_local, unit_email
 from models.core.i18n import translations
 
 __all__ = [
@@ -81,17 +81,14 @@ def task_reminder_email(facts: TaskFacts, *, locale: str, zone: ZoneInfo) -> Ren
     _ = translations(locale).gettext
     when = format_local(facts.due_at, zone, locale)
     subject = _("Task due %(when)s: %(case)s") % {"when": when, "case": facts.case_code or "—"}
-    email = Email(
-        lang=locale,
-        subject=subject,
-        heading=subject,
+    return unit_email(
+        locale,
+        subject,
         lead=_("A task of your agency falls due soon."),
-        rows=tuple(_task_rows(facts, locale, zone)),
+        rows=_task_rows(facts, locale, zone),
         link_label=_("Open the task in the portal"),
         url=facts.url,
-        footer=_("Interagency child-protection unit"),
     )
-    return RenderedEmail(subject, *render_email(email))
 
 
 def escalation_email(facts: TaskFacts, *, level: int, locale: str, zone: ZoneInfo) -> RenderedEmail:
@@ -111,17 +108,14 @@ def escalation_email(facts: TaskFacts, *, level: int, locale: str, zone: ZoneInf
         for t in facts.told_before
     ) or _("nobody")
     rows.append((_("Told before"), told))
-    email = Email(
-        lang=locale,
-        subject=subject,
-        heading=subject,
+    return unit_email(
+        locale,
+        subject,
         lead=_("A task was not done by its due moment and is escalated to you."),
-        rows=tuple(rows),
+        rows=rows,
         link_label=_("Open the task in the portal"),
         url=facts.url,
-        footer=_("Interagency child-protection unit"),
     )
-    return RenderedEmail(subject, *render_email(email))
 
 
 def digest_email(
@@ -149,14 +143,11 @@ def digest_email(
             "when": due,
         }
         rows.append((line.case_code or "—", value))
-    email = Email(
-        lang=locale,
-        subject=subject,
-        heading=subject,
+    return unit_email(
+        locale,
+        subject,
         lead=_("Tasks that are past their due moment, by responsible agency."),
-        rows=tuple(rows),
+        rows=rows,
         link_label=_("The overdue tasks in the portal"),
         url=url,
-        footer=_("Interagency child-protection unit"),
     )
-    return RenderedEmail(subject, *render_email(email))
