@@ -2,37 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Iterable, Mapping
 
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlmodel import col
+from wtforms import Field, FieldList, FormField
 
+from models.core.errors import DomainError
 from models.people.tables import Agency
-from web import db_session
+from web.context import db_session
 
 __all__ = ["district_agencies", "show_error"]
 
 
-class FieldError(Protocol):
-    field: str | None
+def show_error(form: FlaskForm, error: DomainError, aliases: Mapping[str, str] = {}) -> None:
+    """Show each translated message of *error* at its field of *form*, or at the form's top
+    when it names no field or one the form does not have.
+
+    *aliases* maps the domain's name of a field to the form's (a subform's field by its full
+    name, e.g. ``decisions-2-agency``). A field keeps the form's own message if it has one: the
+    user fixes one thing at a time there.
+    """
+    for name, message in error.errors.items():
+        field = _field(form, aliases.get(name, name)) if name else None
+        if field is None:
+            form.form_errors.append(_(message))
+        elif not field.errors:
+            field.errors = [_(message)]
 
 
-def show_error(form: FlaskForm, error: ValueError, aliases: Mapping[str, str] = {}) -> None:
-    """Attach the translated message of *error* to its field of *form*, or to the whole form."""
-    message = _(str(error))
-    name = getattr(error, "field", None)
-    name = aliases.get(name, name) if name else None
-    field = form._fields.get(name) if name else None
-    if field is None:
-        form.form_errors.append(message)
-    else:
-        errors = list(field.errors)
-        errors.append(message)
-        field.errors = errors
+def _field(fields: Iterable[Field], name: str) -> Field | None:
+    """Return the field called *name* (its short or full name) among *fields* and their
+    subforms."""
+    for field in fields:
+        if name in (field.short_name, field.name):
+            return field
+        if isinstance(field, FieldList | FormField) and name.startswith(f"{field.name}-"):
+            found = _field(field, name)
+            if found is not None:
+                return found
+    return None
 
 
 def district_agencies() -> list[Agency]:

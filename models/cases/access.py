@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 
 from models.cases.tables import Case, CaseAgency
 from models.core.audit import record_event
+from models.core.errors import Refused
 from models.core.i18n import N_
 from models.people.access import agency_of, oversees_district
 from models.people.tables import Agency, AgencyKind, Role, User
@@ -30,8 +31,8 @@ __all__ = [
 ]
 
 
-class CaseAccessError(PermissionError):
-    """The user may not change who knows of a case; ``str()`` is an English message id."""
+class CaseAccessError(Refused):
+    """The user may not change who knows of a case."""
 
 
 def may_see_case(session: Session, user: User, case: Case) -> bool:

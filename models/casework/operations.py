@@ -29,6 +29,7 @@ from models.cases.tables import (
 )
 from models.core.audit import record_event
 from models.core.base import require_id
+from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.people.tables import Agency, AgencyKind, District, Role, User
 from models.tasks.deadlines import RuleGap, apply_rules
@@ -52,13 +53,8 @@ EARLIEST_REPORT = datetime(2000, 1, 1, tzinfo=UTC)  # the working-day calendar's
 _RESTRICTED_LIMITS = {"child_name": 200, "address": 300, "school_class": 200, "notes": 2000}
 
 
-class CaseError(ValueError):
-    """The case cannot be changed as asked; ``str()`` is an English message id and ``field``
-    names the form field it is about (None: the whole form)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class CaseError(DomainError):
+    """The case cannot be changed as asked."""
 
 
 @dataclass(frozen=True)

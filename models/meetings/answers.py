@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from calendars.recurrence import occurrences
 from models.core.audit import record_event
 from models.core.base import require_id, utcnow
+from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.core.settings import Settings
 from models.meetings.tables import Answer, Meeting, MeetingAgency, MeetingResponse, MeetingStatus
@@ -44,8 +45,8 @@ _SALT = "birge.rsvp.answer"
 _SERIES_HORIZON = timedelta(days=366 * 10)
 
 
-class RsvpError(ValueError):
-    """The link cannot be used; ``str()`` is an English message id."""
+class RsvpError(DomainError):
+    """The answer link cannot be used, or the meeting no longer be answered."""
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def record_inspection_outcome(
         raise SchedulingError(N_("This meeting is cancelled and cannot be changed."))
     if meeting.starts_at > now:
         raise SchedulingError(N_("The outcome is recorded once the inspection has begun."))
-    errors: dict[str, str] = {}
+    errors: dict[str | None, str] = {}
     act_number = " ".join(act_number.split())
     note = note.strip()
     if not act_number:
@@ -65,7 +65,7 @@ def record_inspection_outcome(
     if len(note) > MAX_NOTE_LENGTH:
         errors["note"] = N_("The note is too long.")
     if errors:
-        raise SchedulingError(errors)
+        raise SchedulingError.many(errors)
     meeting.act_number, meeting.act_date, meeting.outcome_note = act_number, act_date, note
     meeting.updated_at = now
     session.add(meeting)

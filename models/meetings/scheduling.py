@@ -15,6 +15,7 @@ from models.cases.access import may_see_case
 from models.cases.tables import Case
 from models.core.audit import record_event
 from models.core.base import require_id, utcnow
+from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.core.settings import Settings
 from models.core.text import date_in_range, has_forbidden_controls
@@ -47,17 +48,9 @@ MAX_TITLE_LENGTH = 200
 MAX_LOCATION_LENGTH = 300
 
 
-class SchedulingError(ValueError):
-    """The meeting cannot be scheduled or changed as asked.
-
-    ``errors`` maps each form field at fault to an English message id (``""`` for the form
-    as a whole), so that every problem is shown at once, next to its field; ``str()`` is the
-    first message.
-    """
-
-    def __init__(self, errors: str | dict[str, str], field: str = "") -> None:
-        self.errors = {field: errors} if isinstance(errors, str) else dict(errors)
-        super().__init__(next(iter(self.errors.values())))
+class SchedulingError(DomainError):
+    """The meeting cannot be scheduled or changed as asked; a form's problems come all at
+    once (:meth:`DomainError.many`), each next to its field."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +67,9 @@ class ScheduledMeeting:
 
 def check_times(
     starts_at: datetime | None, ends_at: datetime | None, *, now: datetime
-) -> dict[str, str]:
+) -> dict[str | None, str]:
     """Return what is wrong with a meeting's times, by form field."""
-    errors: dict[str, str] = {}
+    errors: dict[str | None, str] = {}
     if starts_at is None or ends_at is None:
         return errors
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
@@ -137,7 +130,7 @@ def schedule_meeting(
         raise SchedulingError(N_("You may not schedule meetings."))
     organizer_agency = session.get(Agency, organizer.agency_id)
     assert organizer_agency is not None and organizer_agency.id is not None
-    errors: dict[str, str] = {}
+    errors: dict[str | None, str] = {}
     for name, text in (("title", title), ("location", location), ("address", address)):
         if has_forbidden_controls(text):
             errors[name] = N_("The title or the place holds characters that are not allowed.")
@@ -212,7 +205,7 @@ def schedule_meeting(
     if len(wanted) < 2 and kind != MeetingKind.PREVENTION_COUNCIL and "agencies" not in errors:
         errors["agencies"] = N_("Invite at least one other agency.")
     if errors:
-        raise SchedulingError(errors)
+        raise SchedulingError.many(errors)
     assert starts_at is not None and ends_at is not None
     agencies = [district_agencies[i] for i in sorted(wanted)]
     warnings = scheduling_warnings(

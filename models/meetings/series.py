@@ -69,7 +69,7 @@ def move_sitting(
     if starts_at is None or ends_at is None:
         errors.setdefault("date", N_("Give the new date and times."))
     if errors:
-        raise SchedulingError(errors)
+        raise SchedulingError.many(errors)
     assert starts_at is not None and ends_at is not None
     if (starts_at, ends_at) == (sitting.starts_at, sitting.ends_at):
         raise SchedulingError(N_("Nothing changed: give a new time or place."), "date")

@@ -15,6 +15,7 @@ from models.cases.access import JoinReason, check_agency_joins
 from models.cases.tables import Case
 from models.core.audit import record_event
 from models.core.base import require_id
+from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.core.text import date_in_range, has_forbidden_controls
 from models.meetings.access import may_change_meeting
@@ -48,13 +49,9 @@ MAX_DECISION_LENGTH = 300
 MAX_WORKING_DAYS = 250  # about a working year; a longer deadline is a date
 
 
-class MinutesError(ValueError):
-    """The minutes cannot be recorded as given. ``errors`` maps a form field name (None: the
-    whole form) to an English message id; every problem found is there, not just the first."""
-
-    def __init__(self, errors: dict[str | None, str]) -> None:
-        super().__init__(next(iter(errors.values())))
-        self.errors = errors
+class MinutesError(DomainError):
+    """The minutes cannot be recorded as given; every problem found comes at once
+    (:meth:`DomainError.many`), not just the first."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +181,7 @@ def record_minutes(
         for i, d in enumerate(decisions)
     ]
     if errors:
-        raise MinutesError(errors)
+        raise MinutesError.many(errors)
 
     minutes = MeetingMinutes(
         meeting_id=require_id(meeting),
@@ -231,20 +228,20 @@ def _check_meeting(
 ) -> SittingTime:
     """Return the sitting to record, or raise why it cannot be recorded."""
     if not may_record_minutes(session, user, meeting):
-        raise MinutesError({None: N_("You may not record the minutes of this meeting.")})
+        raise MinutesError(N_("You may not record the minutes of this meeting."))
     if meeting.status == MeetingStatus.CANCELLED:
-        raise MinutesError({None: N_("A cancelled meeting has no minutes.")})
+        raise MinutesError(N_("A cancelled meeting has no minutes."))
     if meeting.is_series and sitting is None:
-        raise MinutesError({None: N_("Choose a sitting of the series.")})
+        raise MinutesError(N_("Choose a sitting of the series."))
     held = sitting_of(session, meeting, sitting)
     if held is None:
-        raise MinutesError({None: N_("The series has no sitting at that time.")})
+        raise MinutesError(N_("The series has no sitting at that time."))
     if held.cancelled:
-        raise MinutesError({None: N_("A cancelled sitting has no minutes.")})
+        raise MinutesError(N_("A cancelled sitting has no minutes."))
     if held.starts_at > now:
-        raise MinutesError({None: N_("The minutes can be recorded once the meeting has begun.")})
+        raise MinutesError(N_("The minutes can be recorded once the meeting has begun."))
     if minutes_of(session, meeting, held.original_start) is not None:
-        raise MinutesError({None: N_("The minutes of this meeting are already recorded.")})
+        raise MinutesError(N_("The minutes of this meeting are already recorded."))
     return held
 
 
@@ -374,7 +371,7 @@ def _decide(
                 origin=TaskOrigin.DECISION,
             )
         except TaskError as exc:  # e.g. the meeting's case was closed meanwhile
-            raise MinutesError({None: str(exc)}) from exc
+            raise MinutesError(str(exc)) from exc
         session.add(
             Decision(
                 minutes_id=minutes_id,

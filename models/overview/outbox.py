@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlmodel import Session, col
 
 from models.core.audit import record_event
+from models.core.errors import Refused
 from models.outbox.notifications import Notification, NotificationStatus
 from models.people.tables import Role, User
 
@@ -26,8 +27,8 @@ __all__ = [
 _UNSENT = (NotificationStatus.PENDING.value, NotificationStatus.SENDING.value)
 
 
-class OutboxError(PermissionError):
-    """The user may not act on the outbox; ``str()`` is an English message id."""
+class OutboxError(Refused):
+    """The user may not act on the outbox."""
 
 
 @dataclass(frozen=True)

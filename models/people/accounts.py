@@ -6,9 +6,11 @@ from sqlmodel import Session
 
 from models.core.audit import record_event
 from models.core.base import require_id
-from models.core.i18n import LOCALES
+from models.core.errors import DomainError
+from models.core.i18n import LOCALES, N_
 from models.core.text import is_email_address
 from models.people.directory import user_with_email
+from models.people.passwords import check_new_password
 from models.people.sessions import SessionEnd, end_user_sessions
 from models.people.tables import Agency, Role, User, verify_password
 
@@ -17,8 +19,9 @@ __all__ = ["MIN_PASSWORD_LENGTH", "AccountError", "change_password", "create_use
 MIN_PASSWORD_LENGTH = 10
 
 
-class AccountError(ValueError):
-    """The account cannot be created or changed as asked."""
+class AccountError(DomainError):
+    """The account cannot be created or changed as asked (:func:`create_user` serves the
+    command line: its messages are plain English, not message ids)."""
 
 
 def create_user(
@@ -39,15 +42,17 @@ def create_user(
     """
     email = email.strip().lower()
     if not is_email_address(email):
-        raise AccountError(f"{email!r} is not an email address")
+        raise AccountError(f"{email!r} is not an email address", "email")
     if role not in {r.value for r in Role}:
-        raise AccountError(f"unknown role {role!r}")
+        raise AccountError(f"unknown role {role!r}", "role")
     if locale not in LOCALES:
-        raise AccountError(f"unknown locale {locale!r} (use {', '.join(LOCALES)})")
+        raise AccountError(f"unknown locale {locale!r} (use {', '.join(LOCALES)})", "locale")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            f"the password must have at least {MIN_PASSWORD_LENGTH} characters", "password"
+        )
     if user_with_email(session, email) is not None:
-        raise AccountError(f"a user with email {email} exists already")
+        raise AccountError(f"a user with email {email} exists already", "email")
     user = User(
         agency_id=require_id(agency),
         email=email,
@@ -83,12 +88,12 @@ def change_password(
     Nothing is committed.
 
     Raises:
-      AccountError: the current password is wrong or the new one is too short.
+      PasswordError: the new password is not acceptable (checked first, as the form shows it).
+      AccountError: the current password is wrong (field ``current_password``).
     """
+    check_new_password(new_password, email=user.email)
     if not verify_password(user, current_password):
-        raise AccountError("the current password is wrong")
-    if len(new_password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(N_("The current password is wrong."), "current_password")
     user.set_password(new_password)
     session.add(user)
     record_event(

@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 
 from models.core.audit import record_event
 from models.core.base import require_id, utcnow
+from models.core.errors import DomainError
 from models.core.i18n import LOCALES, N_
 from models.core.settings import Settings
 from models.core.text import is_email_address
@@ -50,12 +51,8 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 NEW_ACCOUNT_LINK_LIFETIME = timedelta(days=7)
 
 
-class AdminError(ValueError):
-    """A change is refused; ``field`` names the form field, ``str()`` is an English message id."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+class AdminError(DomainError):
+    """A change of an agency or of someone's account is refused."""
 
 
 @dataclass(frozen=True)
@@ -127,21 +124,21 @@ def manageable_agencies(session: Session, actor: User) -> Sequence[Agency]:
 
 def _check_agency(change: AgencyChange) -> None:
     if not SLUG.match(change.slug):
-        raise AdminError("slug", N_("Use 2–63 small Latin letters, digits and hyphens."))
+        raise AdminError(N_("Use 2–63 small Latin letters, digits and hyphens."), "slug")
     if change.kind not in {k.value for k in AgencyKind}:
-        raise AdminError("kind", N_("Choose the kind of agency."))
+        raise AdminError(N_("Choose the kind of agency."), "kind")
     for name, value in (("name_ru", change.name_ru), ("name_kk", change.name_kk)):
         if not value.strip():
-            raise AdminError(name, N_("Give the name."))
+            raise AdminError(N_("Give the name."), name)
     for name, value in (
         ("name_ru", change.name_ru),
         ("name_kk", change.name_kk),
         ("name_en", change.name_en),
     ):
         if len(value.strip()) > 300:
-            raise AdminError(name, N_("The name is too long."))
+            raise AdminError(N_("The name is too long."), name)
     if change.head_email and not is_email_address(change.head_email.strip()):
-        raise AdminError("head_email", N_("This is not an email address."))
+        raise AdminError(N_("This is not an email address."), "head_email")
 
 
 def may_create_agencies(actor: User) -> bool:
@@ -157,7 +154,7 @@ def check_agency(session: Session, change: AgencyChange) -> None:
     """
     _check_agency(change)
     if session.scalars(select(Agency).where(col(Agency.slug) == change.slug)).first():
-        raise AdminError("slug", N_("An agency with this short name exists already."))
+        raise AdminError(N_("An agency with this short name exists already."), "slug")
 
 
 def create_agency(session: Session, actor: User, change: AgencyChange) -> Agency:
@@ -224,21 +221,21 @@ def _agency_values(change: AgencyChange) -> dict[str, Any]:
 def _check_user(session: Session, actor: User, change: UserChange, *, user_id: int | None) -> None:
     email = change.email.strip().lower()
     if not is_email_address(email):
-        raise AdminError("email", N_("This is not an email address."))
+        raise AdminError(N_("This is not an email address."), "email")
     holder = user_with_email(session, email)
     if holder is not None and holder.id != user_id:
-        raise AdminError("email", N_("Someone has this email address already."))
+        raise AdminError(N_("Someone has this email address already."), "email")
     if not change.full_name.strip():
-        raise AdminError("full_name", N_("Give the person's name."))
+        raise AdminError(N_("Give the person's name."), "full_name")
     if len(change.full_name.strip()) > 200:
-        raise AdminError("full_name", N_("The name is too long."))
+        raise AdminError(N_("The name is too long."), "full_name")
     if change.role not in roles_assignable_by(actor):
-        raise AdminError("role", N_("You may not give this role."))
+        raise AdminError(N_("You may not give this role."), "role")
     if change.locale not in LOCALES:
-        raise AdminError("locale", N_("Choose a language."))
+        raise AdminError(N_("Choose a language."), "locale")
     agency = session.get(Agency, change.agency_id)
     if agency is None or not may_manage_users_of(session, actor, agency):
-        raise AdminError("agency_id", N_("You may not add people to this agency."))
+        raise AdminError(N_("You may not add people to this agency."), "agency_id")
 
 
 def check_staff(session: Session, actor: User, change: UserChange) -> None:
@@ -305,7 +302,7 @@ def update_staff(session: Session, actor: User, user: User, change: UserChange) 
         raise PermissionError("not allowed to manage this user")
     _check_user(session, actor, change, user_id=require_id(user))
     if user.id == actor.id and (not change.active or change.role != user.role):
-        raise AdminError("active", N_("You cannot deactivate yourself or change your own role."))
+        raise AdminError(N_("You cannot deactivate yourself or change your own role."), "active")
     was_active = user.active
     changed = [
         name

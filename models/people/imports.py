@@ -20,6 +20,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.core.settings import Settings
 from models.outbox.notifications import Notification
@@ -60,8 +61,8 @@ COLUMNS: dict[ImportKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-class CsvImportError(ValueError):
-    """The file as a whole cannot be read; ``str()`` is an English message id."""
+class CsvImportError(DomainError):
+    """The file as a whole cannot be read."""
 
 
 @dataclass
@@ -100,10 +101,10 @@ def decode_csv(data: bytes) -> str:
 
 def _read(text: str, kind: ImportKind) -> tuple[tuple[str, ...], list[tuple[int, dict[str, str]]]]:
     if "\x00" in text:
-        raise CsvImportError(N_("This is not a CSV file."))
+        raise CsvImportError(N_("This is not a CSV file."), "file")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise CsvImportError(N_("The file is empty."))
+        raise CsvImportError(N_("The file is empty."), "file")
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(lines[0], ",;\t")
     except csv.Error:
@@ -114,22 +115,24 @@ def _read(text: str, kind: ImportKind) -> tuple[tuple[str, ...], list[tuple[int,
         required, optional = COLUMNS[kind]
         missing = [c for c in required if c not in header]
         if missing:
-            raise CsvImportError(N_("The first row must name the columns, as in the example."))
+            raise CsvImportError(
+                N_("The first row must name the columns, as in the example."), "file"
+            )
         known = [h for h in header if h in required + optional]
         rows: list[tuple[int, dict[str, str]]] = []
         for record in reader:
             if not any(cell.strip() for cell in record):
                 continue
             if len(rows) >= MAX_ROWS:
-                raise CsvImportError(N_("The file has more than 2000 rows; split it."))
+                raise CsvImportError(N_("The file has more than 2000 rows; split it."), "file")
             values = {
                 h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)
             }
             rows.append((reader.line_num, {k: values.get(k, "") for k in known}))
     except csv.Error:
-        raise CsvImportError(N_("This is not a CSV file.")) from None
+        raise CsvImportError(N_("This is not a CSV file."), "file") from None
     if not rows:
-        raise CsvImportError(N_("The file has no rows under its header."))
+        raise CsvImportError(N_("The file has no rows under its header."), "file")
     return tuple(known), rows
 
 
@@ -146,7 +149,7 @@ def preview_import(session: Session, actor: User, kind: ImportKind, text: str) -
         try:
             _check_row(session, actor, kind, row.values)
         except AdminError as exc:
-            row.errors.append((exc.field, str(exc)))
+            row.errors.append((exc.field or "", exc.message))
     _mark_duplicates(rows, "slug" if kind is ImportKind.AGENCIES else "email")
     return ImportPreview(kind=kind, columns=columns, rows=rows)
 
@@ -198,7 +201,7 @@ def _user_change(session: Session, values: dict[str, str]) -> UserChange:
     slug = values.get("agency", "").lower()
     agency = session.scalars(select(Agency).where(col(Agency.slug) == slug)).first()
     if agency is None:
-        raise AdminError("agency", N_("There is no agency with this short name."))
+        raise AdminError(N_("There is no agency with this short name."), "agency")
     return UserChange(
         email=values.get("email", ""),
         full_name=values.get("full_name", ""),
@@ -211,7 +214,7 @@ def _user_change(session: Session, values: dict[str, str]) -> UserChange:
 def _check_row(session: Session, actor: User, kind: ImportKind, values: dict[str, str]) -> None:
     if kind is ImportKind.AGENCIES:
         if not may_create_agencies(actor):
-            raise AdminError("slug", N_("Only administrators add agencies."))
+            raise AdminError(N_("Only administrators add agencies."), "slug")
         check_agency(session, _agency_change(values))
     else:
         check_staff(session, actor, _user_change(session, values))

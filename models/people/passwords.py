@@ -17,6 +17,7 @@ from sqlmodel import Field, Session, SQLModel, col
 
 from models.core.audit import record_event
 from models.core.base import require_id, utc_field, utcnow
+from models.core.errors import DomainError
 from models.core.i18n import N_, translator
 from models.core.settings import Settings
 from models.outbox.keys import password_link_key
@@ -42,8 +43,8 @@ MAX_PASSWORD_LENGTH = 200
 RESET_LINK_LIFETIME = timedelta(hours=1)
 
 
-class PasswordError(ValueError):
-    """The password cannot be set as asked; ``str()`` is an English message id."""
+class PasswordError(DomainError):
+    """The password cannot be set as asked."""
 
 
 class PasswordReset(SQLModel, table=True):
@@ -70,11 +71,11 @@ def check_new_password(password: str, *, email: str = "") -> None:
       PasswordError: with the message to show at the field.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordError(N_("The password must have at least 10 characters."))
+        raise PasswordError(N_("The password must have at least 10 characters."), "password")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise PasswordError(N_("The password is too long."))
+        raise PasswordError(N_("The password is too long."), "password")
     if email and password.strip().lower() == email.strip().lower():
-        raise PasswordError(N_("The password must not be your email address."))
+        raise PasswordError(N_("The password must not be your email address."), "password")
 
 
 def request_password_reset(

@@ -10,6 +10,7 @@ from models.cases.access import CaseAccessError, JoinReason, add_agency_to_case
 from models.cases.tables import Case, CaseStatus
 from models.core.audit import record_event
 from models.core.base import require_id
+from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.people.access import oversees_district
 from models.people.tables import Agency, Role, User
@@ -32,13 +33,8 @@ MAX_NOTE_LENGTH = 1000
 MAX_TITLE_LENGTH = 300
 
 
-class TaskError(ValueError):
-    """The task cannot be changed as asked; ``str()`` is an English message id and ``field``
-    the form field it is about (None: the whole form)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class TaskError(DomainError):
+    """The task cannot be changed as asked."""
 
 
 def _agency(session: Session, user: User) -> Agency:

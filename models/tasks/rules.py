@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 
 from calendars.workdays import PeriodKind
 from models.core.audit import record_event
+from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.people.tables import AgencyKind, Role, User
 from models.tasks.tables import RESPONSIBLE_LEAD, RESPONSIBLE_RECEIVING, RuleTrigger, StatutoryRule
@@ -110,12 +111,8 @@ DEFAULT_RULES: tuple[tuple[str, str, str, str, str, str, str, int, bool], ...] =
 )
 
 
-class RuleError(ValueError):
-    """The rule cannot be changed as asked; ``field`` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class RuleError(DomainError):
+    """The rule cannot be changed as asked."""
 
 
 def seed_default_rules(session: Session) -> int:

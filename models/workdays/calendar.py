@@ -18,6 +18,7 @@ from sqlmodel import Field, Session, SQLModel, col
 
 from calendars.workdays import WorkCalendar
 from models.core.base import utc_field, utcnow
+from models.core.errors import DomainError
 from models.people.tables import District
 
 __all__ = [
@@ -61,15 +62,8 @@ class CalendarOverride(SQLModel, table=True):
     created_at: datetime = utc_field(default_factory=utcnow)
 
 
-class CalendarError(ValueError):
-    """The override cannot be changed as asked.
-
-    ``str()`` is an English message id; ``field`` names the input it is about.
-    """
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+class CalendarError(DomainError):
+    """The working-day calendar cannot be changed as asked."""
 
 
 @dataclass(frozen=True)

@@ -244,7 +244,10 @@ def test_only_admins_edit_rules_and_the_escalation_policy(
         "steps-1-working_days": "-3",
         "steps-1-recipient": "chair",
     }
-    assert client.post("/admin/escalation", data=steps).status_code == 400
+    backwards = client.post("/admin/escalation", data=steps)
+    assert backwards.status_code == 400  # the refusal stands at the row of the later step
+    assert 'id="steps-1-working_days-error"' in backwards.get_data(as_text=True)
+    assert 'id="steps-0-working_days-error"' not in backwards.get_data(as_text=True)
     steps["steps-1-working_days"] = "1"
     assert client.post("/admin/escalation", data=steps).status_code == 302
     assert 'value="-2"' in client.get("/admin/escalation").get_data(as_text=True)

@@ -10,9 +10,10 @@ from sqlmodel import col
 
 from models.people.administration import AdminError, AgencyChange, create_agency, update_agency
 from models.people.tables import Agency
-from web import db_session
-from web.admin.common import error_at_field, require_admin
+from web.admin.common import require_admin
 from web.admin.forms import AGENCY_KIND_LABELS, AgencyForm
+from web.context import db_session
+from web.formhelpers import show_error
 
 __all__ = ["agencies", "edit_agency", "new_agency"]
 
@@ -48,7 +49,7 @@ def new_agency() -> ResponseReturnValue:
             agency = create_agency(db, actor, _change(form))
         except AdminError as exc:
             db.rollback()
-            error_at_field(form, exc)
+            show_error(form, exc)
         else:
             db.commit()
             flash(_("%(agency)s is added.", agency=agency.name_ru), "success")
@@ -71,7 +72,7 @@ def edit_agency(agency_id: int) -> ResponseReturnValue:
         except AdminError as exc:
             db.rollback()
             db.refresh(agency)
-            error_at_field(form, exc)
+            show_error(form, exc)
         else:
             db.commit()
             flash(_("%(agency)s is saved.", agency=agency.name_ru), "success")

@@ -14,9 +14,10 @@ from models.people.imports import (
     decode_csv,
     preview_import,
 )
-from web import db_session, settings_of
 from web.admin.common import acting_user
 from web.admin.forms import ImportApplyForm, ImportForm
+from web.context import db_session, settings_of
+from web.formhelpers import show_error
 from web.nudge import nudge_workers
 
 __all__ = ["apply_import_view", "import_view"]
@@ -35,10 +36,9 @@ def import_view() -> ResponseReturnValue:
         try:
             preview = preview_import(db, actor, kind, text)
         except CsvImportError as exc:
-            form.file.errors = [*form.file.errors, _(str(exc))]
+            show_error(form, exc)
         else:
             apply_form = ImportApplyForm(formdata=None, kind=kind.value, content=text)
-        db.rollback()
     status = 400 if form.is_submitted() and form.errors else 200
     return render_template(
         "admin/import.html",

@@ -19,9 +19,10 @@ from models.people.administration import (
     update_staff,
 )
 from models.people.tables import Agency, User
-from web import db_session, settings_of
-from web.admin.common import acting_user, error_at_field
+from web.admin.common import acting_user
 from web.admin.forms import ROLE_LABELS, UserForm
+from web.context import db_session, settings_of
+from web.formhelpers import show_error
 from web.nudge import nudge_workers
 from web.templating import current_locale
 
@@ -87,7 +88,7 @@ def new_user() -> ResponseReturnValue:
             user, notification = create_staff(db, settings_of(current_app), actor, _change(form))
         except AdminError as exc:
             db.rollback()
-            error_at_field(form, exc)
+            show_error(form, exc)
         else:
             db.commit()
             if notification is not None and notification.id is not None:
@@ -117,7 +118,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
         except AdminError as exc:
             db.rollback()
             db.refresh(user)
-            error_at_field(form, exc)
+            show_error(form, exc)
         else:
             db.commit()
             flash(_("The account of %(name)s is saved.", name=user.full_name), "success")

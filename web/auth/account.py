@@ -11,19 +11,19 @@ from models.core.audit import record_event
 from models.people.accounts import AccountError, change_password
 from models.people.passwords import (
     PasswordError,
-    check_new_password,
     request_password_reset,
     reset_password,
     user_for_reset_token,
 )
 from models.people.tables import User
-from web import SESSION_KEY, db_session, settings_of
 from web.auth.forms import (
     EmailLanguageForm,
     ForgotPasswordForm,
     PasswordChangeForm,
     ResetPasswordForm,
 )
+from web.context import SESSION_KEY, db_session, settings_of
+from web.formhelpers import show_error
 from web.nudge import nudge_workers
 
 __all__ = ["account", "change_password_view", "forgot_password", "reset_password_view"]
@@ -75,11 +75,6 @@ def change_password_view() -> ResponseReturnValue:
         return _render(language, form, 400)
     db = db_session()
     try:
-        check_new_password(form.new.data or "", email=me.email)
-    except PasswordError as exc:
-        form.new.errors = [*form.new.errors, _(str(exc))]
-        return _render(language, form, 400)
-    try:
         token = session.get(SESSION_KEY)
         change_password(
             db,
@@ -88,9 +83,9 @@ def change_password_view() -> ResponseReturnValue:
             new_password=form.new.data or "",
             keep_session=token if isinstance(token, str) else None,
         )
-    except AccountError:  # the new password passed above: the current one is wrong
+    except (AccountError, PasswordError) as exc:
         db.rollback()
-        form.current.errors = [*form.current.errors, _("The current password is wrong.")]
+        show_error(form, exc, {"current_password": "current", "password": "new"})
         return _render(language, form, 400)
     db.commit()
     flash(_("Your password is changed. You were signed out everywhere else."), "success")
@@ -127,7 +122,7 @@ def reset_password_view(token: str) -> ResponseReturnValue:
             reset_password(db, token, form.new.data or "")
         except PasswordError as exc:
             db.rollback()
-            form.new.errors = [*form.new.errors, _(str(exc))]
+            show_error(form, exc, {"password": "new"})
         else:
             db.commit()
             flash(_("Your password is set. Sign in with it."), "success")

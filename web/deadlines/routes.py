@@ -13,7 +13,7 @@ from models.tasks.escalation.ladder import EscalationRecipient, EscalationStep, 
 from models.tasks.escalation.policy import EscalationError, save_policy
 from models.tasks.rules import RuleError, update_rule
 from models.tasks.tables import StatutoryRule
-from web import db_session
+from web.context import db_session
 from web.deadlines.forms import PolicyForm, RuleForm
 from web.formhelpers import show_error
 
@@ -94,12 +94,13 @@ def escalation() -> ResponseReturnValue:
         except EscalationError as exc:
             db.rollback()
             refused = True
-            index = (exc.field or "").rpartition("_")[2]
-            if index.isdigit() and int(index) < len(form.steps):
-                entry = form.steps[int(index)]
-                entry.working_days.errors = [*entry.working_days.errors, _(str(exc))]
-            else:
-                form.form_errors.append(_(str(exc)))
+            # The ladder numbers its steps; the form shows each step's days on its row.
+            rows = {
+                f"{name}_{index}": f"{form.steps.name}-{index}-working_days"
+                for name in ("level", "days")
+                for index in range(len(form.steps))
+            }
+            show_error(form, exc, rows)
         else:
             db.commit()
             flash(_("The escalation policy is saved."), "success")

@@ -22,13 +22,9 @@ from models.meetings.scheduling import ScheduledMeeting, SchedulingError
 from models.meetings.series import cancel_sitting, end_series, move_sitting
 from models.meetings.sittings import SittingTime, sitting_times
 from models.meetings.tables import Meeting
-from web import db_session, settings_of
-from web.meetings.common import (
-    flash_warnings,
-    meeting_for_change,
-    meeting_for_view,
-    show_refusal,
-)
+from web.context import db_session, settings_of
+from web.formhelpers import show_error
+from web.meetings.common import flash_warnings, meeting_for_change, meeting_for_view
 from web.meetings.forms import (
     ConfirmForm,
     EndSeriesForm,
@@ -76,7 +72,7 @@ def reschedule(meeting_id: int) -> ResponseReturnValue:
             )
         except SchedulingError as refusal:
             db.rollback()
-            show_refusal(form, refusal)
+            show_error(form, refusal)
         else:
             if not form.errors:
                 return _done(
@@ -98,7 +94,7 @@ def cancel(meeting_id: int) -> ResponseReturnValue:
             )
         except SchedulingError as refusal:
             db.rollback()
-            show_refusal(form, refusal)
+            show_error(form, refusal)
         else:
             return _done(
                 changed, _("The meeting is cancelled; everyone invited is told."), "meetings.show"
@@ -129,7 +125,7 @@ def participants(meeting_id: int) -> ResponseReturnValue:
             )
         except SchedulingError as refusal:
             db.rollback()
-            show_refusal(form, refusal)
+            show_error(form, refusal)
         else:
             return _done(
                 changed,
@@ -227,7 +223,7 @@ def move(meeting_id: int) -> ResponseReturnValue:
             )
         except SchedulingError as refusal:
             db.rollback()
-            show_refusal(form, refusal)
+            show_error(form, refusal)
         else:
             return _done(
                 changed, _("The sitting is moved; the others stay as they were."), "meetings.series"
@@ -253,7 +249,7 @@ def cancel_one(meeting_id: int) -> ResponseReturnValue:
             )
         except SchedulingError as refusal:
             db.rollback()
-            show_refusal(form, refusal)
+            show_error(form, refusal)
         else:
             return _done(
                 changed,
@@ -280,7 +276,7 @@ def end(meeting_id: int) -> ResponseReturnValue:
             )
         except SchedulingError as refusal:
             db.rollback()
-            show_refusal(form, refusal)
+            show_error(form, refusal)
         else:
             return _done(
                 changed, _("The series is ended; everyone invited is told."), "meetings.series"
@@ -309,7 +305,7 @@ def outcome(meeting_id: int) -> ResponseReturnValue:
             )
         except SchedulingError as refusal:
             db.rollback()
-            show_refusal(form, refusal)
+            show_error(form, refusal)
         else:
             if not form.errors:
                 db.commit()

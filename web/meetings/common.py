@@ -1,5 +1,5 @@
-"""What the meeting views share: loading a meeting under need to know, showing the domain's
-refusals at their fields, nudging the workers."""
+"""What the meeting views share: loading a meeting under need to know, telling the organizer
+what may clash."""
 
 from __future__ import annotations
 
@@ -8,21 +8,14 @@ from collections.abc import Sequence
 from flask import abort, flash
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from models.meetings.access import may_change_meeting, may_see_meeting
 from models.meetings.conflicts import SchedulingWarning
-from models.meetings.scheduling import SchedulingError
 from models.meetings.tables import Meeting
-from web import db_session
+from web.context import db_session
 from web.templating import current_locale
 
-__all__ = [
-    "flash_warnings",
-    "meeting_for_change",
-    "meeting_for_view",
-    "show_refusal",
-]
+__all__ = ["flash_warnings", "meeting_for_change", "meeting_for_view"]
 
 
 def meeting_for_view(meeting_id: int) -> Meeting:
@@ -40,16 +33,6 @@ def meeting_for_change(meeting_id: int) -> Meeting:
     if not may_change_meeting(db_session(), current_user, meeting):
         abort(403)
     return meeting
-
-
-def show_refusal(form: FlaskForm, refusal: SchedulingError) -> None:
-    """Put each of the domain's messages next to its field (the form's top otherwise)."""
-    for name, message in refusal.errors.items():
-        field = form._fields.get(name) if name else None
-        if field is None:
-            form.form_errors.append(_(message))
-        elif not field.errors:
-            field.errors = [*field.errors, _(message)]
 
 
 def flash_warnings(warnings: Sequence[SchedulingWarning]) -> None:

@@ -29,8 +29,8 @@ from models.minutes.recording import (
 )
 from models.people.tables import Agency, User
 from models.tasks.assignees import task_assignees
-from web import db_session, settings_of
-from web.formhelpers import district_agencies
+from web.context import db_session, settings_of
+from web.formhelpers import district_agencies, show_error
 from web.meetings.minutes_forms import MinutesForm
 from web.templating import current_locale
 
@@ -115,7 +115,7 @@ def minutes(meeting_id: int) -> ResponseReturnValue:
         except MinutesError as refusal:
             db.rollback()
             refused = True
-            _show_refusal(form, refusal, filled)
+            show_error(form, refusal, _rows_on_page(refusal, filled))
         else:
             db.commit()
             flash(_("The minutes are recorded; each decision is now a task."), "success")
@@ -208,17 +208,12 @@ def _offer_choices(form: MinutesForm, agencies: list[Agency], people: list[User]
         entry.form.assignee.choices = person_choices
 
 
-def _show_refusal(form: MinutesForm, refusal: MinutesError, filled: list[int]) -> None:
-    """Put each message at its field; a decision's index is that of its row on the page."""
-    for name, message in refusal.errors.items():
-        field = None
+def _rows_on_page(refusal: MinutesError, filled: list[int]) -> dict[str, str]:
+    """Name each refused decision's field by its row on the page: the domain counts only the
+    rows filled in."""
+    renamed = {}
+    for name in refusal.errors:
         if name and name.startswith("decisions-"):
             _prefix, index, sub = name.split("-", 2)
-            row = form.decisions.entries[filled[int(index)]].form
-            field = row._fields.get(sub)
-        elif name:
-            field = form._fields.get(name)
-        if field is None:
-            form.form_errors.append(_(message))
-        else:
-            field.errors = [*field.errors, _(message)]
+            renamed[name] = f"decisions-{filled[int(index)]}-{sub}"
+    return renamed

@@ -36,10 +36,11 @@ from models.overview.dashboard import OverviewCache, dashboard_for, meeting_page
 from models.overview.outbox import troubled_count
 from models.people.access import oversees_district
 from models.people.tables import Agency, AgencyKind, Role, User
-from web import db_session, settings_of
+from web.context import db_session, settings_of
+from web.formhelpers import show_error
 from web.fragments import cached, cached_html, my_view, our_view
 from web.meetings import answers, changes, minutes
-from web.meetings.common import flash_warnings, meeting_for_view, show_refusal
+from web.meetings.common import flash_warnings, meeting_for_view
 from web.meetings.forms import REPEAT_MONTHLY, REPEAT_RULE, ConfirmForm, MeetingForm
 from web.meetings.history import meeting_history
 from web.nudge import nudge_workers
@@ -168,7 +169,7 @@ def new_meeting() -> ResponseReturnValue:
                 db, user, preset, case_code=form.case_code.data, school_id=form.school.data
             )
         except SchedulingError as refusal:
-            show_refusal(form, refusal)
+            show_error(form, refusal)
         else:
             form.agencies.data = [i for i in ids if i != own.id]
         return _form_page(form, own)
@@ -200,7 +201,7 @@ def new_meeting() -> ResponseReturnValue:
                 )
             except SchedulingError as refusal:
                 db.rollback()
-                show_refusal(form, refusal)
+                show_error(form, refusal)
             else:
                 if valid:
                     db.commit()

@@ -21,7 +21,8 @@ from models.workdays.calendar import (
     district_calendar,
 )
 from models.workdays.holiday_names import holiday_label
-from web import db_session
+from web.context import db_session
+from web.formhelpers import show_error
 from web.templating import current_locale
 from web.workdays.forms import CalculatorForm, OverrideForm
 
@@ -83,7 +84,7 @@ def overrides() -> ResponseReturnValue:
             )
         except CalendarError as exc:
             db.rollback()
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             db.commit()
             flash(_("The working-day calendar is changed."), "success")
@@ -125,15 +126,6 @@ def remove(day: str) -> ResponseReturnValue:
 def _require_admin() -> None:
     if not Role(current_user.role).may_change_calendar:
         abort(403)
-
-
-def _field_error(form: OverrideForm, error: CalendarError) -> None:
-    field = {"day": form.day, "kind": form.kind, "note": form.note}.get(error.field)
-    message = _(str(error))
-    if field is None:
-        form.form_errors.append(message)
-    else:
-        field.errors = [*field.errors, message]
 
 
 def _label(day: CalendarDay) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from models.core.audit import record_event
+from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.people.tables import Agency, Role, User
 from models.tasks.escalation.ladder import EscalationLevel, EscalationStep
@@ -20,12 +21,8 @@ __all__ = ["MAX_STEP_DAYS", "EscalationError", "save_policy"]
 MAX_STEP_DAYS = 10
 
 
-class EscalationError(ValueError):
-    """The ladder cannot be saved as asked; ``field`` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class EscalationError(DomainError):
+    """The ladder cannot be saved as asked."""
 
 
 def save_policy(
