@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from models.core.audit import record_event
 from models.core.base import require_id, utcnow
 from models.core.errors import DomainError
-from models.core.i18n import LOCALES, N_
+from models.core.i18n import DEFAULT_LOCALE, LOCALES, N_
 from models.core.settings import Settings
 from models.core.text import is_email_address
 from models.outbox.notifications import Notification
@@ -63,6 +63,7 @@ class AgencyChange:
     name_kk: str
     name_en: str = ""
     head_email: str = ""
+    head_locale: str = DEFAULT_LOCALE
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ def _check_agency(change: AgencyChange) -> None:
             raise AdminError(N_("The name is too long."), name)
     if change.head_email and not is_email_address(change.head_email.strip()):
         raise AdminError(N_("This is not an email address."), "head_email")
+    if change.head_locale not in LOCALES:
+        raise AdminError(N_("Choose a language."), "head_locale")
 
 
 def may_create_agencies(actor: User) -> bool:
@@ -215,6 +218,7 @@ def _agency_values(change: AgencyChange) -> dict[str, Any]:
         "name_kk": change.name_kk.strip(),
         "name_en": change.name_en.strip(),
         "head_email": change.head_email.strip().lower() or None,
+        "head_locale": change.head_locale,
     }
 
 

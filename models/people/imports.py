@@ -1,9 +1,10 @@
 """Import agencies and staff from a CSV file: a preview with a per-row error report, then the
 valid rows.
 
-Agencies: ``slug,kind,name_ru,name_kk,name_en,head_email``. Staff:
+Agencies: ``slug,kind,name_ru,name_kk,name_en,head_email,head_locale``. Staff:
 ``email,full_name,role,agency,locale`` where ``agency`` is an agency's slug. The header row
-names the columns (any order; ``name_en``, ``head_email`` and ``locale`` may be left out).
+names the columns (any order; ``name_en``, ``head_email``, ``head_locale`` and ``locale`` may
+be left out; a language left out is Russian).
 Commas, semicolons (Excel in Russian) and tabs separate; UTF-8, with or without BOM, or
 Windows-1251. Each valid row goes through the same operation as the portal's forms.
 """
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models.core.errors import DomainError
-from models.core.i18n import N_
+from models.core.i18n import DEFAULT_LOCALE, N_
 from models.core.settings import Settings
 from models.outbox.notifications import Notification
 from models.people.administration import (
@@ -56,7 +57,10 @@ class ImportKind(StrEnum):
 
 COLUMNS: dict[ImportKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # (required, optional)
-    ImportKind.AGENCIES: (("slug", "kind", "name_ru", "name_kk"), ("name_en", "head_email")),
+    ImportKind.AGENCIES: (
+        ("slug", "kind", "name_ru", "name_kk"),
+        ("name_en", "head_email", "head_locale"),
+    ),
     ImportKind.STAFF: (("email", "full_name", "role", "agency"), ("locale",)),
 }
 
@@ -194,6 +198,7 @@ def _agency_change(values: dict[str, str]) -> AgencyChange:
         name_kk=values.get("name_kk", ""),
         name_en=values.get("name_en", ""),
         head_email=values.get("head_email", ""),
+        head_locale=values.get("head_locale", "").lower() or DEFAULT_LOCALE,
     )
 
 

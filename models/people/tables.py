@@ -90,6 +90,12 @@ class Agency(SQLModel, table=True):
     #: The English form, for English-speaking staff; empty falls back to the Russian name.
     name_en: str = Field(default="", sa_type=String(300))
     head_email: str | None = Field(default=None, sa_type=String(254))
+    #: The language of the emails to the head's address (a head has no account to choose it).
+    head_locale: str = Field(
+        default=DEFAULT_LOCALE,
+        sa_type=String(8),
+        sa_column_kwargs={"server_default": DEFAULT_LOCALE},
+    )
 
     def name(self, locale: str) -> str:
         """Return the agency's name in *locale* (Russian where no other form is known)."""

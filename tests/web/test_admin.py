@@ -299,6 +299,51 @@ def test_an_imported_heads_address_is_checked_like_a_persons(
     assert "head_email: Это не адрес электронной почты." in preview
 
 
+def test_an_agencys_head_gets_a_language_of_their_own_in_the_form_and_the_csv(
+    client: FlaskClient, district: District, session: Session
+) -> None:
+    login(client, admin_of(session, district).email)
+    police = district.police
+    assert police.head_locale == "ru"  # until an administrator says otherwise
+    edit = client.get(f"/admin/agencies/{police.id}").get_data(as_text=True)
+    assert 'name="head_locale"' in edit
+    response = client.post(
+        f"/admin/agencies/{police.id}",
+        data={
+            "csrf_token": csrf_token(edit),
+            "kind": "police",
+            "name_ru": police.name_ru,
+            "name_kk": police.name_kk,
+            "head_email": "head@police.test",
+            "head_locale": "kk",
+        },
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Agency, police.id).head_locale == "kk"  # type: ignore[union-attr]
+
+    csv_text = (
+        "slug,kind,name_ru,name_kk,head_email,head_locale\n"
+        "school-12,school,Школа № 12,№ 12 мектеп,director@school12.kz,KK\n"
+        "school-14,school,Школа № 14,№ 14 мектеп,director@school14.kz,\n"
+        "school-15,school,Школа № 15,№ 15 мектеп,director@school15.kz,fr\n"
+    )
+    preview = preview_agencies(client, csv_text)
+    assert "Строк без ошибок: 2, с ошибками: 1." in preview
+    assert "head_locale: Выберите язык." in preview
+    applied = client.post(
+        "/admin/import/apply",
+        data={"csrf_token": csrf_token(preview), "kind": "agencies", "content": csv_text},
+    )
+    assert "Импортировано строк: 2" in applied.get_data(as_text=True)
+    session.expire_all()
+    heads = {
+        a.slug: a.head_locale
+        for a in session.scalars(select(Agency).where(Agency.slug.startswith("school-1")))  # type: ignore[attr-defined]
+    }
+    assert heads == {"school-1": "ru", "school-12": "kk", "school-14": "ru"}
+
+
 def test_an_unreadable_file_is_refused_at_the_field(
     client: FlaskClient, district: District, session: Session
 ) -> None:

@@ -37,6 +37,7 @@ def _change(form: AgencyForm) -> AgencyChange:
         name_kk=form.name_kk.data or "",
         name_en=form.name_en.data or "",
         head_email=form.head_email.data or "",
+        head_locale=form.head_locale.data or "",
     )
 
 

@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from models.core.i18n import DEFAULT_LOCALE
 from models.people.imports import ImportKind
 from models.people.tables import AgencyKind, Role
 from web.auth.forms import LANGUAGE_CHOICES
@@ -64,6 +65,9 @@ class AgencyForm(BirgeForm):
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=300)])
     head_email = EmailField(
         _l("Head of the agency (email)"), validators=[Optional(), Length(max=254)]
+    )
+    head_locale = SelectField(
+        _l("Language of the head's emails"), choices=LANGUAGE_CHOICES, default=DEFAULT_LOCALE
     )
 
 

@@ -146,10 +146,10 @@ class Recipient:
 
 def agency_head(agency: Agency) -> Recipient | None:
     """Return *agency*'s head as a recipient of its task emails (level 1, the digest's part
-    of the agency), or None when the agency has no head address."""
+    of the agency) in the head's language, or None when the agency has no head address."""
     if not agency.head_email:
         return None
-    return Recipient(agency.head_email, "ru", None)
+    return Recipient(agency.head_email, agency.head_locale, None)
 
 
 def step_recipients(session: Session, task: Task, step: EscalationStep) -> list[Recipient]:

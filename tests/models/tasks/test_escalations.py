@@ -256,3 +256,28 @@ def test_the_daily_digest_lists_overdue_tasks_by_agency_on_working_days_only(
     assert [n for n in tick_at(session, settings, AFTER_NAURYZ_9 + timedelta(hours=3))] == []
     next_day = [n.recipient for n in tick_at(session, settings, NEXT_FRI_9) if n.kind == "digest"]
     assert sorted(next_day) == ["chair@akimat.test", "head@education.test", "head@police.test"]
+
+
+def test_an_agency_head_is_written_to_in_the_heads_language_russian_by_default(
+    session: Session, settings: Settings, district: District
+) -> None:
+    district.police.head_locale = "kk"
+    session.add(district.police)
+    new_task(session, district)
+    new_task(session, district, title="Подготовить заключение", agency_id=district.education.id)
+    tick_at(session, settings, FRI_9)
+    to_heads = {
+        (n.recipient, n.kind): n
+        for n in tick_at(session, settings, AFTER_NAURYZ_9)
+        if n.recipient.startswith("head@") and n.user_id is None
+    }
+    police = to_heads["head@police.test", "escalation"]
+    assert police.locale == "kk"
+    assert police.subject == "Мерзімі өткен тапсырма, 1-деңгей: D-2026-0042, 1 жұмыс күні өтті"
+    assert "Мекеме police" in police.body  # the agency, in Kazakh
+    digest = to_heads["head@police.test", "digest"]
+    assert digest.locale == "kk" and "1 мерзімі өткен тапсырма" in digest.subject
+    education = to_heads["head@education.test", "escalation"]
+    assert education.locale == "ru"
+    assert education.subject.startswith("Просроченное поручение, уровень 1: D-2026-0042")
+    assert to_heads["head@education.test", "digest"].locale == "ru"
