@@ -156,8 +156,13 @@ def schedule_case_conference(
 def schedule(
     session: Session, settings: Settings, district: District, **over: Any
 ) -> ScheduledMeeting:
-    """Schedule a joint inspection of D-2026-0042 by the education coordinator with the police,
-    in 3 days."""
+    """Schedule the meeting of :func:`meeting_request`."""
+    return schedule_meeting(session, settings, **meeting_request(district, **over))
+
+
+def meeting_request(district: District, **over: Any) -> dict[str, Any]:
+    """Return what schedules a joint inspection of D-2026-0042 by the education coordinator
+    with the police, in 3 days."""
     values: dict[str, Any] = {
         "organizer": district.coordinator,
         "kind": "joint_inspection",
@@ -168,8 +173,7 @@ def schedule(
         "ends_at": in_days(3) + timedelta(hours=1),
         "agency_ids": [district.police.id],
     }
-    values.update(over)
-    return schedule_meeting(session, settings, **values)
+    return values | over
 
 
 def add_meetings(session: Session, district: District, count: int, *, days: float = 1) -> None:

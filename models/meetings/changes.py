@@ -39,6 +39,7 @@ __all__ = [
     "cancel_meeting",
     "change_participants",
     "check_may_change",
+    "check_reschedule_meeting",
     "record_response",
     "reschedule_meeting",
 ]
@@ -103,7 +104,7 @@ def announce_change(
     return ScheduledMeeting(meeting=meeting, notifications=notifications)
 
 
-def reschedule_meeting(
+def check_reschedule_meeting(
     session: Session,
     settings: Settings,
     meeting: Meeting,
@@ -113,12 +114,12 @@ def reschedule_meeting(
     ends_at: datetime | None,
     location: str | None = None,
     now: datetime | None = None,
-) -> ScheduledMeeting:
-    """Move *meeting* (a series: its first sitting, and with it the rule's later ones) and
-    send every invitee the update: ``METHOD:REQUEST``, same UID, new SEQUENCE, all ATTENDEEs.
+) -> str:
+    """Check a move of *meeting* under the rules of :func:`reschedule_meeting`, writing
+    nothing; return the place as it would be written.
 
-    A series' new first date must follow its rule; its moved and cancelled sittings are
-    reset, since the whole series is sent anew.
+    A form that could not read every field calls this to show the domain's problems beside
+    its own: *starts_at*/*ends_at* may then be None.
 
     Raises:
       SchedulingError: the user may not change it, or the new time is not acceptable.
@@ -141,6 +142,41 @@ def reschedule_meeting(
             normalize_rule(meeting.rrule, starts_at.astimezone(settings.zone))
         except RecurrenceError as exc:
             raise SchedulingError(str(exc), "date") from None
+    return place
+
+
+def reschedule_meeting(
+    session: Session,
+    settings: Settings,
+    meeting: Meeting,
+    *,
+    by: User,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    location: str | None = None,
+    now: datetime | None = None,
+) -> ScheduledMeeting:
+    """Move *meeting* (a series: its first sitting, and with it the rule's later ones) and
+    send every invitee the update: ``METHOD:REQUEST``, same UID, new SEQUENCE, all ATTENDEEs.
+
+    A series' new first date must follow its rule; its moved and cancelled sittings are
+    reset, since the whole series is sent anew.
+
+    Raises:
+      SchedulingError: as :func:`check_reschedule_meeting`, which runs first.
+    """
+    now = now or utcnow()
+    place = check_reschedule_meeting(
+        session,
+        settings,
+        meeting,
+        by=by,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location,
+        now=now,
+    )
+    assert starts_at is not None and ends_at is not None
     before = meeting.starts_at
     # A moved series is sent whole; its sittings' overrides were keyed by the old starts.
     overrides = session.scalars(select(Sitting).where(col(Sitting.meeting_id) == meeting.id)).all()

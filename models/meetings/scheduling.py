@@ -36,8 +36,10 @@ from models.people.tables import Agency, AgencyKind, Role, User
 
 __all__ = [
     "MAX_MEETING_LENGTH",
+    "PlannedMeeting",
     "ScheduledMeeting",
     "SchedulingError",
+    "check_schedule_meeting",
     "check_times",
     "normalize_case_code",
     "schedule_meeting",
@@ -91,7 +93,22 @@ def normalize_case_code(code: str | None) -> str:
     return (code or "").strip().upper()[:40]
 
 
-def schedule_meeting(
+@dataclass(frozen=True)
+class PlannedMeeting:
+    """A meeting that passed every rule of :func:`schedule_meeting`, as it would be written."""
+
+    organizer_agency: Agency
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    address: str
+    case: Case | None
+    school: Agency | None
+    agencies: list[Agency]
+    rrule: str | None
+
+
+def check_schedule_meeting(
     session: Session,
     settings: Settings,
     *,
@@ -107,19 +124,12 @@ def schedule_meeting(
     school_id: int | None = None,
     rrule: str | None = None,
     now: datetime | None = None,
-) -> ScheduledMeeting:
-    """Add a meeting, its participants, its audit event and one invitation per invitee.
+) -> PlannedMeeting:
+    """Check a meeting under the rules of :func:`schedule_meeting`, writing nothing; return
+    it as it would be written.
 
-    The organizer's agency always takes part. Every active user of every participating agency
-    gets one email in their own language with a ``METHOD:REQUEST`` calendar part and answer
-    links. Each kind asks for its own: a joint inspection an address, a case and another
-    agency; a prevention council its school (and, for a series, an RRULE); a case conference
-    its case, whose agencies it invites and is restricted to; a coordination meeting is called
-    by the akimat and invites every agency. Nothing is committed: the caller commits, then
-    nudges the workers with the notification ids.
-
-    *starts_at*/*ends_at* may be None when the form could not read them; the other problems
-    are still reported.
+    A form that could not read every field calls this to show the domain's problems beside
+    its own: *starts_at*/*ends_at* may then be None, and the other problems are still found.
 
     Raises:
       SchedulingError: the organizer may not schedule, or the meeting is not well formed;
@@ -207,15 +217,76 @@ def schedule_meeting(
     if errors:
         raise SchedulingError.many(errors)
     assert starts_at is not None and ends_at is not None
-    agencies = [district_agencies[i] for i in sorted(wanted)]
+    return PlannedMeeting(
+        organizer_agency=organizer_agency,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        address=address if kind == MeetingKind.JOINT_INSPECTION else "",
+        case=case,
+        school=school,
+        agencies=[district_agencies[i] for i in sorted(wanted)],
+        rrule=rrule or None,
+    )
+
+
+def schedule_meeting(
+    session: Session,
+    settings: Settings,
+    *,
+    organizer: User,
+    kind: str,
+    title: str,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    agency_ids: Iterable[int],
+    location: str = "",
+    case_code: str | None = None,
+    address: str = "",
+    school_id: int | None = None,
+    rrule: str | None = None,
+    now: datetime | None = None,
+) -> ScheduledMeeting:
+    """Add a meeting, its participants, its audit event and one invitation per invitee.
+
+    The organizer's agency always takes part. Every active user of every participating agency
+    gets one email in their own language with a ``METHOD:REQUEST`` calendar part and answer
+    links. Each kind asks for its own: a joint inspection an address, a case and another
+    agency; a prevention council its school (and, for a series, an RRULE); a case conference
+    its case, whose agencies it invites and is restricted to; a coordination meeting is called
+    by the akimat and invites every agency. Nothing is committed: the caller commits, then
+    nudges the workers with the notification ids.
+
+    Raises:
+      SchedulingError: as :func:`check_schedule_meeting`, which runs first.
+    """
+    now = now or utcnow()
+    plan = check_schedule_meeting(
+        session,
+        settings,
+        organizer=organizer,
+        kind=kind,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        agency_ids=agency_ids,
+        location=location,
+        case_code=case_code,
+        address=address,
+        school_id=school_id,
+        rrule=rrule,
+        now=now,
+    )
+    agencies, case = plan.agencies, plan.case
+    organizer_agency = plan.organizer_agency
     warnings = scheduling_warnings(
         session,
         settings,
         organizer_agency=organizer_agency,
         kind=kind,
-        title=title,
-        starts_at=starts_at,
-        ends_at=ends_at,
+        title=plan.title,
+        starts_at=plan.starts_at,
+        ends_at=plan.ends_at,
         agencies=agencies,
     )
 
@@ -223,15 +294,15 @@ def schedule_meeting(
         uid=meeting_uid(urlsplit(settings.base_url).hostname or "birge"),
         district_id=organizer_agency.district_id,
         kind=kind,
-        title=title,
-        starts_at=starts_at,
-        ends_at=ends_at,
+        title=plan.title,
+        starts_at=plan.starts_at,
+        ends_at=plan.ends_at,
         location=location.strip(),
-        address=address if kind == MeetingKind.JOINT_INSPECTION else "",
-        organizer_agency_id=organizer_agency.id,
+        address=plan.address,
+        organizer_agency_id=require_id(organizer_agency),
         case_id=case.id if case else None,
-        school_agency_id=school.id if school else None,
-        rrule=rrule or None,
+        school_agency_id=plan.school.id if plan.school else None,
+        rrule=plan.rrule,
         created_by_id=organizer.id,
         created_at=now,
         updated_at=now,
@@ -250,7 +321,7 @@ def schedule_meeting(
         object_id=meeting.id,
         detail=f"kind={kind} agencies={','.join(a.slug for a in agencies)}"
         + (f" case={case.code}" if case else "")
-        + (f" rrule={rrule}" if rrule else ""),
+        + (f" rrule={plan.rrule}" if plan.rrule else ""),
         at=now,
     )
     session.flush()

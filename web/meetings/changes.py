@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from models.core.base import utcnow
 from models.meetings.access import may_change_meeting
-from models.meetings.changes import cancel_meeting, change_participants, reschedule_meeting
+from models.meetings.changes import (
+    cancel_meeting,
+    change_participants,
+    check_reschedule_meeting,
+    reschedule_meeting,
+)
 from models.meetings.facts import meeting_agencies
-from models.meetings.inspections import record_inspection_outcome
+from models.meetings.inspections import check_inspection_outcome, record_inspection_outcome
 from models.meetings.invitable import meeting_invitable_agencies
 from models.meetings.invitations import meeting_sittings
 from models.meetings.scheduling import ScheduledMeeting, SchedulingError
@@ -39,6 +47,19 @@ from web.templating import current_locale
 #: How many sittings of a series its page lists ahead.
 SITTINGS_SHOWN = 12
 
+T = TypeVar("T")
+
+
+def _refused(form: FlaskForm, attempt: Callable[[], T]) -> T | None:
+    """Return what *attempt* (a change of the meeting, or its check) returns; if the domain
+    refuses, undo what it began, show why on *form* and return None."""
+    try:
+        return attempt()
+    except SchedulingError as refusal:
+        db_session().rollback()
+        show_error(form, refusal)
+        return None
+
 
 def _done(changed: ScheduledMeeting, message: str, endpoint: str) -> ResponseReturnValue:
     db_session().commit()
@@ -59,26 +80,20 @@ def reschedule(meeting_id: int) -> ResponseReturnValue:
         form.location.data = meeting.location
     elif form.validate() or "csrf_token" not in form.errors:
         starts_at, ends_at = form.times(settings.zone)
+        asked: dict[str, Any] = {
+            "by": current_user._get_current_object(),
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "location": form.location.data or "",
+        }
         db = db_session()
-        try:
-            changed = reschedule_meeting(
-                db,
-                settings,
-                meeting,
-                by=current_user._get_current_object(),
-                starts_at=starts_at,
-                ends_at=ends_at,
-                location=form.location.data or "",
-            )
-        except SchedulingError as refusal:
-            db.rollback()
-            show_error(form, refusal)
+        if form.errors:  # show the domain's problems too, all at once; nothing is written
+            _refused(form, lambda: check_reschedule_meeting(db, settings, meeting, **asked))
         else:
-            if not form.errors:
-                return _done(
-                    changed, _("The meeting is moved; everyone invited is told."), "meetings.show"
-                )
-            db.rollback()
+            moved = _refused(form, lambda: reschedule_meeting(db, settings, meeting, **asked))
+            if moved is not None:
+                message = _("The meeting is moved; everyone invited is told.")
+                return _done(moved, message, "meetings.show")
     status = 400 if form.is_submitted() else 200
     return render_template("meetings/reschedule.html", form=form, meeting=meeting), status
 
@@ -87,15 +102,16 @@ def cancel(meeting_id: int) -> ResponseReturnValue:
     meeting = meeting_for_change(meeting_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        db = db_session()
-        try:
-            changed = cancel_meeting(
-                db, settings_of(current_app), meeting, by=current_user._get_current_object()
-            )
-        except SchedulingError as refusal:
-            db.rollback()
-            show_error(form, refusal)
-        else:
+        changed = _refused(
+            form,
+            lambda: cancel_meeting(
+                db_session(),
+                settings_of(current_app),
+                meeting,
+                by=current_user._get_current_object(),
+            ),
+        )
+        if changed is not None:
             return _done(
                 changed, _("The meeting is cancelled; everyone invited is told."), "meetings.show"
             )
@@ -115,18 +131,17 @@ def participants(meeting_id: int) -> ResponseReturnValue:
     if not form.is_submitted():
         form.agencies.data = [a.id for a in meeting_agencies(db, meeting) if a.id not in fixed]
     elif form.validate():
-        try:
-            changed = change_participants(
+        changed = _refused(
+            form,
+            lambda: change_participants(
                 db,
                 settings_of(current_app),
                 meeting,
                 by=current_user._get_current_object(),
                 agency_ids=form.agencies.data or [],
-            )
-        except SchedulingError as refusal:
-            db.rollback()
-            show_error(form, refusal)
-        else:
+            ),
+        )
+        if changed is not None:
             return _done(
                 changed,
                 _("The participants are changed; those added and removed are told."),
@@ -210,21 +225,19 @@ def move(meeting_id: int) -> ResponseReturnValue:
     original = _original(form)
     if form.validate() and original is not None:
         starts_at, ends_at = form.times(settings.zone)
-        db = db_session()
-        try:
-            changed = move_sitting(
-                db,
+        changed = _refused(
+            form,
+            lambda: move_sitting(
+                db_session(),
                 settings,
                 meeting,
                 by=current_user._get_current_object(),
                 original_start=original,
                 starts_at=starts_at,
                 ends_at=ends_at,
-            )
-        except SchedulingError as refusal:
-            db.rollback()
-            show_error(form, refusal)
-        else:
+            ),
+        )
+        if changed is not None:
             return _done(
                 changed, _("The sitting is moved; the others stay as they were."), "meetings.series"
             )
@@ -238,19 +251,17 @@ def cancel_one(meeting_id: int) -> ResponseReturnValue:
     form = SittingForm()
     original = _original(form)
     if ConfirmForm().validate_on_submit() and original is not None:
-        db = db_session()
-        try:
-            changed = cancel_sitting(
-                db,
+        changed = _refused(
+            form,
+            lambda: cancel_sitting(
+                db_session(),
                 settings_of(current_app),
                 meeting,
                 by=current_user._get_current_object(),
                 original_start=original,
-            )
-        except SchedulingError as refusal:
-            db.rollback()
-            show_error(form, refusal)
-        else:
+            ),
+        )
+        if changed is not None:
             return _done(
                 changed,
                 _("The sitting is cancelled; the others stay as they were."),
@@ -265,19 +276,17 @@ def end(meeting_id: int) -> ResponseReturnValue:
     meeting = meeting_for_change(meeting_id)
     form = EndSeriesForm()
     if form.validate_on_submit():
-        db = db_session()
-        try:
-            changed = end_series(
-                db,
+        changed = _refused(
+            form,
+            lambda: end_series(
+                db_session(),
                 settings_of(current_app),
                 meeting,
                 by=current_user._get_current_object(),
                 last_day=form.date.data,
-            )
-        except SchedulingError as refusal:
-            db.rollback()
-            show_error(form, refusal)
-        else:
+            ),
+        )
+        if changed is not None:
             return _done(
                 changed, _("The series is ended; everyone invited is told."), "meetings.series"
             )
@@ -292,25 +301,18 @@ def outcome(meeting_id: int) -> ResponseReturnValue:
         form.act_date.data = meeting.act_date
         form.note.data = meeting.outcome_note
     elif form.validate() or "csrf_token" not in form.errors:
-        db = db_session()
-        try:
-            record_inspection_outcome(
-                db,
-                settings_of(current_app),
-                meeting,
-                by=current_user._get_current_object(),
-                act_number=form.act_number.data or "",
-                act_date=form.act_date.data,
-                note=form.note.data or "",
-            )
-        except SchedulingError as refusal:
-            db.rollback()
-            show_error(form, refusal)
-        else:
-            if not form.errors:
-                db.commit()
-                flash(_("The outcome of the inspection is recorded."), "success")
-                return redirect(url_for("meetings.show", meeting_id=meeting.id))
-            db.rollback()
+        db, settings = db_session(), settings_of(current_app)
+        asked: dict[str, Any] = {
+            "by": current_user._get_current_object(),
+            "act_number": form.act_number.data or "",
+            "act_date": form.act_date.data,
+            "note": form.note.data or "",
+        }
+        if form.errors:  # show the domain's problems too, all at once; nothing is written
+            _refused(form, lambda: check_inspection_outcome(db, settings, meeting, **asked))
+        elif _refused(form, lambda: record_inspection_outcome(db, settings, meeting, **asked)):
+            db.commit()
+            flash(_("The outcome of the inspection is recorded."), "success")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
     status = 400 if form.is_submitted() else 200
     return render_template("meetings/outcome.html", form=form, meeting=meeting), status

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -30,7 +31,7 @@ from models.meetings.facts import agencies_by_meeting, meeting_agencies
 from models.meetings.invitable import invitable_agencies
 from models.meetings.notices import describe_rule
 from models.meetings.presets import PRESETS, preset_agency_ids
-from models.meetings.scheduling import SchedulingError, schedule_meeting
+from models.meetings.scheduling import SchedulingError, check_schedule_meeting, schedule_meeting
 from models.meetings.tables import KIND_LABELS, MeetingAgency, MeetingKind, MeetingResponse
 from models.overview.dashboard import OverviewCache, dashboard_for, meeting_page
 from models.overview.outbox import troubled_count
@@ -183,36 +184,39 @@ def new_meeting() -> ResponseReturnValue:
                     rrule = monthly_rule_like(starts_at.astimezone(settings.zone))
                 elif form.repeat.data == REPEAT_RULE:
                     rrule = form.rrule.data or None
+            asked: dict[str, Any] = {
+                "organizer": user,
+                "kind": form.kind.data or "",
+                "title": form.title.data or "",
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "agency_ids": form.agencies.data or [],
+                "location": form.location.data or "",
+                "case_code": form.case_code.data or None,
+                "address": form.address.data or "",
+                "school_id": form.school.data,
+                "rrule": rrule,
+            }
+            if not valid:  # show the domain's problems too, all at once; nothing is written
+                try:
+                    check_schedule_meeting(db, settings, **asked)
+                except SchedulingError as refusal:
+                    show_error(form, refusal)
+                return _form_page(form, own)
             try:
-                scheduled = schedule_meeting(
-                    db,
-                    settings,
-                    organizer=user,
-                    kind=form.kind.data or "",
-                    title=form.title.data or "",
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    agency_ids=form.agencies.data or [],
-                    location=form.location.data or "",
-                    case_code=form.case_code.data or None,
-                    address=form.address.data or "",
-                    school_id=form.school.data,
-                    rrule=rrule,
-                )
+                scheduled = schedule_meeting(db, settings, **asked)
             except SchedulingError as refusal:
                 db.rollback()
                 show_error(form, refusal)
             else:
-                if valid:
-                    db.commit()
-                    nudge_workers(scheduled.notification_ids)
-                    flash(
-                        _("The meeting is scheduled and the invitations are on their way."),
-                        "success",
-                    )
-                    flash_warnings(scheduled.warnings)
-                    return redirect(url_for("meetings.show", meeting_id=scheduled.meeting.id))
-                db.rollback()
+                db.commit()
+                nudge_workers(scheduled.notification_ids)
+                flash(
+                    _("The meeting is scheduled and the invitations are on their way."),
+                    "success",
+                )
+                flash_warnings(scheduled.warnings)
+                return redirect(url_for("meetings.show", meeting_id=scheduled.meeting.id))
     return _form_page(form, own)
 
 

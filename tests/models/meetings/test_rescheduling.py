@@ -22,6 +22,7 @@ from models.meetings.answers import (
 from models.meetings.changes import (
     cancel_meeting,
     change_participants,
+    check_reschedule_meeting,
     record_response,
     reschedule_meeting,
 )
@@ -159,6 +160,34 @@ def test_bad_changes_are_refused_by_field_and_write_nothing(
     session.rollback()
     assert emails_after(session, before) == []
     assert session.get(Meeting, m.id).sequence == 0  # type: ignore[union-attr]
+
+
+def test_the_move_check_refuses_what_rescheduling_refuses_and_writes_nothing(
+    session: Session, settings: Settings, district: District
+) -> None:
+    m = meeting(session, settings, district)
+    before, starts_at = seen(session), m.starts_at
+    later = {"starts_at": in_days(5), "ends_at": in_days(5) + timedelta(hours=1)}
+    for asked in (
+        {"by": district.coordinator, "starts_at": in_days(-2), "ends_at": in_days(-3)},
+        {"by": district.coordinator, "starts_at": m.starts_at, "ends_at": m.ends_at},
+        {"by": district.coordinator, **later, "location": "x" * 301},
+        {"by": district.police_head, **later},  # not the organizer's
+    ):
+        with pytest.raises(SchedulingError) as checked:
+            check_reschedule_meeting(session, settings, m, **asked)
+        assert not (session.new or session.dirty or session.deleted)
+        with pytest.raises(SchedulingError) as moved:
+            reschedule_meeting(session, settings, m, **asked)
+        assert checked.value.errors == moved.value.errors, asked
+    place = check_reschedule_meeting(
+        session, settings, m, by=district.coordinator, location="  Школа  № 3 ", **later
+    )
+    assert place == "Школа № 3"
+    assert not (session.new or session.dirty or session.deleted)
+    session.commit()
+    assert emails_after(session, before) == []
+    assert (m.sequence, m.starts_at) == (0, starts_at)
 
 
 def test_answer_links_are_signed_single_purpose_idempotent_and_expire(

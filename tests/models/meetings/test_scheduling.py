@@ -4,13 +4,13 @@ from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models.core.audit import AuditEvent
 from models.core.settings import Settings
-from models.meetings.scheduling import SchedulingError
-from models.meetings.tables import MeetingAgency
+from models.meetings.scheduling import SchedulingError, check_schedule_meeting, schedule_meeting
+from models.meetings.tables import Meeting, MeetingAgency
 from models.outbox.notifications import Notification
 from models.overview.feed import agency_feed
 from tests import factories
@@ -92,30 +92,62 @@ def test_a_failed_rule_leaves_nothing_behind(
     assert session.scalars(select(Notification)).first() is None
 
 
-@pytest.mark.parametrize(
-    ("over", "message"),
-    [
-        ({"ends_at": in_days(3)}, "The meeting must end after it starts."),
-        ({"starts_at": in_days(-1), "ends_at": in_days(-1) + timedelta(hours=1)}, "past"),
-        ({"ends_at": in_days(3) + timedelta(hours=13)}, "at most 12 hours"),
-        ({"title": "   "}, "Give the meeting a title."),
-        ({"location": "x" * 301}, "The place is too long."),
-        ({"kind": "party"}, "Choose the kind of meeting."),
-        ({"agency_ids": []}, "Invite at least one other agency."),
-        ({"agency_ids": [987654]}, "does not exist"),
-        ({"kind": "case_conference", "case_code": ""}, "needs the code of its case"),
-        ({"case_code": ""}, "needs the code of its case"),
-        ({"address": " "}, "Give the address to be inspected."),
-        ({"case_code": "D-2026-9999"}, "There is no case with this code"),
-        ({"kind": "coordination_meeting"}, "called by the akimat"),
-        ({"kind": "prevention_council"}, "Choose the school"),
-    ],
-)
+BAD_MEETINGS = [
+    ({"ends_at": in_days(3)}, "The meeting must end after it starts."),
+    ({"starts_at": in_days(-1), "ends_at": in_days(-1) + timedelta(hours=1)}, "past"),
+    ({"ends_at": in_days(3) + timedelta(hours=13)}, "at most 12 hours"),
+    ({"title": "   "}, "Give the meeting a title."),
+    ({"location": "x" * 301}, "The place is too long."),
+    ({"kind": "party"}, "Choose the kind of meeting."),
+    ({"agency_ids": []}, "Invite at least one other agency."),
+    ({"agency_ids": [987654]}, "does not exist"),
+    ({"kind": "case_conference", "case_code": ""}, "needs the code of its case"),
+    ({"case_code": ""}, "needs the code of its case"),
+    ({"address": " "}, "Give the address to be inspected."),
+    ({"case_code": "D-2026-9999"}, "There is no case with this code"),
+    ({"kind": "coordination_meeting"}, "called by the akimat"),
+    ({"kind": "prevention_council"}, "Choose the school"),
+]
+
+
+@pytest.mark.parametrize(("over", "message"), BAD_MEETINGS)
 def test_bad_meetings_are_refused_with_a_reason(
     session: Session, settings: Settings, district: District, over: dict, message: str
 ) -> None:
     with pytest.raises(SchedulingError, match=message):
         schedule(session, settings, district, **over)
+
+
+def written(session: Session) -> list[int]:
+    """Count the rows scheduling writes (a count flushes whatever the session holds)."""
+    tables = (Meeting, MeetingAgency, AuditEvent, Notification)
+    return [session.scalar(select(func.count()).select_from(t)) or 0 for t in tables]
+
+
+@pytest.mark.parametrize(("over", "message"), BAD_MEETINGS)
+def test_the_check_refuses_what_scheduling_refuses_and_writes_nothing(
+    session: Session, settings: Settings, district: District, over: dict, message: str
+) -> None:
+    asked = factories.meeting_request(district, **({"agency_ids": [district.police.id]} | over))
+    before = written(session)
+    with pytest.raises(SchedulingError, match=message) as checked:
+        check_schedule_meeting(session, settings, **asked)
+    assert written(session) == before
+    with pytest.raises(SchedulingError) as scheduled:
+        schedule_meeting(session, settings, **asked)
+    assert checked.value.errors == scheduled.value.errors
+
+
+def test_a_good_meeting_passes_the_check_as_it_would_be_written_and_nothing_is(
+    session: Session, settings: Settings, district: District
+) -> None:
+    before = written(session)
+    planned = check_schedule_meeting(
+        session, settings, **factories.meeting_request(district, title="  Обследование   дома ")
+    )
+    assert written(session) == before
+    assert planned.title == "Обследование дома" and planned.case == district.case
+    assert [a.id for a in planned.agencies] == sorted([district.education.id, district.police.id])
 
 
 def test_an_agency_cannot_schedule_on_a_case_it_does_not_work_on(
