@@ -187,6 +187,32 @@ def test_completing_and_reassigning_tasks_in_the_portal(
     assert client.get("/tasks?scope=nonsense&bucket=nonsense&page=x&agency=y").status_code == 200
 
 
+def test_a_refused_change_of_a_task_says_why_where_its_form_is_not_shown(
+    client: FlaskClient, district: District, session: Session
+) -> None:
+    task = open_test_case(session, district).tasks[0]
+    member = make_user(session, district.education, "member@education.test")
+    session.commit()
+    login(client, member.email)  # a member completes tasks, but is not shown the cancel form
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    refused = client.post(
+        f"/tasks/{task.id}/cancel", data={"csrf_token": csrf_token(page), "cancel-reason": "Нет"}
+    )
+    assert refused.status_code == 400
+    assert "Вы не можете изменять это поручение." in refused.get_data(as_text=True)
+    login(client, district.coordinator.email)
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    done = {"csrf_token": csrf_token(page), "complete-note": "Информация сформирована"}
+    assert client.post(f"/tasks/{task.id}/complete", data=done).status_code == 302
+    again = client.post(f"/tasks/{task.id}/complete", data=done)
+    assert again.status_code == 400  # a second tab: the task is closed, its forms are gone
+    assert "Это поручение уже закрыто." in again.get_data(as_text=True)
+    cancel = {"csrf_token": csrf_token(page), "cancel-reason": "Ошибка"}
+    assert "Это поручение уже закрыто." in client.post(
+        f"/tasks/{task.id}/cancel", data=cancel
+    ).get_data(as_text=True)
+
+
 def test_adding_a_task_by_hand(client: FlaskClient, district: District, session: Session) -> None:
     login(client, district.coordinator.email)
     page = client.get("/tasks/new").get_data(as_text=True)
