@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from models.cases.tables import CASE_STATUS_LABELS, CATEGORY_LABELS, SOURCE_LABELS
 from models.core.audit import ACTION_LABELS
 from models.core.emails import format_local
-from models.core.i18n import LOCALES
+from models.core.i18n import LOCALE_NAMES, LOCALES
 from models.meetings.notices import ANSWER_LABELS, format_day_time, zone_label
 from models.meetings.sittings import next_sitting, sitting_key
 from models.meetings.tables import KIND_LABELS, Meeting
@@ -29,9 +29,7 @@ from models.tasks.tables import (
 )
 from web.context import csp_nonce, db_session, settings_of
 
-__all__ = ["LOCALE_NAMES", "current_locale", "init_templating"]
-
-LOCALE_NAMES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
+__all__ = ["current_locale", "init_templating"]
 
 
 def current_locale() -> str:

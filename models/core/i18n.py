@@ -15,6 +15,7 @@ from babel.support import NullTranslations, Translations
 __all__ = [
     "DEFAULT_LOCALE",
     "LOCALES",
+    "LOCALE_NAMES",
     "N_",
     "TRANSLATIONS_DIR",
     "translations",
@@ -24,6 +25,8 @@ __all__ = [
 TRANSLATIONS_DIR = Path(__file__).with_name("translations")
 DEFAULT_LOCALE = "ru"
 LOCALES = ("ru", "kk", "en")
+#: Each language by its own name, as the language switch and the language fields offer it.
+LOCALE_NAMES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
 
 
 def N_(message: str) -> str:

@@ -5,14 +5,10 @@ from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from models.core.i18n import LOCALES
+from models.core.i18n import LOCALE_NAMES, LOCALES
 from web.forms import BirgeForm
 
-LANGUAGE_CHOICES = [
-    SelectChoice("ru", "Русский"),
-    SelectChoice("kk", "Қазақша"),
-    SelectChoice("en", "English"),
-]
+LANGUAGE_CHOICES = [SelectChoice(code, LOCALE_NAMES[code]) for code in LOCALES]
 
 
 class LoginForm(BirgeForm):
