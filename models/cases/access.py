@@ -1,5 +1,5 @@
-"""Need to know of a case: who may know of it, read its restricted part, change it, and how
-another agency joins it (the one place that adds an agency to a case, audited)."""
+"""Need to know of a case: who may open one, know of it, read its restricted part, change it,
+and how another agency joins it (the one place that adds an agency to a case, audited)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ __all__ = [
     "check_agency_joins",
     "may_add_agency_to_case",
     "may_change_case",
+    "may_open_cases",
     "may_read_restricted",
     "may_see_case",
     "visible_cases",
@@ -33,6 +34,11 @@ __all__ = [
 
 class CaseAccessError(Refused):
     """The user may not change who knows of a case."""
+
+
+def may_open_cases(user: User) -> bool:
+    """Tell whether *user* may open a case for a report: anyone active but a member."""
+    return user.active and Role(user.role) is not Role.MEMBER
 
 
 def may_see_case(session: Session, user: User, case: Case) -> bool:

@@ -14,7 +14,12 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from models.cases.access import may_change_case, may_read_restricted, may_see_case
+from models.cases.access import (
+    may_change_case,
+    may_open_cases,
+    may_read_restricted,
+    may_see_case,
+)
 from models.cases.tables import (
     CASE_CODE_PATTERN,
     Case,
@@ -31,7 +36,7 @@ from models.core.audit import record_event
 from models.core.base import require_id
 from models.core.errors import DomainError
 from models.core.i18n import N_
-from models.people.tables import Agency, AgencyKind, District, Role, User
+from models.people.tables import Agency, AgencyKind, District, User
 from models.tasks.deadlines import RuleGap, apply_rules
 from models.tasks.tables import RuleTrigger, Task, TaskStatus
 
@@ -144,7 +149,7 @@ def open_case(
     Raises:
       CaseError: the user may not open cases, or the report is not well formed.
     """
-    if not user.active or Role(user.role) is Role.MEMBER:
+    if not may_open_cases(user):
         raise CaseError(N_("You may not open cases."))
     if received_at.tzinfo is None:
         raise ValueError("received_at must be timezone-aware")

@@ -15,7 +15,13 @@ from models.outbox.keys import feed_rotation_key
 from models.outbox.notifications import Notification, add_notification
 from models.people.tables import Agency, Role, User
 
-__all__ = ["rotate_agency_feed"]
+__all__ = ["may_rotate_agency_feed", "rotate_agency_feed"]
+
+
+def may_rotate_agency_feed(user: User, agency: Agency) -> bool:
+    """Tell whether *user* may issue *agency* a new feed address (when the old one leaked): an
+    active coordinator or above of it."""
+    return user.active and Role(user.role).may_rotate_feeds and user.agency_id == agency.id
 
 
 def rotate_agency_feed(
@@ -38,7 +44,7 @@ def rotate_agency_feed(
       PermissionError: *actor* is not a coordinator (or above) of *agency*.
     """
     now = now or utcnow()
-    if not actor.active or not Role(actor.role).may_rotate_feeds or actor.agency_id != agency.id:
+    if not may_rotate_agency_feed(actor, agency):
         raise PermissionError("only the agency's coordinators issue a new feed address")
     rotation = rotate_feed(session, settings.secret_key, agency=agency, acting_user_id=actor.id)
     token = rotation.token

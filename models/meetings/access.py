@@ -1,4 +1,5 @@
-"""Need to know of a meeting: which meetings a user's agency may see and change."""
+"""Need to know of a meeting: who may schedule one, which meetings a user's agency may see and
+change."""
 
 from __future__ import annotations
 
@@ -16,10 +17,17 @@ from models.people.tables import Role, User
 __all__ = [
     "coming_meetings",
     "may_change_meeting",
+    "may_schedule_meetings",
     "may_see_meeting",
     "upcoming_meetings",
     "visible_meetings",
 ]
+
+
+def may_schedule_meetings(user: User) -> bool:
+    """Tell whether *user* may schedule meetings (and organizes their agency's): anyone active
+    but a member."""
+    return user.active and Role(user.role).may_schedule
 
 
 def visible_meetings(session: Session, user: User) -> Select[Any]:
@@ -76,7 +84,7 @@ def may_see_meeting(session: Session, user: User, meeting: Meeting) -> bool:
 def may_change_meeting(session: Session, user: User, meeting: Meeting) -> bool:
     """Tell whether *user* may reschedule, cancel or change the participants of *meeting*:
     the organizing agency's coordinators, and those who schedule for the whole district."""
-    if not user.active or not Role(user.role).may_schedule:
+    if not may_schedule_meetings(user):
         return False
     if oversees_district(session, user):
         return agency_of(session, user).district_id == meeting.district_id

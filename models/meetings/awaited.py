@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, exists, func, select
 from sqlmodel import Session, col
 
-from models.meetings.access import coming_meetings
+from models.meetings.access import coming_meetings, may_schedule_meetings
 from models.meetings.answers import agency_answer
 from models.meetings.sittings import next_sitting
 from models.meetings.tables import Answer, Meeting, MeetingAgency, MeetingResponse, MeetingStatus
-from models.people.tables import Agency, District, Role, User
+from models.people.tables import Agency, District, User
 
 __all__ = [
     "ComingMeeting",
@@ -77,7 +77,7 @@ def responses_awaited(
     to_answer = unanswered_invitations(session, user, now=now, zone=zone, limit=limit + 1)
     organized = (
         organized_replies(session, user, now=now, zone=zone, limit=limit)
-        if Role(user.role).may_schedule
+        if may_schedule_meetings(user)
         else None
     )
     return ResponsesAwaited(

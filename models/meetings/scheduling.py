@@ -19,6 +19,7 @@ from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.core.settings import Settings
 from models.core.text import date_in_range, has_forbidden_controls
+from models.meetings.access import may_schedule_meetings
 from models.meetings.conflicts import SchedulingWarning, scheduling_warnings
 from models.meetings.facts import mark_meeting_feeds_dirty
 from models.meetings.invitable import bound_agency_ids, invitable_agencies
@@ -32,7 +33,7 @@ from models.meetings.tables import (
     meeting_uid,
 )
 from models.outbox.notifications import Notification
-from models.people.tables import Agency, AgencyKind, Role, User
+from models.people.tables import Agency, AgencyKind, User
 
 __all__ = [
     "MAX_MEETING_LENGTH",
@@ -136,7 +137,7 @@ def check_schedule_meeting(
         ``errors`` holds every problem found.
     """
     now = now or utcnow()
-    if not Role(organizer.role).may_schedule or not organizer.active:
+    if not may_schedule_meetings(organizer):
         raise SchedulingError(N_("You may not schedule meetings."))
     organizer_agency = session.get(Agency, organizer.agency_id)
     assert organizer_agency is not None and organizer_agency.id is not None

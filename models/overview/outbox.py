@@ -13,15 +13,18 @@ from sqlmodel import Session, col
 from models.core.audit import record_event
 from models.core.errors import Refused
 from models.outbox.notifications import Notification, NotificationStatus
+from models.people.access import administers_district
 from models.people.tables import Role, User
 
 __all__ = [
     "OutboxError",
     "OutboxSnapshot",
+    "may_retry_emails",
     "outbox_snapshot",
     "retry_notifications",
     "troubled_count",
     "troubled_notifications",
+    "warned_of_undelivered_emails",
 ]
 
 _UNSENT = (NotificationStatus.PENDING.value, NotificationStatus.SENDING.value)
@@ -68,6 +71,18 @@ def troubled_count(session: Session, *, now: datetime, stuck_after: timedelta) -
     return int(found or 0)
 
 
+def may_retry_emails(user: User) -> bool:
+    """Tell whether *user* may see the emails not delivered and retry them: the district's
+    administrators."""
+    return administers_district(user)
+
+
+def warned_of_undelivered_emails(user: User) -> bool:
+    """Tell whether the home page tells *user* how many emails were not delivered: the chair and
+    administrators."""
+    return user.active and Role(user.role).sees_district
+
+
 def retry_notifications(
     session: Session, user: User, *, now: datetime, ids: Sequence[int] | None = None
 ) -> list[int]:
@@ -78,7 +93,7 @@ def retry_notifications(
     Raises:
       OutboxError: *user* is not an administrator.
     """
-    if Role(user.role) is not Role.ADMIN or not user.active:
+    if not may_retry_emails(user):
         raise OutboxError("Only administrators may retry emails.")
     n = Notification
     query = select(col(n.id)).where(col(n.status) == NotificationStatus.FAILED.value)

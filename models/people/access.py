@@ -1,5 +1,5 @@
-"""Who a user works for: the agency behind a sign-in, whether it oversees the district, and
-who chairs a district."""
+"""Who a user works for: the agency behind a sign-in, whether it oversees the district, who
+administers it and manages its people, and who chairs a district."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from sqlmodel import Session, col
 
 from models.people.tables import Agency, AgencyKind, Role, User
 
-__all__ = ["agency_of", "district_chairs", "oversees_district"]
+__all__ = [
+    "administers_district",
+    "agency_of",
+    "district_chairs",
+    "may_manage_people",
+    "oversees_district",
+]
 
 
 def agency_of(session: Session, user: User) -> Agency:
@@ -28,6 +34,18 @@ def oversees_district(session: Session, user: User) -> bool:
     if role.sees_district:
         return True
     return role is Role.COORDINATOR and agency_of(session, user).kind == AgencyKind.AKIMAT
+
+
+def administers_district(user: User) -> bool:
+    """Tell whether *user* is an active administrator of their district (a feature names what
+    that lets one do by a predicate of its own, e.g. ``may_retry_emails``)."""
+    return user.active and Role(user.role) is Role.ADMIN
+
+
+def may_manage_people(user: User) -> bool:
+    """Tell whether *user* manages the staff of some agency: administrators (of the district's),
+    coordinators (of their own)."""
+    return user.active and Role(user.role) in (Role.ADMIN, Role.COORDINATOR)
 
 
 def district_chairs(session: Session, district_id: int) -> Sequence[User]:

@@ -24,6 +24,7 @@ from models.core.i18n import DEFAULT_LOCALE, LOCALES, N_
 from models.core.settings import Settings
 from models.core.text import is_email_address
 from models.outbox.notifications import Notification
+from models.people.access import administers_district, may_manage_people
 from models.people.directory import user_with_email
 from models.people.passwords import invite_to_set_password
 from models.people.sessions import SessionEnd, end_user_sessions
@@ -38,7 +39,7 @@ __all__ = [
     "create_agency",
     "create_staff",
     "manageable_agencies",
-    "may_create_agencies",
+    "may_manage_agencies",
     "may_manage_user",
     "may_manage_users_of",
     "roles_assignable_by",
@@ -76,10 +77,6 @@ class UserChange:
     active: bool = True
 
 
-def _is_admin(user: User) -> bool:
-    return user.active and Role(user.role) is Role.ADMIN
-
-
 def _district_of(session: Session, agency_id: int) -> int | None:
     agency = session.get(Agency, agency_id)
     return agency.district_id if agency is not None else None
@@ -87,11 +84,11 @@ def _district_of(session: Session, agency_id: int) -> int | None:
 
 def may_manage_users_of(session: Session, actor: User, agency: Agency) -> bool:
     """Tell whether *actor* may add and change the staff of *agency*."""
-    if not actor.active:
+    if not may_manage_people(actor):
         return False
-    if _is_admin(actor):
+    if administers_district(actor):
         return _district_of(session, actor.agency_id) == agency.district_id
-    return Role(actor.role) is Role.COORDINATOR and actor.agency_id == agency.id
+    return actor.agency_id == agency.id
 
 
 def may_manage_user(session: Session, actor: User, user: User) -> bool:
@@ -99,12 +96,12 @@ def may_manage_user(session: Session, actor: User, user: User) -> bool:
     agency = session.get(Agency, user.agency_id)
     if agency is None or not may_manage_users_of(session, actor, agency):
         return False
-    return _is_admin(actor) or Role(user.role) in (Role.MEMBER, Role.COORDINATOR)
+    return administers_district(actor) or Role(user.role) in (Role.MEMBER, Role.COORDINATOR)
 
 
 def roles_assignable_by(actor: User) -> list[str]:
     """Return the roles *actor* may give."""
-    if _is_admin(actor):
+    if administers_district(actor):
         return [r.value for r in Role]
     return [Role.MEMBER.value, Role.COORDINATOR.value]
 
@@ -112,15 +109,15 @@ def roles_assignable_by(actor: User) -> list[str]:
 def manageable_agencies(session: Session, actor: User) -> Sequence[Agency]:
     """Return the agencies whose staff *actor* may manage, by name."""
     own = session.get(Agency, actor.agency_id)
-    if own is None or not actor.active:
+    if own is None or not may_manage_people(actor):
         return []
-    if _is_admin(actor):
+    if administers_district(actor):
         return session.scalars(
             select(Agency)
             .where(col(Agency.district_id) == own.district_id)
             .order_by(col(Agency.name_ru))
         ).all()
-    return [own] if Role(actor.role) is Role.COORDINATOR else []
+    return [own]
 
 
 def _check_agency(change: AgencyChange) -> None:
@@ -144,9 +141,10 @@ def _check_agency(change: AgencyChange) -> None:
         raise AdminError(N_("Choose a language."), "head_locale")
 
 
-def may_create_agencies(actor: User) -> bool:
-    """Tell whether *actor* may add agencies (administrators only)."""
-    return _is_admin(actor)
+def may_manage_agencies(actor: User) -> bool:
+    """Tell whether *actor* may add agencies to their district and change them (its
+    administrators)."""
+    return administers_district(actor)
 
 
 def check_agency(session: Session, change: AgencyChange) -> None:
@@ -167,7 +165,7 @@ def create_agency(session: Session, actor: User, change: AgencyChange) -> Agency
       PermissionError: *actor* is not an administrator.
       AdminError: a field is not acceptable.
     """
-    if not _is_admin(actor):
+    if not may_manage_agencies(actor):
         raise PermissionError("only administrators create agencies")
     check_agency(session, change)
     district_id = _district_of(session, actor.agency_id)
@@ -193,7 +191,10 @@ def update_agency(session: Session, actor: User, agency: Agency, change: AgencyC
       PermissionError: *actor* is not an administrator of the agency's district.
       AdminError: a field is not acceptable.
     """
-    if not _is_admin(actor) or _district_of(session, actor.agency_id) != agency.district_id:
+    if (
+        not may_manage_agencies(actor)
+        or _district_of(session, actor.agency_id) != agency.district_id
+    ):
         raise PermissionError("only administrators of the district change agencies")
     _check_agency(AgencyChange(**{**change.__dict__, "slug": agency.slug}))
     for key, value in _agency_values(change).items():

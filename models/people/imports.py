@@ -33,7 +33,7 @@ from models.people.administration import (
     check_staff,
     create_agency,
     create_staff,
-    may_create_agencies,
+    may_manage_agencies,
 )
 from models.people.tables import Agency, User
 
@@ -218,7 +218,7 @@ def _user_change(session: Session, values: dict[str, str]) -> UserChange:
 
 def _check_row(session: Session, actor: User, kind: ImportKind, values: dict[str, str]) -> None:
     if kind is ImportKind.AGENCIES:
-        if not may_create_agencies(actor):
+        if not may_manage_agencies(actor):
             raise AdminError(N_("Only administrators add agencies."), "slug")
         check_agency(session, _agency_change(values))
     else:

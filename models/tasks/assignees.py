@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from models.people.tables import Agency, Role, User
 from models.tasks.tables import Task
 
-__all__ = ["may_take_task", "reassign_agencies", "task_assignees"]
+__all__ = ["may_move_tasks_across_agencies", "may_take_task", "reassign_agencies", "task_assignees"]
 
 
 def may_take_task(person: User | None, agency: Agency) -> bool:
@@ -22,11 +22,17 @@ def may_take_task(person: User | None, agency: Agency) -> bool:
     return person is not None and person.agency_id == agency.id and person.active
 
 
+def may_move_tasks_across_agencies(user: User) -> bool:
+    """Tell whether *user* may give a task to another agency: those who see the district (the
+    chair and administrators)."""
+    return user.active and Role(user.role).sees_district
+
+
 def reassign_agencies(session: Session, user: User, task: Task) -> list[Agency]:
     """Return the agencies *user* may give *task* to, by id: any agency of its district for
     those who see the district (the chair), its own agency for the others."""
     query = select(Agency).where(col(Agency.district_id) == task.district_id)
-    if not Role(user.role).sees_district:
+    if not may_move_tasks_across_agencies(user):
         query = query.where(col(Agency.id) == task.responsible_agency_id)
     return list(session.scalars(query.order_by(col(Agency.id))))
 

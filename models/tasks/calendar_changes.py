@@ -34,7 +34,13 @@ from models.workdays.calendar import (
 )
 from models.workdays.decrees import DECREE_TRANSFERS, Transfer
 
-__all__ = ["add_decree_transfers", "add_override", "remove_override", "set_working_hours"]
+__all__ = [
+    "add_decree_transfers",
+    "add_override",
+    "may_change_calendar",
+    "remove_override",
+    "set_working_hours",
+]
 
 
 def add_override(
@@ -199,18 +205,19 @@ def _override_on(session: Session, district_id: int, day: date) -> CalendarOverr
     ).first()
 
 
+def may_change_calendar(user: User) -> bool:
+    """Tell whether *user* may add and remove the decree overrides of their district's
+    working-day calendar."""
+    return user.active and Role(user.role).may_change_calendar
+
+
 def _require_admin(session: Session, user: User | None, district_id: int) -> None:
     if session.get(District, district_id) is None:
         raise CalendarError(N_("There is no such district."), "district")
     if user is None:
         return
     agency = session.get(Agency, user.agency_id)
-    if (
-        not Role(user.role).may_change_calendar
-        or not user.active
-        or agency is None
-        or agency.district_id != district_id
-    ):
+    if not may_change_calendar(user) or agency is None or agency.district_id != district_id:
         raise CalendarError(N_("Only administrators change the working-day calendar."))
 
 

@@ -14,7 +14,7 @@ from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.people.access import oversees_district
 from models.people.tables import Agency, Role, User
-from models.tasks.assignees import may_take_task
+from models.tasks.assignees import may_move_tasks_across_agencies, may_take_task
 from models.tasks.changes import task_changed
 from models.tasks.escalation.planner import replan_task_alerts
 from models.tasks.tables import Task, TaskOrigin, TaskStatus
@@ -25,6 +25,8 @@ __all__ = [
     "cancel_task",
     "complete_task",
     "create_task",
+    "may_create_tasks",
+    "may_manage_task",
     "may_see_task",
     "reassign_task",
 ]
@@ -49,6 +51,18 @@ def may_see_task(session: Session, user: User, task: Task) -> bool:
     if oversees_district(session, user):
         return _agency(session, user).district_id == task.district_id
     return task.responsible_agency_id == user.agency_id
+
+
+def may_create_tasks(user: User) -> bool:
+    """Tell whether *user* may give an agency a task by hand or by a meeting's decision: anyone
+    active but a member."""
+    return user.active and Role(user.role) is not Role.MEMBER
+
+
+def may_manage_task(session: Session, user: User, task: Task) -> bool:
+    """Tell whether *user* may cancel or reassign *task*: whoever sees it and may give tasks
+    (a member of its agency only completes it)."""
+    return may_see_task(session, user, task) and may_create_tasks(user)
 
 
 def _check_text(value: str, limit: int, field: str, *, required: str | None = None) -> str:
@@ -79,7 +93,7 @@ def create_task(
     Raises:
       TaskError: the user may not create tasks, or the task is not well formed.
     """
-    if not user.active or Role(user.role) is Role.MEMBER:
+    if not may_create_tasks(user):
         raise TaskError(N_("You may not create tasks."))
     title = _check_text(
         " ".join(title.split()), MAX_TITLE_LENGTH, "title", required=N_("Give the task a title.")
@@ -160,8 +174,7 @@ def complete_task(session: Session, user: User, task: Task, *, note: str, now: d
 
 def cancel_task(session: Session, user: User, task: Task, *, reason: str, now: datetime) -> None:
     """Cancel *task* with a reason: a coordinator of its agency, the chair or an administrator."""
-    role = Role(user.role)
-    if not may_see_task(session, user, task) or role is Role.MEMBER:
+    if not may_manage_task(session, user, task):
         raise TaskError(N_("You may not change this task."))
     _require_open(task)
     reason = _check_text(
@@ -202,14 +215,13 @@ def reassign_task(
 
     A coordinator reassigns within their own agency; the chair reassigns across agencies.
     """
-    role = Role(user.role)
-    if not may_see_task(session, user, task) or role is Role.MEMBER:
+    if not may_manage_task(session, user, task):
         raise TaskError(N_("You may not change this task."))
     _require_open(task)
     agency = session.get(Agency, agency_id)
     if agency is None or agency.district_id != task.district_id:
         raise TaskError(N_("Choose an agency of the district."), "agency")
-    if agency.id != task.responsible_agency_id and not role.sees_district:
+    if agency.id != task.responsible_agency_id and not may_move_tasks_across_agencies(user):
         raise TaskError(N_("Only the chair moves a task to another agency."), "agency")
     if assignee_id is not None and not may_take_task(session.get(User, assignee_id), agency):
         raise TaskError(N_("Choose a person of the responsible agency."), "assignee")

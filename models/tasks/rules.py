@@ -11,13 +11,15 @@ from calendars.workdays import PeriodKind
 from models.core.audit import record_event
 from models.core.errors import DomainError
 from models.core.i18n import N_
-from models.people.tables import AgencyKind, Role, User
+from models.people.access import administers_district
+from models.people.tables import AgencyKind, User
 from models.tasks.tables import RESPONSIBLE_LEAD, RESPONSIBLE_RECEIVING, RuleTrigger, StatutoryRule
 
 __all__ = [
     "DEFAULT_RULES",
     "RESPONSIBLE_CHOICES",
     "RuleError",
+    "may_change_statutory_rules",
     "seed_default_rules",
     "update_rule",
 ]
@@ -143,6 +145,12 @@ def seed_default_rules(session: Session) -> int:
     return added
 
 
+def may_change_statutory_rules(user: User) -> bool:
+    """Tell whether *user* may change the statutory rules and the escalation ladder of their
+    district: its administrators."""
+    return administers_district(user)
+
+
 def update_rule(
     session: Session,
     user: User,
@@ -159,7 +167,7 @@ def update_rule(
 
     Tasks already created keep their due moments; the change applies to what happens next.
     """
-    if Role(user.role) is not Role.ADMIN or not user.active:
+    if not may_change_statutory_rules(user):
         raise RuleError(N_("Only administrators change the statutory rules."))
     if responsible not in RESPONSIBLE_CHOICES:
         raise RuleError(N_("Choose who is responsible."), "responsible")

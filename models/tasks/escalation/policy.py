@@ -11,9 +11,10 @@ from sqlmodel import Session, col
 from models.core.audit import record_event
 from models.core.errors import DomainError
 from models.core.i18n import N_
-from models.people.tables import Agency, Role, User
+from models.people.tables import Agency, User
 from models.tasks.escalation.ladder import EscalationLevel, EscalationStep
 from models.tasks.escalation.planner import replan_district_tasks
+from models.tasks.rules import may_change_statutory_rules
 
 __all__ = ["MAX_STEP_DAYS", "EscalationError", "save_policy"]
 
@@ -32,7 +33,7 @@ def save_policy(
 
     Steps are numbered from 0 (the reminder) up, each later than the one before.
     """
-    if Role(user.role) is not Role.ADMIN or not user.active:
+    if not may_change_statutory_rules(user):
         raise EscalationError(N_("Only administrators change the escalation policy."))
     if not steps:
         raise EscalationError(N_("Keep at least one step."))
