@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from models.people.administration import AdminError, AgencyChange, create_agency, update_agency
 from models.people.tables import Agency
-from web.admin.common import require_admin
+from web.admin.common import agency_manager
 from web.admin.forms import AGENCY_KIND_LABELS, AgencyForm
 from web.context import db_session
 from web.formhelpers import show_error
@@ -19,7 +19,7 @@ __all__ = ["agencies", "edit_agency", "new_agency"]
 
 
 def agencies() -> ResponseReturnValue:
-    actor = require_admin()
+    actor = agency_manager()
     db = db_session()
     own = db.get(Agency, actor.agency_id)
     assert own is not None
@@ -42,7 +42,7 @@ def _change(form: AgencyForm) -> AgencyChange:
 
 
 def new_agency() -> ResponseReturnValue:
-    actor = require_admin()
+    actor = agency_manager()
     db = db_session()
     form = AgencyForm()
     if form.validate_on_submit():
@@ -60,7 +60,7 @@ def new_agency() -> ResponseReturnValue:
 
 
 def edit_agency(agency_id: int) -> ResponseReturnValue:
-    actor = require_admin()
+    actor = agency_manager()
     db = db_session()
     agency = db.get(Agency, agency_id)
     own = db.get(Agency, actor.agency_id)

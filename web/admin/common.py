@@ -5,23 +5,27 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user
 
-from models.people.tables import Role, User
+from models.people.access import may_manage_people
+from models.people.administration import may_manage_agencies
+from models.people.tables import User
 from web.context import db_session
 
-__all__ = ["acting_user", "require_admin"]
+__all__ = ["acting_user", "agency_manager"]
 
 
 def acting_user() -> User:
-    """Return the signed-in user as a row of this request's session; 403 unless they
-    administer something (administrators and coordinators)."""
+    """Return the signed-in user as a row of this request's session; 403 unless they manage
+    the staff of some agency (administrators and coordinators)."""
     user = db_session().get(User, current_user.id)
-    if user is None or Role(user.role) not in (Role.ADMIN, Role.COORDINATOR):
+    if user is None or not may_manage_people(user):
         abort(403)
     return user
 
 
-def require_admin() -> User:
+def agency_manager() -> User:
+    """Return the signed-in user as :func:`acting_user` does; 403 unless they may add and
+    change agencies."""
     user = acting_user()
-    if Role(user.role) is not Role.ADMIN:
+    if not may_manage_agencies(user):
         abort(403)
     return user

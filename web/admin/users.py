@@ -55,7 +55,6 @@ def users() -> ResponseReturnValue:
         page=page,
         has_next=len(rows) > PER_PAGE,
         role_labels=ROLE_LABELS,
-        is_admin=actor.role == "admin",
     )
 
 

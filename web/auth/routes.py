@@ -24,9 +24,10 @@ from models.core.audit import record_event
 from models.core.base import utcnow
 from models.core.emails import format_local
 from models.core.text import has_forbidden_controls
+from models.people.access import administers_district
 from models.people.directory import user_with_email
 from models.people.sessions import SessionEnd, end_session, end_user_sessions, start_session
-from models.people.tables import Agency, Role, User, verify_password
+from models.people.tables import Agency, User, verify_password
 from models.people.throttle import (
     record_sign_in_failure,
     record_sign_in_success,
@@ -123,7 +124,7 @@ def set_locale() -> ResponseReturnValue:
 
 def sign_out_everywhere(user_id: int) -> ResponseReturnValue:
     """End every session of a user of the administrator's district (a lost phone, a leaver)."""
-    if Role(current_user.role) is not Role.ADMIN:
+    if not administers_district(current_user):
         abort(403)
     if not FlaskForm().validate_on_submit():
         abort(400)

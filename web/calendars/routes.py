@@ -25,11 +25,11 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from models.core.base import utcnow
-from models.feeds.rotation import rotate_agency_feed
+from models.feeds.rotation import may_rotate_agency_feed, rotate_agency_feed
 from models.feeds.tokens import feed_token, feed_url, person_feed_token, rotate_feed
 from models.meetings.tables import KIND_LABELS
 from models.overview.calendar import TASK_DEADLINE, CalendarWindow, calendar_window
-from models.people.tables import Agency, Role
+from models.people.tables import Agency
 from web.calendars.published import feed_bytes_response, feed_file_response
 from web.context import db_session, runtime, settings_of
 from web.fragments import cached, our_view
@@ -75,7 +75,7 @@ def subscription() -> ResponseReturnValue:
         agency=agency,
         url=urls["agency"],
         person_url=urls["person"],
-        may_rotate=Role(current_user.role).may_rotate_feeds,
+        may_rotate=may_rotate_agency_feed(current_user, agency),
         form=FlaskForm(),
     )
 
@@ -206,11 +206,11 @@ def _wall_clock(moment: datetime, zone: ZoneInfo) -> str:
 
 def rotate() -> ResponseReturnValue:
     """Ask for confirmation (GET), then revoke the address and email the new one (POST)."""
-    if not Role(current_user.role).may_rotate_feeds:
-        abort(403)
     db = db_session()
     agency = db.get(Agency, current_user.agency_id)
     assert agency is not None
+    if not may_rotate_agency_feed(current_user, agency):
+        abort(403)
     form = FlaskForm()
     if request.method == "GET":
         return render_template("calendars/rotate.html", agency=agency, form=form)

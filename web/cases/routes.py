@@ -9,7 +9,7 @@ from sqlmodel import col
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from models.cases.access import may_change_case, may_read_restricted, visible_cases
+from models.cases.access import may_change_case, may_open_cases, may_read_restricted, visible_cases
 from models.cases.tables import Case, CaseAgency, CaseFlag, CaseRestricted
 from models.casework.history import case_audit_trail
 from models.casework.operations import (
@@ -23,9 +23,10 @@ from models.casework.operations import (
 )
 from models.core.base import require_id, utcnow
 from models.meetings.tables import Meeting
-from models.people.tables import Agency, Role, User
+from models.people.tables import Agency, User
 from models.tasks.deadlines import rule_gaps
 from models.tasks.lists import PAGE_SIZE, overdue_counts, task_rows
+from models.tasks.operations import may_create_tasks
 from models.tasks.tables import Task
 from web.cases.forms import CaseForm, CloseForm, RestrictedForm
 from web.context import db_session, settings_of
@@ -66,12 +67,12 @@ def index() -> ResponseReturnValue:
         overdue=overdue,
         page=page,
         pages=pages,
-        may_open=Role(current_user.role) is not Role.MEMBER,
+        may_open=may_open_cases(_user()),
     )
 
 
 def new_case() -> ResponseReturnValue:
-    if Role(current_user.role) is Role.MEMBER:
+    if not may_open_cases(_user()):
         abort(403)
     db = db_session()
     settings = settings_of(current_app)
@@ -157,6 +158,7 @@ def _render_case(case: Case, close_form: CloseForm) -> ResponseReturnValue:
         may_read=may_read,
         restricted=restricted,
         may_change=may_change_case(db, user, case),
+        may_add_task=may_create_tasks(user),
         gaps=rule_gaps(db, case),
         close_form=close_form,
     ), (400 if close_form.errors or close_form.form_errors else 200)

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from models.core.base import utcnow
-from models.people.tables import Agency, Role, User
+from models.people.tables import Agency, User
 from models.tasks.escalation.ladder import EscalationRecipient, EscalationStep, district_policy
 from models.tasks.escalation.policy import EscalationError, save_policy
-from models.tasks.rules import RuleError, update_rule
+from models.tasks.rules import RuleError, may_change_statutory_rules, update_rule
 from models.tasks.tables import StatutoryRule
 from web.context import db_session
 from web.deadlines.forms import PolicyForm, RuleForm
@@ -20,15 +20,15 @@ from web.formhelpers import show_error
 bp = Blueprint("deadlines", __name__)
 
 
-def _admin() -> User:
-    if Role(current_user.role) is not Role.ADMIN:
-        abort(403)
+def _user_who_may_change_rules() -> User:
     user: User = current_user._get_current_object()
+    if not may_change_statutory_rules(user):
+        abort(403)
     return user
 
 
 def rules() -> ResponseReturnValue:
-    _admin()
+    _user_who_may_change_rules()
     rows = db_session().scalars(
         select(StatutoryRule).order_by(col(StatutoryRule.position), col(StatutoryRule.id))
     )
@@ -36,7 +36,7 @@ def rules() -> ResponseReturnValue:
 
 
 def edit_rule(rule_id: int) -> ResponseReturnValue:
-    user = _admin()
+    user = _user_who_may_change_rules()
     db = db_session()
     rule = db.get(StatutoryRule, rule_id)
     if rule is None:
@@ -67,7 +67,7 @@ def edit_rule(rule_id: int) -> ResponseReturnValue:
 
 
 def escalation() -> ResponseReturnValue:
-    user = _admin()
+    user = _user_who_may_change_rules()
     db = db_session()
     agency = db.get(Agency, user.agency_id)
     assert agency is not None

@@ -24,7 +24,7 @@ from calendars.recurrence import monthly_rule_like
 from models.cases.access import may_see_case
 from models.cases.tables import Case
 from models.core.base import require_id, utcnow
-from models.meetings.access import may_change_meeting
+from models.meetings.access import may_change_meeting, may_schedule_meetings
 from models.meetings.answers import answers_by_agency
 from models.meetings.awaited import responses_awaited
 from models.meetings.facts import agencies_by_meeting, meeting_agencies
@@ -34,9 +34,9 @@ from models.meetings.presets import PRESETS, preset_agency_ids
 from models.meetings.scheduling import SchedulingError, check_schedule_meeting, schedule_meeting
 from models.meetings.tables import KIND_LABELS, MeetingAgency, MeetingKind, MeetingResponse
 from models.overview.dashboard import OverviewCache, dashboard_for, meeting_page
-from models.overview.outbox import troubled_count
+from models.overview.outbox import may_retry_emails, troubled_count, warned_of_undelivered_emails
 from models.people.access import oversees_district
-from models.people.tables import Agency, AgencyKind, Role, User
+from models.people.tables import Agency, AgencyKind, User
 from web.context import db_session, settings_of
 from web.formhelpers import show_error
 from web.fragments import cached, cached_html, my_view, our_view
@@ -57,12 +57,11 @@ def dashboard() -> ResponseReturnValue:
     db = db_session()
     user = current_user._get_current_object()
     now = utcnow()
-    role = Role(current_user.role)
     heading = cached_html("home-heading", our_view(), lambda: _heading(user))
     answers_panel = cached_html("home-answers", my_view(), lambda: _answers_panel(user, now))
     board_panels = cached_html("home-board", our_view(), lambda: _board_panels(user, now))
     undelivered = 0
-    if role.sees_district:
+    if warned_of_undelivered_emails(user):
         stuck_after = timedelta(seconds=settings_of(current_app).notification_stuck_seconds)
         # Counted at most once a minute: sending moves no change mark, and is not instant.
         count = cached(
@@ -77,7 +76,7 @@ def dashboard() -> ResponseReturnValue:
         answers_panel=answers_panel,
         board_panels=board_panels,
         undelivered=undelivered,
-        may_retry=role is Role.ADMIN,
+        may_retry=may_retry_emails(user),
     )
 
 
@@ -85,7 +84,7 @@ def _heading(user: User) -> str:
     return render_template(
         "meetings/_heading.html",
         oversees=oversees_district(db_session(), user),
-        may_schedule=Role(user.role).may_schedule,
+        may_schedule=may_schedule_meetings(user),
     )
 
 
@@ -138,16 +137,16 @@ def index() -> ResponseReturnValue:
         past=past,
         kind=kind,
         kinds=list(KIND_LABELS),
-        may_schedule=Role(current_user.role).may_schedule,
+        may_schedule=may_schedule_meetings(user),
     )
 
 
 def new_meeting() -> ResponseReturnValue:
-    if not Role(current_user.role).may_schedule:
+    user = current_user._get_current_object()
+    if not may_schedule_meetings(user):
         abort(403)
     db = db_session()
     settings = settings_of(current_app)
-    user = current_user._get_current_object()
     own = db.get(Agency, current_user.agency_id)
     assert own is not None
     agencies = invitable_agencies(db, own.district_id)

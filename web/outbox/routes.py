@@ -10,8 +10,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from models.core.base import utcnow
-from models.overview.outbox import retry_notifications, troubled_notifications
-from models.people.tables import Role
+from models.overview.outbox import may_retry_emails, retry_notifications, troubled_notifications
 from web.context import db_session, settings_of
 from web.nudge import nudge_workers
 
@@ -19,14 +18,14 @@ bp = Blueprint("outbox", __name__)
 log = logging.getLogger(__name__)
 
 
-def _require_admin() -> None:
-    if Role(current_user.role) is not Role.ADMIN:
+def _require_may_retry() -> None:
+    if not may_retry_emails(current_user):
         abort(403)
 
 
 def index() -> ResponseReturnValue:
     """List failed emails and those long waiting, oldest first."""
-    _require_admin()
+    _require_may_retry()
     settings = settings_of(current_app)
     rows = troubled_notifications(
         db_session(),
@@ -45,7 +44,7 @@ def retry_all() -> ResponseReturnValue:
 
 
 def _retry(ids: list[int] | None) -> ResponseReturnValue:
-    _require_admin()
+    _require_may_retry()
     if not FlaskForm().validate_on_submit():
         abort(400)
     db = db_session()

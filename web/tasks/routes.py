@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from models.casework.operations import find_case
 from models.core.base import utcnow
 from models.people.access import oversees_district
-from models.people.tables import Agency, Role, User
+from models.people.tables import Agency, User
 from models.tasks.assignees import reassign_agencies, task_assignees
 from models.tasks.lists import TaskBucket, TaskScope, list_tasks, task_rows
 from models.tasks.operations import (
@@ -19,6 +19,8 @@ from models.tasks.operations import (
     cancel_task,
     complete_task,
     create_task,
+    may_create_tasks,
+    may_manage_task,
     may_see_task,
     reassign_task,
 )
@@ -78,12 +80,12 @@ def index() -> ResponseReturnValue:
         case_code=case_code,
         agencies=district_agencies() if sees_district else [own],
         sees_district=sees_district,
-        may_create=Role(user.role) is not Role.MEMBER,
+        may_create=may_create_tasks(user),
     )
 
 
 def new_task() -> ResponseReturnValue:
-    if Role(current_user.role) is Role.MEMBER:
+    if not may_create_tasks(_user()):
         abort(403)
     db = db_session()
     user = _user()
@@ -166,7 +168,7 @@ def _render_task(
         complete=complete,
         cancel=cancel,
         reassign=reassign or _reassign_form(task),
-        may_manage=Role(current_user.role) is not Role.MEMBER,
+        may_manage=may_manage_task(db, _user(), task),
     ), status
 
 

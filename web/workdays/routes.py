@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from models.core.base import utcnow
-from models.people.tables import Agency, Role
-from models.tasks.calendar_changes import add_override, remove_override
+from models.people.tables import Agency
+from models.tasks.calendar_changes import add_override, may_change_calendar, remove_override
 from models.workdays.calendar import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -63,7 +63,7 @@ def calculator() -> ResponseReturnValue:
 
 
 def overrides() -> ResponseReturnValue:
-    _require_admin()
+    _require_may_change_calendar()
     db = db_session()
     district_id = _district_id()
     zone = district_calendar(db, district_id).zone
@@ -101,7 +101,7 @@ def overrides() -> ResponseReturnValue:
 
 
 def remove(day: str) -> ResponseReturnValue:
-    _require_admin()
+    _require_may_change_calendar()
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
@@ -123,8 +123,8 @@ def remove(day: str) -> ResponseReturnValue:
     return redirect(url_for("workdays.overrides", year=wanted.year))
 
 
-def _require_admin() -> None:
-    if not Role(current_user.role).may_change_calendar:
+def _require_may_change_calendar() -> None:
+    if not may_change_calendar(current_user):
         abort(403)
 
 
