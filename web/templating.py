@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -19,8 +20,13 @@ from models.meetings.notices import ANSWER_LABELS, format_day_time, zone_label
 from models.meetings.sittings import next_sitting, sitting_key
 from models.meetings.tables import KIND_LABELS, Meeting
 from models.outbox.notifications import NOTIFICATION_KIND_LABELS, NOTIFICATION_STATUS_LABELS
-from models.people.tables import Agency, Role
+from models.overview.outbox import may_retry_emails
+from models.people.access import may_manage_people
+from models.people.administration import may_manage_agencies
+from models.people.tables import Agency, User
+from models.tasks.calendar_changes import may_change_calendar
 from models.tasks.escalation.ladder import RECIPIENT_LABELS
+from models.tasks.rules import may_change_statutory_rules
 from models.tasks.tables import (
     PERIOD_LABELS,
     RESPONSIBLE_LABELS,
@@ -168,7 +174,19 @@ def _agency_name(agency: Agency) -> str:
     return agency.name(current_locale())
 
 
+#: What the menu, the administration tabs and the home page offer the signed-in user, each asked
+#: of its rule's own predicate.
+_MENU_ACCESS: dict[str, Callable[[User], bool]] = {
+    "may_manage_people": may_manage_people,
+    "may_manage_agencies": may_manage_agencies,
+    "may_change_calendar": may_change_calendar,
+    "may_change_statutory_rules": may_change_statutory_rules,
+    "may_retry_emails": may_retry_emails,
+}
+
+
 def _globals() -> dict[str, Any]:
+    signed_in = current_user.is_authenticated
     return {
         "locales": [(code, LOCALE_NAMES[code]) for code in LOCALES],
         "current_locale": current_locale(),
@@ -180,6 +198,5 @@ def _globals() -> dict[str, Any]:
             settings_of(current_app).zone, current_locale(), datetime.now(UTC)
         ),
         "csp_nonce": csp_nonce(),
-        "may_administer": current_user.is_authenticated
-        and Role(current_user.role) in (Role.ADMIN, Role.COORDINATOR),
+        **{name: signed_in and allowed(current_user) for name, allowed in _MENU_ACCESS.items()},
     }

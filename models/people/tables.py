@@ -132,10 +132,6 @@ class User(SQLModel, table=True):
         return verify_password(self, password)
 
     @property
-    def role_enum(self) -> Role:
-        return Role(self.role)
-
-    @property
     def is_active(self) -> bool:
         return self.active
 

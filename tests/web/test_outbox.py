@@ -32,6 +32,8 @@ def test_an_administrator_sees_failed_emails_and_retries_one_or_all(
     session.commit()
     fail_all(session)
     login(client, admin.email)
+    home = client.get("/").get_data(as_text=True)
+    assert "3 emails were not delivered." in home and "See and retry them" in home
     page = client.get("/admin/notifications").get_data(as_text=True)
     assert page.count("550 no such user") == 3
     assert "inspector@police.test" in page and "Invitation" in page and "Failed" in page

@@ -34,7 +34,7 @@ from models.meetings.presets import PRESETS, preset_agency_ids
 from models.meetings.scheduling import SchedulingError, check_schedule_meeting, schedule_meeting
 from models.meetings.tables import KIND_LABELS, MeetingAgency, MeetingKind, MeetingResponse
 from models.overview.dashboard import OverviewCache, dashboard_for, meeting_page
-from models.overview.outbox import may_retry_emails, troubled_count, warned_of_undelivered_emails
+from models.overview.outbox import troubled_count, warned_of_undelivered_emails
 from models.people.access import oversees_district
 from models.people.tables import Agency, AgencyKind, User
 from web.context import db_session, settings_of
@@ -76,7 +76,6 @@ def dashboard() -> ResponseReturnValue:
         answers_panel=answers_panel,
         board_panels=board_panels,
         undelivered=undelivered,
-        may_retry=may_retry_emails(user),
     )
 
 
