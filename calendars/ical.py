@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vCalAddress, vRecur
@@ -198,11 +199,19 @@ def _event_component(event: CalendarEvent, zone: ZoneInfo, *, attendees: bool) -
     return component
 
 
+@lru_cache(maxsize=64)
+def _vtimezone(key: str, first: date, last: date) -> Timezone:
+    """The zone's VTIMEZONE over the years given. Building one walks the zone's whole history
+    (tens of milliseconds), and every invitation of a meeting needs the same one; the component
+    is only serialized, never changed, so the calendars share it."""
+    return Timezone.from_tzid(key, first_date=first, last_date=last)
+
+
 def _finish(calendar: Calendar, components: Sequence[Event], zone: ZoneInfo) -> bytes:
     starts = [c.decoded("dtstart") for c in components]
     first = min([_TZ_HISTORY_FROM, *(s.date() for s in starts)])
     last = max([date(2038, 1, 1), *(s.date() + timedelta(days=366) for s in starts)])
-    calendar.add_component(Timezone.from_tzid(zone.key, first_date=first, last_date=last))
+    calendar.add_component(_vtimezone(zone.key, first, last))
     for component in components:
         calendar.add_component(component)
     return calendar.to_ical()
