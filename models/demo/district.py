@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 from sqlalchemy import select
 from sqlmodel import Session, col
+from werkzeug.security import generate_password_hash
 
 from calendars.recurrence import monthly_rule_like
 from models.cases.tables import Case, CaseAgency
@@ -253,7 +255,7 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
                 role=role.value,
                 locale=locale,
             )
-            user.set_password(DEMO_PASSWORD)
+            user.password_hash = _demo_password_hash()
             session.add(user)
         logins.append((email, role.value, slug))
     session.flush()
@@ -327,6 +329,12 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
             detail=f"kind={spec.kind.value} source=demo",
         )
     return logins
+
+
+@cache
+def _demo_password_hash() -> str:
+    """Every demo account has the printed password; hash it once (hashing is slow on purpose)."""
+    return generate_password_hash(DEMO_PASSWORD)
 
 
 def _local(day: date, at: time, settings: Settings) -> datetime:
