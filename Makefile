@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pytest-xdist workers: one per core, at most four (each has its own databases and queues).
+TEST_WORKERS ?= auto --maxprocesses=4
 
 .PHONY: run test lint typecheck pytest browser translations bench bench-notifications bench-portal clean
 
@@ -28,7 +30,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # Browser tests drive Debian's chromium; install it where it is missing and we may.
 browser:

@@ -21,8 +21,11 @@ from models.people.tables import District as DistrictRow
 from models.tasks.rules import seed_default_rules
 
 PASSWORD = "correct horse battery"
-# Hashing is slow on purpose; hash the shared test password once.
-_PASSWORD_HASH = generate_password_hash(PASSWORD)
+# Hashing is slow on purpose (scrypt, about 0.1 s a check). The test users' hash is made once,
+# with few PBKDF2 rounds: sign-in reads the method from the stored hash, so every test that signs
+# in checks a real hash without paying scrypt's cost. Accounts made through the portal still get
+# the default method.
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
 @dataclass

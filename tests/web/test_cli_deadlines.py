@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -14,20 +16,38 @@ from models.workdays.calendar import CalendarOverride
 from web.cli import main
 
 
-@pytest.fixture
-def cli(tmp_path: Path) -> Callable[..., Result]:
-    env = {
+def _environment(tmp_path: Path) -> dict[str, str]:
+    return {
         "BIRGE_INSTANCE_PATH": str(tmp_path / "instance"),
         "BIRGE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
         "BIRGE_SECRET_KEY": "cli-secret-key-0123456789",
         "BIRGE_BASE_URL": "https://birge.district.kz",
     }
 
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo district, made once with the commands an administrator runs, copied per test."""
+    where = tmp_path_factory.mktemp("cli-demo")
+    env = _environment(where)
+    assert CliRunner().invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    assert CliRunner().invoke(main, ["demo"], env=env).exit_code == 0
+    return where / "cli.sqlite3"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, demo_database: Path) -> Callable[..., Result]:
+    env = _environment(tmp_path)
+    # SQLite's backup, not a file copy: the demo's last writes may still be in its write-ahead log.
+    with (
+        closing(sqlite3.connect(demo_database)) as demo,
+        closing(sqlite3.connect(tmp_path / "cli.sqlite3")) as copy,
+    ):
+        demo.backup(copy)
+
     def invoke(*args: str) -> Result:
         return CliRunner().invoke(main, list(args), env=env)
 
-    assert invoke("db", "upgrade").exit_code == 0
-    assert invoke("demo").exit_code == 0
     return invoke
 
 
