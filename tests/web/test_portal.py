@@ -11,7 +11,7 @@ from models.core.settings import Settings
 from models.meetings.tables import Meeting
 from models.outbox.notifications import Notification
 from models.people.tables import User
-from tests.factories import District, csrf_token, in_days, login, logout, schedule
+from tests.factories import PASSWORD, District, csrf_token, in_days, login, logout, schedule
 from web.context import runtime
 
 
@@ -58,8 +58,16 @@ def test_wrong_password_and_inactive_users_are_refused(
 
 
 def test_forms_without_csrf_token_are_rejected(client: FlaskClient, district: District) -> None:
-    response = client.post("/login", data={"email": district.coordinator.email, "password": "x"})
-    assert response.status_code == 400
+    """The right password signs in with the page's token and is refused without it: the refusal
+    is the token's doing, not the password's."""
+    right = {"email": district.coordinator.email, "password": PASSWORD}
+    assert client.post("/login", data=right).status_code == 400
+    assert client.post("/login", data=right | {"csrf_token": "forged"}).status_code == 400
+    assert client.get("/").status_code == 302  # still signed out
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/login", data=right | {"csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
 
 
 def test_login_does_not_redirect_off_site(client: FlaskClient, district: District) -> None:
