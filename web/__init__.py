@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.after_request(_security_headers)
     # Published feeds are answered before Flask routes anything (see web/calendars/published).
     app.wsgi_app = PublishedFeeds(  # type: ignore[method-assign]
-        app.wsgi_app, runtime.feeds.store, headers=SECURITY_HEADERS
+        app.wsgi_app, runtime.feeds.store, headers=security_headers(settings)
     )
     return app
 
@@ -194,6 +194,18 @@ SECURITY_HEADERS = {
 }
 
 
+#: Served over https, browsers are told to use nothing else for a year (not for subdomains: the
+#: akimat's other sites are not ours to pin).
+HSTS = "max-age=31536000"
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    """The headers every answer carries, the published feeds' included."""
+    if settings.base_url.startswith("https:"):
+        return SECURITY_HEADERS | {"Strict-Transport-Security": HSTS}
+    return SECURITY_HEADERS
+
+
 def _security_headers(response: Response) -> Response:
     headers: Any = response.headers
     # The calendar view's bundle injects its stylesheet as a <style> element carrying this
@@ -204,7 +216,7 @@ def _security_headers(response: Response) -> Response:
         # The calendar's icon font is embedded in its stylesheet.
         "font-src 'self' data:; frame-ancestors 'none'",
     )
-    for name, value in SECURITY_HEADERS.items():
+    for name, value in security_headers(settings_of(current_app)).items():
         headers.setdefault(name, value)
     if current_user.is_authenticated:
         headers.setdefault("Cache-Control", "no-store")
