@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from calendars.ical import Address, CalendarEvent, build_invitation
-from models.cases.access import agencies_knowing_case
+from models.cases.access import may_see_case
 from models.cases.tables import Case
 from models.core.base import require_id
 from models.core.i18n import translator
@@ -43,7 +43,7 @@ from models.meetings.tables import (
 )
 from models.outbox.keys import invitation_key
 from models.outbox.notifications import Notification, NotificationKind, add_notification
-from models.people.tables import Agency, Role, User
+from models.people.tables import Agency, User
 
 __all__ = ["Purpose", "invitees", "mail_participants", "meeting_events", "meeting_sittings"]
 
@@ -142,7 +142,6 @@ def mail_participants(
     """
     agencies = meeting_agencies(session, meeting)
     case = session.get(Case, meeting.case_id) if meeting.case_id else None
-    knowing = agencies_knowing_case(session, case) if case else set()
     reply_to = organizer_address(session, meeting)
     people = invitees(session, agencies)
     recipients = people if recipients is None else recipients
@@ -161,7 +160,7 @@ def mail_participants(
     notifications = []
     for user in recipients:
         # Need to know: an invitee whose agency is not on the case gets no case code.
-        shown_case = case if user.agency_id in knowing or Role(user.role).sees_district else None
+        shown_case = case if case is not None and may_see_case(session, user, case) else None
         facts = meeting_facts(
             meeting, agencies, shown_case, locale=user.locale, base_url=settings.base_url
         )

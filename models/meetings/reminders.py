@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
+from models.cases.access import may_see_case
 from models.cases.tables import Case
 from models.core.base import require_id, utcnow
 from models.core.emails import RenderedEmail
@@ -277,7 +278,8 @@ def _write_reminders(
                 )
             )
         )
-        emails: dict[str, RenderedEmail] = {}  # the words differ by language only
+        # The words differ by language, and by whether the reader may know of the case.
+        emails: dict[tuple[str, bool], RenderedEmail] = {}
         for agency in found:
             for user in users_by_agency.get(require_id(agency), []):
                 key = meeting_reminder_key(
@@ -289,14 +291,20 @@ def _write_reminders(
                 )
                 if key in existing:
                     continue
-                email = emails.get(user.locale)
+                # Need to know: an invitee whose agency is not on the case gets no code.
+                knows = case is not None and may_see_case(session, user, case)
+                email = emails.get((user.locale, knows))
                 if email is None:
                     facts = meeting_facts(
-                        meeting, found, case, locale=user.locale, base_url=settings.base_url
+                        meeting,
+                        found,
+                        case if knows else None,
+                        locale=user.locale,
+                        base_url=settings.base_url,
                     )
                     facts = replace(facts, starts_at=sitting.starts_at, ends_at=sitting.ends_at)
                     email = reminder_email(facts, locale=user.locale, zone=settings.zone)
-                    emails[user.locale] = email
+                    emails[(user.locale, knows)] = email
                 add_notification(
                     session,
                     dedupe_key=key,

@@ -92,21 +92,24 @@ def test_a_reminder_is_in_the_readers_language_with_local_time_place_and_link(
     assert "Школа № 1, кабинет 5" in russian.html and "10:00" in russian.html
 
 
-def test_a_case_reminder_names_the_case_by_its_code_only(
+def test_a_case_reminder_names_the_case_by_its_code_only_to_those_on_it(
     session: Session, settings: Settings, district: District
 ) -> None:
-    factories.schedule_case_conference(
-        session,
-        settings,
-        district,
-        starts_at=START,
-        ends_at=START + timedelta(hours=1),
-        now=T0,
-    )
-    session.commit()
+    """Issue 18, point 7: an NGO invited to a joint inspection of a case it is not on gets
+    its reminder without the case's code; the agencies on the case get the code."""
+    ngo = factories.make_agency(session, district.row, "ngo", "ngo")
+    ngo_staff = factories.make_user(session, ngo, "staff@ngo.test", "coordinator", locale="kk")
+    schedule(session, settings, district, agency_ids=[district.police.id, ngo.id])
     tick_at(session, settings, START - timedelta(hours=1))
-    for n in reminders(session):
+    sent = reminders(session)
+    on_case = [n for n in sent if n.recipient != ngo_staff.email]
+    off_case = [n for n in sent if n.recipient == ngo_staff.email]
+    assert {n.recipient for n in on_case} == INVITEES and len(off_case) == 1
+    for n in on_case:
         assert "D-2026-0042" in n.body and n.html is not None and "D-2026-0042" in n.html
+    for n in off_case:
+        assert n.html is not None and n.body
+        assert "D-2026-0042" not in n.subject + n.body + n.html
 
 
 def test_reminder_offsets_are_configured_per_kind(

@@ -276,3 +276,34 @@ def test_the_inspected_address_never_leaves_the_portal_and_titles_do_not_repeat_
     assert "Совместное обследование: Совместное" not in russian.subject
     (event,) = Calendar.from_ical(russian.ics).walk("VEVENT")
     assert str(event["SUMMARY"]) == "Совместное обследование семьи"
+
+
+def test_invitations_name_the_case_to_whoever_may_see_it_and_to_nobody_else(
+    session: Session, settings: Settings, district: District
+) -> None:
+    """Issue 18, point 7: one rule for case codes (models.cases.access.may_see_case) in the
+    invitations as on the pages: the unit's secretary (the akimat's coordinator) sees the
+    code, an NGO invited but not on the case does not."""
+    ngo = factories.make_agency(session, district.row, "ngo", "ngo")
+    ngo_staff = factories.make_user(session, ngo, "staff@ngo.test", "coordinator")
+    secretary = factories.make_user(
+        session, district.akimat, "secretary@akimat.test", "coordinator"
+    )
+    schedule(
+        session, settings, district, agency_ids=[district.police.id, ngo.id, district.akimat.id]
+    )
+    session.commit()
+    mail = {n.recipient: n for n in session.scalars(select(Notification))}
+    knowing = {
+        district.coordinator.email,
+        district.inspector.email,
+        district.police_head.email,
+        district.chair.email,
+        secretary.email,
+    }
+    assert set(mail) == knowing | {ngo_staff.email}
+    for email in knowing:
+        assert "D-2026-0042" in mail[email].body and "D-2026-0042" in (mail[email].ics or ""), email
+    off = mail[ngo_staff.email]
+    assert off.body and off.ics
+    assert "D-2026-0042" not in off.subject + off.body + (off.html or "") + off.ics
