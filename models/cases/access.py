@@ -3,6 +3,7 @@ and how another agency joins it (the one place that adds an agency to a case, au
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -17,7 +18,9 @@ from models.people.access import agency_of, oversees_district
 from models.people.tables import Agency, AgencyKind, Role, User
 
 __all__ = [
+    "HIDDEN_CASE_CODE",
     "CaseAccessError",
+    "CaseCodeScreen",
     "JoinReason",
     "add_agency_to_case",
     "agencies_knowing_case",
@@ -86,11 +89,54 @@ def visible_cases(session: Session, user: User) -> Select[Case]:
     return query.where((col(Case.lead_agency_id) == agency.id) | col(Case.id).in_(on_case))
 
 
+#: A case code as staff write it into free text (a title, the minutes, a decision).
+_CODE_IN_TEXT = re.compile(r"(?<![\w-])D-\d{4}-\d{4,6}(?![\w-])")
+#: What a reader who may not know of a case sees instead of its code in free text.
+HIDDEN_CASE_CODE = "D-…"
+
+
+class CaseCodeScreen:
+    """Hide, in free text written by staff (a task's title, the minutes, a decision), the
+    codes of the cases *reader* may not see: the same rule, :func:`may_see_case`, as for the
+    code a page, an email or a protocol shows in its own field.
+
+    A code that names no case of the reader's district is hidden too. Remembers its answers,
+    so one screen serves a whole page."""
+
+    def __init__(self, session: Session, reader: User) -> None:
+        self._session = session
+        self._reader = reader
+        self._seen: dict[str, bool] = {}
+
+    def knows(self, case: Case | None) -> bool:
+        """Tell whether the reader may see *case*'s code."""
+        if case is None:
+            return False
+        if case.code not in self._seen:
+            self._seen[case.code] = may_see_case(self._session, self._reader, case)
+        return self._seen[case.code]
+
+    def __call__(self, text: str) -> str:
+        """Return *text* with the codes of cases the reader may not see hidden."""
+        return _CODE_IN_TEXT.sub(self._shown, text)
+
+    def _shown(self, match: re.Match[str]) -> str:
+        code = match.group(0)
+        if code not in self._seen:
+            district_id = agency_of(self._session, self._reader).district_id
+            case = self._session.scalars(
+                select(Case).where(col(Case.district_id) == district_id, col(Case.code) == code)
+            ).first()
+            self._seen[code] = case is not None and may_see_case(self._session, self._reader, case)
+        return code if self._seen[code] else HIDDEN_CASE_CODE
+
+
 def agencies_knowing_case(session: Session, case: Case) -> set[int]:
     """Return the ids of the agencies that may see *case*'s code: its lead and its agencies.
 
-    Emails and feeds show a meeting's case code only to these (and to the district's chair);
-    an agency invited to a meeting on the case sees the meeting without its code.
+    A person's right to the code is :func:`may_see_case` (these agencies' staff, and those
+    who oversee the district); an agency invited to a meeting on the case sees the meeting
+    without its code.
     """
     rows = session.scalars(
         select(col(CaseAgency.agency_id)).where(col(CaseAgency.case_id) == case.id)

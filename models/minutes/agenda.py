@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models.cases.access import may_see_case
+from models.cases.access import CaseCodeScreen
 from models.cases.tables import Case
 from models.meetings.tables import Meeting, MeetingKind
 from models.minutes.tables import AgendaItem, MeetingMinutes
@@ -126,17 +126,21 @@ def coordination_agenda(
     )
 
 
-def shown_to(session: Session, user: User, groups: Sequence[AgendaGroup]) -> list[AgendaGroup]:
-    """Hide the case codes *user*'s agency does not know of (need to know)."""
-    seen: dict[int, bool] = {}
+def shown_to(
+    session: Session,
+    user: User,
+    groups: Sequence[AgendaGroup],
+    screen: CaseCodeScreen | None = None,
+) -> list[AgendaGroup]:
+    """Hide the case codes *user*'s agency does not know of (need to know): a line's code,
+    and any code written into its title."""
+    screen = screen or CaseCodeScreen(session, user)
 
     def visible(line: AgendaLine) -> AgendaLine:
         if line.case_id is None:
-            return line
-        if line.case_id not in seen:
-            case = session.get(Case, line.case_id)
-            seen[line.case_id] = case is not None and may_see_case(session, user, case)
-        return line if seen[line.case_id] else replace(line, case_code=None)
+            return replace(line, title=screen(line.title))
+        known = screen.knows(session.get(Case, line.case_id))
+        return replace(line, title=screen(line.title), case_code=line.case_code if known else None)
 
     return [replace(g, lines=tuple(visible(line) for line in g.lines)) for g in groups]
 

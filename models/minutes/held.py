@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models.cases.access import may_see_case
+from models.cases.access import CaseCodeScreen
 from models.cases.tables import Case
 from models.meetings.sittings import SittingTime, sitting_times
 from models.meetings.tables import Meeting, Sitting
@@ -46,12 +46,18 @@ class DecisionLine:
     decision: Decision
     agency: Agency
     assignee: User | None
+    #: The decision's words as the reader may read them (codes of other cases hidden).
+    text: str
 
 
 @dataclass(frozen=True)
 class HeldMeeting:
     meeting: Meeting
     minutes: MeetingMinutes
+    #: The meeting's title and the minutes' text as the reader may read them: the codes of
+    #: cases the reader may not see are hidden (:class:`models.cases.access.CaseCodeScreen`).
+    title: str
+    text: str
     #: The sitting held: where it sat (a series' sitting, or the single meeting itself).
     starts_at: datetime
     ends_at: datetime
@@ -120,22 +126,26 @@ def held_meeting(
     )
     case = session.get(Case, meeting.case_id) if meeting.case_id is not None else None
     agenda = coordination_agenda(session, meeting, now=now)
+    screen = CaseCodeScreen(session, reader)
     return HeldMeeting(
         meeting=meeting,
         minutes=minutes,
+        title=screen(meeting.title),
+        text=screen(minutes.text),
         starts_at=held.starts_at,
         ends_at=held.ends_at,
-        case_code=case.code if case and may_see_case(session, reader, case) else None,
+        case_code=case.code if case is not None and screen.knows(case) else None,
         attendance=attendance,
         decisions=tuple(
             DecisionLine(
                 decision=d,
                 agency=agencies[d.agency_id],
                 assignee=people.get(d.assignee_id) if d.assignee_id else None,
+                text=screen(d.text),
             )
             for d in decisions
         ),
-        agenda=tuple(shown_to(session, reader, agenda)) if agenda is not None else None,
+        agenda=tuple(shown_to(session, reader, agenda, screen)) if agenda is not None else None,
     )
 
 

@@ -50,7 +50,7 @@ def build_protocol(held: HeldMeeting, *, locale: str, zone: ZoneInfo) -> bytes:
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     kind = _(KIND_LABELS[meeting.kind]) if meeting.kind in KIND_LABELS else meeting.kind
     document.add_paragraph(
-        f"{kind}: {outgoing_text(meeting.title)}"
+        f"{kind}: {outgoing_text(held.title)}"
     ).alignment = WD_ALIGN_PARAGRAPH.CENTER
     until = format_time(held.ends_at, "HH:mm", tzinfo=zone, locale=locale)
     facts = [
@@ -91,7 +91,7 @@ def build_protocol(held: HeldMeeting, *, locale: str, zone: ZoneInfo) -> bytes:
                 )
 
     document.add_heading(_(N_("Minutes of the meeting")), level=1)
-    for text in held.minutes.text.splitlines():
+    for text in held.text.splitlines():
         if text.strip():
             document.add_paragraph(outgoing_text(text))
 
@@ -113,7 +113,7 @@ def build_protocol(held: HeldMeeting, *, locale: str, zone: ZoneInfo) -> bytes:
                 responsible += f" ({outgoing_text(decided.assignee.full_name)})"
             due_on = decided.decision.due_at.astimezone(zone).date()
             cells[0].text = str(number)
-            cells[1].text = outgoing_text(decided.decision.text)
+            cells[1].text = outgoing_text(decided.text)
             cells[2].text = responsible
             cells[3].text = format_date(due_on, "long", locale=locale)
     else:

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 
-from models.cases.tables import CaseRestricted
+from models.cases.tables import Case, CaseRestricted
 from models.core.base import utcnow
 from models.core.settings import Settings
 from models.meetings.sittings import sitting_key, sitting_times
@@ -306,3 +306,69 @@ def test_each_sitting_of_a_council_has_its_own_minutes_and_protocol(
     assert client.get(f"/meetings/{meeting.id}/minutes?sitting=20200101T000000Z").status_code == 404
     assert client.get(f"/meetings/{meeting.id}/minutes?sitting=nonsense").status_code == 404
     assert client.get(f"/meetings/{meeting.id}/protocol.docx").status_code == 404
+
+
+def test_the_minutes_name_only_the_cases_the_reader_is_on(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    """Issue 18, point 7: the police are at the coordination meeting, but a school's case
+    they are not on is named by its code only to those on it, on the page and in the DOCX:
+    in the agenda's code column and wherever staff wrote the code into a title, the minutes
+    or a decision."""
+    other = Case(district_id=district.row.id, code="D-2026-0077", lead_agency_id=district.school.id)
+    session.add(other)
+    session.flush()
+    for on_case, title in (
+        (district.case, "Передать материалы"),
+        (other, "Посетить семью по случаю D-2026-0077"),
+    ):
+        create_task(
+            session,
+            district.chair,
+            settings=settings,
+            title=title,
+            agency_id=district.school.id,
+            due_at=in_days(-4),
+            now=in_days(-6),
+            case=on_case,
+        )
+    meeting = schedule(
+        session,
+        settings,
+        district,
+        organizer=district.chair,
+        kind="coordination_meeting",
+        title="Заседание комиссии",
+        starts_at=in_days(-1),
+        ends_at=in_days(-1) + timedelta(hours=2),
+        agency_ids=[district.education.id, district.police.id, district.school.id],
+        now=in_days(-2),
+    ).meeting
+    session.commit()
+    login(client, district.chair.email)
+    form = minutes_form(client, meeting, district)
+    form["people"] = [str(district.chair.id), str(district.inspector.id)]
+    form["text"] = "Заслушали школу по случаям D-2026-0077 и D-2026-0042."
+    form["decisions-1-text"] = "Составить план по случаю D-2026-0077"
+    assert client.post(f"/meetings/{meeting.id}/minutes", data=form).status_code == 302
+    chair_page = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True)
+    assert "D-2026-0077" in chair_page and "D-2026-0042" in chair_page
+
+    police = client.application.test_client()
+    login(police, district.inspector.email)
+    page = police.get(f"/meetings/{meeting.id}/minutes")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "D-2026-0042" in body  # the police are on that case: its code
+    assert "Посетить семью по случаю D-…" in body and "Составить план по случаю D-…" in body
+    assert "по случаям D-… и D-2026-0042" in body
+    assert "D-2026-0077" not in body
+    for lang in ("ru", "kk"):
+        protocol = police.get(f"/meetings/{meeting.id}/protocol.docx?lang={lang}")
+        assert protocol.status_code == 200
+        text = docx_text(protocol.data)
+        assert "Посетить семью по случаю D-…" in text and "D-2026-0042" in text
+        assert "Составить план по случаю D-…" in text
+        assert "D-2026-0077" not in text, lang
+    show = police.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "D-2026-0077" not in show
