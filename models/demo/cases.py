@@ -18,6 +18,7 @@ from models.casework.operations import (
     update_restricted,
 )
 from models.core.base import require_id
+from models.core.settings import Settings
 from models.people.tables import Agency, District, User
 from models.tasks.operations import complete_task, create_task
 from models.tasks.rules import seed_default_rules
@@ -99,7 +100,9 @@ _CASES = (
 )
 
 
-def load_demo_cases(session: Session, district: District, now: datetime) -> None:
+def load_demo_cases(
+    session: Session, settings: Settings, district: District, now: datetime
+) -> None:
     """Add the demo cases unless the district already has more than its first one."""
     seed_default_rules(session)
     district_id = require_id(district)
@@ -156,6 +159,7 @@ def load_demo_cases(session: Session, district: District, now: datetime) -> None
         create_task(
             session,
             secretary,
+            settings=settings,
             title=f"Посетить семью по случаю {opened.case.code}",
             agency_id=require_id(agencies[spec.lead]),
             due_at=tomorrow.astimezone(UTC),

@@ -287,7 +287,7 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
 
     today = now.astimezone(settings.zone).date()
     add_decree_transfers(session, district.id, today.year, now=now)
-    load_demo_cases(session, district, now)  # after the decrees: their deadlines count them
+    load_demo_cases(session, settings, district, now)  # after the decrees: they count them
     for spec in _MEETINGS:
         uid = f"demo-{spec.key}@birge"
         if (

@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from calendars.recurrence import RecurrenceError, normalize_rule
 from models.cases.tables import Case
-from models.core.audit import record_event
+from models.core.audit import AuditEvent, record_event
 from models.core.base import require_id, utcnow
 from models.core.i18n import N_
 from models.core.settings import Settings
@@ -39,7 +39,9 @@ __all__ = [
     "cancel_meeting",
     "change_participants",
     "check_may_change",
+    "check_not_held",
     "check_reschedule_meeting",
+    "minutes_recorded",
     "record_response",
     "reschedule_meeting",
 ]
@@ -50,6 +52,54 @@ def check_may_change(session: Session, user: User, meeting: Meeting) -> None:
         raise SchedulingError(N_("You may not change this meeting."))
     if meeting.status == MeetingStatus.CANCELLED:
         raise SchedulingError(N_("This meeting is cancelled and cannot be changed."))
+
+
+def minutes_recorded(
+    session: Session, meeting: Meeting, sitting_start: datetime | None = None
+) -> bool:
+    """Tell whether *meeting* was held and minuted (a series: its sitting that the rule puts
+    at *sitting_start*; without one, any of its sittings).
+
+    The minutes live in :mod:`models.minutes`, above this package; recording them writes
+    ``meeting.minutes_recorded`` into the meeting's history (``sitting=<start> ...`` for a
+    series), which is what is read here.
+    """
+    details = session.scalars(
+        select(col(AuditEvent.detail))
+        .where(col(AuditEvent.object_type) == "meeting")
+        .where(col(AuditEvent.object_id) == meeting.id)
+        .where(col(AuditEvent.action) == "meeting.minutes_recorded")
+    ).all()
+    if not meeting.is_series or sitting_start is None:
+        return bool(details)
+    return any(_sitting_named(detail) == sitting_start for detail in details)
+
+
+def _sitting_named(detail: str) -> datetime | None:
+    first = detail.split(" ", 1)[0]
+    if not first.startswith("sitting="):
+        return None
+    try:
+        return datetime.fromisoformat(first.removeprefix("sitting="))
+    except ValueError:
+        return None
+
+
+def check_not_held(
+    session: Session, meeting: Meeting, sitting_start: datetime | None = None
+) -> None:
+    """Refuse to move or cancel a meeting (a series: the sitting at *sitting_start*) whose
+    minutes are recorded: it took place, and its decisions are tasks already.
+
+    Raises:
+      SchedulingError: the minutes are recorded.
+    """
+    if meeting.is_series and sitting_start is None:
+        return  # the series as a whole: its held sittings are refused one by one
+    if minutes_recorded(session, meeting, sitting_start):
+        raise SchedulingError(
+            N_("The minutes are recorded: the meeting was held and cannot be moved or cancelled.")
+        )
 
 
 def bump_sequence(meeting: Meeting, now: datetime) -> None:
@@ -126,6 +176,7 @@ def check_reschedule_meeting(
     """
     now = now or utcnow()
     check_may_change(session, by, meeting)
+    check_not_held(session, meeting)
     errors = check_times(starts_at, ends_at, now=now)
     place = " ".join((location if location is not None else meeting.location).split())
     if len(place) > 300:
@@ -215,10 +266,12 @@ def cancel_meeting(
     ``METHOD:CANCEL`` with ``STATUS:CANCELLED`` and a higher SEQUENCE.
 
     Raises:
-      SchedulingError: the user may not change it, or it is cancelled already.
+      SchedulingError: the user may not change it, it is cancelled already, or it was held
+        (:func:`check_not_held`).
     """
     now = now or utcnow()
     check_may_change(session, by, meeting)
+    check_not_held(session, meeting)
     meeting.status = MeetingStatus.CANCELLED.value
     return announce_change(
         session,

@@ -18,7 +18,13 @@ from models.core.audit import record_event
 from models.core.base import require_id, utcnow
 from models.core.i18n import N_
 from models.core.settings import Settings
-from models.meetings.changes import after_change, announce_change, bump_sequence, check_may_change
+from models.meetings.changes import (
+    after_change,
+    announce_change,
+    bump_sequence,
+    check_may_change,
+    check_not_held,
+)
 from models.meetings.conflicts import move_warnings
 from models.meetings.invitations import Purpose, mail_participants
 from models.meetings.scheduling import ScheduledMeeting, SchedulingError, check_times
@@ -37,6 +43,7 @@ def _sitting(
         raise SchedulingError(N_("This meeting is not a series."))
     if not rule_has_sitting(meeting, settings.zone, original_start):
         raise SchedulingError(N_("The series has no sitting at that time."))
+    check_not_held(session, meeting, original_start)
     found = sitting_override(session, meeting, original_start)
     if found is not None:
         if found.cancelled:

@@ -17,6 +17,7 @@ from models.core.audit import record_event
 from models.core.base import require_id
 from models.core.errors import DomainError
 from models.core.i18n import N_
+from models.core.settings import Settings
 from models.core.text import date_in_range, has_forbidden_controls
 from models.meetings.access import may_change_meeting
 from models.meetings.sittings import SittingTime, district_zone, find_sitting
@@ -139,6 +140,7 @@ def record_minutes(
     user: User,
     meeting: Meeting,
     *,
+    settings: Settings,
     text: str,
     present_user_ids: Iterable[int],
     present_agency_ids: Iterable[int],
@@ -149,8 +151,9 @@ def record_minutes(
     """Record a sitting of *meeting* as held: its minutes, attendance and decisions, each
     decision a task (``origin=decision``) of its agency; a coordination meeting's agenda is
     frozen as it stood at the meeting's start. A council series records each sitting on its
-    own, named by its original start *sitting*; a single meeting takes none. One transaction:
-    nothing is committed, the caller commits.
+    own, named by its original start *sitting*; a single meeting takes none. Each decision's
+    agency is told of its new task by email. One transaction: nothing is committed, the caller
+    commits and nudges the workers.
 
     Raises:
       MinutesError: the user may not, the sitting cannot have minutes yet, or the input is
@@ -207,7 +210,7 @@ def record_minutes(
         )
     if meeting.kind == MeetingKind.COORDINATION_MEETING:
         _freeze_agenda(session, meeting, minutes_id)
-    tasks = _decide(session, user, meeting, minutes_id, decisions, due, now)
+    tasks = _decide(session, settings, user, meeting, minutes_id, decisions, due, now)
     named = f"sitting={held.original_start.isoformat()} " if meeting.is_series else ""
     present = ",".join(participating[a].slug for a in sorted(present_agencies))
     record_event(
@@ -347,6 +350,7 @@ def _freeze_agenda(session: Session, meeting: Meeting, minutes_id: int) -> None:
 
 def _decide(
     session: Session,
+    settings: Settings,
     user: User,
     meeting: Meeting,
     minutes_id: int,
@@ -362,6 +366,7 @@ def _decide(
             task = create_task(
                 session,
                 user,
+                settings=settings,
                 title=draft.text,
                 agency_id=draft.agency_id,
                 due_at=due_at,

@@ -15,6 +15,7 @@ another kind):
   series' sitting by its original start; a single meeting has no ``sitting:`` part);
 - a task's reminder or escalation: ``task:8:due:20270319T130000Z:level:1:user:5``, or
   ``...:level:1:agency:4:head`` for an agency head's address;
+- the news of a new task to its agency: ``task:8:created:user:5``;
 - the daily digest: ``digest:2:2027-03-19:user:5`` or ``digest:2:2027-03-19:agency:4:head``;
 - a new calendar subscription address: ``feed-rotated:4:AbCdEfGhIjKl:user:5``;
 - a password link: ``password-link:12``.
@@ -37,6 +38,7 @@ __all__ = [
     "MeetingReminderKey",
     "PasswordLinkKey",
     "TaskAlertKey",
+    "TaskCreatedKey",
     "digest_key",
     "feed_rotation_key",
     "invitation_key",
@@ -47,9 +49,11 @@ __all__ = [
     "parse_meeting_reminder_key",
     "parse_password_link_key",
     "parse_task_alert_key",
+    "parse_task_created_key",
     "password_link_key",
     "task_alert_key",
     "task_alert_prefix",
+    "task_created_key",
 ]
 
 _MOMENT = "%Y%m%dT%H%M%SZ"
@@ -230,6 +234,32 @@ def parse_task_alert_key(key: str) -> TaskAlertKey | None:
         level=int(match["level"]),
         addressee=_addressee(match),
     )
+
+
+# -- tasks: the news of a new task ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskCreatedKey:
+    task_id: int
+    addressee: Addressee
+
+
+_TASK_CREATED = re.compile(r"task:(?P<task>\d+):created:" + _ADDRESSEE)
+
+
+def task_created_key(task_id: int, addressee: Addressee) -> str:
+    """Return the key of the email telling *addressee* that their agency has a new task: one
+    per task and person, however often the creation is retried."""
+    return f"task:{task_id}:created:{addressee}"
+
+
+def parse_task_created_key(key: str) -> TaskCreatedKey | None:
+    """Return what a :func:`task_created_key` names, or None for a key of another kind."""
+    match = _TASK_CREATED.fullmatch(key)
+    if match is None:
+        return None
+    return TaskCreatedKey(task_id=int(match["task"]), addressee=_addressee(match))
 
 
 # -- tasks: the daily digest --------------------------------------------------------------------

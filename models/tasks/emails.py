@@ -22,6 +22,7 @@ __all__ = [
     "ToldBefore",
     "digest_email",
     "escalation_email",
+    "new_task_email",
     "task_reminder_email",
 ]
 
@@ -85,6 +86,23 @@ def task_reminder_email(facts: TaskFacts, *, locale: str, zone: ZoneInfo) -> Ren
         locale,
         subject,
         lead=_("A task of your agency falls due soon."),
+        rows=_task_rows(facts, locale, zone),
+        link_label=_("Open the task in the portal"),
+        url=facts.url,
+    )
+
+
+def new_task_email(facts: TaskFacts, *, locale: str, zone: ZoneInfo) -> RenderedEmail:
+    """Return the news of a task just given to the reader's agency (or to the reader)."""
+    _ = translations(locale).gettext
+    subject = _("New task for your agency: %(case)s, due %(when)s") % {
+        "case": facts.case_code or "—",
+        "when": format_local(facts.due_at, zone, locale),
+    }
+    return unit_email(
+        locale,
+        subject,
+        lead=_("Your agency has been given a new task."),
         rows=_task_rows(facts, locale, zone),
         link_label=_("Open the task in the portal"),
         url=facts.url,

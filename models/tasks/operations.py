@@ -12,11 +12,13 @@ from models.core.audit import record_event
 from models.core.base import require_id
 from models.core.errors import DomainError
 from models.core.i18n import N_
+from models.core.settings import Settings
 from models.people.access import oversees_district
 from models.people.tables import Agency, Role, User
 from models.tasks.assignees import may_move_tasks_across_agencies, may_take_task
 from models.tasks.changes import task_changed
 from models.tasks.escalation.planner import replan_task_alerts
+from models.tasks.notices import announce_new_task
 from models.tasks.tables import Task, TaskOrigin, TaskStatus
 
 __all__ = [
@@ -78,6 +80,7 @@ def create_task(
     session: Session,
     user: User,
     *,
+    settings: Settings,
     title: str,
     agency_id: int,
     due_at: datetime,
@@ -88,7 +91,10 @@ def create_task(
 ) -> Task:
     """Add a task for *agency_id*, due at *due_at*; the agency joins *case* if it was not on it.
 
-    Meeting decisions become tasks through this function too (``origin=DECISION``).
+    Meeting decisions become tasks through this function too (``origin=DECISION``). The
+    agency learns of its new task at once: an email to each of its people the task's reminder
+    would reach (:func:`models.tasks.notices.announce_new_task`), written in the same
+    transaction; the caller nudges the workers after committing.
 
     Raises:
       TaskError: the user may not create tasks, or the task is not well formed.
@@ -140,6 +146,7 @@ def create_task(
         at=now,
     )
     task_changed(session, task, now=now, created=True)
+    announce_new_task(session, settings, task, by=user, now=now)
     return task
 
 

@@ -354,6 +354,7 @@ def test_a_task_completed_after_its_escalation_was_planned_sends_nothing_of_it(
             create_task(
                 session,
                 district.coordinator,
+                settings=rt.settings,
                 title=f"Обследование {n}",
                 agency_id=district.police.id or 0,
                 due_at=due,

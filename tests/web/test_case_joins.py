@@ -17,6 +17,7 @@ from models.core.settings import Settings
 from models.people.tables import Agency
 from models.tasks.operations import TaskError, create_task, reassign_task
 from models.tasks.tables import Task
+from tests.conftest import load_settings_for
 from tests.factories import (
     District,
     csrf_token,
@@ -140,6 +141,7 @@ def test_a_reassignment_brings_an_agency_in_only_for_the_chair_and_is_audited(
     task = create_task(
         session,
         district.coordinator,
+        settings=load_settings_for("sqlite:///unused.sqlite3"),
         title="Посетить семью",
         agency_id=district.police.id,  # type: ignore[arg-type]
         due_at=now + timedelta(days=3),

@@ -213,6 +213,7 @@ def test_the_coordination_meeting_page_shows_the_overdue_tasks_then_freezes_them
     task = create_task(
         session,
         district.chair,
+        settings=settings,
         title="Передать материалы в суд по случаю D-2026-0042",
         agency_id=district.police.id,
         due_at=in_days(-4),

@@ -57,6 +57,7 @@ def test_a_task_deadline_shows_in_its_agency_and_assignee_feeds_and_follows_chan
     task = create_task(
         session,
         district.police_head,
+        settings=settings,
         title="Провести обследование условий",
         agency_id=district.police.id,  # type: ignore[arg-type]
         due_at=due,
@@ -93,6 +94,7 @@ def test_reassigning_a_task_moves_it_between_personal_feeds(
     task = create_task(
         session,
         district.police_head,
+        settings=settings,
         title="Запросить характеристику из школы",
         agency_id=district.police.id,  # type: ignore[arg-type]
         due_at=in_days(6, hour=13),

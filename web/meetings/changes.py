@@ -19,6 +19,7 @@ from models.meetings.access import may_change_meeting
 from models.meetings.changes import (
     cancel_meeting,
     change_participants,
+    check_not_held,
     check_reschedule_meeting,
     reschedule_meeting,
 )
@@ -61,6 +62,16 @@ def _refused(form: FlaskForm, attempt: Callable[[], T]) -> T | None:
         return None
 
 
+def _held(form: FlaskForm, meeting: Meeting) -> bool:
+    """Tell whether *meeting* was held (its minutes are recorded), saying so on *form*."""
+    try:
+        check_not_held(db_session(), meeting)
+    except SchedulingError as refusal:
+        show_error(form, refusal)
+        return True
+    return False
+
+
 def _done(changed: ScheduledMeeting, message: str, endpoint: str) -> ResponseReturnValue:
     db_session().commit()
     nudge_workers(changed.notification_ids)
@@ -74,6 +85,8 @@ def reschedule(meeting_id: int) -> ResponseReturnValue:
     settings = settings_of(current_app)
     form = RescheduleForm()
     if not form.is_submitted():
+        if _held(form, meeting):
+            return render_template("meetings/reschedule.html", form=form, meeting=meeting), 409
         local_start = meeting.starts_at.astimezone(settings.zone)
         form.date.data, form.start_time.data = local_start.date(), local_start.time()
         form.end_time.data = meeting.ends_at.astimezone(settings.zone).time()
@@ -101,6 +114,8 @@ def reschedule(meeting_id: int) -> ResponseReturnValue:
 def cancel(meeting_id: int) -> ResponseReturnValue:
     meeting = meeting_for_change(meeting_id)
     form = ConfirmForm()
+    if not form.is_submitted() and _held(form, meeting):
+        return render_template("meetings/cancel.html", form=form, meeting=meeting), 409
     if form.validate_on_submit():
         changed = _refused(
             form,

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from models.core.base import utcnow
+from models.core.base import require_id, utcnow
 from models.meetings.access import may_see_meeting
 from models.meetings.facts import meeting_agencies
 from models.meetings.sittings import parse_sitting_key, sitting_key
@@ -29,9 +29,11 @@ from models.minutes.recording import (
 )
 from models.people.tables import Agency, User
 from models.tasks.assignees import task_assignees
+from models.tasks.notices import unsent_task_emails
 from web.context import db_session, settings_of
 from web.formhelpers import district_agencies, show_error
 from web.meetings.minutes_forms import MinutesForm
+from web.nudge import nudge_workers
 from web.templating import current_locale
 
 __all__ = ["minutes", "protocol", "summary"]
@@ -101,10 +103,11 @@ def minutes(meeting_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         filled = [i for i, entry in enumerate(form.decisions.entries) if not entry.form.is_blank()]
         try:
-            record_minutes(
+            recorded = record_minutes(
                 db,
                 user,
                 meeting,
+                settings=settings_of(current_app),
                 text=form.text.data or "",
                 present_user_ids=form.people.data or [],
                 present_agency_ids=form.agencies.data or [],
@@ -118,6 +121,7 @@ def minutes(meeting_id: int) -> ResponseReturnValue:
             show_error(form, refusal, _rows_on_page(refusal, filled))
         else:
             db.commit()
+            nudge_workers(unsent_task_emails(db, [require_id(t) for t in recorded.tasks]))
             flash(_("The minutes are recorded; each decision is now a task."), "success")
             key = sitting_key(sitting) if sitting is not None else None
             return redirect(url_for("meetings.minutes", meeting_id=meeting.id, sitting=key))

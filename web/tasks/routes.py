@@ -9,11 +9,12 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from models.casework.operations import find_case
-from models.core.base import utcnow
+from models.core.base import require_id, utcnow
 from models.people.access import oversees_district
 from models.people.tables import Agency, User
 from models.tasks.assignees import reassign_agencies, task_assignees
 from models.tasks.lists import TaskBucket, TaskScope, list_tasks, task_rows
+from models.tasks.notices import unsent_task_emails
 from models.tasks.operations import (
     TaskError,
     cancel_task,
@@ -26,7 +27,8 @@ from models.tasks.operations import (
 )
 from models.tasks.tables import Task
 from web.context import db_session, settings_of
-from web.formhelpers import district_agencies, show_error
+from web.formhelpers import district_agencies, query_id, show_error
+from web.nudge import nudge_workers
 from web.tasks.forms import NOBODY, CancelForm, CompleteForm, ReassignForm, TaskForm
 from web.templating import current_locale
 
@@ -51,7 +53,7 @@ def index() -> ResponseReturnValue:
         _choice(request.args.get("scope", ""), TaskScope, "district" if sees_district else "agency")
     )
     bucket = TaskBucket(_choice(request.args.get("bucket", ""), TaskBucket, "open"))
-    agency_id = request.args.get("agency", type=int)
+    agency_id = query_id("agency")
     case_code = request.args.get("case", "").strip()
     case = find_case(db, user, case_code) if case_code else None
     now = utcnow()
@@ -107,6 +109,7 @@ def new_task() -> ResponseReturnValue:
                 task = create_task(
                     db,
                     user,
+                    settings=settings,
                     title=form.title.data or "",
                     agency_id=form.agency.data or 0,
                     due_at=form.due_at(settings.zone),
@@ -118,6 +121,7 @@ def new_task() -> ResponseReturnValue:
                 show_error(form, exc, {"due_at": "due_date"})
             else:
                 db.commit()
+                nudge_workers(unsent_task_emails(db, [require_id(task)]))
                 flash(_("The task is added."), "success")
                 return redirect(url_for("tasks.show", task_id=task.id))
     failed = form.is_submitted() and (form.errors or form.form_errors)

@@ -21,7 +21,11 @@ from models.people.tables import User
 from models.tasks.lists import TaskBucket, TaskScope, list_tasks
 from models.tasks.operations import complete_task, create_task
 from models.tasks.tables import Task, TaskOrigin, TaskStatus
+from tests.conftest import load_settings_for
 from tests.factories import District, make_agency, make_user, schedule, schedule_case_conference
+
+#: What the emails of the tasks made here link to.
+TASK_SETTINGS = load_settings_for("sqlite:///unused.sqlite3", BIRGE_BASE_URL="http://birge.test")
 
 #: Friday 20 November 2026, 10:00 in Almaty.
 HELD_AT = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
@@ -65,7 +69,7 @@ def record(session: Session, district: District, meeting: Meeting, **over: Any) 
     }
     values.update(over)
     user = values.pop("user", district.coordinator)
-    return record_minutes(session, user, meeting, **values)
+    return record_minutes(session, user, meeting, settings=TASK_SETTINGS, **values)
 
 
 def count(session: Session, table: type) -> int:
@@ -236,6 +240,7 @@ def overdue_task(session: Session, district: District, user: User, agency_id: in
     return create_task(
         session,
         user,
+        settings=TASK_SETTINGS,
         title="Провести обследование по случаю D-2026-0042",
         agency_id=agency_id,
         due_at=HELD_AT - timedelta(days=5),
@@ -252,6 +257,7 @@ def test_the_coordination_agenda_is_frozen_when_the_meeting_is_held(
     create_task(  # due after the meeting: not on its agenda
         session,
         district.chair,
+        settings=settings,
         title="Отчёт за квартал",
         agency_id=district.police.id,
         due_at=HELD_AT + timedelta(days=5),

@@ -21,8 +21,12 @@ from models.minutes.protocol import build_protocol, protocol_filename
 from models.minutes.recording import DecisionDraft, MinutesError, record_minutes
 from models.minutes.tables import MeetingMinutes
 from models.tasks.tables import Task
+from tests.conftest import load_settings_for
 from tests.factories import District
 from tests.models.meetings.test_series_reminders import APR, DAY, FEB, HOUR, JAN, MAR, council
+
+#: What the emails of the tasks made here link to.
+TASK_SETTINGS = load_settings_for("sqlite:///unused.sqlite3", BIRGE_BASE_URL="http://birge.test")
 
 
 def record(
@@ -43,7 +47,9 @@ def record(
         "now": (sitting or meeting.starts_at) + 2 * HOUR,
     }
     values.update(over)
-    return record_minutes(session, district.pedagogue, meeting, sitting=sitting, **values)
+    return record_minutes(
+        session, district.pedagogue, meeting, settings=TASK_SETTINGS, sitting=sitting, **values
+    )
 
 
 def docx_text(body: bytes) -> str:

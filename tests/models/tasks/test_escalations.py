@@ -18,7 +18,11 @@ from models.tasks.escalation.policy import save_policy
 from models.tasks.operations import cancel_task, complete_task, create_task
 from models.tasks.tables import Task
 from models.tick import plan_due, why_not_send
+from tests.conftest import load_settings_for
 from tests.factories import District, make_user
+
+#: What the emails of the tasks made here link to.
+TASK_SETTINGS = load_settings_for("sqlite:///unused.sqlite3", BIRGE_BASE_URL="http://birge.test")
 
 #: Wednesday 17 March 2027, 10:00 in Almaty: the task is created.
 CREATED = datetime(2027, 3, 17, 5, 0, tzinfo=UTC)
@@ -41,7 +45,7 @@ def new_task(session: Session, district: District, **over: object) -> Task:
         "case": district.case,
     }
     values.update(over)
-    task = create_task(session, district.coordinator, **values)  # type: ignore[arg-type]
+    task = create_task(session, district.coordinator, settings=TASK_SETTINGS, **values)  # type: ignore[arg-type]
     session.commit()
     return task
 

@@ -32,7 +32,11 @@ from models.tasks.operations import (
     reassign_task,
 )
 from models.tasks.tables import Task
+from tests.conftest import load_settings_for
 from tests.factories import REPORT_AT, District, make_user, open_test_case
+
+#: What the emails of the tasks made here link to.
+TASK_SETTINGS = load_settings_for("sqlite:///unused.sqlite3", BIRGE_BASE_URL="http://birge.test")
 
 ALMATY = ZoneInfo("Asia/Almaty")
 CALENDAR = WorkCalendar(zone=ALMATY)
@@ -48,7 +52,8 @@ def new_task(session: Session, district: District, **over: object) -> Task:
         "case": district.case,
     }
     values.update(over)
-    return create_task(session, over.pop("user", district.coordinator), **values)  # type: ignore[arg-type]
+    user = over.pop("user", district.coordinator)
+    return create_task(session, user, settings=TASK_SETTINGS, **values)  # type: ignore[arg-type]  # type: ignore[arg-type]
 
 
 def count(session: Session, table: type) -> int:
