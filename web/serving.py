@@ -1,25 +1,44 @@
-"""Serve the portal from ``birge run`` with an access log that keeps feed tokens out."""
+"""Serve the portal from ``birge run`` with an access log that keeps links' secrets out."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-__all__ = ["redact_path", "serve"]
+__all__ = ["RedactingHandler", "redact_path", "serve"]
 
-_FEED_PATH = re.compile(r"/calendars/[^/\s?]+\.ics")
-_RESET_PATH = re.compile(r"/password/reset/[^/\s?]+")
+#: Paths whose last part is a secret: a feed's token, a reset link's, an invitation answer's.
+_SECRET_PATHS = re.compile(
+    r"(/calendars/)[^/\s?]+(\.ics)|(/password/reset/|/respond/)[^/\s?]+", re.IGNORECASE
+)
 
 
 def redact_path(line: str) -> str:
-    """Replace the secret token of a feed URL or a password-reset link in *line* by ``***``."""
-    return _RESET_PATH.sub("/password/reset/***", _FEED_PATH.sub("/calendars/***.ics", line))
+    """Replace every secret of a link in *line* by ``***``, however its path was written.
+
+    A client may encode any character of a path (``/calendars%2F<token>.ics`` is served like
+    ``/calendars/<token>.ics``), even twice; the line is decoded until nothing changes before the
+    secrets are looked for, so the log shows the decoded form.
+    """
+    for _ in range(5):
+        decoded = unquote(line)
+        if decoded == line:
+            break
+        line = decoded
+    return _SECRET_PATHS.sub(_mask, line)
 
 
-class _RedactingHandler(WSGIRequestHandler):
+def _mask(found: re.Match[str]) -> str:
+    if found.group(1):
+        return f"{found.group(1)}***{found.group(2)}"
+    return f"{found.group(3)}***"
+
+
+class RedactingHandler(WSGIRequestHandler):
     def log(self, type: str, message: str, *args: Any) -> None:
         super().log(type, redact_path(message % args) if args else redact_path(message))
 
@@ -33,5 +52,5 @@ def serve(app: Flask, host: str, port: int) -> None:
         threaded=True,
         use_reloader=False,
         use_debugger=False,
-        request_handler=_RedactingHandler,
+        request_handler=RedactingHandler,
     )
