@@ -63,6 +63,7 @@ ACTION_LABELS: dict[str, str] = {
     "case.restricted_refused": N_("Child's details refused"),
     "case.restricted_changed": N_("Child's details changed"),
     "case.rule_unassigned": N_("Rule without an agency"),
+    "case.agency_added": N_("Agency joined the case"),
     "task.created": N_("Task created"),
     "task.done": N_("Task done"),
     "task.cancelled": N_("Task cancelled"),

@@ -32,6 +32,7 @@ HISTORY_LABELS = {
     "meeting.sitting_cancelled": N_("One sitting cancelled"),
     "meeting.series_ended": N_("Series ended"),
     "meeting.outcome_recorded": N_("Outcome of the inspection recorded"),
+    "meeting.minutes_recorded": N_("Minutes recorded"),
     "meeting.answer.accepted": N_("Answered: will attend"),
     "meeting.answer.tentative": N_("Answered: maybe"),
     "meeting.answer.declined": N_("Answered: cannot attend"),
