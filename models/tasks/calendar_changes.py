@@ -35,12 +35,17 @@ from models.workdays.calendar import (
 from models.workdays.decrees import DECREE_TRANSFERS, Transfer
 
 __all__ = [
+    "PastDateUnconfirmed",
     "add_decree_transfers",
     "add_override",
     "may_change_calendar",
     "remove_override",
     "set_working_hours",
 ]
+
+
+class PastDateUnconfirmed(CalendarError):
+    """An administrator asked for an override of a past date without confirming it."""
 
 
 def add_override(
@@ -52,14 +57,19 @@ def add_override(
     kind: str,
     note: str,
     now: datetime | None = None,
+    confirm_past: bool = False,
 ) -> OverrideChange:
     """Make ``day`` a day off or a working day in the district, as a decree says.
 
     ``user`` is the acting administrator; ``None`` is the operator at the command line.
+    A date before the district's today moves deadlines that may have run out already (and
+    is most often a mistyped year), so an administrator adds one only with ``confirm_past``;
+    the operator and the demo's list of decrees are not asked.
     The caller commits; the returned change tells which deadlines to recompute.
 
     Raises:
-      CalendarError: the user may not change the calendar, or the override is not acceptable.
+      CalendarError: the user may not change the calendar, or the override is not acceptable
+        (:class:`PastDateUnconfirmed` for a past date without ``confirm_past``).
     """
     now = now or utcnow()
     _require_admin(session, user, district_id)
@@ -76,7 +86,8 @@ def add_override(
         raise CalendarError(N_("Choose a date between the years 2000 and 2100."), "day")
     if _override_on(session, district_id, day) is not None:
         raise CalendarError(N_("This date has an override already; remove it first."), "day")
-    national = district_calendar(session, district_id).is_working_day(day)
+    calendar = district_calendar(session, district_id)
+    national = calendar.is_working_day(day)
     if national == (kind == OverrideKind.WORKING_DAY):
         message = (
             N_("This date is a working day already.")
@@ -84,6 +95,16 @@ def add_override(
             else N_("This date is a day off already.")
         )
         raise CalendarError(message, "day")
+    today = now.astimezone(calendar.zone).date()
+    if user is not None and day < today and not confirm_past:
+        raise PastDateUnconfirmed(
+            N_(
+                "This date is in the past. Adding it moves the due moments of the open tasks "
+                "counted over it, and a deadline already missed may move too. Check the date; "
+                "if the decree is right, confirm below and add it again."
+            ),
+            "day",
+        )
     override = CalendarOverride(
         district_id=district_id,
         day=day,

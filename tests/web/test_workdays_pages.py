@@ -124,7 +124,9 @@ def test_an_administrator_adds_and_removes_a_decree_override(
     )
     assert "Monday, 21 December 2026, 18:00" in due
 
-    removed = client.post(f"{OVERRIDES}/2026-12-18/remove", data={"csrf_token": csrf_token(page)})
+    removed = client.post(
+        f"{OVERRIDES}/2026-12-18/remove", data={"csrf_token": csrf_token(page), "confirm": "yes"}
+    )
     assert removed.status_code == 302
     assert session.scalars(select(CalendarOverride)).all() == []
     actions = set(session.scalars(select(AuditEvent.action)))
@@ -202,3 +204,58 @@ def test_unknown_years_and_dates_are_not_found(
         ).status_code
         == 404
     )
+
+
+def test_a_past_override_waits_for_the_administrators_confirmation(
+    client: FlaskClient, session: Session, district: District, admin: User
+) -> None:
+    login(client, admin.email)
+    page = client.get(f"{OVERRIDES}?year=2025").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token(page),
+        "day": "2025-11-14",  # a Friday gone by
+        "kind": "day_off",
+        "note": "Government decree No. 999",
+    }
+    refused = client.post(OVERRIDES, data=data)
+    warning = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "This date is in the past" in warning and "confirm_past" in warning
+    assert session.scalars(select(CalendarOverride)).all() == []
+    added = client.post(OVERRIDES, data=data | {"confirm_past": "y"})
+    assert added.status_code == 302
+    (override,) = session.scalars(select(CalendarOverride))
+    assert override.day == date(2025, 11, 14)
+    page = client.get(added.location).get_data(as_text=True)
+    assert "Added: Fri, 14 November 2025 is now a day off." in page
+
+
+def test_adding_and_removing_say_what_was_done_and_removing_asks_first(
+    client: FlaskClient, session: Session, district: District, admin: User
+) -> None:
+    login(client, admin.email)
+    page = client.get(f"{OVERRIDES}?year=2026").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "day": "2026-12-18", "kind": "day_off", "note": "D 1"}
+    added = client.post(OVERRIDES, data=data, follow_redirects=True).get_data(as_text=True)
+    assert "Added: Fri, 18 December 2026 is now a day off." in added
+    # The list links to a question; no button there removes the decree in one click.
+    assert "/2026-12-18/remove" in added and 'action="/working-days/overrides/2026' not in added
+    question = client.get(f"{OVERRIDES}/2026-12-18/remove")
+    asked = question.get_data(as_text=True)
+    assert question.status_code == 200
+    assert "change of Fri, 18 December 2026?" in asked and "<h1>Remove the decree" in asked
+    assert "D 1" in asked and "Yes, remove it" in asked
+    assert len(session.scalars(select(CalendarOverride)).all()) == 1  # asking removes nothing
+    unconfirmed = client.post(
+        f"{OVERRIDES}/2026-12-18/remove", data={"csrf_token": csrf_token(asked)}
+    )
+    assert unconfirmed.status_code == 400
+    assert len(session.scalars(select(CalendarOverride)).all()) == 1
+    removed = client.post(
+        f"{OVERRIDES}/2026-12-18/remove",
+        data={"csrf_token": csrf_token(asked), "confirm": "yes"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Removed: Fri, 18 December 2026 follows the national calendar again." in removed
+    assert "Added:" not in removed
+    assert session.scalars(select(CalendarOverride)).all() == []

@@ -5,7 +5,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -92,3 +100,5 @@ class OverrideForm(BirgeForm):
         ],
         description=_l("For example: Government decree of 20 November 2026 No. 1000."),
     )
+    # Shown only after the date was refused as past: the administrator confirms the decree.
+    confirm_past = BooleanField(_l("Yes, add this past date: the decree is right."))

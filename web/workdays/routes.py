@@ -11,12 +11,19 @@ from flask_wtf import FlaskForm
 
 from models.core.base import utcnow
 from models.people.tables import Agency
-from models.tasks.calendar_changes import add_override, may_change_calendar, remove_override
+from models.tasks.calendar_changes import (
+    PastDateUnconfirmed,
+    add_override,
+    may_change_calendar,
+    remove_override,
+)
 from models.workdays.calendar import (
     FIRST_YEAR,
     LAST_YEAR,
     CalendarDay,
     CalendarError,
+    OverrideChange,
+    OverrideKind,
     calendar_year,
     district_calendar,
 )
@@ -71,23 +78,26 @@ def overrides() -> ResponseReturnValue:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         abort(404)
     form = OverrideForm()
+    ask_past = False
     if form.validate_on_submit():
         assert form.day.data is not None
         try:
-            add_override(
+            change = add_override(
                 db,
                 current_user._get_current_object(),
                 district_id=district_id,
                 day=form.day.data,
                 kind=form.kind.data or "",
                 note=form.note.data or "",
+                confirm_past=bool(form.confirm_past.data),
             )
         except CalendarError as exc:
             db.rollback()
+            ask_past = isinstance(exc, PastDateUnconfirmed)
             show_error(form, exc)
         else:
             db.commit()
-            flash(_("The working-day calendar is changed."), "success")
+            flash(_added_message(change), "success")
             return redirect(url_for("workdays.overrides", year=form.day.data.year))
     status = 400 if form.is_submitted() and (form.errors or form.form_errors) else 200
     return render_template(
@@ -96,20 +106,37 @@ def overrides() -> ResponseReturnValue:
         year=year,
         days=calendar_year(db, district_id, year),
         label=_label,
-        remove_form=FlaskForm(),
+        ask_past=ask_past,
     ), status
 
 
+def _added_message(change: OverrideChange) -> str:
+    day = local_weekday_date(change.day)
+    if change.kind is OverrideKind.DAY_OFF:
+        return _("Added: %(day)s is now a day off.", day=day)
+    return _("Added: %(day)s is now a working day.", day=day)
+
+
 def remove(day: str) -> ResponseReturnValue:
+    """Ask whether to remove the date's override (GET), then remove it (POST)."""
     _require_may_change_calendar()
     form = FlaskForm()
-    if not form.validate_on_submit():
-        abort(400)
     try:
         wanted = date.fromisoformat(day)
     except ValueError:
         abort(404)
     db = db_session()
+    if request.method == "GET":
+        if not FIRST_YEAR <= wanted.year <= LAST_YEAR:
+            abort(404)
+        found = next(
+            (d for d in calendar_year(db, _district_id(), wanted.year) if d.day == wanted), None
+        )
+        if found is None or found.override is None:
+            abort(404)
+        return render_template("workdays/remove.html", day=found, form=form)
+    if not form.validate_on_submit() or request.form.get("confirm") != "yes":
+        abort(400)
     try:
         remove_override(
             db, current_user._get_current_object(), district_id=_district_id(), day=wanted
@@ -119,7 +146,13 @@ def remove(day: str) -> ResponseReturnValue:
         flash(_(str(exc)), "info")
     else:
         db.commit()
-        flash(_("The working-day calendar is changed."), "success")
+        flash(
+            _(
+                "Removed: %(day)s follows the national calendar again.",
+                day=local_weekday_date(wanted),
+            ),
+            "success",
+        )
     return redirect(url_for("workdays.overrides", year=wanted.year))
 
 
@@ -165,5 +198,7 @@ bp.add_url_rule(
     "/working-days/overrides", view_func=login_required(overrides), methods=["GET", "POST"]
 )
 bp.add_url_rule(
-    "/working-days/overrides/<day>/remove", view_func=login_required(remove), methods=["POST"]
+    "/working-days/overrides/<day>/remove",
+    view_func=login_required(remove),
+    methods=["GET", "POST"],
 )

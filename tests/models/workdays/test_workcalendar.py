@@ -12,7 +12,12 @@ from calendars.workdays import Period, PeriodKind
 from models.core.audit import AuditEvent
 from models.core.db import make_engine
 from models.people.tables import User
-from models.tasks.calendar_changes import add_override, remove_override, set_working_hours
+from models.tasks.calendar_changes import (
+    PastDateUnconfirmed,
+    add_override,
+    remove_override,
+    set_working_hours,
+)
 from models.tasks.tables import Task
 from models.workdays.calendar import (
     CalendarError,
@@ -96,8 +101,8 @@ def test_district_hours_set_when_periods_end(session: Session, district: Distric
 def test_the_year_lists_national_days_and_every_override(
     session: Session, district: District, admin: User
 ) -> None:
-    add(session, admin, district, day=date(2026, 1, 3), kind="working_day")  # Saturday
-    add(session, admin, district, day=date(2026, 1, 5))
+    add(session, admin, district, day=date(2026, 1, 3), kind="working_day", confirm_past=True)
+    add(session, admin, district, day=date(2026, 1, 5), confirm_past=True)
     session.commit()
     listed = {d.day: d for d in calendar_year(session, district.row.id, 2026)}
     assert listed[date(2026, 1, 3)].working and listed[date(2026, 1, 3)].override is not None
@@ -286,3 +291,19 @@ def test_new_working_hours_move_the_open_tasks_due_moments(
         select(AuditEvent).where(AuditEvent.action == "task.due_recomputed")
     ).all()
     assert first.id in {e.object_id for e in recomputed}
+
+
+def test_an_administrator_confirms_a_past_date_and_today_is_not_past(
+    session: Session, district: District, admin: User
+) -> None:
+    # 00:30 in Almaty on 18 December is still 17 December in UTC: the district's date counts.
+    now = datetime(2026, 12, 18, 0, 30, tzinfo=ALMATY)
+    with pytest.raises(PastDateUnconfirmed) as refused:
+        add(session, admin, district, day=date(2026, 12, 17), kind="day_off", now=now)
+    assert refused.value.field == "day"
+    assert session.scalars(select(CalendarOverride)).all() == []
+    add(session, admin, district, day=date(2026, 12, 18), now=now)  # today
+    add(session, admin, district, day=date(2026, 12, 17), now=now, confirm_past=True)
+    add(session, None, district, day=date(2026, 12, 14), now=now)  # the operator is not asked
+    session.commit()
+    assert {o.day.day for o in session.scalars(select(CalendarOverride))} == {14, 17, 18}
