@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # pytest-xdist workers: one per core, at most four (each has its own databases and queues).
 TEST_WORKERS ?= auto --maxprocesses=4
 
-.PHONY: run test lint typecheck pytest browser translations bench bench-notifications bench-portal clean
+.PHONY: run test lint typecheck pytest browser js translations bench bench-notifications bench-portal clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/birge demo
 	$(BIN)/birge run
 
-test: $(STAMP) browser lint typecheck pytest
+test: $(STAMP) browser js lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -43,6 +43,26 @@ browser:
 	    echo "chromium is missing and cannot be installed here: browser tests will skip"; \
 	  fi; }
 
+# ical.js (Mozilla's calendar parser, the one Thunderbird uses) reads our feeds in
+# tests/calendars/test_icaljs.py; npm installs the version tests/js/package-lock.json pins.
+JS_STAMP := tests/js/node_modules/.package-lock.json
+
+js: $(JS_STAMP)
+
+$(JS_STAMP): tests/js/package.json tests/js/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's nodejs and npm for the ical.js test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null) \
+	      || echo "could not install node: the ical.js test will skip (or fail under BIRGE_REQUIRE_SERVICES=1)"; \
+	  fi; }
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error \
+	    || echo "could not install ical.js: its test will skip (or fail under BIRGE_REQUIRE_SERVICES=1)"; \
+	else \
+	  echo "npm is missing: the ical.js test will skip (or fail under BIRGE_REQUIRE_SERVICES=1)"; \
+	fi
+
 # Re-extract the message catalog and compile it (after changing user-facing text).
 translations: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k _l -o models/core/translations/messages.pot --no-location --omit-header .
@@ -64,4 +84,4 @@ bench-portal: $(STAMP)
 	$(BIN)/python bench/portal.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info tests/js/node_modules

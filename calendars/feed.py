@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from icalendar import Event, Timezone
 from calendars.ical import CalendarEvent, _calendar, _event_component
 
 __all__ = [
+    "DEADLINE_LENGTH",
     "DeadlineEvent",
     "EventCache",
     "RenderedEvent",
@@ -56,13 +57,17 @@ def render_feed_event(event: CalendarEvent, timezone: str) -> RenderedEvent:
     return RenderedEvent(uid=event.uid, starts_at=event.starts_at, body=component.to_ical())
 
 
+#: How long a deadline's entry lasts: it ends at the due moment ("by 18:00").
+DEADLINE_LENGTH = timedelta(minutes=15)
+
+
 @dataclass(frozen=True)
 class DeadlineEvent:
-    """A deadline as calendars show it: an all-day, free-time entry on its local date."""
+    """A deadline as calendars show it: a short free-time entry ending at its due moment."""
 
     uid: str
     summary: str
-    due_on: date
+    due_at: datetime
     last_modified: datetime
     sequence: int = 0
     cancelled: bool = False
@@ -71,21 +76,26 @@ class DeadlineEvent:
 
 
 def render_deadline_event(event: DeadlineEvent, timezone: str) -> RenderedEvent:
-    """Render a deadline as an all-day VEVENT: ``VALUE=DATE``, DTEND the day after (RFC 5545
-    makes it exclusive), ``TRANSP:TRANSPARENT`` so it never shows the day as busy.
+    """Render a deadline as a VEVENT of :data:`DEADLINE_LENGTH` ending at its due moment, in
+    the feed's zone, so that calendars show the hour ("by 18:00") an all-day entry would
+    lose; ``TRANSP:TRANSPARENT`` so it never shows the time as busy.
+
+    Every client shows a VEVENT (Google Calendar and Outlook ignore a feed's VTODOs).
 
     Raises:
-      ValueError: the last change is a naive datetime.
+      ValueError: the due moment or the last change is a naive datetime.
     """
-    if event.last_modified.tzinfo is None:
+    if event.last_modified.tzinfo is None or event.due_at.tzinfo is None:
         raise ValueError(f"event {event.uid}: naive datetime")
+    zone = ZoneInfo(timezone)
+    starts = (event.due_at - DEADLINE_LENGTH).astimezone(zone)
     component = Event()
     component.add("uid", event.uid)
     component.add("dtstamp", event.last_modified.astimezone(UTC))
     component.add("last-modified", event.last_modified.astimezone(UTC))
     component.add("sequence", event.sequence)
-    component.add("dtstart", event.due_on)
-    component.add("dtend", event.due_on + timedelta(days=1))
+    component.add("dtstart", starts)
+    component.add("dtend", event.due_at.astimezone(zone))
     component.add("summary", event.summary)
     if event.url:
         component.add("url", event.url)
@@ -93,8 +103,6 @@ def render_deadline_event(event: DeadlineEvent, timezone: str) -> RenderedEvent:
         component.add("categories", list(event.categories))
     component.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     component.add("transp", "TRANSPARENT")
-    # Placed among timed events at the start of its day in the feed's zone.
-    starts = datetime.combine(event.due_on, time(), ZoneInfo(timezone))
     return RenderedEvent(uid=event.uid, starts_at=starts, body=component.to_ical())
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vCalAddress, vRecur
+from icalendar import Calendar, Event, Timezone, vCalAddress, vDuration, vRecur
 
 __all__ = [
     "PRODID",
@@ -146,7 +146,8 @@ def _calendar(
     calendar.add("X-WR-CALNAME", name)
     if refresh:
         calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-        calendar.add("X-PUBLISHED-TTL", refresh)
+        # An RFC 5545 DURATION (PT1H): icalendar writes a bare timedelta as 1:00:00.
+        calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
     return calendar
 
 

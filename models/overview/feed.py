@@ -182,9 +182,10 @@ class MeetingSource:
 
 
 class TaskSource:
-    """Task deadlines as all-day entries: the tasks of the scope's agencies, and those assigned
-    to its person. Done tasks stay (ticked) like past meetings; cancelled ones stay
-    :data:`CANCELLED_KEPT_FOR` as STATUS:CANCELLED. Titled with the task and its case code."""
+    """Task deadlines as short entries ending at their due moment: the tasks of the scope's
+    agencies, and those assigned to its person. Done tasks stay (ticked) like past meetings;
+    cancelled ones stay :data:`CANCELLED_KEPT_FOR` as STATUS:CANCELLED. Titled with the task
+    and its case code."""
 
     kind = "task"
 
@@ -251,7 +252,7 @@ class TaskSource:
                 found[require_id(task)] = DeadlineEvent(
                     uid=f"task-{task.id}@{host}",
                     summary=title,
-                    due_on=task.due_at.astimezone(settings.zone).date(),
+                    due_at=task.due_at,
                     last_modified=task.updated_at or task.created_at,
                     sequence=task.sequence,
                     cancelled=task.status == TaskStatus.CANCELLED,

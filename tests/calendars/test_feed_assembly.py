@@ -4,10 +4,12 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import recurring_ical_events
 import vobject
 from icalendar import Calendar
 
 from calendars.feed import (
+    DEADLINE_LENGTH,
     DeadlineEvent,
     EventCache,
     RenderedEvent,
@@ -80,19 +82,26 @@ def test_a_rendered_event_is_one_vevent() -> None:
     assert one.body.startswith(b"BEGIN:VEVENT\r\n") and one.body.endswith(b"END:VEVENT\r\n")
 
 
-def test_a_deadline_is_an_all_day_free_entry_that_parsers_agree_on() -> None:
+def test_a_deadline_is_a_short_free_entry_ending_at_its_moment_that_parsers_agree_on() -> None:
+    """Issue 18, point 11: a deadline "by 18:00" keeps its hour (an all-day entry lost it)."""
+    due = datetime(2026, 12, 2, 13, 0, tzinfo=UTC)  # 18:00 in Almaty
     deadline = DeadlineEvent(
         uid="task-7@birge.test",
         summary="Сообщить в прокуратуру — D-2026-0042",
-        due_on=date(2026, 12, 2),
+        due_at=due,
         last_modified=datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
         sequence=1,
+    )
+    morning = replace(
+        EVENTS[1],
+        starts_at=datetime(2026, 12, 2, 5, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 2, 6, 0, tzinfo=UTC),
     )
     body = assemble_feed(
         name="Birge",
         uid="f@t",
         timezone=ZONE,
-        events=[render_deadline_event(deadline, ZONE), render_feed_event(EVENTS[1], ZONE)],
+        events=[render_deadline_event(deadline, ZONE), render_feed_event(morning, ZONE)],
     )
     task, meeting = (
         e
@@ -102,12 +111,20 @@ def test_a_deadline_is_an_all_day_free_entry_that_parsers_agree_on() -> None:
         )
     )
     assert str(meeting["UID"]) == EVENTS[1].uid
-    assert task.decoded("DTSTART") == date(2026, 12, 2)
-    assert task.decoded("DTEND") == date(2026, 12, 3)  # exclusive: one day
-    assert task["DTSTART"].params["VALUE"] == "DATE" and task["TRANSP"] == "TRANSPARENT"
+    assert task.decoded("DTEND") == due and task["DTEND"].params["TZID"] == ZONE
+    assert task.decoded("DTEND").hour == 18  # local time, with the feed's VTIMEZONE
+    assert task.decoded("DTSTART") == due - DEADLINE_LENGTH
+    assert task["TRANSP"] == "TRANSPARENT"
     (theirs,) = [
         e for e in vobject.readOne(body.decode()).vevent_list if e.uid.value == "task-7@birge.test"
     ]
-    assert theirs.dtstart.value == date(2026, 12, 2) and theirs.dtend.value == date(2026, 12, 3)
-    # The deadline of Dec 2 comes before the meeting of Dec 2 10:00 in the feed.
-    assert body.index(b"task-7@birge.test") < body.index(EVENTS[1].uid.encode())
+    assert theirs.dtend.value == due and theirs.dtstart.value == due - DEADLINE_LENGTH
+    # recurring-ical-events, as a calendar expanding the day would, finds it at its moment.
+    (found,) = [
+        e
+        for e in recurring_ical_events.of(Calendar.from_ical(body)).at(date(2026, 12, 2))
+        if str(e["UID"]).startswith("task")
+    ]
+    assert found.decoded("DTEND") == due
+    # The deadline at 18:00 comes after the meeting at 10:00 of the same day in the feed.
+    assert body.index(EVENTS[1].uid.encode()) < body.index(b"task-7@birge.test")

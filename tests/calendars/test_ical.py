@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from icalendar import Calendar
+import vobject
+from icalendar import Calendar, vDuration
 
 from calendars.ical import Address, CalendarEvent, build_feed, build_invitation, strong_etag
 
@@ -33,6 +34,17 @@ def test_feed_shows_local_time_with_its_timezone_definition() -> None:
     (tz,) = calendar.walk("VTIMEZONE")
     assert tz["TZID"] == "Asia/Almaty"
     assert any(s["TZOFFSETTO"].to_ical() in (b"+0500", "+0500") for s in tz.walk("STANDARD"))
+
+
+def test_feed_asks_to_be_refreshed_hourly_in_rfc_5545_durations() -> None:
+    """Issue 18, point 11: ``X-PUBLISHED-TTL:1:00:00`` is no duration; Outlook reads PT1H."""
+    body = feed(EVENT)
+    assert b"\r\nX-PUBLISHED-TTL:PT1H\r\n" in body
+    assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in body
+    calendar = Calendar.from_ical(body)
+    assert vDuration.from_ical(str(calendar["X-PUBLISHED-TTL"])) == timedelta(hours=1)
+    (theirs,) = vobject.readComponents(body.decode())
+    assert theirs.x_published_ttl.value == "PT1H"
 
 
 def test_feed_bytes_are_stable_and_depend_only_on_content() -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from icalendar import Calendar
 from sqlmodel import Session
 
+from calendars.feed import DEADLINE_LENGTH
 from models.core.base import utcnow
 from models.core.settings import Settings
 from models.feeds.tokens import feed_token, person_feed_token
@@ -72,9 +72,9 @@ def test_a_task_deadline_shows_in_its_agency_and_assignee_feeds_and_follows_chan
     (event,) = deadlines(runtime, police).values()
     assert str(event["UID"]) == uid
     assert str(event["SUMMARY"]) == "Провести обследование условий — D-2026-0042"
-    assert event.decoded("DTSTART") == due.astimezone(settings.zone).date()
-    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(days=1)
-    assert isinstance(event.decoded("DTSTART"), date) and event["TRANSP"] == "TRANSPARENT"
+    assert event.decoded("DTEND") == due  # at its moment, 18:00 local, not all day
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == DEADLINE_LENGTH
+    assert event["TRANSP"] == "TRANSPARENT"
     assert list(deadlines(runtime, inspector)) == [uid]
     assert deadlines(runtime, head) == {} and deadlines(runtime, school) == {}
 
