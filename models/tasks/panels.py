@@ -57,6 +57,15 @@ class DistrictTasks:
     def overdue(self) -> int:
         return sum(r.overdue for r in self.by_agency)
 
+    @property
+    def on_time_percent(self) -> int | None:
+        """Share of the district's tasks due in the last 90 days done by their deadline;
+        None if none was due."""
+        due = sum(r.due_in_window for r in self.by_agency)
+        if not due:
+            return None
+        return round(100 * sum(r.on_time for r in self.by_agency) / due)
+
 
 def agency_tasks(session: Session, user: User, *, now: datetime, limit: int = 5) -> AgencyTasks:
     """Count *user*'s agency's open and overdue tasks and list the *limit* soonest due."""

@@ -91,7 +91,8 @@ def test_main_pages_fit_a_phone_and_the_calendar_draws(
         assert page.locator("h1").inner_text() == overview
         # The akimat takes part in its three coordination meetings: the chair has them to
         # answer, and sees that none of their six invitees (two of the akimat, two police
-        # officers, education and the school) has answered yet.
+        # officers, education and the school) has answered yet, once the fold is opened.
+        page.locator("details.answers > summary").click()
         to_answer, replies = page.locator("section.responses").all()
         assert to_answer.locator("li", has_text="Разбор просроченных поручений").count() == 3
         waiting = {

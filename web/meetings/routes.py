@@ -58,7 +58,16 @@ def dashboard() -> ResponseReturnValue:
     user = current_user._get_current_object()
     now = utcnow()
     heading = cached_html("home-heading", our_view(), lambda: _heading(user))
-    answers_panel = cached_html("home-answers", my_view(), lambda: _answers_panel(user, now))
+    # Those who oversee the district open on its record; their invitations fold away.
+    oversees = oversees_district(db, user)
+    district_record = (
+        cached_html("home-district", our_view(), lambda: _district_record(user, now))
+        if oversees
+        else ""
+    )
+    answers_panel = cached_html(
+        "home-answers", my_view(), lambda: _answers_panel(user, now, fold=oversees)
+    )
     board_panels = cached_html("home-board", our_view(), lambda: _board_panels(user, now))
     undelivered = 0
     if warned_of_undelivered_emails(user):
@@ -73,6 +82,7 @@ def dashboard() -> ResponseReturnValue:
     return render_template(
         "meetings/dashboard.html",
         heading=heading,
+        district_record=district_record,
         answers_panel=answers_panel,
         board_panels=board_panels,
         undelivered=undelivered,
@@ -87,11 +97,20 @@ def _heading(user: User) -> str:
     )
 
 
-def _answers_panel(user: User, now: datetime) -> str:
+def _answers_panel(user: User, now: datetime, *, fold: bool) -> str:
     responses = responses_awaited(db_session(), user, now=now)
     return render_template(
-        "meetings/_answers.html", responses=responses, answer_form=ConfirmForm(formdata=None)
+        "meetings/_answers.html",
+        responses=responses,
+        answer_form=ConfirmForm(formdata=None),
+        fold=fold,
     )
+
+
+def _district_record(user: User, now: datetime) -> str:
+    cache = current_app.extensions.setdefault("birge.overview_cache", OverviewCache())
+    _overview, record = cache.both(db_session(), user, now=now)
+    return render_template("meetings/_district_record.html", record=record)
 
 
 def _board_panels(user: User, now: datetime) -> str:
