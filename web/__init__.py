@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, current_app, g, render_template, session
+from flask import Flask, Response, current_app, g, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel
 from flask_babel import gettext as _
@@ -147,7 +147,8 @@ def _load_user(user_id: str) -> User | None:
 def _select_locale() -> str:
     """The interface language: the one chosen with the switch (kept across sign-in), else the
     language of the person a signed link is for (``g.reader_locale``), else the user's email
-    language, else Russian. The switch never changes the email language."""
+    language, else (signed out) the browser's ``Accept-Language``, else Russian. The switch
+    never changes the email language."""
     if g.get("database_down"):
         chosen = session.get("locale")
         return str(chosen) if chosen in LOCALES else DEFAULT_LOCALE
@@ -159,7 +160,8 @@ def _select_locale() -> str:
         return str(reader)
     if current_user.is_authenticated and current_user.locale in LOCALES:
         return str(current_user.locale)
-    return DEFAULT_LOCALE
+    asked = request.accept_languages.best_match(LOCALES)
+    return str(asked) if asked else DEFAULT_LOCALE
 
 
 def _error_page(error: HTTPException) -> ResponseReturnValue:

@@ -33,9 +33,10 @@ from models.tasks.tables import (
     TASK_STATUS_LABELS,
     TRIGGER_LABELS,
 )
+from models.tasks.titles import statutory_titles, title_in
 from web.context import csp_nonce, db_session, settings_of
 
-__all__ = ["current_locale", "init_templating"]
+__all__ = ["current_locale", "init_templating", "task_title"]
 
 
 def current_locale() -> str:
@@ -84,6 +85,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(_answer_label, "answer_label")
     app.add_template_global(_field_attrs, "field_attrs")
     app.add_template_filter(_label, "label")
+    app.add_template_filter(task_title, "task_title")
     app.context_processor(_globals)
 
 
@@ -138,6 +140,17 @@ def _field_attrs(field: Any, **attrs: Any) -> dict[str, Any]:
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return attrs
+
+
+def task_title(title: str) -> str:
+    """Say a task's title in the reader's language: a statutory task's in Kazakh on a Kazakh
+    page (the rules are read once per request and locale)."""
+    locale = current_locale()
+    kept = g.get("birge_task_titles")
+    if kept is None or kept[0] != locale:
+        kept = (locale, statutory_titles(db_session(), locale))
+        g.birge_task_titles = kept
+    return title_in(title, kept[1])
 
 
 def _answer_label(answer: str | None) -> str:

@@ -27,6 +27,7 @@ __all__ = [
     "format_local",
     "render_email",
     "unit_email",
+    "zone_label",
 ]
 
 _TEMPLATES = Path(__file__).with_name("templates")
@@ -116,3 +117,26 @@ def format_local(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     local = moment.astimezone(zone)
     day = format_date(local.date(), DATE_PATTERNS.get(locale, "d MMMM y"), locale=locale)
     return f"{day}, {format_time(local, 'HH:mm', locale=locale)}"
+
+
+#: Kazakhstan's zones: all on UTC+5 since 2024-03-01, which people call Astana time.
+_KAZAKH_ZONES = {
+    "Asia/Almaty",
+    "Asia/Qostanay",
+    "Asia/Aqtobe",
+    "Asia/Aqtau",
+    "Asia/Atyrau",
+    "Asia/Oral",
+    "Asia/Qyzylorda",
+}
+
+
+def zone_label(zone: ZoneInfo, locale: str, at: datetime) -> str:
+    """Name the district's zone as people say it: "Astana time, UTC+5"."""
+    _ = translator(locale)
+    offset = at.astimezone(zone).utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    utc = f"UTC{hours:+d}"
+    if zone.key in _KAZAKH_ZONES:
+        return _("Astana time, %(utc)s") % {"utc": utc}
+    return f"{zone.key}, {utc}"

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
-from models.core.emails import RenderedEmail, format_local, unit_email
+from models.core.emails import RenderedEmail, format_local, unit_email, zone_label
 from models.core.i18n import N_, translator
 from models.meetings.emails import MeetingFacts
 from models.meetings.tables import KIND_LABELS, Answer
@@ -25,17 +25,6 @@ __all__ = [
     "format_day_time",
     "zone_label",
 ]
-
-#: Kazakhstan's zones: all on UTC+5 since 2024-03-01, which people call Astana time.
-_KAZAKH_ZONES = {
-    "Asia/Almaty",
-    "Asia/Qostanay",
-    "Asia/Aqtobe",
-    "Asia/Aqtau",
-    "Asia/Atyrau",
-    "Asia/Oral",
-    "Asia/Qyzylorda",
-}
 
 _SUBJECTS = {
     "invite": N_("Invitation: %(title)s, %(when)s"),
@@ -61,17 +50,6 @@ ANSWER_LABELS = {
     Answer.TENTATIVE: N_("Maybe"),
     Answer.DECLINED: N_("I cannot attend"),
 }
-
-
-def zone_label(zone: ZoneInfo, locale: str, at: datetime) -> str:
-    """Name the district's zone as people say it: "Astana time, UTC+5"."""
-    _ = translator(locale)
-    offset = at.astimezone(zone).utcoffset()
-    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
-    utc = f"UTC{hours:+d}"
-    if zone.key in _KAZAKH_ZONES:
-        return _("Astana time, %(utc)s") % {"utc": utc}
-    return f"{zone.key}, {utc}"
 
 
 def format_day_time(moment: datetime, zone: ZoneInfo, locale: str) -> str:

@@ -17,11 +17,13 @@ from models.minutes.tables import AgendaItem, MeetingMinutes
 from models.people.tables import Agency, User
 from models.tasks.queries import was_overdue_at
 from models.tasks.tables import Task
+from models.tasks.titles import statutory_titles, title_in
 from models.workdays.calendar import district_calendar
 
 __all__ = [
     "AgendaGroup",
     "AgendaLine",
+    "agenda_in",
     "agenda_moment",
     "coordination_agenda",
     "live_agenda",
@@ -164,3 +166,18 @@ def _grouped(session: Session, lines: Sequence[tuple[int, AgendaLine]]) -> list[
         AgendaGroup(agency=agencies[agency_id], lines=tuple(found))
         for agency_id, found in sorted(by_agency.items())
     ]
+
+
+def agenda_in(
+    session: Session, agenda: tuple[AgendaGroup, ...] | None, locale: str
+) -> tuple[AgendaGroup, ...] | None:
+    """Return *agenda* with its statutory tasks titled in *locale* (a Kazakh protocol)."""
+    if agenda is None:
+        return None
+    titles = statutory_titles(session, locale)
+    return tuple(
+        replace(
+            g, lines=tuple(replace(line, title=title_in(line.title, titles)) for line in g.lines)
+        )
+        for g in agenda
+    )

@@ -31,6 +31,7 @@ from models.tasks.emails import DigestLine, digest_email
 from models.tasks.escalation.ladder import agency_head
 from models.tasks.queries import overdue
 from models.tasks.tables import Task
+from models.tasks.titles import statutory_titles, title_in
 from models.workdays.calendar import district_calendar
 
 __all__ = ["overdue_tasks", "plan_digests"]
@@ -91,12 +92,13 @@ def _lines(
     calendar: WorkCalendar,
     locale: str,
     now: datetime,
+    titles: dict[str, str],
 ) -> list[DigestLine]:
     return [
         DigestLine(
             agency_name=agency.name(locale),
             case_code=code,
-            title=task.title,
+            title=title_in(task.title, titles),
             due_at=task.due_at,
             working_days_overdue=calendar.working_days_between(task.due_at, now),
         )
@@ -147,7 +149,7 @@ def _write_digests(
     written = 0
     for key, address, locale, user_id, rows, url in wanted:
         email = digest_email(
-            _lines(rows, calendar, locale, now),
+            _lines(rows, calendar, locale, now, statutory_titles(session, locale)),
             day=today,
             url=url,
             locale=locale,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from models.core.emails import DATE_PATTERNS, RenderedEmail, format_local, unit_email
+from models.core.emails import DATE_PATTERNS, RenderedEmail, format_local, unit_email, zone_label
 from models.core.i18n import translations
 
 __all__ = [
@@ -69,11 +69,13 @@ def _days(locale: str, n: int) -> str:
 
 def _task_rows(facts: TaskFacts, locale: str, zone: ZoneInfo) -> list[tuple[str, str]]:
     _ = translations(locale).gettext
+    # The district's time in words ("Astana time, UTC+5"), not the zone's key (Asia/Almaty).
+    said = zone_label(zone, locale, facts.due_at)
     return [
         (_("Task"), facts.title),
         (_("Case"), facts.case_code or "—"),
         (_("Responsible agency"), facts.agency_name),
-        (_("Due"), f"{format_local(facts.due_at, zone, locale)} ({zone.key})"),
+        (_("Due"), f"{format_local(facts.due_at, zone, locale)} ({said})"),
     ]
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user
 
 from models.core.audit import record_event
@@ -113,9 +114,13 @@ def forgot_password() -> ResponseReturnValue:
 def reset_password_view(token: str) -> ResponseReturnValue:
     """Choose a new password through an emailed link (single use, expiring)."""
     db = db_session()
-    if user_for_reset_token(db, token) is None:
+    reader = user_for_reset_token(db, token)
+    if reader is None:
         message = _("This link has expired or was used already. Ask for a new one.")
         return render_template("auth/reset_expired.html", message=message), 404
+    # The page speaks the language of the person the link was emailed to, as the email did.
+    g.reader_locale = reader.locale
+    refresh()
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:

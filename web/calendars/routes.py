@@ -34,7 +34,7 @@ from web.calendars.published import feed_bytes_response, feed_file_response
 from web.context import db_session, runtime, settings_of
 from web.fragments import cached, our_view
 from web.nudge import nudge_workers
-from web.templating import current_locale
+from web.templating import current_locale, task_title
 
 bp = Blueprint("calendars", __name__)
 
@@ -157,7 +157,7 @@ def _events_json(window: CalendarWindow, zone: ZoneInfo) -> str:
         {
             "type": "task",
             "id": t.id,
-            "title": t.title,
+            "title": task_title(t.title),
             "start": _wall_clock(t.due_at, zone),
             "allDay": False,
             "kind": TASK_DEADLINE,

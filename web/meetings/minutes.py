@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from models.meetings.access import may_see_meeting
 from models.meetings.facts import meeting_agencies
 from models.meetings.sittings import parse_sitting_key, sitting_key
 from models.meetings.tables import Meeting, MeetingStatus
-from models.minutes.agenda import coordination_agenda, shown_to
+from models.minutes.agenda import agenda_in, coordination_agenda, shown_to
 from models.minutes.held import held_meeting, held_sittings
 from models.minutes.protocol import PROTOCOL_LOCALES, build_protocol, protocol_filename
 from models.minutes.recording import (
@@ -180,6 +181,8 @@ def protocol(meeting_id: int) -> ResponseReturnValue:
     if held is None:
         abort(404)
     zone = settings_of(current_app).zone
+    # The agenda's statutory tasks are titled in the protocol's language.
+    held = replace(held, agenda=agenda_in(db, held.agenda, locale))
     body = build_protocol(held, locale=locale, zone=zone)
     response = current_app.response_class(
         body,

@@ -10,6 +10,8 @@ document.addEventListener("DOMContentLoaded", function () {
   var meetingUrl = element.dataset.meetingUrl;
   var taskUrl = element.dataset.taskUrl;
   var names = JSON.parse(element.dataset.names);
+  // What screen readers say for the buttons, links and columns, in the page's language.
+  var labels = JSON.parse(element.dataset.labels);
 
   // Dates are written with the portal's own (CLDR) names: browsers without Kazakh data
   // would otherwise show "2026 M11". The calendar runs in UTC, so UTC getters are right.
@@ -52,6 +54,14 @@ document.addEventListener("DOMContentLoaded", function () {
     timeZone: "UTC",
     now: element.dataset.now,
     locale: element.dataset.locale,
+    buttonHints: labels.buttonHints,
+    viewHint: labels.viewHint,
+    navLinkHint: labels.navLinkHint,
+    moreLinkHint: labels.moreLinkHint,
+    closeHint: labels.closeHint,
+    timeHint: labels.timeHint,
+    eventHint: labels.eventHint,
+    weekTextLong: labels.weekTextLong,
     firstDay: 1,
     initialView: narrow ? "listWeek" : "dayGridMonth",
     headerToolbar: narrow

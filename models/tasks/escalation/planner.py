@@ -54,6 +54,7 @@ from models.tasks.escalation.ladder import (
     step_recipients,
 )
 from models.tasks.tables import Task, TaskStatus
+from models.tasks.titles import statutory_titles, title_in
 from models.workdays.calendar import district_calendar
 
 __all__ = [
@@ -244,7 +245,7 @@ def _write_steps(
                 continue
             facts = TaskFacts(
                 task_id=task_id,
-                title=task.title,
+                title=title_in(task.title, statutory_titles(session, recipient.locale)),
                 case_code=case.code if case else None,
                 agency_name=agency.name(recipient.locale) if agency else "—",
                 due_at=task.due_at,
