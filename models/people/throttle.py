@@ -26,6 +26,7 @@ __all__ = [
     "ThrottlePolicy",
     "record_sign_in_failure",
     "record_sign_in_success",
+    "retry_minute",
     "sign_in_locked_until",
 ]
 
@@ -88,6 +89,16 @@ def sign_in_locked_until(
         if moment is not None
     ]
     return max(until) if until else None
+
+
+def retry_minute(until: datetime) -> datetime:
+    """Return the first whole minute at or after *until*: the time a message may name.
+
+    A lockout ends to the second; a message naming its minute truncated ("after 12:04" at
+    12:04:10, locked until 12:04:40) would name the present as the future.
+    """
+    whole = until.replace(second=0, microsecond=0)
+    return whole if whole == until else whole + timedelta(minutes=1)
 
 
 def record_sign_in_failure(

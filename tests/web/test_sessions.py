@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -213,3 +213,27 @@ def test_behind_a_proxy_the_forwarded_address_is_throttled(
     assert attempt("someone@birge.test", "203.0.113.6") == 400  # another client is not locked
     rt.broker.close()
     rt.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("clock", "named"),
+    [
+        ("07:04:10", "12:05"),  # locked until 12:04:40: the message never names 12:04
+        ("07:04:30", "12:05"),  # locked until 12:05:00 exactly
+        ("07:04:31", "12:06"),  # locked until 12:05:01
+    ],
+)
+def test_the_lockout_message_names_a_minute_still_to_come(
+    client: FlaskClient,
+    district: District,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: str,
+    named: str,
+) -> None:
+    now = datetime.fromisoformat(f"2026-12-07T{clock}+00:00")  # Almaty is UTC+5
+    monkeypatch.setattr("web.auth.routes.utcnow", lambda: now)
+    for _ in range(5):
+        response = login(client, district.coordinator.email, "wrong")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert f"Попробуйте снова после 7 декабря 2026, {named}." in page

@@ -31,6 +31,7 @@ from models.people.tables import Agency, User, verify_password
 from models.people.throttle import (
     record_sign_in_failure,
     record_sign_in_success,
+    retry_minute,
     sign_in_locked_until,
 )
 from web.auth.account import (
@@ -91,7 +92,7 @@ def _start_session(user: User) -> None:
 
 
 def _locked_out(form: LoginForm, until: datetime, now: datetime) -> ResponseReturnValue:
-    when = format_local(until, settings_of(current_app).zone, current_locale())
+    when = format_local(retry_minute(until), settings_of(current_app).zone, current_locale())
     form.form_errors.append(_("Too many failed sign-ins. Try again after %(when)s.", when=when))
     wait = max(1, math.ceil((until - now).total_seconds()))
     return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
