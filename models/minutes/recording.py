@@ -37,6 +37,7 @@ __all__ = [
     "DecisionDraft",
     "MinutesError",
     "RecordedMinutes",
+    "check_minutes",
     "decision_due_at",
     "may_record_minutes",
     "minutes_of",
@@ -65,6 +66,18 @@ class DecisionDraft:
     due_date: date | None = None
     due_days: int | None = None
     assignee_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What the checks of a record found, for :func:`record_minutes` to write."""
+
+    held: SittingTime
+    text: str
+    participating: dict[int, Agency]
+    people: list[User]
+    agency_ids: set[int]
+    due: list[datetime | None]
 
 
 @dataclass(frozen=True)
@@ -135,29 +148,23 @@ def decision_due_at(
     return datetime.combine(due_date, calendar.day_ends, tzinfo=calendar.zone).astimezone(UTC)
 
 
-def record_minutes(
+def check_minutes(
     session: Session,
     user: User,
     meeting: Meeting,
     *,
-    settings: Settings,
     text: str,
     present_user_ids: Iterable[int],
     present_agency_ids: Iterable[int],
     decisions: Sequence[DecisionDraft],
     now: datetime,
     sitting: datetime | None = None,
-) -> RecordedMinutes:
-    """Record a sitting of *meeting* as held: its minutes, attendance and decisions, each
-    decision a task (``origin=decision``) of its agency; a coordination meeting's agenda is
-    frozen as it stood at the meeting's start. A council series records each sitting on its
-    own, named by its original start *sitting*; a single meeting takes none. Each decision's
-    agency is told of its new task by email. One transaction: nothing is committed, the caller
-    commits and nudges the workers.
+) -> _Checked:
+    """Check the minutes of a sitting under the rules of :func:`record_minutes`, writing
+    nothing; a form whose own checks failed calls it to show every problem at once.
 
     Raises:
-      MinutesError: the user may not, the sitting cannot have minutes yet, or the input is
-        wrong; ``errors`` holds every problem at its field.
+      MinutesError: as :func:`record_minutes`.
     """
     held = _check_meeting(session, user, meeting, sitting, now)
     errors: dict[str | None, str] = {}
@@ -185,6 +192,46 @@ def record_minutes(
     ]
     if errors:
         raise MinutesError.many(errors)
+    return _Checked(held, text, participating, people, agency_ids, due)
+
+
+def record_minutes(
+    session: Session,
+    user: User,
+    meeting: Meeting,
+    *,
+    settings: Settings,
+    text: str,
+    present_user_ids: Iterable[int],
+    present_agency_ids: Iterable[int],
+    decisions: Sequence[DecisionDraft],
+    now: datetime,
+    sitting: datetime | None = None,
+) -> RecordedMinutes:
+    """Record a sitting of *meeting* as held: its minutes, attendance and decisions, each
+    decision a task (``origin=decision``) of its agency; a coordination meeting's agenda is
+    frozen as it stood at the meeting's start. A council series records each sitting on its
+    own, named by its original start *sitting*; a single meeting takes none. Each decision's
+    agency is told of its new task by email. One transaction: nothing is committed, the caller
+    commits and nudges the workers.
+
+    Raises:
+      MinutesError: the user may not, the sitting cannot have minutes yet, or the input is
+        wrong; ``errors`` holds every problem at its field (:func:`check_minutes`, run first).
+    """
+    checked = check_minutes(
+        session,
+        user,
+        meeting,
+        text=text,
+        present_user_ids=present_user_ids,
+        present_agency_ids=present_agency_ids,
+        decisions=decisions,
+        now=now,
+        sitting=sitting,
+    )
+    held, text, participating = checked.held, checked.text, checked.participating
+    people, agency_ids, due = checked.people, checked.agency_ids, checked.due
 
     minutes = MeetingMinutes(
         meeting_id=require_id(meeting),

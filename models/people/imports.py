@@ -35,7 +35,7 @@ from models.people.administration import (
     create_staff,
     may_manage_agencies,
 )
-from models.people.tables import Agency, User
+from models.people.tables import Agency, Role, User
 
 __all__ = [
     "MAX_ROWS",
@@ -43,6 +43,7 @@ __all__ = [
     "ImportKind",
     "ImportPreview",
     "ImportRow",
+    "RowError",
     "apply_import",
     "preview_import",
 ]
@@ -69,11 +70,20 @@ class CsvImportError(DomainError):
     """The file as a whole cannot be read."""
 
 
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong in a row: the column, an English message id and its parameters."""
+
+    column: str
+    message: str
+    params: dict[str, str | int] = field(default_factory=dict)
+
+
 @dataclass
 class ImportRow:
     line: int
     values: dict[str, str]
-    errors: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -150,12 +160,29 @@ def preview_import(session: Session, actor: User, kind: ImportKind, text: str) -
     columns, records = _read(text, kind)
     rows = [ImportRow(line, values) for line, values in records]
     for row in rows:
+        unknown = _unknown_role(kind, row)
+        if unknown is not None:
+            row.errors.append(unknown)
+            continue
         try:
             _check_row(session, actor, kind, row.values)
         except AdminError as exc:
-            row.errors.append((exc.field or "", exc.message))
+            row.errors.append(RowError(exc.field or "", exc.message))
     _mark_duplicates(rows, "slug" if kind is ImportKind.AGENCIES else "email")
     return ImportPreview(kind=kind, columns=columns, rows=rows)
+
+
+def _unknown_role(kind: ImportKind, row: ImportRow) -> RowError | None:
+    """Name a staff row's role that is no role at all, with the roles there are: a typo is
+    not a matter of permission."""
+    role = row.values.get("role", "").lower()
+    if kind is not ImportKind.STAFF or role in {r.value for r in Role}:
+        return None
+    return RowError(
+        "role",
+        N_("Unknown role “%(role)s” on line %(line)s; the roles are: %(roles)s."),
+        {"role": row.values.get("role", ""), "line": row.line, "roles": ", ".join(Role)},
+    )
 
 
 def _mark_duplicates(rows: Sequence[ImportRow], key: str) -> None:
@@ -163,7 +190,7 @@ def _mark_duplicates(rows: Sequence[ImportRow], key: str) -> None:
     for row in rows:
         value = row.values.get(key, "").lower()
         if value in seen and row.ok:
-            row.errors.append((key, N_("This value appears twice in the file.")))
+            row.errors.append(RowError(key, N_("This value appears twice in the file.")))
         seen.setdefault(value, row.line)
 
 

@@ -219,7 +219,11 @@ def test_staff_csv_import_previews_then_imports_the_valid_rows(
     assert preview.status_code == 200
     assert "Строк без ошибок: 2, с ошибками: 4." in page
     assert "email: Это не адрес электронной почты." in page  # line 3
-    assert "role: Вы не можете назначить эту роль." in page
+    assert (
+        "role: Неизвестная роль «emperor» в строке 5; роли: admin, chair, coordinator, member."
+        in page
+    )
+    assert "Вы не можете назначить эту роль." not in page
     assert "agency: Нет ведомства с таким кратким именем." in page
     assert "email: Это значение встречается в файле дважды." in page
     assert count(session, User) == users_before  # a preview writes nothing
@@ -243,6 +247,34 @@ def test_staff_csv_import_previews_then_imports_the_valid_rows(
         "a.nurlan@police.test",
         "b.olga@school.test",
     }
+
+
+def test_a_coordinators_import_tells_an_unknown_role_from_one_they_may_not_give(
+    client: FlaskClient, district: District, session: Session
+) -> None:
+    login(client, district.coordinator.email)  # the education department's, reads Russian
+    form = client.get("/admin/import").get_data(as_text=True)
+    csv_text = (
+        "email;full_name;role;agency;locale\n"
+        "a.b@education.test;Айгерим Б.;Chair;education;ru\n"
+        "c.d@education.test;Данияр Д.;inspector;education;ru\n"
+        "e.f@education.test;Ерлан Ф.;member;education;ru\n"
+    )
+    page = client.post(
+        "/admin/import",
+        data={
+            "csrf_token": csrf_token(form),
+            "kind": "staff",
+            "file": (io.BytesIO(csv_text.encode()), "staff.csv"),
+        },
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "Строк без ошибок: 1, с ошибками: 2." in page
+    assert "role: Вы не можете назначить эту роль." in page  # a real role, not theirs to give
+    assert (
+        "role: Неизвестная роль «inspector» в строке 3; роли: admin, chair, coordinator, member."
+        in page
+    )
 
 
 def test_agency_csv_import_in_windows_1251_with_commas(
