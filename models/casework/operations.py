@@ -37,8 +37,8 @@ from models.core.base import require_id
 from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.people.tables import Agency, AgencyKind, District, User
-from models.tasks.deadlines import RuleGap, apply_rules
-from models.tasks.tables import RuleTrigger, Task, TaskStatus
+from models.tasks.deadlines import RuleGap, apply_rules, statutory_due
+from models.tasks.tables import RuleTrigger, StatutoryRule, Task, TaskStatus
 
 __all__ = [
     "CaseError",
@@ -48,6 +48,7 @@ __all__ = [
     "find_case",
     "issue_case_code",
     "open_case",
+    "overdue_on_arrival",
     "read_restricted",
     "set_case_flag",
     "update_restricted",
@@ -223,6 +224,35 @@ def open_case(
             opened.tasks += tasks
             opened.gaps += gaps
     return opened
+
+
+def overdue_on_arrival(
+    session: Session,
+    user: User,
+    *,
+    received_at: datetime,
+    signs_of_offence: bool,
+    child_removed: bool,
+    now: datetime,
+) -> list[StatutoryRule]:
+    """Return the statutory rules whose tasks a report received at *received_at*, opened by
+    *user* at *now*, would have overdue at once (e.g. "immediately": an hour after receipt).
+
+    The statute is counted from the receipt all the same (:func:`open_case`); the form says
+    so before saving, and the escalations say the case was registered late.
+    """
+    agency = session.get(Agency, user.agency_id)
+    if agency is None or received_at.tzinfo is None or received_at > now:
+        return []
+    triggers = [RuleTrigger.REPORT_RECEIVED]
+    triggers += [RuleTrigger.SIGNS_OF_OFFENCE] if signs_of_offence else []
+    triggers += [RuleTrigger.CHILD_REMOVED] if child_removed else []
+    return [
+        rule
+        for trigger in triggers
+        for rule, due_at in statutory_due(session, agency.district_id, trigger, received_at)
+        if due_at <= now
+    ]
 
 
 def find_case(session: Session, user: User, code: str) -> Case | None:

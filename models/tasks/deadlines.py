@@ -35,6 +35,7 @@ __all__ = [
     "recompute_open_deadlines",
     "rule_gaps",
     "rule_period",
+    "statutory_due",
 ]
 
 
@@ -74,6 +75,18 @@ def _rules_for(session: Session, trigger: RuleTrigger) -> Sequence[StatutoryRule
         .where(col(StatutoryRule.active) == True)  # noqa: E712
         .order_by(col(StatutoryRule.position), col(StatutoryRule.id))
     ).all()
+
+
+def statutory_due(
+    session: Session, district_id: int, trigger: RuleTrigger, counted_from: datetime
+) -> list[tuple[StatutoryRule, datetime]]:
+    """Return each active rule of *trigger* with the moment its task would be due, counted
+    from *counted_from* on the district's calendar, as :func:`apply_rules` would count it."""
+    calendar = district_calendar(session, district_id)
+    return [
+        (rule, calendar.due(counted_from, rule_period(rule)))
+        for rule in _rules_for(session, trigger)
+    ]
 
 
 def apply_rules(

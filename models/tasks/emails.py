@@ -48,6 +48,9 @@ class TaskFacts:
     working_days_overdue: int
     url: str
     told_before: tuple[ToldBefore, ...] = ()
+    #: When the report was received and when it was entered in the portal, for a task that
+    #: was overdue already when its case was registered (None otherwise).
+    registered_late: tuple[datetime, datetime] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,18 @@ def escalation_email(facts: TaskFacts, *, level: int, locale: str, zone: ZoneInf
         for t in facts.told_before
     ) or _("nobody")
     rows.append((_("Told before"), told))
+    if facts.registered_late is not None:
+        received, entered = facts.registered_late
+        rows.append(
+            (
+                _("Registered late"),
+                _("the report was received %(received)s and entered in the portal %(entered)s")
+                % {
+                    "received": format_local(received, zone, locale),
+                    "entered": format_local(entered, zone, locale),
+                },
+            )
+        )
     return unit_email(
         locale,
         subject,

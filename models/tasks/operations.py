@@ -6,7 +6,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from models.cases.access import CaseAccessError, JoinReason, add_agency_to_case
+from models.cases.access import (
+    CaseAccessError,
+    JoinReason,
+    add_agency_to_case,
+    check_agency_joins,
+)
 from models.cases.tables import Case, CaseStatus
 from models.core.audit import record_event
 from models.core.base import require_id
@@ -25,6 +30,7 @@ __all__ = [
     "MAX_NOTE_LENGTH",
     "TaskError",
     "cancel_task",
+    "check_create_task",
     "complete_task",
     "create_task",
     "may_create_tasks",
@@ -76,6 +82,61 @@ def _check_text(value: str, limit: int, field: str, *, required: str | None = No
     return value
 
 
+def check_create_task(
+    session: Session,
+    user: User,
+    *,
+    title: str,
+    agency_id: int | None,
+    due_at: datetime | None,
+    now: datetime,
+    case: Case | None = None,
+    assignee_id: int | None = None,
+    origin: TaskOrigin = TaskOrigin.MANUAL,
+) -> str:
+    """Check a new task under the rules of :func:`create_task`, writing nothing; return its
+    title as it would be written. A form that could not read every field calls this with
+    what it has (*due_at* None) to show every problem at once.
+
+    Raises:
+      TaskError: the user may not create tasks, or the task is not well formed; ``errors``
+        holds every problem at its field.
+    """
+    if not may_create_tasks(user):
+        raise TaskError(N_("You may not create tasks."))
+    errors: dict[str | None, str] = {}
+    title = " ".join(title.split())
+    if not title:
+        errors["title"] = N_("Give the task a title.")
+    elif len(title) > MAX_TITLE_LENGTH:
+        errors["title"] = N_("This text is too long.")
+    if due_at is not None:
+        if due_at.tzinfo is None:
+            raise ValueError("due_at must be timezone-aware")
+        if due_at <= now:
+            errors["due_at"] = N_("A task cannot be due before it is created.")
+    district_id = _agency(session, user).district_id
+    agency = session.get(Agency, agency_id) if agency_id else None
+    if agency is None or agency.district_id != district_id:
+        errors["agency"] = N_("Choose an agency of the district.")
+        agency = None
+    elif assignee_id is not None and not may_take_task(session.get(User, assignee_id), agency):
+        errors["assignee"] = N_("Choose a person of the responsible agency.")
+    if case is not None:
+        if case.district_id != district_id:
+            errors["case_code"] = N_("There is no case with this code.")
+        elif case.status != CaseStatus.OPEN:
+            errors["case_code"] = N_("The case is closed.")
+        elif agency is not None:
+            how = JoinReason.DECISION if origin == TaskOrigin.DECISION else JoinReason.TASK
+            refused = check_agency_joins(session, user, case, agency, how=how)
+            if refused:
+                errors.setdefault("agency", refused)
+    if errors:
+        raise TaskError.many(errors)
+    return title
+
+
 def create_task(
     session: Session,
     user: User,
@@ -97,28 +158,23 @@ def create_task(
     transaction; the caller nudges the workers after committing.
 
     Raises:
-      TaskError: the user may not create tasks, or the task is not well formed.
+      TaskError: as :func:`check_create_task`, which runs first.
     """
-    if not may_create_tasks(user):
-        raise TaskError(N_("You may not create tasks."))
-    title = _check_text(
-        " ".join(title.split()), MAX_TITLE_LENGTH, "title", required=N_("Give the task a title.")
+    title = check_create_task(
+        session,
+        user,
+        title=title,
+        agency_id=agency_id,
+        due_at=due_at,
+        now=now,
+        case=case,
+        assignee_id=assignee_id,
+        origin=origin,
     )
-    if due_at.tzinfo is None:
-        raise ValueError("due_at must be timezone-aware")
-    if due_at <= now:
-        raise TaskError(N_("A task cannot be due before it is created."), "due_at")
     district_id = _agency(session, user).district_id
     agency = session.get(Agency, agency_id)
-    if agency is None or agency.district_id != district_id:
-        raise TaskError(N_("Choose an agency of the district."), "agency")
-    if assignee_id is not None and not may_take_task(session.get(User, assignee_id), agency):
-        raise TaskError(N_("Choose a person of the responsible agency."), "assignee")
+    assert agency is not None
     if case is not None:
-        if case.district_id != district_id:
-            raise TaskError(N_("There is no case with this code."), "case_code")
-        if case.status != CaseStatus.OPEN:
-            raise TaskError(N_("The case is closed."), "case_code")
         how = JoinReason.DECISION if origin == TaskOrigin.DECISION else JoinReason.TASK
         _join_case(session, user, case, agency, how=how, now=now)
     task = Task(

@@ -34,21 +34,25 @@ class RestrictedForm(BirgeForm):
 class CaseForm(RestrictedForm):
     received_date = DateField(_l("Report received on"), validators=[InputRequired()])
     received_time = TimeField(_l("at"), validators=[InputRequired()])
+    # An empty first option: the person chooses; nothing is assumed for them.
     source = SelectField(
         _l("Source"),
-        choices=[SelectChoice(k, _l(v)) for k, v in SOURCE_LABELS.items()],
-        validators=[InputRequired()],
+        choices=[SelectChoice("", _l("— choose —"))]
+        + [SelectChoice(k, _l(v)) for k, v in SOURCE_LABELS.items()],
+        validators=[InputRequired(_l("Choose how the report was received."))],
     )
     category = SelectField(
         _l("Category"),
-        choices=[SelectChoice(k, _l(v)) for k, v in CATEGORY_LABELS.items()],
-        validators=[InputRequired()],
+        choices=[SelectChoice("", _l("— choose —"))]
+        + [SelectChoice(k, _l(v)) for k, v in CATEGORY_LABELS.items()],
+        validators=[InputRequired(_l("Choose the category."))],
     )
     receiving_agency = SelectField(_l("Receiving agency"), coerce=int, validators=[InputRequired()])
     lead_agency = SelectField(_l("Lead agency"), coerce=int, validators=[InputRequired()])
     agencies = MultiCheckboxField(_l("Participating agencies"), coerce=int)
     signs_of_offence = BooleanField(_l("Signs of an offence"))
     child_removed = BooleanField(_l("Child removed from the family"))
+    confirm_late = BooleanField(_l("Register it anyway: the statute counts from the receipt"))
 
     def received_at(self, zone: ZoneInfo) -> datetime:
         assert self.received_date.data and self.received_time.data

@@ -17,6 +17,7 @@ from models.casework.operations import (
     close_case,
     find_case,
     open_case,
+    overdue_on_arrival,
     read_restricted,
     set_case_flag,
     update_restricted,
@@ -27,7 +28,7 @@ from models.people.tables import Agency, User
 from models.tasks.deadlines import rule_gaps
 from models.tasks.lists import PAGE_SIZE, overdue_counts, task_rows
 from models.tasks.operations import may_create_tasks
-from models.tasks.tables import Task
+from models.tasks.tables import StatutoryRule, Task
 from web.cases.forms import CaseForm, CloseForm, RestrictedForm
 from web.context import db_session, settings_of
 from web.formhelpers import district_agencies, show_error
@@ -85,7 +86,18 @@ def new_case() -> ResponseReturnValue:
     if request.method == "GET":
         form.receiving_agency.data = current_user.agency_id
         form.lead_agency.data = current_user.agency_id
+    late: list[StatutoryRule] = []
     if form.validate_on_submit():
+        now = utcnow()
+        late = overdue_on_arrival(
+            db,
+            _user(),
+            received_at=form.received_at(settings.zone),
+            signs_of_offence=bool(form.signs_of_offence.data),
+            child_removed=bool(form.child_removed.data),
+            now=now,
+        )
+    if form.is_submitted() and not form.errors and not (late and not form.confirm_late.data):
         now = utcnow()
         try:
             opened = open_case(
@@ -117,7 +129,8 @@ def new_case() -> ResponseReturnValue:
             )
             return redirect(url_for("cases.show", code=opened.case.code))
     status = 400 if form.is_submitted() and (form.errors or form.form_errors) else 200
-    return render_template("cases/new.html", form=form), status
+    late_titles = [rule.title(current_locale()) for rule in late]
+    return render_template("cases/new.html", form=form, late=late_titles), status
 
 
 def show(code: str) -> ResponseReturnValue:

@@ -22,6 +22,7 @@ from models.minutes.held import held_meeting, held_sittings
 from models.minutes.protocol import PROTOCOL_LOCALES, build_protocol, protocol_filename
 from models.minutes.recording import (
     MinutesError,
+    check_minutes,
     may_record_minutes,
     minutes_of,
     people_who_may_attend,
@@ -101,8 +102,25 @@ def minutes(meeting_id: int) -> ResponseReturnValue:
     form = MinutesForm()
     _offer_choices(form, agencies, people)
     refused = False
-    if form.validate_on_submit():
-        filled = [i for i, entry in enumerate(form.decisions.entries) if not entry.form.is_blank()]
+    filled = [i for i, entry in enumerate(form.decisions.entries) if not entry.form.is_blank()]
+    if form.is_submitted() and not form.validate() and "csrf_token" not in form.errors:
+        # Show the domain's problems beside the form's own, all at once; nothing is written.
+        try:
+            check_minutes(
+                db,
+                user,
+                meeting,
+                text=form.text.data or "",
+                present_user_ids=form.people.data or [],
+                present_agency_ids=form.agencies.data or [],
+                decisions=[form.decisions.entries[i].form.draft() for i in filled],
+                now=now,
+                sitting=sitting,
+            )
+        except MinutesError as refusal:
+            refused = True
+            show_error(form, refusal, _rows_on_page(refusal, filled))
+    elif form.is_submitted() and not form.errors:
         try:
             recorded = record_minutes(
                 db,

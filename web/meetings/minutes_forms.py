@@ -30,7 +30,7 @@ from web.forms import BirgeForm
 
 __all__ = ["DECISION_ROWS", "DecisionForm", "MinutesForm"]
 
-#: Blank decision rows the page offers; a row left without text is no decision.
+#: Blank decision rows the page offers; a row left wholly blank is no decision.
 DECISION_ROWS = 6
 
 
@@ -69,17 +69,29 @@ class DecisionForm(Form):
     due_date = DateField(_l("Date"), validators=[Optional()])
 
     def is_blank(self) -> bool:
-        return not (self.text.data or "").strip()
+        """Tell whether nothing of the row is filled in (the deadline's kind has a default):
+        a row with an agency or a deadline but no text is a decision missing its text."""
+        filled = (self.text.data or "").strip(), self.agency.data, self.assignee.data
+        return (
+            not any(filled)
+            and self.due_days.raw_data in (None, [], [""])
+            and (self.due_date.raw_data in (None, [], [""]))
+        )
 
     def draft(self) -> DecisionDraft:
         return DecisionDraft(
             text=self.text.data or "",
-            agency_id=int(self.agency.data) if self.agency.data else None,
-            assignee_id=int(self.assignee.data) if self.assignee.data else None,
+            agency_id=_id(self.agency.data),
+            assignee_id=_id(self.assignee.data),
             due_kind=self.due_kind.data or "",
             due_days=self.due_days.data,
             due_date=self.due_date.data,
         )
+
+
+def _id(value: str | None) -> int | None:
+    """Return the id a choice names; None for none or for a value that is no id at all."""
+    return int(value) if value and value.isdigit() else None
 
 
 class MinutesForm(BirgeForm):

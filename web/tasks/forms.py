@@ -30,6 +30,9 @@ class TaskForm(BirgeForm):
     due_date = DateField(_l("Due on"), validators=[InputRequired()])
     due_time = TimeField(_l("at"), validators=[InputRequired()])
 
+    def has_due_at(self) -> bool:
+        return self.due_date.data is not None and self.due_time.data is not None
+
     def due_at(self, zone: ZoneInfo) -> datetime:
         assert self.due_date.data and self.due_time.data
         return datetime.combine(self.due_date.data, self.due_time.data, tzinfo=zone).astimezone(UTC)

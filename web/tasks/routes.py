@@ -18,6 +18,7 @@ from models.tasks.notices import unsent_task_emails
 from models.tasks.operations import (
     TaskError,
     cancel_task,
+    check_create_task,
     complete_task,
     create_task,
     may_create_tasks,
@@ -98,13 +99,28 @@ def new_task() -> ResponseReturnValue:
     ]
     if request.method == "GET":
         form.case_code.data = request.args.get("case", "")
-    if form.validate_on_submit():
+    valid = form.is_submitted() and form.validate()
+    if form.is_submitted() and "csrf_token" not in form.errors:
         case = None
-        if form.case_code.data:
+        if form.case_code.data and not form.case_code.errors:
             case = find_case(db, user, form.case_code.data)
             if case is None:
                 form.case_code.errors = [_("There is no case with this code.")]
-        if not form.case_code.errors:
+        if not valid or form.case_code.errors:
+            # Show the domain's problems beside the form's own, all at once.
+            try:
+                check_create_task(
+                    db,
+                    user,
+                    title=form.title.data or "",
+                    agency_id=form.agency.data,
+                    due_at=form.due_at(settings.zone) if form.has_due_at() else None,
+                    now=utcnow(),
+                    case=case,
+                )
+            except TaskError as exc:
+                show_error(form, exc, {"due_at": "due_date"})
+        else:
             try:
                 task = create_task(
                     db,

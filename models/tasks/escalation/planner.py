@@ -235,6 +235,12 @@ def _write_steps(
     agency = session.get(Agency, task.responsible_agency_id)
     case = session.get(Case, task.case_id) if task.case_id is not None else None
     overdue = calendar.working_days_between(task.due_at, now)
+    # A task overdue when its case was registered: the report was entered late.
+    late = (
+        (task.counted_from, task.created_at)
+        if task.counted_from is not None and task.created_at >= task.due_at
+        else None
+    )
     written = 0
     for step in steps:
         kind = NotificationKind.TASK_REMINDER if step.level == 0 else NotificationKind.ESCALATION
@@ -252,6 +258,7 @@ def _write_steps(
                 working_days_overdue=overdue,
                 url=f"{settings.base_url}/tasks/{task_id}",
                 told_before=before,
+                registered_late=late,
             )
             zone: ZoneInfo = calendar.zone
             email = (
