@@ -3,6 +3,7 @@ minutes page and the DOCX protocol show them to one reader."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,11 +13,13 @@ from sqlmodel import Session, col
 
 from models.cases.access import CaseCodeScreen
 from models.cases.tables import Case
+from models.core.base import require_id
 from models.meetings.sittings import SittingTime, sitting_times
 from models.meetings.tables import Meeting, Sitting
 from models.minutes.agenda import AgendaGroup, coordination_agenda, shown_to
 from models.minutes.recording import minutes_of, sitting_of
 from models.minutes.tables import Attendance, Decision, MeetingMinutes
+from models.people.access import district_chairs
 from models.people.tables import Agency, User
 
 __all__ = [
@@ -65,6 +68,10 @@ class HeldMeeting:
     attendance: tuple[AgencyAttendance, ...]
     decisions: tuple[DecisionLine, ...]
     agenda: tuple[AgendaGroup, ...] | None  # coordination meetings only
+    #: Who signs as chair: the district's chair when present, else the organizer when present.
+    chair: User | None = None
+    #: Who signs as secretary: the person who recorded the minutes.
+    secretary: User | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,7 @@ def held_meeting(
         a.id: a for a in session.scalars(select(Agency).where(col(Agency.id).in_(agency_ids)))
     }
     user_ids = {r.user_id for r in rows if r.user_id} | {d.assignee_id for d in decisions}
+    user_ids |= {minutes.recorded_by_id}
     people = {
         u.id: u for u in session.scalars(select(User).where(col(User.id).in_(user_ids - {None})))
     }
@@ -124,6 +132,7 @@ def held_meeting(
         for r in rows
         if r.user_id is None
     )
+    present_ids = [r.user_id for r in rows if r.user_id is not None and r.present]
     case = session.get(Case, meeting.case_id) if meeting.case_id is not None else None
     agenda = coordination_agenda(session, meeting, now=now)
     screen = CaseCodeScreen(session, reader)
@@ -146,7 +155,19 @@ def held_meeting(
             for d in decisions
         ),
         agenda=tuple(shown_to(session, reader, agenda, screen)) if agenda is not None else None,
+        chair=_chair(session, meeting, [people[i] for i in present_ids if i in people]),
+        secretary=people.get(minutes.recorded_by_id) if minutes.recorded_by_id else None,
     )
+
+
+def _chair(session: Session, meeting: Meeting, present: Sequence[User]) -> User | None:
+    """Return who chaired the sitting: the district's chair (the deputy akim) when present,
+    else the person who scheduled the meeting when present; None leaves the line blank."""
+    chairs = {require_id(u) for u in district_chairs(session, meeting.district_id)}
+    for user in present:
+        if user.id in chairs:
+            return user
+    return next((u for u in present if u.id == meeting.created_by_id), None)
 
 
 def held_sittings(

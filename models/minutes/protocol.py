@@ -11,7 +11,11 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from docx import Document
+from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm
 
 from models.core.emails import format_local
 from models.core.i18n import N_, translator
@@ -25,6 +29,33 @@ __all__ = ["PROTOCOL_LOCALES", "build_protocol", "protocol_filename"]
 PROTOCOL_LOCALES = ("ru", "kk")
 
 _LINE = "______________________"
+#: The language Word checks spelling in, per protocol language (BCP 47, as Word writes it).
+_LANGUAGE_TAGS = {"ru": "ru-RU", "kk": "kk-KZ"}
+
+
+def _on_a4(document: DocumentObject) -> None:
+    """Lay every section on A4 with the margins of an official document (ГОСТ Р 7.0.97:
+    30 mm left for filing, 15 mm right, 20 mm top and bottom); python-docx starts on Letter."""
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin, section.right_margin = Mm(30), Mm(15)
+        section.top_margin = section.bottom_margin = Mm(20)
+
+
+def _in_language(document: DocumentObject, tag: str) -> None:
+    """Make *tag* the language of every run by default (python-docx's template says en-US),
+    so Word checks the spelling and a screen reader reads the protocol in its language."""
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    run = defaults.find(qn("w:rPrDefault")) if defaults is not None else None
+    properties = run.find(qn("w:rPr")) if run is not None else None
+    if properties is None:
+        raise ValueError("the DOCX template has no default run properties")
+    language = properties.find(qn("w:lang"))
+    if language is None:
+        language = OxmlElement("w:lang")
+        properties.append(language)
+    for attribute in ("w:val", "w:eastAsia", "w:bidi"):
+        language.set(qn(attribute), tag)
 
 
 def protocol_filename(held: HeldMeeting, locale: str, zone: ZoneInfo) -> str:
@@ -41,12 +72,20 @@ def build_protocol(held: HeldMeeting, *, locale: str, zone: ZoneInfo) -> bytes:
     _ = translator(locale)
     meeting = held.meeting
     document = Document()
+    _on_a4(document)
+    _in_language(document, _LANGUAGE_TAGS[locale])
+    number = held.minutes.protocol_number
+    title = (
+        _(N_("Minutes No. %(number)s")) % {"number": number}
+        if number is not None
+        else _(N_("Minutes"))
+    )
     properties = document.core_properties
-    properties.title = _(N_("Minutes"))
+    properties.title = title
     properties.author = "Birge"
-    properties.language = locale
+    properties.language = _LANGUAGE_TAGS[locale]
 
-    heading = document.add_heading(_(N_("Minutes")), level=0)
+    heading = document.add_heading(title, level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     kind = _(KIND_LABELS[meeting.kind]) if meeting.kind in KIND_LABELS else meeting.kind
     document.add_paragraph(
@@ -120,11 +159,12 @@ def build_protocol(held: HeldMeeting, *, locale: str, zone: ZoneInfo) -> bytes:
         document.add_paragraph(_(N_("No decisions were taken.")))
 
     document.add_heading(_(N_("Signatures")), level=1)
-    for label in (_(N_("Chair")), _(N_("Secretary"))):
-        document.add_paragraph(f"{label}: {_LINE} / {_LINE}")
-    for signer in held.attendance:
-        if signer.present:
-            name = outgoing_text(signer.agency.name(locale))
+    for label, person in ((_(N_("Chair")), held.chair), (_(N_("Secretary")), held.secretary)):
+        name = outgoing_text(person.full_name) if person is not None else _LINE
+        document.add_paragraph(f"{label}: {_LINE} / {name}")
+    for present in held.attendance:
+        if present.present:
+            name = outgoing_text(present.agency.name(locale))
             document.add_paragraph(f"{name}: {_LINE} / {_LINE}")
     buffer = BytesIO()
     document.save(buffer)

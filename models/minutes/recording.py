@@ -23,6 +23,7 @@ from models.meetings.access import may_change_meeting
 from models.meetings.sittings import SittingTime, district_zone, find_sitting
 from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, MeetingStatus
 from models.minutes.agenda import live_agenda
+from models.minutes.numbers import issue_protocol_number
 from models.minutes.tables import AgendaItem, Attendance, Decision, DueKind, MeetingMinutes
 from models.people.tables import Agency, User
 from models.tasks.assignees import may_take_task
@@ -233,6 +234,8 @@ def record_minutes(
     held, text, participating = checked.held, checked.text, checked.participating
     people, agency_ids, due = checked.people, checked.agency_ids, checked.due
 
+    # The protocol's number: per district and year of the sitting, issued now and kept.
+    year = held.starts_at.astimezone(district_zone(session, meeting.district_id)).year
     minutes = MeetingMinutes(
         meeting_id=require_id(meeting),
         sitting_start=held.original_start,
@@ -240,6 +243,8 @@ def record_minutes(
         recorded_at=now,
         recorded_by_id=user.id,
         agenda_at=meeting.starts_at if meeting.kind == MeetingKind.COORDINATION_MEETING else None,
+        protocol_year=year,
+        protocol_number=issue_protocol_number(session, meeting.district_id, year),
     )
     session.add(minutes)
     session.flush()

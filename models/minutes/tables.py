@@ -17,6 +17,7 @@ __all__ = [
     "Decision",
     "DueKind",
     "MeetingMinutes",
+    "ProtocolCounter",
 ]
 
 
@@ -48,6 +49,24 @@ class MeetingMinutes(SQLModel, table=True):
     recorded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     #: The moment the frozen agenda was read at: the meeting's start.
     agenda_at: datetime | None = utc_field(default=None, nullable=True)
+    #: The protocol's number (№ 7), counted per district and year of the sitting (local date)
+    #: when the minutes are recorded, and never changed after (:class:`ProtocolCounter`).
+    protocol_year: int | None = Field(default=None)
+    protocol_number: int | None = Field(default=None)
+
+
+class ProtocolCounter(SQLModel, table=True):
+    """The last protocol number issued in a district for the sittings of a year.
+
+    Recording minutes locks this row (``SELECT ... FOR UPDATE``) and raises it in the same
+    transaction, as case codes are counted: no gaps, no duplicates.
+    """
+
+    __tablename__ = "meeting_protocol_counter"
+
+    district_id: int = Field(foreign_key="district.id", primary_key=True)
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_number: int = Field(default=0)
 
 
 class Attendance(SQLModel, table=True):

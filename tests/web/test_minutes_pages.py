@@ -88,6 +88,7 @@ def test_the_organizer_records_minutes_and_the_decisions_are_tasks(
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)
     assert "Посетить семью по случаю D-2026-0042" in page
+    assert "Протокол № 1: Индивидуальный план работы" in page  # numbered when recorded
     assert "Отдел полиции" in page and "Inspector" in page
     tasks = session.scalars(select(Task).where(Task.origin == TaskOrigin.DECISION)).all()
     assert {t.responsible_agency_id for t in tasks} == {district.police.id, district.school.id}
