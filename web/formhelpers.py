@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -15,7 +16,7 @@ from models.core.errors import DomainError
 from models.people.tables import Agency
 from web.context import db_session
 
-__all__ = ["district_agencies", "show_error"]
+__all__ = ["district_agencies", "query_id", "show_error"]
 
 
 def show_error(form: FlaskForm, error: DomainError, aliases: Mapping[str, str] = {}) -> None:
@@ -54,3 +55,12 @@ def district_agencies() -> list[Agency]:
     assert own is not None
     query = select(Agency).where(col(Agency.district_id) == own.district_id)
     return list(db.scalars(query.order_by(col(Agency.id))))
+
+
+def query_id(name: str) -> int | None:
+    """The row id in query parameter *name*, or None when it is missing or cannot be one (not
+    ASCII digits, or beyond the databases' 64-bit integers, as ``<int:…>`` in a path)."""
+    raw = request.args.get(name, "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19) or not 0 < int(raw) < 2**63:
+        return None
+    return int(raw)

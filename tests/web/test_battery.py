@@ -14,13 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import pytest
-from flask import Flask
+from flask import Flask, Request
 from flask.testing import FlaskClient
 from sqlalchemy import Select, func, select
 from sqlmodel import Session, SQLModel, col
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.utils import cached_property
 
 from models.core.audit import AuditEvent
 from models.core.settings import Settings
@@ -103,6 +105,7 @@ def visitor(request: pytest.FixtureRequest, app: Flask, world: World) -> Visitor
         "coordinator": world.district.coordinator.email,
         "member": world.district.inspector.email,
     }
+    app.request_class = ArgsReadRequest
     n = PEOPLE.index(request.param)
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
@@ -136,6 +139,11 @@ def test_every_route_survives_bad_values_as_every_role(
             for method in methods:
                 _check(visitor, session, method, url + query, {})
                 counted += 1
+        if "GET" in methods:  # and every other query parameter the route reads
+            for name in sorted(_parameters_read(visitor, url) - {"next", "page"}):
+                for bad in BAD_PATH_VALUES + BAD_FIELD_VALUES:
+                    _check(visitor, session, "GET", f"{url}?{name}={quote(bad, safe='')}", {})
+                    counted += 1
         if "POST" not in methods:
             continue
         form = _valid_form(visitor, rule.endpoint, url, "GET" in methods, world)
@@ -155,6 +163,45 @@ def test_every_route_survives_bad_values_as_every_role(
     assert counted > 500 / len(PEOPLE)
     tracebacks = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     assert not tracebacks, [r.getMessage() for r in tracebacks]
+
+
+#: The query parameters the routes read during the request being made.
+ARGS_READ: set[str] = set()
+
+
+class RecordingArgs(ImmutableMultiDict[str, str]):
+    """A request's query parameters that note every name a route asks for."""
+
+    def __getitem__(self, key: str) -> str:
+        ARGS_READ.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None, type: Any = None) -> Any:
+        ARGS_READ.add(key)
+        return super().get(key, default, type)
+
+    def getlist(self, key: str, type: Any = None) -> Any:
+        ARGS_READ.add(key)
+        return super().getlist(key, type)
+
+    def __contains__(self, key: object) -> bool:
+        ARGS_READ.add(str(key))
+        return super().__contains__(key)
+
+
+class ArgsReadRequest(Request):
+    @cached_property
+    def args(self) -> RecordingArgs:
+        pairs = parse_qsl(self.query_string.decode("latin-1"), keep_blank_values=True)
+        return RecordingArgs(pairs)
+
+
+def _parameters_read(visitor: Visitor, url: str) -> set[str]:
+    """The query parameters the route at *url* reads when it is asked with none."""
+    ARGS_READ.clear()
+    visitor.counts = None
+    visitor.client.get(url).close()
+    return set(ARGS_READ)
 
 
 def _sign_in(visitor: Visitor) -> None:
