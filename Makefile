@@ -14,10 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# `make run PORT=8080` serves elsewhere; the demo's links and feed addresses follow the port.
+PORT ?= 5000
 run: $(STAMP)
 	$(BIN)/birge db upgrade
-	$(BIN)/birge demo
-	$(BIN)/birge run
+	$(BIN)/birge demo --port $(PORT)
+	$(BIN)/birge run --port $(PORT)
 
 test: $(STAMP) browser js lint typecheck pytest
 

@@ -188,3 +188,48 @@ def _agency_id(form: str, name: str) -> str:
         if label == name:
             return str(value)
     raise AssertionError(f"no checkbox for {name}")
+
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def test_make_run_serves_on_the_port_given_and_the_first_emails_link_to_it(
+    tmp_path: Path,
+) -> None:
+    port = services.free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("BIRGE_")} | {
+        "BIRGE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "BIRGE_TICK_SECONDS": "1",
+    }
+    # Whenever the test runs, the demo's overdue tasks mail at once: working hours all day.
+    birge(env, "db", "upgrade")
+    birge(env, "demo")
+    today = datetime.now(ALMATY).date()
+    if not WorkCalendar(zone=ALMATY).is_working_day(today):
+        birge(env, "calendar", "override", "add", today.isoformat(), "--working-day",
+              "--note", "Тест")  # fmt: skip
+    birge(env, "calendar", "hours", "--starts", "00:00", "--ends", "23:59")
+    base_url = f"http://127.0.0.1:{port}"
+    with open(tmp_path / "make.log", "w") as log:
+        # `-o` keeps make from reinstalling the virtualenv the tests run in.
+        process = subprocess.Popen(
+            ["make", "-s", "-o", ".venv/.installed", "run", f"PORT={port}",
+             f"BIN={Path(BIRGE).parent}"],
+            cwd=REPOSITORY, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            wait_until_healthy(base_url, {"make run": process})
+            outbox = tmp_path / "instance" / "outbox"
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not emails(outbox):
+                time.sleep(0.3)
+            first = emails(outbox)
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+    assert first, (tmp_path / "make.log").read_text()
+    for message in first:
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        links = re.findall(r"https?://[^\s/]+", text)
+        assert links and set(links) == {base_url}, (message["Subject"], links)

@@ -6,6 +6,7 @@ import click
 
 import migrations
 from models.core.db import make_engine, session_scope
+from models.core.settings import served_base_url
 from models.demo.district import DEMO_PASSWORD, load_demo
 from web.cli.base import Context, main, pass_context
 
@@ -34,12 +35,23 @@ def db_downgrade(ctx: Context, revision: str) -> None:
 
 
 @main.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address `birge run` will serve on."
+)
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port `birge run` will serve on: without BIRGE_BASE_URL the demo's links use it.",
+)
 @pass_context
-def demo(ctx: Context) -> None:
+def demo(ctx: Context, host: str, port: int) -> None:
     """Load the demo district (idempotent) and print its logins."""
-    engine = make_engine(ctx.require_current_schema().database_url)
+    settings, _warning = served_base_url(ctx.require_current_schema(), host, port)
+    engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
-        logins = load_demo(session, ctx.settings)
+        logins = load_demo(session, settings)
     click.echo(f"Demo district loaded. Logins (password for all: {DEMO_PASSWORD}):")
     for email, role, agency in logins:
         click.echo(f"  {email:<34} {role:<12} {agency}")
