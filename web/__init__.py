@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 
 #: What a 503 during a database outage asks clients to wait, in seconds.
 RETRY_AFTER_SECONDS = 30
+#: What the database driver raises when the database is down, hung (a connection broken by the
+#: watchdog of models.core.db, a connect timeout) or every pooled connection is taken.
+DATABASE_OUTAGES = (OperationalError, InterfaceError, PoolTimeoutError)
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
@@ -110,7 +113,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)
-    for outage in (OperationalError, InterfaceError, PoolTimeoutError):
+    for outage in DATABASE_OUTAGES:
         app.register_error_handler(outage, _database_unavailable)
     app.teardown_appcontext(close_session)
     app.after_request(_security_headers)
@@ -138,9 +141,13 @@ def _load_user(user_id: str) -> User | None:
     if g.get("database_down") or not isinstance(token, str):
         return None
     db = db_session()
-    user = session_user(db, token, idle=settings_of(current_app).session_idle)
-    if db.dirty:
-        db.commit()  # the session's last-seen time, or its end after idling
+    try:
+        user = session_user(db, token, idle=settings_of(current_app).session_idle)
+        if db.dirty:
+            db.commit()  # the session's last-seen time, or its end after idling
+    except DATABASE_OUTAGES:
+        g.database_down = True  # the 503 page and the headers must not wait for it again
+        raise
     return user if user is not None and str(user.id) == user_id else None
 
 
@@ -220,6 +227,8 @@ def _security_headers(response: Response) -> Response:
     )
     for name, value in security_headers(settings_of(current_app)).items():
         headers.setdefault(name, value)
-    if current_user.is_authenticated:
+    # A signed-in browser's answers are never cached. Asked of the cookie, not of the user: a
+    # route that never loaded the user (/healthz) must not wait on a hung database here.
+    if SESSION_KEY in session:
         headers.setdefault("Cache-Control", "no-store")
     return response

@@ -96,7 +96,7 @@ def build_runtime(settings: Settings, engine: Engine | None = None) -> Runtime:
     nothing yet: RabbitMQ connections open on first use, one per thread. Installs the change
     marks, so that what this process commits shows on the portal's next page view."""
     install_change_marks()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, timeouts=settings.database_timeouts)
     broker = build_broker(settings.broker_url)
     mailer = make_mailer(settings.smtp)
     leases = LeaseKeeper(engine, timedelta(seconds=settings.notification_lease_seconds))

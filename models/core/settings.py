@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.core.db import DatabaseTimeouts
 from models.core.setting_values import (
     SettingsError,
     SmtpTarget,
@@ -74,6 +75,20 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "a changed feed is rebuilt once this long after its first change",
     ),
     "BIRGE_PAGE_CACHE_MB": ("64", "megabytes of rendered page parts kept per web process; 0: none"),
+    "BIRGE_DB_CONNECT_TIMEOUT": (
+        "3",
+        "seconds to open a PostgreSQL connection, or to ping a pooled one, before a 503",
+    ),
+    "BIRGE_DB_STATEMENT_TIMEOUT": (
+        "10",
+        "seconds one statement may run; a server that does not answer is cut off 1 s later",
+    ),
+    "BIRGE_DB_LOCK_TIMEOUT": ("5", "seconds a statement waits for a lock"),
+    "BIRGE_DB_IDLE_IN_TRANSACTION_TIMEOUT": (
+        "60",
+        "seconds a transaction may stay open with nothing running",
+    ),
+    "BIRGE_DB_POOL_TIMEOUT": ("5", "seconds a request waits for a free database connection"),
 }
 
 _MEETING_KINDS = (
@@ -128,6 +143,8 @@ class Settings:
     feed_debounce_seconds: float = 10.0
     #: Megabytes of rendered page parts each web process keeps (``BIRGE_PAGE_CACHE_MB``, 0: none).
     page_cache_mb: int = 64
+    #: How long PostgreSQL connections, statements, locks and the pool wait (``BIRGE_DB_*``).
+    database_timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -235,6 +252,7 @@ def load_settings(
     page_cache = get("BIRGE_PAGE_CACHE_MB") or "64"
     if not page_cache.isascii() or not page_cache.isdigit() or int(page_cache) > 4096:
         raise SettingsError("BIRGE_PAGE_CACHE_MB", "must be whole megabytes, 0 to 4096")
+    database_timeouts = _database_timeouts(get)
     secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
     if len(secret_key) < 16:
         raise SettingsError("BIRGE_SECRET_KEY", "must be at least 16 characters long")
@@ -258,7 +276,31 @@ def load_settings(
         feeds_path=feeds_path,
         feed_debounce_seconds=feed_debounce_seconds,
         page_cache_mb=int(page_cache),
+        database_timeouts=database_timeouts,
     )
+
+
+def _database_timeouts(get: Callable[[str], str | None]) -> DatabaseTimeouts:
+    """Read the ``BIRGE_DB_*`` timeouts (seconds); unset ones keep their defaults."""
+    values: dict[str, float] = {}
+    for field_name, name, low, high in (
+        ("connect", "BIRGE_DB_CONNECT_TIMEOUT", 1, 60),
+        ("statement", "BIRGE_DB_STATEMENT_TIMEOUT", 1, 3600),
+        ("lock", "BIRGE_DB_LOCK_TIMEOUT", 1, 3600),
+        ("idle_in_transaction", "BIRGE_DB_IDLE_IN_TRANSACTION_TIMEOUT", 1, 86400),
+        ("pool", "BIRGE_DB_POOL_TIMEOUT", 1, 600),
+    ):
+        raw = get(name)
+        if raw is None:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(name, f"{raw!r} is not a number of seconds") from None
+        if not low <= value <= high:
+            raise SettingsError(name, f"must be between {low} and {high} seconds")
+        values[field_name] = value
+    return replace(DatabaseTimeouts(), **values)
 
 
 def served_base_url(settings: Settings, host: str, port: int) -> tuple[Settings, str | None]:

@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select, update
@@ -28,9 +30,11 @@ from models.tasks.operations import complete_task, create_task
 from models.tasks.tables import Task
 from tests import factories, services
 from tests.conftest import SmtpServer, load_settings_for
-from tests.factories import District, make_district
+from tests.db_proxy import freezable_proxy
+from tests.factories import District, login, make_district
 from tests.processes import BIRGE, birge
 from tests.services import queued_notification_ids
+from web import create_app
 from workers.runtime import Runtime, build_runtime, run_scheduler, start_worker, tick
 
 pytestmark = pytest.mark.e2e
@@ -403,3 +407,60 @@ def test_a_rolled_back_meeting_sends_no_email(
     assert smtp_server.mailbox.messages == []
     with Session(rt.engine) as session:
         assert session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+# --- a database that hangs (a frozen proxy in front of PostgreSQL) -----------------------------
+
+
+def _timed(call: Callable[[], Any], limit: float) -> tuple[Any, float]:
+    """Run *call* in a thread; fail if it gives no answer within *limit* seconds."""
+    answer: list[Any] = []
+    started = time.monotonic()
+    thread = threading.Thread(target=lambda: answer.append(call()), daemon=True)
+    thread.start()
+    thread.join(limit)
+    took = time.monotonic() - started
+    assert answer, f"no answer within {limit} s"
+    return answer[0], took
+
+
+def test_a_hung_database_is_a_503_within_seconds_and_the_portal_recovers(
+    postgres_only_url: str, make_settings: Callable[..., Settings]
+) -> None:
+    target = urlsplit(postgres_only_url)
+    with freezable_proxy((target.hostname or "127.0.0.1", target.port or 5432)) as proxy:
+        settings = make_settings(
+            proxy.url(postgres_only_url),
+            BIRGE_DB_CONNECT_TIMEOUT="2",
+            BIRGE_DB_STATEMENT_TIMEOUT="3",
+        )
+        rt = build_runtime(settings)
+        with Session(rt.engine, expire_on_commit=False) as session:
+            email = make_district(session).coordinator.email
+            session.commit()
+        app = create_app(settings, runtime=rt)
+        signed_in = app.test_client()
+        try:
+            login(signed_in, email)
+            assert signed_in.get("/").status_code == 200  # a pooled connection, then the hang
+            assert signed_in.get("/healthz").status_code == 200
+
+            proxy.freeze()
+            health, took = _timed(lambda: signed_in.get("/healthz"), 10)
+            assert health.status_code == 503 and took < 3, took
+            assert health.get_json()["database"] == "unreachable"
+            page, took = _timed(lambda: signed_in.get("/"), 15)
+            assert page.status_code == 503 and took < 6, took
+            assert 0 < int(page.headers["Retry-After"]) <= 30
+            assert "временно недоступен" in page.get_data(as_text=True)
+
+            proxy.thaw()
+            deadline = time.monotonic() + 10
+            while signed_in.get("/healthz").status_code != 200:
+                assert time.monotonic() < deadline, "/healthz did not recover after the thaw"
+                time.sleep(0.2)
+            assert signed_in.get("/").status_code == 200  # still signed in: nothing was lost
+        finally:
+            proxy.thaw()
+            rt.close()
+            rt.engine.dispose()

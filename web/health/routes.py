@@ -9,11 +9,14 @@ from web.context import runtime
 
 bp = Blueprint("health", __name__)
 
+#: A hung database makes /healthz answer 503 within about this long, not hang with it.
+_DATABASE_CHECK_SECONDS = 2.0
+
 
 def healthz() -> ResponseReturnValue:
     rt = runtime(current_app)
     checks = {
-        "database": database_reachable(rt.engine),
+        "database": database_reachable(rt.engine, timeout=_DATABASE_CHECK_SECONDS),
         "broker": rt.broker_reachable(),
     }
     body = {name: "ok" if ok else "unreachable" for name, ok in checks.items()}
