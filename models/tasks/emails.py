@@ -65,6 +65,8 @@ class DigestLine:
 
 
 def _days(locale: str, n: int) -> str:
+    if n <= 0:  # past its due moment, but not yet by a whole working day
+        return translations(locale).gettext("less than a working day overdue")
     return translations(locale).ngettext(
         "%(num)d working day overdue", "%(num)d working days overdue", n
     ) % {"num": n}

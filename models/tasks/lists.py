@@ -125,6 +125,9 @@ class TaskRow:
     agency: Agency
     case_code: str | None
     escalation: EscalationState
+    #: Past its due moment and still open (:meth:`Task.is_overdue`), even by less than a
+    #: working day, when ``working_days_overdue`` is still 0.
+    overdue: bool
     working_days_overdue: int
 
 
@@ -158,6 +161,7 @@ def task_rows(
             agency=agencies[t.responsible_agency_id],
             case_code=codes.get(t.case_id) if t.case_id is not None else None,
             escalation=task_escalation(t, policy, calendar, now),
+            overdue=t.is_overdue(now),
             working_days_overdue=calendar.working_days_between(t.due_at, now)
             if t.is_overdue(now)
             else 0,
