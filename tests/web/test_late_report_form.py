@@ -37,9 +37,7 @@ def test_a_late_report_is_named_overdue_before_saving_and_saved_once_confirmed(
     assert 'name="confirm_late"' in page
     assert cases(session) == before  # nothing saved yet
 
-    saved = client.post(
-        "/cases/new", data=case_form(client, district, **late, confirm_late="y")
-    )
+    saved = client.post("/cases/new", data=case_form(client, district, **late, confirm_late="y"))
     assert saved.status_code == 302
     assert cases(session) == before + 1
 
@@ -68,9 +66,7 @@ def test_the_source_and_the_category_are_chosen_not_assumed(
         assert first.startswith(' value="">— выберите —'), name  # an empty first option
         assert "selected" not in select_html, name  # nothing chosen for the person
     before = cases(session)
-    response = client.post(
-        "/cases/new", data=case_form(client, district, source="", category="")
-    )
+    response = client.post("/cases/new", data=case_form(client, district, source="", category=""))
     body = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Выберите, как поступило обращение." in body
