@@ -208,7 +208,6 @@ def _series_page(
         sittings=sittings,
         page_errors=page_errors,
         end_form=end_form or EndSeriesForm(formdata=None),
-        cancel_form=ConfirmForm(formdata=None),
         may_change=may_change_meeting(db, current_user, meeting),
     ), status
 
@@ -225,8 +224,12 @@ def _next_sittings(meeting: Meeting, now: datetime) -> list[SittingTime]:
 
 
 def _original(form: SittingForm) -> datetime | None:
+    return _moment(form.original.data or "")
+
+
+def _moment(text: str) -> datetime | None:
     try:
-        value = datetime.fromisoformat(form.original.data or "")
+        value = datetime.fromisoformat(text)
     except ValueError:
         return None
     return value if value.tzinfo is not None else None
@@ -263,6 +266,8 @@ def move(meeting_id: int) -> ResponseReturnValue:
 
 def cancel_one(meeting_id: int) -> ResponseReturnValue:
     meeting = meeting_for_change(meeting_id)
+    if request.method == "GET":  # the series page's button asks first
+        return _confirm_cancel_one(meeting)
     form = SittingForm()
     original = _original(form)
     if ConfirmForm().validate_on_submit() and original is not None:
@@ -285,6 +290,28 @@ def cancel_one(meeting_id: int) -> ResponseReturnValue:
     else:
         form.form_errors.append(_("Choose a sitting of the series."))
     return _series_page(meeting, form, None, 400)
+
+
+def _confirm_cancel_one(meeting: Meeting) -> ResponseReturnValue:
+    original = _moment(request.args.get("original", ""))
+    sitting = next(
+        (
+            s
+            for s in _next_sittings(meeting, utcnow())
+            if s.original_start == original and not s.cancelled
+        ),
+        None,
+    )
+    if sitting is None or meeting.status == "cancelled":
+        form = SittingForm(formdata=None)
+        form.form_errors.append(_("Choose a sitting of the series."))
+        return _series_page(meeting, form, None, 400)
+    return render_template(
+        "meetings/cancel_sitting.html",
+        meeting=meeting,
+        sitting=sitting,
+        form=ConfirmForm(formdata=None),
+    )
 
 
 def end(meeting_id: int) -> ResponseReturnValue:

@@ -294,7 +294,7 @@ bp.add_url_rule("/meetings/<int:meeting_id>/participants", view_func=login_requi
 bp.add_url_rule("/meetings/<int:meeting_id>/outcome", view_func=login_required(changes.outcome), methods=["GET", "POST"])  # noqa: E501
 bp.add_url_rule("/meetings/<int:meeting_id>/series", view_func=login_required(changes.series))
 bp.add_url_rule("/meetings/<int:meeting_id>/sittings/move", view_func=login_required(changes.move), methods=["POST"])  # noqa: E501
-bp.add_url_rule("/meetings/<int:meeting_id>/sittings/cancel", view_func=login_required(changes.cancel_one), methods=["POST"])  # noqa: E501
+bp.add_url_rule("/meetings/<int:meeting_id>/sittings/cancel", view_func=login_required(changes.cancel_one), methods=["GET", "POST"])  # noqa: E501
 bp.add_url_rule("/meetings/<int:meeting_id>/series/end", view_func=login_required(changes.end), methods=["POST"])  # noqa: E501
 bp.add_url_rule("/meetings/<int:meeting_id>/answer/<value>", view_func=login_required(answers.answer), methods=["POST"])  # noqa: E501
 bp.add_url_rule("/respond/<token>", view_func=answers.respond, methods=["GET", "POST"])
