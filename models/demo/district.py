@@ -11,15 +11,18 @@ from sqlmodel import Session, col
 from werkzeug.security import generate_password_hash
 
 from calendars.recurrence import monthly_rule_like
+from calendars.workdays import WorkCalendar
 from models.cases.tables import Case, CaseAgency
 from models.core.audit import record_event
 from models.core.base import require_id, utcnow
 from models.core.settings import Settings
 from models.demo.cases import load_demo_cases
 from models.meetings.reminders import replan_meeting_reminders
-from models.meetings.tables import Meeting, MeetingAgency, MeetingKind
+from models.meetings.sittings import sitting_times
+from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, Sitting
 from models.people.tables import Agency, AgencyKind, District, Role, User
 from models.tasks.calendar_changes import add_decree_transfers
+from models.workdays.calendar import district_calendar
 
 __all__ = ["DEMO_PASSWORD", "load_demo"]
 
@@ -288,6 +291,7 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
     today = now.astimezone(settings.zone).date()
     add_decree_transfers(session, district.id, today.year, now=now)
     load_demo_cases(session, settings, district, now)  # after the decrees: they count them
+    calendar = district_calendar(session, district.id)
     for spec in _MEETINGS:
         uid = f"demo-{spec.key}@birge"
         if (
@@ -295,7 +299,11 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
             is not None
         ):
             continue
-        starts_at = _local(today + timedelta(days=spec.days_ahead), spec.start, settings)
+        # Nothing on a day off: the first working day from the planned one.
+        day = today + timedelta(days=spec.days_ahead)
+        while not calendar.is_working_day(day):
+            day += timedelta(days=1)
+        starts_at = _local(day, spec.start, settings)
         meeting = Meeting(
             uid=uid,
             district_id=district.id,
@@ -315,6 +323,8 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
             meeting.rrule = monthly_rule_like(starts_at.astimezone(settings.zone))
         session.add(meeting)
         session.flush()
+        if meeting.rrule:
+            _move_sittings_off_days_off(session, settings, meeting, calendar)
         replan_meeting_reminders(session, settings, meeting, now=now)
         for slug in dict.fromkeys((spec.organizer, *spec.agencies)):
             session.add(
@@ -329,6 +339,36 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
             detail=f"kind={spec.kind.value} source=demo",
         )
     return logins
+
+
+def _move_sittings_off_days_off(
+    session: Session, settings: Settings, meeting: Meeting, calendar: WorkCalendar
+) -> None:
+    """Move each sitting of the series *meeting* in its first year that its rule puts on a
+    day off (the fourth Monday of March is Nauryz) to the next working day, as a school would."""
+    for sitting in sitting_times(
+        meeting,
+        [],
+        settings.zone,
+        after=meeting.starts_at,
+        before=meeting.starts_at + timedelta(days=366),
+    ):
+        local = sitting.starts_at.astimezone(settings.zone)
+        day = local.date()
+        if calendar.is_working_day(day):
+            continue
+        while not calendar.is_working_day(day):
+            day += timedelta(days=1)
+        moved = _local(day, local.time(), settings)
+        session.add(
+            Sitting(
+                meeting_id=require_id(meeting),
+                original_start=sitting.original_start,
+                starts_at=moved,
+                ends_at=moved + (sitting.ends_at - sitting.starts_at),
+            )
+        )
+    session.flush()
 
 
 @cache

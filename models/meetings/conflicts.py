@@ -1,11 +1,12 @@
-"""Warnings when scheduling: an invited agency already sits elsewhere, or the same meeting
-exists already. They inform the organizer and never stop the meeting."""
+"""Warnings when scheduling: an invited agency already sits elsewhere, the same meeting
+exists already, or a meeting or sittings fall on days off. They inform the organizer and never
+stop the meeting."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -17,22 +18,28 @@ from models.meetings.facts import meeting_agencies
 from models.meetings.sittings import sitting_times
 from models.meetings.tables import Meeting, MeetingAgency, MeetingStatus, Sitting
 from models.people.tables import Agency
+from models.workdays.calendar import days_off_between, district_calendar
 
-__all__ = ["SchedulingWarning", "move_warnings", "scheduling_warnings"]
+__all__ = ["SchedulingWarning", "day_off_warnings", "move_warnings", "scheduling_warnings"]
 
 #: Longer than any single meeting may last (models.meetings.scheduling.MAX_MEETING_LENGTH).
 _LONGEST_MEETING = timedelta(hours=13)
 #: How far back a series may have started and still sit in the window looked at.
 _SERIES_LOOKBACK = timedelta(days=3 * 366)
+#: How far ahead a new or moved series' sittings are checked for days off.
+_SERIES_HORIZON = timedelta(days=366)
 
 
 @dataclass(frozen=True)
 class SchedulingWarning:
-    """An English message id, the meeting it is about, and the agency for ``%(agency)s``."""
+    """An English message id, the meeting it is about, the agency for ``%(agency)s`` and the
+    days off for ``%(days)s`` (each with its English name, see
+    :func:`models.workdays.holiday_names.describe_day_off`)."""
 
     message: str
     meeting_id: int
     agency: Agency | None = None
+    days_off: tuple[tuple[date, str], ...] = ()
 
 
 def scheduling_warnings(
@@ -125,7 +132,7 @@ def move_warnings(
     meeting itself left out."""
     agencies = meeting_agencies(session, meeting)
     organizer = next(a for a in agencies if a.id == meeting.organizer_agency_id)
-    return scheduling_warnings(
+    warnings = scheduling_warnings(
         session,
         settings,
         organizer_agency=organizer,
@@ -136,3 +143,36 @@ def move_warnings(
         agencies=agencies,
         exclude_meeting_id=meeting.id,
     )
+    # A moved series starts where its first sitting now is; a moved sitting elsewhere.
+    whole_series = meeting.starts_at == starts_at
+    return warnings + day_off_warnings(
+        session, meeting, starts_at=starts_at, whole_series=whole_series
+    )
+
+
+def day_off_warnings(
+    session: Session, meeting: Meeting, *, starts_at: datetime, whole_series: bool
+) -> list[SchedulingWarning]:
+    """Return a warning naming the days off of the district's calendar that *meeting* falls
+    on: its sitting at *starts_at*, or with *whole_series* every sitting of its series in the
+    year from *starts_at*."""
+    calendar = district_calendar(session, meeting.district_id)
+    if meeting.rrule and whole_series:
+        message = N_("Sittings fall on days off: %(days)s.")
+        starts = [
+            s.starts_at
+            for s in sitting_times(
+                meeting, [], calendar.zone, after=starts_at, before=starts_at + _SERIES_HORIZON
+            )
+        ]
+    else:
+        message = N_("This falls on a day off: %(days)s.")
+        starts = [starts_at]
+    days = sorted({calendar.local_date(start) for start in starts})
+    if not days:
+        return []
+    off = days_off_between(calendar, days[0], days[-1])
+    found = tuple((day, off[day]) for day in days if day in off)
+    if not found:
+        return []
+    return [SchedulingWarning(message, require_id(meeting), days_off=found)]

@@ -20,7 +20,7 @@ from models.core.i18n import N_
 from models.core.settings import Settings
 from models.core.text import date_in_range, has_forbidden_controls
 from models.meetings.access import may_schedule_meetings
-from models.meetings.conflicts import SchedulingWarning, scheduling_warnings
+from models.meetings.conflicts import SchedulingWarning, day_off_warnings, scheduling_warnings
 from models.meetings.facts import mark_meeting_feeds_dirty
 from models.meetings.invitable import bound_agency_ids, invitable_agencies
 from models.meetings.invitations import Purpose, mail_participants
@@ -60,7 +60,7 @@ class SchedulingError(DomainError):
 class ScheduledMeeting:
     meeting: Meeting
     notifications: Sequence[Notification]
-    #: Things the organizer should know but that do not stop the meeting (overlaps).
+    #: Things the organizer should know but that do not stop the meeting (overlaps, days off).
     warnings: Sequence[SchedulingWarning] = ()
 
     @property
@@ -326,6 +326,7 @@ def schedule_meeting(
         at=now,
     )
     session.flush()
+    warnings += day_off_warnings(session, meeting, starts_at=meeting.starts_at, whole_series=True)
     notifications = mail_participants(session, settings, meeting, Purpose.INVITE, now=now)
     replan_meeting_reminders(session, settings, meeting, now=now)
     mark_meeting_feeds_dirty(session, [a.id for a in agencies], now=now)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import holidays
 from sqlalchemy import Date, String, UniqueConstraint, select
 from sqlmodel import Field, Session, SQLModel, col
 
-from calendars.workdays import WorkCalendar
+from calendars.workdays import DECREE_DAY_OFF, WorkCalendar
 from models.core.base import utc_field, utcnow
 from models.core.errors import DomainError
 from models.people.tables import District
@@ -31,6 +33,7 @@ __all__ = [
     "OverrideChange",
     "OverrideKind",
     "calendar_year",
+    "days_off_between",
     "district_calendar",
     "district_overrides",
 ]
@@ -135,3 +138,30 @@ def calendar_year(
         if day not in days:
             days[day] = CalendarDay(day, calendar.is_working_day(day), override.note, override)
     return [days[day] for day in sorted(days)]
+
+
+def days_off_between(calendar: WorkCalendar, first: date, last: date) -> dict[date, str]:
+    """Name each day from *first* to *last* (both included) that is not a working day.
+
+    The name is English, as :meth:`WorkCalendar.holidays_in` gives it (a holiday, its
+    observed day, ``"Day off (decree)"``), to be shown by
+    :func:`models.workdays.holiday_names.describe_day_off`; a plain Saturday or Sunday has "".
+    """
+    named: dict[date, str] = {}
+    for year in range(first.year, last.year + 1):
+        named.update(_weekend_holidays(year))  # Nauryz on a Saturday is Nauryz, not a Saturday
+        named.update(calendar.holidays_in(year))
+    found: dict[date, str] = {}
+    day = first
+    while day <= last:
+        if not calendar.is_working_day(day):
+            found[day] = DECREE_DAY_OFF if day in calendar.days_off else named.get(day, "")
+        day += timedelta(days=1)
+    return found
+
+
+@lru_cache(maxsize=16)
+def _weekend_holidays(year: int) -> dict[date, str]:
+    """The national holidays of *year* that fall on a Saturday or a Sunday, in English."""
+    national = holidays.KZ(years=year, language="en_US")
+    return {day: name for day, name in national.items() if day.year == year and day.weekday() > 4}

@@ -13,7 +13,7 @@ from babel.dates import format_date
 
 from models.core.i18n import N_, translator
 
-__all__ = ["HOLIDAY_NAMES", "holiday_label"]
+__all__ = ["HOLIDAY_NAMES", "describe_day_off", "holiday_label"]
 
 HOLIDAY_NAMES = (
     N_("New Year's Day"),
@@ -61,3 +61,11 @@ def holiday_label(label: str, locale: str) -> str:
             when = format_date(worked, "d MMMM y", locale=locale)
             parts.append(_("%(name)s (transferred from %(date)s)") % {"name": name, "date": when})
     return "; ".join(parts)
+
+
+def describe_day_off(day: date, label: str, locale: str) -> str:
+    """Say a day off in the reader's language: "23 марта 2026 г. (Наурыз мейрамы)"; a plain
+    weekend (*label* "", see :func:`models.workdays.calendar.days_off_between`) by its
+    weekday."""
+    name = holiday_label(label, locale) if label else format_date(day, "EEEE", locale=locale)
+    return f"{format_date(day, 'long', locale=locale)} ({name})"

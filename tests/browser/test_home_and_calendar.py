@@ -8,14 +8,17 @@ invitations fold away. The calendar view marks public holidays and decree days o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import Session
 
+from calendars.workdays import WorkCalendar
 from models.core.settings import Settings
 from models.tasks.tables import Task
+from models.workdays.calendar import CalendarOverride, days_off_between
+from models.workdays.holiday_names import holiday_label
 from tests.browser.test_schedule_meeting import browser, portal  # noqa: F401 - fixtures
 from tests.browser.walk import screenshot, sign_in
 from tests.factories import District, in_days, schedule
@@ -138,4 +141,57 @@ def test_an_inspector_still_opens_on_their_invitations(
     assert page.locator("section.district-record").count() == 0
     assert page.locator("details.answers").count() == 0
     assert page.locator("ul.to-answer li").first.is_visible()
+    page.close()
+
+
+def test_the_calendar_marks_public_holidays_and_decree_days_off(
+    browser: Any,  # noqa: F811
+    portal: tuple[str, Settings, District],  # noqa: F811
+) -> None:
+    base_url, settings, district = portal
+    today = datetime.now(settings.zone).date()
+    # The next public holiday on a weekday, and a decree day off on a plain weekday after it.
+    holiday, name = next(
+        (day, label)
+        for day, label in days_off_between(
+            WorkCalendar(zone=settings.zone), today, today + timedelta(days=200)
+        ).items()
+        if label and day.weekday() < 5
+    )
+    decree = holiday + timedelta(days=1)
+    while decree.weekday() > 4 or days_off_between(
+        WorkCalendar(zone=settings.zone), decree, decree
+    ):
+        decree += timedelta(days=1)
+    app = create_app(settings)
+    with Session(runtime(app).engine) as session:
+        session.add(
+            CalendarOverride(
+                district_id=district.row.id,  # type: ignore[arg-type]
+                day=decree,
+                kind="day_off",
+                note="Постановление",
+            )
+        )
+        session.commit()
+    runtime(app).broker.close()
+    runtime(app).engine.dispose()
+
+    page = browser.new_page(viewport=DESKTOP, locale="ru-KZ", timezone_id="Asia/Almaty")
+    sign_in(page, base_url, district.inspector.email, "ru")
+    page.goto(base_url + "/calendar/view")
+    page.wait_for_selector(".fc-daygrid-day")
+    for _month in range((holiday.year - today.year) * 12 + holiday.month - today.month):
+        page.click(".fc-next-button")
+    mark = page.locator(f".fc-daygrid-day[data-date='{holiday}'] .fc-bg-event.day-off")
+    mark.wait_for()
+    assert mark.inner_text() == holiday_label(name, "ru")
+    for _month in range((decree.year - holiday.year) * 12 + decree.month - holiday.month):
+        page.click(".fc-next-button")
+    decreed = page.locator(f".fc-daygrid-day[data-date='{decree}'] .fc-bg-event.day-off")
+    decreed.wait_for()
+    assert decreed.inner_text() == "Выходной день (по постановлению)"
+    screenshot(page, "inspector-ru-1280-calendar-days-off")
+    # A working day next to the holiday is not marked.
+    assert page.locator(".fc-bg-event.day-off").count() < 12
     page.close()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names, get_month_names
@@ -29,7 +29,9 @@ from models.feeds.rotation import may_rotate_agency_feed, rotate_agency_feed
 from models.feeds.tokens import feed_token, feed_url, person_feed_token, rotate_feed
 from models.meetings.tables import KIND_LABELS
 from models.overview.calendar import TASK_DEADLINE, CalendarWindow, calendar_window
-from models.people.tables import Agency
+from models.people.tables import Agency, User
+from models.workdays.calendar import days_off_between, district_calendar
+from models.workdays.holiday_names import holiday_label
 from web.calendars.published import feed_bytes_response, feed_file_response
 from web.context import db_session, runtime, settings_of
 from web.fragments import cached, our_view
@@ -121,6 +123,7 @@ def events() -> ResponseReturnValue:
         agency_id = int(agency) if agency else None
 
         def render() -> str:
+            days_off = _days_off(user, start, end, settings.zone)
             window = calendar_window(
                 db_session(),
                 user,
@@ -130,7 +133,7 @@ def events() -> ResponseReturnValue:
                 kinds=list(kinds),
                 agency_id=agency_id,
             )
-            return _events_json(window, settings.zone)
+            return _events_json(window, settings.zone, days_off)
 
         # A refused range raises before anything is kept.
         body = cached("calendar", (our_view(), start, end, kinds, agency_id), render)
@@ -139,7 +142,26 @@ def events() -> ResponseReturnValue:
     return Response(body, content_type="application/json")
 
 
-def _events_json(window: CalendarWindow, zone: ZoneInfo) -> str:
+def _days_off(
+    user: User, start: datetime, end: datetime, zone: ZoneInfo
+) -> list[dict[str, object]]:
+    """The named days off of the user's district in [start, end): holidays, their observed
+    days, decree days off (a plain weekend is not named), as FullCalendar's day marks."""
+    db = db_session()
+    own = db.get(Agency, user.agency_id)
+    assert own is not None
+    calendar = district_calendar(db, own.district_id)
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    named = days_off_between(calendar, start.astimezone(zone).date(), last)
+    locale = current_locale()
+    return [
+        {"type": "day_off", "date": day.isoformat(), "title": holiday_label(label, locale)}
+        for day, label in named.items()
+        if label
+    ]
+
+
+def _events_json(window: CalendarWindow, zone: ZoneInfo, days_off: list[dict[str, object]]) -> str:
     body: list[dict[str, object]] = [
         {
             "type": "meeting",
@@ -168,6 +190,7 @@ def _events_json(window: CalendarWindow, zone: ZoneInfo) -> str:
         }
         for t in window.tasks
     ]
+    body += days_off
     # Cyrillic as UTF-8, not \\u escapes: half the bytes for a month of meetings.
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 from models.meetings.access import may_change_meeting, may_see_meeting
 from models.meetings.conflicts import SchedulingWarning
 from models.meetings.tables import Meeting
+from models.workdays.holiday_names import describe_day_off
 from web.context import db_session
 from web.templating import current_locale
 
@@ -36,7 +37,9 @@ def meeting_for_change(meeting_id: int) -> Meeting:
 
 
 def flash_warnings(warnings: Sequence[SchedulingWarning]) -> None:
-    """Tell the organizer what may clash; the meeting stands."""
+    """Tell the organizer what may clash or falls on a day off; the meeting stands."""
+    locale = current_locale()
     for warning in warnings:
-        agency = warning.agency.name(current_locale()) if warning.agency else ""
-        flash(_(warning.message, agency=agency), "warning")
+        agency = warning.agency.name(locale) if warning.agency else ""
+        days = ", ".join(describe_day_off(day, label, locale) for day, label in warning.days_off)
+        flash(_(warning.message, agency=agency, days=days), "warning")

@@ -49,6 +49,18 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     };
   }
+  // A public holiday or a decree day off of the district: the day is shaded and named.
+  function dayOff(day) {
+    return {
+      id: "day-off-" + day.date,
+      title: day.title,
+      start: day.date,
+      allDay: true,
+      display: "background",
+      classNames: ["day-off"],
+      extendedProps: { kindLabel: day.title, location: "" }
+    };
+  }
   var calendar = new FullCalendar.Calendar(element, {
     // Events arrive as the district's wall-clock time; "UTC" shows them unshifted.
     timeZone: "UTC",
@@ -89,6 +101,7 @@ document.addEventListener("DOMContentLoaded", function () {
     // The endpoint sends the bare facts; links, classes and labels are added here.
     eventDataTransform: function (meeting) {
       if (meeting.type === "task") { return deadline(meeting); }
+      if (meeting.type === "day_off") { return dayOff(meeting); }
       return {
         id: meeting.id,
         title: meeting.title,
