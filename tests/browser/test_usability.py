@@ -18,8 +18,8 @@ from models.core.settings import Settings
 from models.meetings.tables import Meeting, Sitting
 from models.outbox.notifications import Notification
 from tests.browser.test_schedule_meeting import browser, portal  # noqa: F401 - fixtures
-from tests.browser.walk import screenshot, sign_in
-from tests.factories import District, in_days
+from tests.browser.walk import LANGUAGES, screenshot, sign_in
+from tests.factories import District, in_days, make_agency, make_user, open_test_case
 from tests.models.meetings.test_series import council
 
 PHONE = {"width": 360, "height": 780}
@@ -42,12 +42,13 @@ CONTRAST = """(element) => {
 }"""
 
 #: Words of table cells broken over two lines (a cell narrower than a word), as "cell: word".
+#: A break after a hyphen ("Зорлық-зомбылық") is not one.
 BROKEN_WORDS = """() => {
   const broken = [];
   for (const cell of document.querySelectorAll('main td, main th')) {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      for (const m of node.data.matchAll(/\\S+/g)) {
+      for (const m of node.data.matchAll(/[^\\s-]+/g)) {  // a break after a hyphen is fine
         const range = document.createRange();
         range.setStart(node, m.index);
         range.setEnd(node, m.index + m[0].length);
@@ -167,4 +168,118 @@ def test_enter_in_the_new_meeting_form_submits_it_never_a_preset(
     assert meeting.title == "Рабочая встреча по летнему отдыху"
     assert district.inspector.email in recipients
     assert district.pedagogue.email not in recipients  # the school was not invited
+    page.close()
+
+
+@pytest.fixture
+def busy(
+    portal: tuple[str, Settings, District],  # noqa: F811
+    engine: Any,
+) -> tuple[str, District, int, str, int]:
+    """The district with a commission of a long name, an open case with its statutory tasks
+    (overdue by now), a council series and an administrator."""
+    base_url, settings, district = portal
+    with Session(engine, expire_on_commit=False) as session:
+        make_agency(
+            session,
+            district.row,
+            "kdnzp",
+            "kdnzp",
+            name_ru="Комиссия по делам несовершеннолетних и защите их прав",
+            name_kk="Кәмелетке толмағандардың істері және олардың құқықтарын қорғау жөніндегі "
+            "комиссия",
+        )
+        opened = open_test_case(
+            session, district, agency_ids=[district.school.id, district.police.id]
+        )
+        code, task_id = opened.case.code, opened.tasks[0].id
+        make_user(session, district.akimat, "admin@akimat.test", "admin")
+        session.commit()
+        meeting = council(session, settings, district)
+    assert task_id is not None and meeting.id is not None
+    return base_url, district, meeting.id, code, task_id
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+def test_every_page_fits_a_360_px_phone_and_table_cells_keep_their_words(
+    browser: Any,  # noqa: F811
+    busy: tuple[str, District, int, str, int],
+    locale: str,
+) -> None:
+    base_url, district, meeting_id, code, task_id = busy
+    walks = {
+        district.coordinator.email: [
+            "/tasks",
+            "/tasks?scope=agency&bucket=overdue",
+            f"/tasks/{task_id}",
+            "/tasks/new",
+            f"/cases/{code}",
+            "/cases",
+            "/cases/new",
+            "/calendar/view",
+            "/calendar",
+            "/meetings/new",
+        ],
+        district.pedagogue.email: [f"/meetings/{meeting_id}/series", "/tasks"],
+        district.chair.email: ["/", "/tasks?scope=district", "/calendar/view"],
+        "admin@akimat.test": [
+            "/admin/users",
+            "/admin/escalation",
+            "/admin/agencies",
+            "/admin/rules",
+            "/admin/users/new",
+        ],
+    }
+    problems = []
+    for email, paths in walks.items():
+        context = browser.new_context(
+            viewport=PHONE, locale=f"{locale}-KZ", timezone_id="Asia/Almaty"
+        )
+        page = context.new_page()
+        sign_in(page, base_url, email, locale)
+        for path in paths:
+            response = page.goto(base_url + path)
+            assert response is not None and response.status == 200, (email, path)
+            if path == "/calendar/view":
+                page.wait_for_selector(".fc-view-harness")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            inner = page.evaluate("innerWidth")
+            if width > inner:
+                problems.append(f"{email} {path}: {width} px wide")
+            broken = page.evaluate(BROKEN_WORDS)
+            if broken:
+                problems.append(f"{email} {path}: words broken in cells: {broken[:3]}")
+            name = path.strip("/").replace("/", "-").replace("?", "-") or "home"
+            screenshot(page, f"usability-{locale}-360-{email.split('@')[0]}-{name}")
+        context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_cancel_the_task_looks_unlike_mark_as_done_and_the_portal_has_an_icon(
+    browser: Any,  # noqa: F811
+    busy: tuple[str, District, int, str, int],
+) -> None:
+    base_url, district, _meeting_id, _code, task_id = busy
+    page = browser.new_page(locale="ru-KZ", timezone_id="Asia/Almaty")
+    sign_in(page, base_url, district.coordinator.email, "ru")
+    page.goto(f"{base_url}/tasks/{task_id}")
+    done = page.locator("main button[type=submit]", has_text="Отметить выполненным")
+    cancel = page.locator("main button[type=submit]", has_text="Отменить поручение")
+
+    def look(button: Any) -> list[str]:
+        return [
+            button.evaluate(f"b => getComputedStyle(b).{prop}")
+            for prop in ("backgroundColor", "color")
+        ]
+
+    assert look(done) != look(cancel)
+    assert look(cancel)[0] != look(done)[0]  # not the same filled green
+    assert contrast(cancel) >= 4.5 and contrast(done) >= 4.5
+
+    icon = page.locator("link[rel~=icon]").first.get_attribute("href")
+    assert icon
+    response = page.request.get(base_url + icon if icon.startswith("/") else icon)
+    assert response.status == 200 and response.headers["content-type"].startswith("image/")
+    favicon = page.request.get(base_url + "/favicon.ico")
+    assert favicon.status == 200 and favicon.headers["content-type"].startswith("image/")
     page.close()

@@ -34,5 +34,11 @@ def metrics() -> ResponseReturnValue:
     return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
 
+def favicon() -> ResponseReturnValue:
+    """The icon of clients that ask /favicon.ico instead of the pages' linked one."""
+    return current_app.send_static_file("favicon.ico")
+
+
 bp.add_url_rule("/healthz", view_func=healthz)
+bp.add_url_rule("/favicon.ico", view_func=favicon)
 bp.add_url_rule("/metrics", view_func=metrics)
