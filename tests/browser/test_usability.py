@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -119,6 +120,12 @@ def test_danger_buttons_are_readable_and_a_sitting_is_cancelled_only_once_confir
     with Session(engine) as session:
         (sitting,) = session.scalars(select(Sitting)).all()
         assert sitting.cancelled
+
+    # A sitting that is not one of the series (or already cancelled) has nothing to confirm.
+    asked = f"{base_url}/meetings/{meeting.id}/sittings/cancel?original="
+    for original in ("nonsense", sitting.original_start.isoformat()):
+        response = page.goto(asked + quote(original))
+        assert response is not None and response.status == 400, original
 
     # The meeting's own cancel page and the subscription's "issue a new address".
     page.goto(f"{base_url}/meetings/{meeting.id}/cancel")
