@@ -6,25 +6,27 @@ An actor takes ids, loads rows, calls a domain operation and performs one side e
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
 
 import dramatiq
 from dramatiq import Broker
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
-from models.core.base import require_id, utcnow
+from models.core.base import utcnow
 from models.core.settings import Settings
 from models.outbox.notifications import (
     Notification,
-    NotificationStatus,
     claim_batch,
+    confirm_and_extend,
     mark_failed_attempt,
-    mark_sent,
     mark_voided,
     release,
     retry_delay,
@@ -44,7 +46,14 @@ log = logging.getLogger(__name__)
 BATCH = 20
 
 #: Well under RabbitMQ's 30-minute consumer_timeout, after which it would requeue the message.
-_TIME_LIMIT_MS = 2 * 60 * 1000
+_TIME_LIMIT_MS = 10 * 60 * 1000
+
+#: A batch starts no email after this many seconds, so that it ends within the time limit
+#: even when its last email meets every SMTP timeout (30 s each for the connection and each
+#: of its commands: about three minutes at worst); the rest of the batch is given back.
+_SEND_BUDGET_SECONDS = 6 * 60.0
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,63 @@ class Actors:
     publish_feed: dramatiq.Actor[[int], None]
 
 
+def worker_now(settings: Settings) -> datetime:
+    """This process's clock as the workers read it (tests may put it off, see
+    ``Settings.clock_offset_seconds``). Leases never depend on it: the database's clock sets
+    and judges them."""
+    return utcnow() + timedelta(seconds=settings.clock_offset_seconds)
+
+
+class _Connection:
+    """The batch's one database connection, reopened after a database error."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._connection: Connection | None = None
+        self._session: Session | None = None
+
+    def session(self) -> Session:
+        if self._session is None:
+            self._connection = self.engine.connect()
+            self._session = Session(self._connection, expire_on_commit=False)
+        return self._session
+
+    def reset(self) -> None:
+        session, connection, self._session, self._connection = (
+            self._session,
+            self._connection,
+            None,
+            None,
+        )
+        for thing in (session, connection):
+            try:
+                if thing is not None:
+                    thing.close()
+            except Exception as exc:  # already broken: forgetting it is all that matters
+                log.debug("closing a broken connection: %s", type(exc).__name__)
+
+    def retrying(self, what: str, until: float, run: Callable[[Session], _T]) -> _T | None:
+        """Run *run* on the session; after a database error, again on a fresh connection,
+        backing off, until the monotonic moment *until* (when the claim may have lapsed).
+        Returns None when the database did not come back in time, after one warning line."""
+        delay = 0.25
+        while True:
+            try:
+                return run(self.session())
+            except DBAPIError as exc:
+                self.reset()
+                if time.monotonic() + delay >= until:
+                    log.warning(
+                        "could not record %s: the database is away (%s); the claim lapses and "
+                        "the tick retries",
+                        what,
+                        type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__,
+                    )
+                    return None
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+
 def deliver_notifications(
     settings: Settings,
     engine: Engine,
@@ -64,24 +130,34 @@ def deliver_notifications(
     *,
     leases: LeaseKeeper | None = None,
     metrics: Metrics | None = None,
+    budget_seconds: float | None = None,
 ) -> int:
     """Claim the notifications, check each is still wanted, send them and record each
     outcome as it happens; return how many were sent.
 
     A notification already sent, failed, voided, or leased to another worker is left alone,
-    which is what makes a repeated message harmless. The claims' short leases are renewed
-    by *leases* while the batch lasts; each email is marked sent right after the server took
-    it, so a crash can repeat at most the one in flight. When the mail server goes away, the
-    rest of the batch is given back untried, due at the same retry moment.
+    which is what makes a repeated message harmless. The claim is a fencing token: before
+    each email one statement records the previous one sent, extends the lease of the rest of
+    the batch and says whether the next is still this claim's (not voided since, not
+    re-claimed by a worker that judged this one dead); an email that is not is skipped. A
+    reminder or an escalation is checked again just before it goes when its batch's check is
+    more than a moment old. A "sent" mark that fails on a database error is retried while the
+    claim lasts. When the mail server goes away, or the batch has used its time
+    (*budget_seconds*, so that it ends well within the actor's time limit), the rest of the
+    batch is given back untried.
     """
     lease = timedelta(seconds=settings.notification_lease_seconds)
-    # One connection for the whole batch: the claim and the checks share a transaction, and
-    # each "sent" mark reuses the connection instead of checking out (and pinging) another.
-    with engine.connect() as connection, Session(connection, expire_on_commit=False) as session:
+    budget = _SEND_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    started = time.monotonic()
+    db = _Connection(engine)
+    try:
+        # One connection for the whole batch: the claim and the checks share a transaction,
+        # and each mark reuses the connection instead of checking out (and pinging) another.
+        session = db.session()
         wanted = []
-        claimed = claim_batch(session, notification_ids, now=utcnow(), lease=lease, commit=False)
+        claimed = claim_batch(session, notification_ids, lease=lease, commit=False)
         for notification in claimed:
-            reason = why_not_send(session, notification, now=utcnow())
+            reason = why_not_send(session, notification, now=worker_now(settings))
             if reason is None:
                 wanted.append(notification)
                 continue
@@ -90,48 +166,143 @@ def deliver_notifications(
                 metrics.voided.inc()
             log.info("notification %s: voided (%s)", notification.id, reason)
         session.commit()
+        checked_at = held_until = time.monotonic()
+        held_until += lease.total_seconds()
         for notification_id in set(notification_ids) - {n.id for n in claimed}:
             log.info("notification %s: not claimable, nothing to send", notification_id)
-        claims = {require_id(n): n.attempts for n in wanted}
-        with leases.held(claims) if leases is not None else nullcontext():
+        if not wanted:
+            return 0
+        claim_id = wanted[0].claim_id
+        sent = 0
+        previous: Notification | None = None  # taken by the server, not yet marked sent
+
+        def confirm(keep: Sequence[Notification]) -> set[int] | None:
+            """Mark *previous* sent and extend *keep*; None when the database stayed away."""
+            nonlocal previous, sent, held_until
+            if previous is None and not keep:
+                return set()
+            asked_at = time.monotonic()
+            held = db.retrying(
+                f"notification {previous.id}" if previous is not None else "the batch's claim",
+                held_until,
+                lambda s: confirm_and_extend(s, claim_id, sent=previous, keep=keep, lease=lease),
+            )
+            if held is None:
+                return None
+            held_until = asked_at + lease.total_seconds()
+            if previous is not None:
+                if previous.id in held:
+                    sent += 1
+                    if metrics is not None:
+                        metrics.sends.inc()
+                    log.info("notification %s: sent", previous.id)
+                else:
+                    log.warning("notification %s: sent, but its claim was lost", previous.id)
+            previous = None
+            return held
+
+        with leases.held(claim_id) if leases is not None else nullcontext():
             for done, notification in enumerate(wanted):
+                rest = wanted[done:]
+                if time.monotonic() - started > budget:
+                    if confirm([]) is not None:
+                        db.retrying(
+                            "released emails",
+                            held_until,
+                            partial(
+                                _release, rest, timedelta(0), "not tried yet: the batch ran long"
+                            ),
+                        )
+                    log.info("%s notifications: batch out of time, given back", len(rest))
+                    return sent
+                if notification.kind in _CHECKED_KINDS and time.monotonic() - checked_at > _RECHECK:
+                    reason = _why_not_send_now(db, settings, notification, held_until)
+                    if reason is not None:
+                        if confirm([]) is None:
+                            return sent
+                        if mark_voided(db.session(), notification, reason=reason):
+                            if metrics is not None:
+                                metrics.voided.inc()
+                            log.info("notification %s: voided (%s)", notification.id, reason)
+                        continue
+                held = confirm(rest)
+                if held is None:
+                    return sent
+                if notification.id not in held:
+                    log.info("notification %s: no longer this worker's, skipped", notification.id)
+                    continue
                 try:
                     mailer.send(render(notification, mail_from=settings.mail_from))
                 except MailError as exc:
-                    _record_failure(settings, session, notification, exc, metrics)
+                    _record_failure(settings, db, notification, exc, metrics, held_until)
                     if exc.server_unavailable:
                         delay = retry_delay(
                             notification.attempts, settings.notification_retry_base_seconds
                         )
-                        release(
-                            session,
-                            wanted[done + 1 :],
-                            retry_at=utcnow() + delay,
-                            error=f"not tried, the mail server failed: {exc}",
+                        db.retrying(
+                            "released emails",
+                            held_until,
+                            partial(
+                                _release,
+                                wanted[done + 1 :],
+                                delay,
+                                f"not tried, the mail server failed: {exc}",
+                            ),
                         )
                         break
                     continue
-                mark_sent(session, notification, now=utcnow())
-                if metrics is not None:
-                    metrics.sends.inc()
-                log.info("notification %s: sent", notification.id)
-        return sum(n.status == NotificationStatus.SENT for n in wanted)
+                previous = notification
+            if previous is not None:
+                confirm([])
+        return sent
+    finally:
+        db.reset()
+
+
+def _release(
+    rest: Sequence[Notification], retry_in: timedelta, error: str, session: Session
+) -> int:
+    return release(session, rest, retry_in=retry_in, error=error)
+
+
+#: Kinds whose email may stop being true after it was claimed (a task closed, a meeting
+#: moved); checked again before sending when the batch's check is older than _RECHECK seconds.
+_CHECKED_KINDS = frozenset({"meeting_reminder", "task_reminder", "escalation"})
+_RECHECK = 0.25
+
+
+def _why_not_send_now(
+    db: _Connection, settings: Settings, notification: Notification, until: float
+) -> str | None:
+    """Ask :func:`why_not_send` again, in a fresh session (nothing cached)."""
+
+    def check(_: Session) -> str | None:
+        with Session(db.engine) as fresh:
+            return why_not_send(fresh, notification, now=worker_now(settings))
+
+    return db.retrying(f"notification {notification.id}", until, check)
 
 
 def _record_failure(
     settings: Settings,
-    session: Session,
+    db: _Connection,
     notification: Notification,
     exc: MailError,
     metrics: Metrics | None,
+    until: float,
 ) -> None:
-    mark_failed_attempt(
-        session,
-        notification,
-        error=str(exc),
-        now=utcnow(),
-        max_attempts=settings.notification_max_attempts,
-        retry_base_seconds=settings.notification_retry_base_seconds,
+    recorded = db.retrying(
+        f"notification {notification.id}",
+        until,
+        lambda s: mark_failed_attempt(
+            s,
+            notification,
+            error=str(exc),
+            max_attempts=settings.notification_max_attempts,
+            retry_base_seconds=settings.notification_retry_base_seconds,
+            server_unavailable=exc.server_unavailable,
+            keep_trying=timedelta(hours=settings.notification_retry_hours),
+        ),
     )
     if metrics is not None:
         metrics.failures.inc()
@@ -140,7 +311,7 @@ def _record_failure(
         notification.id,
         notification.attempts,
         type(exc.__cause__).__name__,
-        notification.status,
+        notification.status if recorded else "left to the claim's lapse",
     )
 
 
@@ -157,20 +328,33 @@ def declare_actors(
     """Declare Birge's actors on *broker*, bound to this process's engine, mailer and feeds."""
 
     def send_notifications(notification_ids: list[int]) -> None:
-        deliver_notifications(
-            settings, engine, mailer, notification_ids, leases=leases, metrics=metrics
-        )
+        # The tick is the retry: rows not sent stay due (or their claim lapses) and are
+        # nudged again, so a failure here is one log line and a return, never a message
+        # retried by Dramatiq into the dead-letter queue.
+        try:
+            deliver_notifications(
+                settings, engine, mailer, notification_ids, leases=leases, metrics=metrics
+            )
+        except SQLAlchemyError as exc:
+            log.warning(
+                "%s notifications not sent now: the database is away (%s); the tick retries",
+                len(notification_ids),
+                type(getattr(exc, "orig", None) or exc).__name__,
+            )
+        except Exception:
+            log.exception("%s notifications not sent now; the tick retries", len(notification_ids))
 
     def publish_feed(feed_id: int) -> None:
         feeds.publish(feed_id)
 
     options: dict[str, Any] = {
-        "time_limit": _TIME_LIMIT_MS,
+        "time_limit": 2 * 60 * 1000,
         # SMTP failures are retried by the outbox; these retries cover a database hiccup.
         "max_retries": 3,
         "min_backoff": 1000,
         "max_backoff": 30_000,
     }
+    send_options: dict[str, Any] = {"time_limit": _TIME_LIMIT_MS, "max_retries": 0}
     return Actors(
         send_notifications=dramatiq.Actor(
             send_notifications,
@@ -178,7 +362,7 @@ def declare_actors(
             actor_name="send_notifications",
             queue_name=settings.queue_name,
             priority=0,
-            options=options,
+            options=send_options,
         ),
         publish_feed=dramatiq.Actor(
             publish_feed,

@@ -148,9 +148,12 @@ def tick(runtime: Runtime, *, now: datetime | None = None) -> int:
         # Batches of 500, so that a backlog goes out in one tick rather than 500 per tick.
         for _ in range(_MAX_NUDGE_BATCHES):
             due = due_notification_ids(session, now=now, nudge_grace=grace, limit=_NUDGE_BATCH)
-            ids = record_nudges(session, due, now=now, nudge_grace=grace)
+            # Recorded only once published: a scheduler killed in between leaves the rows for
+            # the next tick rather than waiting out the grace for a nudge never sent.
+            ids = record_nudges(session, due, now=now, nudge_grace=grace, commit=False)
             for batch in nudge_batches(ids):
                 runtime.actors.send_notifications.send(batch)
+            session.commit()
             nudged += len(ids)
             if len(due) < _NUDGE_BATCH:
                 break

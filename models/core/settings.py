@@ -121,6 +121,9 @@ class Settings:
     #: Seconds after which the scheduler nudges a notification the web's message did not deliver.
     notification_grace_seconds: int = 60
     notification_max_attempts: int = 8
+    #: While the mail server is away, an email keeps being retried (backing off up to an hour)
+    #: this many hours after it was written, whatever its attempts; then it is ``failed``.
+    notification_retry_hours: float = 24.0
     #: Whether BIRGE_BASE_URL was set; if not, ``birge run`` derives it from where it serves.
     base_url_explicit: bool = False
     #: Minutes after which an idle sign-in session ends (``BIRGE_SESSION_IDLE_MINUTES``).
@@ -141,6 +144,10 @@ class Settings:
     feeds_path: Path = Path("instance/feeds")
     #: A burst of changes to one feed is published once, this long after its first change.
     feed_debounce_seconds: float = 10.0
+    #: Tests only (``BIRGE_CLOCK_OFFSET_SECONDS``): seconds added to this process's clock where
+    #: the workers read it, to play a machine whose clock is wrong. Leases never depend on it:
+    #: the database's clock sets and judges them.
+    clock_offset_seconds: float = 0.0
     #: Megabytes of rendered page parts each web process keeps (``BIRGE_PAGE_CACHE_MB``, 0: none).
     page_cache_mb: int = 64
     #: How long PostgreSQL connections, statements, locks and the pool wait (``BIRGE_DB_*``).
@@ -253,6 +260,11 @@ def load_settings(
     if not page_cache.isascii() or not page_cache.isdigit() or int(page_cache) > 4096:
         raise SettingsError("BIRGE_PAGE_CACHE_MB", "must be whole megabytes, 0 to 4096")
     database_timeouts = _database_timeouts(get)
+    offset = get("BIRGE_CLOCK_OFFSET_SECONDS") or "0"
+    try:
+        clock_offset_seconds = float(offset)
+    except ValueError:
+        raise SettingsError("BIRGE_CLOCK_OFFSET_SECONDS", f"{offset!r} is not a number") from None
     secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
     if len(secret_key) < 16:
         raise SettingsError("BIRGE_SECRET_KEY", "must be at least 16 characters long")
@@ -276,6 +288,7 @@ def load_settings(
         feeds_path=feeds_path,
         feed_debounce_seconds=feed_debounce_seconds,
         page_cache_mb=int(page_cache),
+        clock_offset_seconds=clock_offset_seconds,
         database_timeouts=database_timeouts,
     )
 

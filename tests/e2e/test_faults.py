@@ -178,6 +178,64 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_its_emails_go_out_within_th
     assert "Traceback" not in output
 
 
+def test_two_workers_whose_clocks_differ_by_more_than_the_lease_send_each_email_once(
+    environment: dict[str, str], smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    """One worker's clock is 31 s behind, the other's right, the lease 5 s; the scheduler is
+    SIGKILLed in the middle of a tick and restarted. Leases are set and judged by the
+    database's clock, so the slow worker's claims do not look expired to anyone, and every
+    email arrives once (no worker dies, so no duplicate at all)."""
+    birge(environment, "db", "upgrade")
+    settings = load_settings_for(environment["BIRGE_DATABASE_URL"]).replace(
+        base_url="http://birge.test", mail_from=environment["BIRGE_MAIL_FROM"]
+    )
+    engine = make_engine(settings.database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        district = make_district(session)
+        session.commit()
+    plan_batch(engine, settings, district, meetings=40)  # 120 reminders
+    smtp_server.mailbox.delay = 0.1  # each batch of 20 lasts about two seconds
+    log = open(tmp_path / "processes.log", "w")  # noqa: SIM115
+    behind = {**environment, "BIRGE_CLOCK_OFFSET_SECONDS": "-31"}
+    processes = [
+        subprocess.Popen(
+            [BIRGE, "worker", "--threads", "4"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        for env in (behind, environment)
+    ]
+    scheduler = subprocess.Popen(
+        [BIRGE, "scheduler"], env=environment, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while "scheduler ticking" not in (tmp_path / "processes.log").read_text():
+            assert time.monotonic() < deadline, "the scheduler did not start"
+            time.sleep(0.02)
+        time.sleep(0.3)  # its first tick plans and nudges 120 reminders: kill it in the middle
+        scheduler.send_signal(signal.SIGKILL)
+        scheduler.wait()
+        scheduler = subprocess.Popen(
+            [BIRGE, "scheduler"], env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
+        got = wait_for_all(smtp_server, engine, 120, timeout=40)
+        time.sleep(2)  # a late duplicate would arrive now
+        got = received(smtp_server)
+        assert set(got) == expected_ids(engine) and len(got) == 120
+        assert {key: n for key, n in got.items() if n > 1} == {}
+        assert unsent(engine) == 0
+    finally:
+        for process in (*processes, scheduler):
+            process.send_signal(signal.SIGTERM)
+        codes = [process.wait(timeout=30) for process in processes]
+        scheduler.wait(timeout=30)
+        log.close()
+        engine.dispose()
+        output = (tmp_path / "processes.log").read_text()
+        print(output[-5000:])  # shown when the test fails
+    assert codes == [0, 0], output
+    assert "Traceback" not in output
+
+
 # --- in-process scenarios on the same real services ---------------------------------------
 
 
