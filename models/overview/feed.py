@@ -36,7 +36,8 @@ from models.feeds.tokens import FeedToken
 from models.meetings.facts import agencies_by_meeting, meeting_calendar_event, meeting_facts
 from models.meetings.invitations import meeting_events
 from models.meetings.tables import KIND_LABELS, Meeting, MeetingAgency, MeetingStatus, Sitting
-from models.people.tables import Agency, Role, User
+from models.people.access import oversees_district
+from models.people.tables import Agency, User
 from models.tasks.tables import StatutoryRule, Task, TaskStatus
 
 __all__ = [
@@ -79,7 +80,7 @@ class FeedScope:
     agency_ids: tuple[int, ...]
     task_agency_ids: tuple[int, ...] = ()
     user_id: int | None = None
-    #: The chair and administrators know every case of their district (need to know).
+    #: Those who oversee the district know every case of it (need to know).
     sees_all_cases: bool = False
 
     @property
@@ -321,7 +322,7 @@ def agency_scope(agency: Agency) -> FeedScope:
     )
 
 
-def person_scope(user: User) -> FeedScope:
+def person_scope(session: Session, user: User) -> FeedScope:
     """Return the scope of *user*'s own feed: their meetings, in their language."""
     _ = translator(user.locale)
     return FeedScope(
@@ -330,7 +331,9 @@ def person_scope(user: User) -> FeedScope:
         locale=user.locale,
         agency_ids=(user.agency_id,),
         user_id=require_id(user),
-        sees_all_cases=Role(user.role).sees_district,
+        # The one rule of case codes (models.cases.access.may_see_case): those who oversee
+        # the district (the chair, administrators, the unit's secretary) know every case.
+        sees_all_cases=oversees_district(session, user),
     )
 
 
@@ -340,7 +343,7 @@ def scope_of_feed(session: Session, feed: FeedToken) -> FeedScope | None:
         agency = session.get(Agency, feed.agency_id)
         return agency_scope(agency) if agency else None
     user = session.get(User, feed.user_id)
-    return person_scope(user) if user is not None and user.active else None
+    return person_scope(session, user) if user is not None and user.active else None
 
 
 def build_feed_bytes(

@@ -7,12 +7,14 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from calendars.feed import EventCache
 from models.core.audit import AuditEvent
 from models.core.settings import Settings
 from models.meetings.scheduling import SchedulingError, check_schedule_meeting, schedule_meeting
 from models.meetings.tables import Meeting, MeetingAgency
 from models.outbox.notifications import Notification
-from models.overview.feed import agency_feed
+from models.overview.feed import agency_feed, build_feed_bytes, person_scope
+from models.people.tables import User
 from tests import factories
 from tests.factories import District, in_days, make_user
 
@@ -307,3 +309,12 @@ def test_invitations_name_the_case_to_whoever_may_see_it_and_to_nobody_else(
     off = mail[ngo_staff.email]
     assert off.body and off.ics
     assert "D-2026-0042" not in off.subject + off.body + (off.html or "") + off.ics
+
+    # and the personal calendar feeds follow the same rule
+    def feed(user: User) -> str:
+        scope = person_scope(session, user)
+        body = build_feed_bytes(session, settings, scope, EventCache()).decode()
+        return body.replace("\r\n ", "")  # unfolded
+
+    assert "D-2026-0042" in feed(secretary) and "Обследование" in feed(ngo_staff)
+    assert "D-2026-0042" not in feed(ngo_staff)

@@ -36,7 +36,7 @@ def demo_feeds(session: Session, settings: Settings) -> dict[str, bytes]:
         for a in session.scalars(select(Agency))
     }
     feeds |= {
-        f"person {u.email}": build_feed_bytes(session, settings, person_scope(u), cache)
+        f"person {u.email}": build_feed_bytes(session, settings, person_scope(session, u), cache)
         for u in session.scalars(select(User))
     }
     return feeds
