@@ -117,7 +117,16 @@ document.addEventListener("DOMContentLoaded", function () {
       info.el.title = props.kindLabel + (props.location ? " · " + props.location : "");
     }
   });
+  // FullCalendar's arrow icons are images without a name inside named buttons: hide them.
+  function hideIcons() {
+    element.querySelectorAll(".fc-icon[role=img]").forEach(function (icon) {
+      icon.removeAttribute("role");
+      icon.setAttribute("aria-hidden", "true");
+    });
+  }
+  calendar.on("datesSet", hideIcons);
   calendar.render();
+  hideIcons();
   filters.addEventListener("change", function () { calendar.refetchEvents(); });
   filters.addEventListener("submit", function (event) { event.preventDefault(); calendar.refetchEvents(); });
 });
