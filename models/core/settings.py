@@ -74,6 +74,10 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "10",
         "a changed feed is rebuilt once this long after its first change",
     ),
+    "BIRGE_FEED_LEASE_SECONDS": (
+        "20",
+        "how long a worker's claim on a feed lasts unrenewed: a dead worker's feeds wait this",
+    ),
     "BIRGE_PAGE_CACHE_MB": ("64", "megabytes of rendered page parts kept per web process; 0: none"),
     "BIRGE_DB_CONNECT_TIMEOUT": (
         "3",
@@ -144,6 +148,9 @@ class Settings:
     feeds_path: Path = Path("instance/feeds")
     #: A burst of changes to one feed is published once, this long after its first change.
     feed_debounce_seconds: float = 10.0
+    #: Seconds a worker's claim on a feed lasts unrenewed (renewed every third of it while the
+    #: build lasts): a dead worker's feeds are rebuilt this long after (plus a tick).
+    feed_lease_seconds: float = 20.0
     #: Tests only (``BIRGE_CLOCK_OFFSET_SECONDS``): seconds added to this process's clock where
     #: the workers read it, to play a machine whose clock is wrong. Leases never depend on it:
     #: the database's clock sets and judges them.
@@ -256,15 +263,22 @@ def load_settings(
         ) from None
     if not 0 <= feed_debounce_seconds <= 3600:
         raise SettingsError("BIRGE_FEED_DEBOUNCE_SECONDS", "must be between 0 and 3600 seconds")
+    feed_lease = get("BIRGE_FEED_LEASE_SECONDS") or "20"
+    try:
+        feed_lease_seconds = float(feed_lease)
+    except ValueError:
+        raise SettingsError("BIRGE_FEED_LEASE_SECONDS", f"{feed_lease!r} is not a number") from None
+    if not 1 <= feed_lease_seconds <= 600:
+        raise SettingsError("BIRGE_FEED_LEASE_SECONDS", "must be between 1 and 600 seconds")
     page_cache = get("BIRGE_PAGE_CACHE_MB") or "64"
     if not page_cache.isascii() or not page_cache.isdigit() or int(page_cache) > 4096:
         raise SettingsError("BIRGE_PAGE_CACHE_MB", "must be whole megabytes, 0 to 4096")
-    database_timeouts = _database_timeouts(get)
     offset = get("BIRGE_CLOCK_OFFSET_SECONDS") or "0"
     try:
         clock_offset_seconds = float(offset)
     except ValueError:
         raise SettingsError("BIRGE_CLOCK_OFFSET_SECONDS", f"{offset!r} is not a number") from None
+    database_timeouts = _database_timeouts(get)
     secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
     if len(secret_key) < 16:
         raise SettingsError("BIRGE_SECRET_KEY", "must be at least 16 characters long")
@@ -287,6 +301,7 @@ def load_settings(
         notification_lease_seconds=lease_seconds,
         feeds_path=feeds_path,
         feed_debounce_seconds=feed_debounce_seconds,
+        feed_lease_seconds=feed_lease_seconds,
         page_cache_mb=int(page_cache),
         clock_offset_seconds=clock_offset_seconds,
         database_timeouts=database_timeouts,

@@ -6,6 +6,11 @@ other). The scheduler's tick :func:`release_dirty_feeds` once their oldest mark 
 the debounce, so a burst of changes becomes one rebuild; the publishing actor
 :func:`claim_feed`\\ s the feed, rebuilds it and :func:`finish_publishing` deletes the marks it
 has covered. Marks that arrive during a rebuild stay for the next round.
+
+A claim is a short lease (``BIRGE_FEED_LEASE_SECONDS``) that the building worker renews
+(:func:`renew_feed_claim`) while it builds; the claim's end moment is its fencing token, so a
+worker whose claim lapsed and was taken by another renews, writes and finishes nothing. When a
+worker dies, its claim lapses within the lease and the next tick releases the feed again.
 """
 
 from __future__ import annotations
@@ -31,10 +36,12 @@ __all__ = [
     "mark_stale_feeds",
     "release_dirty_feeds",
     "release_feed",
+    "renew_feed_claim",
 ]
 
-#: How long a released mark, or a worker's claim on a feed, stands before it is retried.
-PUBLISH_LEASE = timedelta(minutes=5)
+#: How long a released mark, or a worker's claim on a feed, stands before it is retried
+#: (the default of ``BIRGE_FEED_LEASE_SECONDS``).
+PUBLISH_LEASE = timedelta(seconds=20)
 
 
 class FeedChange(SQLModel, table=True):
@@ -84,13 +91,21 @@ def release_dirty_feeds(
     """Return the feeds to rebuild now and mark their changes released. Commits.
 
     A feed is due once its oldest waiting change is *debounce* old, and not while a release
-    of it is in flight (unless that release's lease ran out: the worker died).
+    of it is in flight or a worker holds a live claim on it. A release whose message found
+    the feed claimed (and was dropped), or whose worker died, is released again once it is a
+    *lease* old and no live claim is left: a dead worker's feed waits a lease and a tick.
     """
     c = FeedChange
     waiting = or_(col(c.released_at).is_(None), col(c.released_at) < now - lease)
     in_flight = case((and_(col(c.released_at).is_not(None), col(c.released_at) >= now - lease), 1))
+    claimed = (
+        select(col(FeedToken.id))
+        .where(col(FeedToken.id) == col(c.feed_id), col(FeedToken.publishing_until) >= now)
+        .exists()
+    )
     due = session.execute(
         select(col(c.feed_id))
+        .where(~claimed)
         .group_by(col(c.feed_id))
         .having(func.min(case((waiting, col(c.marked_at)))) <= now - debounce)
         .having(func.count(in_flight) == 0)
@@ -130,40 +145,62 @@ def latest_change_id(session: Session, feed_id: int) -> int | None:
 
 def claim_feed(
     session: Session, feed_id: int, *, now: datetime, lease: timedelta = PUBLISH_LEASE
-) -> bool:
-    """Lease *feed_id* to the caller for a rebuild; False if another worker holds it. Commits.
+) -> datetime | None:
+    """Lease *feed_id* to the caller for a rebuild; return the claim (the moment it ends, which
+    renewing and finishing must quote), or None if another worker holds it. Commits.
 
     Two workers writing one feed at once could finish in the wrong order and leave the older
     bytes published; the conditional UPDATE leaves exactly one of them.
     """
     t = FeedToken
+    until = now + lease
     result = session.execute(
         update(t)
         .where(
             col(t.id) == feed_id,
             or_(col(t.publishing_until).is_(None), col(t.publishing_until) < now),
         )
-        .values(publishing_until=now + lease)
+        .values(publishing_until=until)
     )
     session.commit()
-    return cast("CursorResult[Any]", result).rowcount == 1
+    return until if cast("CursorResult[Any]", result).rowcount == 1 else None
+
+
+def renew_feed_claim(
+    session: Session, feed_id: int, *, held: datetime, now: datetime, lease: timedelta
+) -> datetime | None:
+    """Extend the claim *held* on *feed_id*; return the renewed claim, or None if it is no
+    longer the caller's (it lapsed and another worker took it, or it was released). Commits."""
+    until = now + lease
+    result = session.execute(
+        update(FeedToken)
+        .where(col(FeedToken.id) == feed_id, col(FeedToken.publishing_until) == held)
+        .values(publishing_until=until)
+    )
+    session.commit()
+    return until if cast("CursorResult[Any]", result).rowcount == 1 else None
 
 
 def finish_publishing(
-    session: Session, feed_id: int, *, covered_up_to: int | None, now: datetime
+    session: Session,
+    feed_id: int,
+    *,
+    covered_up_to: int | None,
+    now: datetime,
+    held: datetime | None = None,
 ) -> None:
-    """Record a finished rebuild: drop the marks it covered and give up the lease. Commits."""
+    """Record a finished rebuild: drop the marks it covered and give up the claim *held*
+    (a claim another worker has taken since is left to it). Commits."""
     if covered_up_to is not None:
         session.execute(
             delete(FeedChange).where(
                 col(FeedChange.feed_id) == feed_id, col(FeedChange.id) <= covered_up_to
             )
         )
-    session.execute(
-        update(FeedToken)
-        .where(col(FeedToken.id) == feed_id)
-        .values(published_at=now, publishing_until=None)
-    )
+    mine = col(FeedToken.id) == feed_id
+    if held is not None:
+        mine = and_(mine, col(FeedToken.publishing_until) == held)
+    session.execute(update(FeedToken).where(mine).values(published_at=now, publishing_until=None))
     session.commit()
 
 

@@ -17,14 +17,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from models.core.base import utcnow
+from models.core.base import require_id, utcnow
 from models.core.db import make_engine
 from models.core.settings import Settings
+from models.feeds.marks import mark_feeds_dirty
+from models.feeds.tokens import FeedToken, feed_token
 from models.meetings.reminders import replan_meeting_reminders
-from models.meetings.tables import Meeting, MeetingStatus
+from models.meetings.tables import Meeting, MeetingAgency, MeetingStatus
 from models.outbox.notifications import Notification, message_id
 from models.tasks.operations import complete_task, create_task
 from models.tasks.tables import Task
@@ -522,3 +525,125 @@ def test_a_hung_database_is_a_503_within_seconds_and_the_portal_recovers(
             proxy.thaw()
             rt.close()
             rt.engine.dispose()
+
+
+# --- a worker SIGKILLed while it holds feed claims ---------------------------------------------
+
+_FEED_MEETINGS = 400  # enough that a cold build of each feed lasts a good part of a second
+
+
+def _busy_feeds(engine: Engine, district: District, secret_key: str) -> dict[str, str]:
+    """Give every agency of *district* a feed token and a shared load of meetings; return
+    token -> agency slug."""
+    agencies = [district.akimat, district.education, district.police, district.school]
+    now = utcnow()
+    with Session(engine, expire_on_commit=False) as session:
+        rows = [
+            {
+                "uid": f"feed-fault-{n}@birge",
+                "district_id": district.row.id,
+                "kind": "prevention_council",
+                "title": f"Совет профилактики {n}",
+                "starts_at": now + timedelta(days=1 + n % 300, hours=n % 8),
+                "ends_at": now + timedelta(days=1 + n % 300, hours=n % 8 + 1),
+                "location": "Школа № 12",
+                "organizer_agency_id": district.school.id,
+                "status": "scheduled",
+                "sequence": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(_FEED_MEETINGS)
+        ]
+        session.execute(insert(Meeting), rows)
+        ids = list(session.scalars(select(col(Meeting.id))))
+        links = [{"meeting_id": i, "agency_id": a.id} for i in ids for a in agencies]
+        session.execute(insert(MeetingAgency), links)
+        tokens = {feed_token(session, agency, secret_key): agency.slug for agency in agencies}
+        session.commit()
+    return tokens
+
+
+def test_a_worker_killed_holding_feed_claims_leaves_no_feed_stale_beyond_the_lease(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    environment = {
+        **environment,
+        "BIRGE_FEED_DEBOUNCE_SECONDS": "0.2",
+        "BIRGE_FEED_LEASE_SECONDS": "2",
+    }
+    birge(environment, "db", "upgrade")
+    settings = load_settings_for(environment["BIRGE_DATABASE_URL"])
+    engine = make_engine(settings.database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        district = make_district(session)
+        session.commit()
+    tokens = _busy_feeds(engine, district, environment["BIRGE_SECRET_KEY"])
+    feeds = Path(environment["BIRGE_INSTANCE_PATH"]) / "feeds"
+    log = open(tmp_path / "processes.log", "w")  # noqa: SIM115
+    start = [BIRGE, "worker", "--threads", "4"]
+    scheduler = subprocess.Popen(
+        [BIRGE, "scheduler"], env=environment, stdout=log, stderr=subprocess.STDOUT
+    )
+    worker = subprocess.Popen(start, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        # Every meeting moves an hour (a burst of changes): every event is rendered anew.
+        with Session(engine) as session:
+            session.execute(
+                update(Meeting).values(
+                    title=func.concat("Перенесено ", col(Meeting.id)),
+                    sequence=col(Meeting.sequence) + 1,
+                    updated_at=utcnow(),
+                )
+            )
+            mark_feeds_dirty(session, agency_ids=_agency_ids(district))
+            session.commit()
+        deadline, claimed = time.monotonic() + 30, 0
+        while time.monotonic() < deadline and claimed < min(len(tokens), 2):
+            with Session(engine) as session:
+                claimed = (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(FeedToken)
+                        .where(col(FeedToken.publishing_until).is_not(None))
+                    )
+                    or 0
+                )
+            time.sleep(0.005)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        killed_at = time.monotonic()
+        assert claimed >= 2, "the worker held no feed claims when it died"
+        worker = subprocess.Popen(start, env=environment, stdout=log, stderr=subprocess.STDOUT)
+
+        def stale() -> list[str]:
+            return [
+                slug
+                for token, slug in tokens.items()
+                if not (feeds / f"{token}.ics").exists()
+                or "Перенесено" not in (feeds / f"{token}.ics").read_text()
+            ]
+
+        deadline = killed_at + 20
+        while stale() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # The lease (2 s here, 20 s by default), a tick (0.5 s here, 30 s) and a cold rebuild.
+        assert stale() == [], f"stale {time.monotonic() - killed_at:.1f} s after the kill"
+        print(f"every feed fresh {time.monotonic() - killed_at:.1f} s after the kill")
+    finally:
+        for process in (worker, scheduler):
+            process.send_signal(signal.SIGTERM)
+        codes = [worker.wait(timeout=30), scheduler.wait(timeout=30)]
+        log.close()
+        engine.dispose()
+        output = (tmp_path / "processes.log").read_text()
+        print(output[-3000:])  # shown when the test fails
+    assert codes == [0, 0], output
+    assert "Traceback" not in output
+
+
+def _agency_ids(district: District) -> list[int]:
+    return [
+        require_id(a)
+        for a in (district.akimat, district.education, district.police, district.school)
+    ]

@@ -148,7 +148,10 @@ def _interrupt() -> None:
 def _wait_for_signal() -> None:
     stop = threading.Event()
     _on_signal(stop.set)
-    stop.wait()
+    # Woken every half second: a signal the kernel hands to another thread only sets a flag
+    # that the main thread reads when it runs, and an untimed wait may never run again.
+    while not stop.wait(0.5):
+        pass
 
 
 def _supervise(command: list[str], count: int) -> None:
