@@ -108,13 +108,13 @@ def minutes(meeting_id: int) -> ResponseReturnValue:
     if form.is_submitted() and not form.validate() and "csrf_token" not in form.errors:
         # Show the domain's problems beside the form's own, all at once; nothing is written.
         try:
-            check_minutes(
+            check_minutes(  # only values the form accepted reach the domain (no stray ids)
                 db,
                 user,
                 meeting,
                 text=form.text.data or "",
-                present_user_ids=form.people.data or [],
-                present_agency_ids=form.agencies.data or [],
+                present_user_ids=(form.people.data or []) if not form.people.errors else [],
+                present_agency_ids=(form.agencies.data or []) if not form.agencies.errors else [],
                 decisions=[form.decisions.entries[i].form.draft() for i in filled],
                 now=now,
                 sitting=sitting,

@@ -81,8 +81,8 @@ class DecisionForm(Form):
     def draft(self) -> DecisionDraft:
         return DecisionDraft(
             text=self.text.data or "",
-            agency_id=_id(self.agency.data),
-            assignee_id=_id(self.assignee.data),
+            agency_id=_id(self.agency.data) if not self.agency.errors else None,
+            assignee_id=_id(self.assignee.data) if not self.assignee.errors else None,
             due_kind=self.due_kind.data or "",
             due_days=self.due_days.data,
             due_date=self.due_date.data,

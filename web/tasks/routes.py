@@ -113,7 +113,8 @@ def new_task() -> ResponseReturnValue:
                     db,
                     user,
                     title=form.title.data or "",
-                    agency_id=form.agency.data,
+                    # Only a value the form accepted reaches the domain (no stray ids).
+                    agency_id=form.agency.data if not form.agency.errors else None,
                     due_at=form.due_at(settings.zone) if form.has_due_at() else None,
                     now=utcnow(),
                     case=case,
