@@ -173,6 +173,15 @@ def test_the_calendar_marks_public_holidays_and_decree_days_off(
                 note="Постановление",
             )
         )
+        starts = datetime(holiday.year, holiday.month, holiday.day, 10, tzinfo=settings.zone)
+        schedule(
+            session,
+            settings,
+            district,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            now=starts - timedelta(days=300),
+        )
         session.commit()
     runtime(app).broker.close()
     runtime(app).engine.dispose()
@@ -194,4 +203,15 @@ def test_the_calendar_marks_public_holidays_and_decree_days_off(
     screenshot(page, "inspector-ru-1280-calendar-days-off")
     # A working day next to the holiday is not marked.
     assert page.locator(".fc-bg-event.day-off").count() < 12
+    # On a phone the week's list names the holiday beside the day of the meeting held on it.
+    page.set_viewport_size(PHONE)
+    page.goto(base_url + "/calendar/view")
+    page.wait_for_selector(".fc-list")
+    monday = holiday - timedelta(days=holiday.weekday())
+    for _week in range((monday - (today - timedelta(days=today.weekday()))).days // 7):
+        page.click(".fc-next-button")
+    header = page.locator(f".fc-list-day[data-date='{holiday}']")
+    header.wait_for()
+    assert holiday_label(name, "ru") in header.inner_text()
+    screenshot(page, "inspector-ru-390-calendar-day-off")
     page.close()

@@ -50,7 +50,9 @@ document.addEventListener("DOMContentLoaded", function () {
     };
   }
   // A public holiday or a decree day off of the district: the day is shaded and named.
+  var daysOff = {};  // "2026-12-16": its name, for the list views' day headers
   function dayOff(day) {
+    daysOff[day.date] = day.title;
     return {
       id: "day-off-" + day.date,
       title: day.title,
@@ -86,7 +88,10 @@ document.addEventListener("DOMContentLoaded", function () {
     titleFormat: title,
     dayHeaderFormat: function (arg) { return names.days[arg.date.marker.getUTCDay()]; },
     listDayFormat: function (arg) { return dayMonth(arg.date.marker); },
-    listDaySideFormat: function (arg) { return names.days[arg.date.marker.getUTCDay()]; },
+    listDaySideFormat: function (arg) {
+      var off = daysOff[arg.date.marker.toISOString().slice(0, 10)];
+      return names.days[arg.date.marker.getUTCDay()] + (off ? " · " + off : "");
+    },
     dayMaxEvents: true,
     eventDisplay: "block",
     views: { dayGridMonth: { displayEventEnd: false } },
