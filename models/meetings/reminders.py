@@ -27,11 +27,11 @@ How meeting reminders work:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlmodel import Session, col
 
 from models.cases.access import may_see_case
@@ -43,7 +43,7 @@ from models.meetings.emails import reminder_email
 from models.meetings.facts import agencies_by_meeting, meeting_facts, organizer_address
 from models.meetings.sittings import SittingTime, sitting_times
 from models.meetings.tables import Meeting, MeetingStatus, Sitting
-from models.outbox.keys import meeting_reminder_key
+from models.outbox.keys import meeting_reminder_key, parse_meeting_reminder_key
 from models.outbox.notifications import (
     Notification,
     NotificationKind,
@@ -185,25 +185,73 @@ def replan_meeting_reminders(
     Call it in the transaction of every change to a meeting, a sitting or a series
     (scheduling, moving, cancelling, ending): unsent reminders of another sequence, or of a
     cancelled meeting, are voided, and the next moment and next sitting are computed afresh.
-    Returns how many reminders were voided. Nothing is committed.
+    A voided reminder of a series' sitting that this change left where it was (another
+    sitting moved or was cancelled, the series got a new end or place) is written again at
+    the new sequence, in the same tick's words for the sitting as it now is: its moment has
+    passed, so nothing else would write it. Returns how many reminders were voided. Nothing is
+    committed.
     """
     now = now or utcnow()
     n = Notification
-    stale = update(n).where(
+    stale = [
         col(n.meeting_id) == require_id(meeting),
         col(n.kind) == NotificationKind.MEETING_REMINDER.value,
         col(n.status) == NotificationStatus.PENDING.value,
-    )
+    ]
     if meeting.status == MeetingStatus.SCHEDULED:
-        stale = stale.where(col(n.meeting_sequence) != meeting.sequence)
+        stale.append(col(n.meeting_sequence) != meeting.sequence)
     session.flush()  # a changed sitting's override must be readable below
-    _apply(session, settings, meeting, _overrides(session, [meeting]).get(require_id(meeting), []),
-           since=None, now=now)  # fmt: skip
+    overrides = _overrides(session, [meeting]).get(require_id(meeting), [])
+    _apply(session, settings, meeting, overrides, since=None, now=now)
+    carried = _still_wanted(session, settings, meeting, overrides, stale, now=now)
     voided = session.execute(
-        stale.values(status=NotificationStatus.VOIDED.value, last_error="meeting changed"),
+        update(n)
+        .where(*stale)
+        .values(status=NotificationStatus.VOIDED.value, last_error="meeting changed"),
         execution_options={"synchronize_session": "fetch"},
     )
+    for (sitting, offset), users in carried.items():
+        _write_reminders(session, settings, [(meeting, sitting, offset)], now=now, users=users)
     return int(getattr(voided, "rowcount", 0) or 0)
+
+
+def _still_wanted(
+    session: Session,
+    settings: Settings,
+    meeting: Meeting,
+    overrides: Sequence[Sitting],
+    stale: Sequence[ColumnElement[bool]],
+    *,
+    now: datetime,
+) -> dict[tuple[SittingTime, timedelta], set[int]]:
+    """Return the reminders about to be voided that are still true (by sitting and offset,
+    to whom): a series' sitting still on, not changed since the reminder was written (its
+    override, if any, is of that sequence or older), the reminder's moment passed."""
+    if meeting.status != MeetingStatus.SCHEDULED or not meeting.is_series:
+        return {}
+    pending = session.execute(
+        select(col(Notification.dedupe_key), col(Notification.meeting_sequence)).where(*stale)
+    ).all()
+    if not pending:
+        return {}
+    sittings = {
+        s.original_start: s for s in _coming_sittings(meeting, overrides, settings, now=now)
+    }
+    changed_at = {o.original_start: o.sequence for o in overrides}
+    carried: dict[tuple[SittingTime, timedelta], set[int]] = {}
+    for key, sequence in pending:
+        parsed = parse_meeting_reminder_key(key)
+        if parsed is None or parsed.sitting_start is None:
+            continue
+        sitting = sittings.get(parsed.sitting_start)
+        if sitting is None or sitting.cancelled or sitting.starts_at <= now:
+            continue
+        if changed_at.get(parsed.sitting_start, -1) > (sequence or 0):
+            continue  # this very sitting moved since: planned afresh from its new time
+        if sitting.starts_at - parsed.offset > now:
+            continue  # its moment lies ahead again: the tick writes it then
+        carried.setdefault((sitting, parsed.offset), set()).add(parsed.user_id)
+    return carried
 
 
 def plan_meeting_reminders(
@@ -244,7 +292,9 @@ def _write_reminders(
     due: Sequence[tuple[Meeting, SittingTime, timedelta]],
     *,
     now: datetime,
+    users: Collection[int] | None = None,
 ) -> int:
+    """Write the reminders *due* to every invitee, or only to *users*; return how many."""
     if not due:
         return 0
     meetings = list({require_id(meeting): meeting for meeting, _, _ in due}.values())
@@ -282,6 +332,8 @@ def _write_reminders(
         emails: dict[tuple[str, bool], RenderedEmail] = {}
         for agency in found:
             for user in users_by_agency.get(require_id(agency), []):
+                if users is not None and user.id not in users:
+                    continue
                 key = meeting_reminder_key(
                     meeting_id,
                     meeting.sequence,

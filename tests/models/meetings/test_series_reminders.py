@@ -172,3 +172,41 @@ def test_a_cancelled_sitting_and_an_ended_series_get_no_reminders(
     seen = last_id(session)
     assert tick_at(session, settings, APR - DAY) == 0
     assert reminders(session, since=seen) == []
+
+
+def test_moving_one_sitting_keeps_another_sittings_planned_reminder(
+    session: Session, settings: Settings, district: District
+) -> None:
+    meeting = council(session, settings, district)
+    tick_at(session, settings, FEB + 2 * HOUR)  # January and February are over
+    seen = last_id(session)
+    assert tick_at(session, settings, MAR - DAY) == 3  # March's reminder, not sent yet
+    planned = reminders(session, since=seen)
+    seen = last_id(session)
+    moved_to = APR + DAY  # April's sitting moves to the Friday; March's stays where it is
+    move_sitting(
+        session,
+        settings,
+        meeting,
+        by=district.pedagogue,
+        original_start=APR,
+        starts_at=moved_to,
+        ends_at=moved_to + HOUR,
+        now=MAR - DAY + timedelta(minutes=1),
+    )
+    session.commit()
+    tick_at(session, settings, MAR - DAY + timedelta(minutes=2))
+    for n in planned:
+        session.refresh(n)
+    wanted = [
+        n
+        for n in planned + reminders(session, since=seen)
+        if n.sitting_start == MAR
+        and ":reminder:1440m:" in n.dedupe_key
+        and why_not_send(session, n, now=MAR - DAY + timedelta(minutes=2)) is None
+        and n.status != NotificationStatus.VOIDED.value
+    ]
+    # Every invitee still gets March's 24-hour reminder, once, at the sequence of the change.
+    assert sorted(n.recipient for n in wanted) == sorted(n.recipient for n in planned)
+    assert all(f":seq:{meeting.sequence}:" in n.dedupe_key for n in wanted)
+    assert all(n.subject == planned[0].subject for n in wanted if n.locale == planned[0].locale)
