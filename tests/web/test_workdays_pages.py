@@ -197,6 +197,8 @@ def test_unknown_years_and_dates_are_not_found(
 ) -> None:
     login(client, admin.email)
     assert client.get(f"{OVERRIDES}?year=1812").status_code == 404
+    for day in ("not-a-date", "١٢", "1812-01-01", "9999-12-31", "2026-12-18"):  # no override
+        assert client.get(f"{OVERRIDES}/{day}/remove").status_code == 404
     page = client.get(OVERRIDES).get_data(as_text=True)
     assert (
         client.post(
