@@ -17,17 +17,23 @@ from models.core.settings import Settings
 from models.meetings.reminders import plan_meeting_reminders, why_not_send_reminder
 from models.outbox.notifications import Notification, NotificationKind
 from models.tasks.digests import plan_digests
-from models.tasks.escalation.planner import plan_task_alerts, why_not_send_task
+from models.tasks.escalation.planner import (
+    hold_task_retries,
+    plan_task_alerts,
+    why_not_send_task,
+)
 
 __all__ = ["plan_due", "why_not_send"]
 
 
 def plan_due(session: Session, settings: Settings, *, now: datetime, limit: int = 200) -> int:
     """Write every notification whose moment has come: meeting reminders, task reminders and
-    escalations, daily digests; return how many. Nothing committed."""
+    escalations, daily digests; return how many. Task emails whose retry falls outside working
+    hours wait for them, as their first send did. Nothing committed."""
     written = plan_meeting_reminders(session, settings, now=now, limit=limit)
     written += plan_task_alerts(session, settings, now=now, limit=limit)
     written += plan_digests(session, settings, now=now)
+    hold_task_retries(session, now=now)
     return written
 
 

@@ -17,7 +17,8 @@ How it works:
   level reached, but the reminder only while no later step is reached too, and never one that
   fell before the task was created.
 - Task emails leave only inside working hours: a tick outside them plans nothing for tasks and
-  moves their moment to the start of the next working hours.
+  moves their moment to the start of the next working hours. A retry after a failed send is
+  held the same way (:func:`hold_task_retries`, run by the tick before it nudges).
 - :func:`replan_task_alerts` runs in the transaction of every change to a task (created,
   completed, cancelled, due moment recomputed, policy changed): it voids the unsent emails
   that no longer apply and computes the next moment. The sending worker checks again
@@ -58,6 +59,7 @@ from models.tasks.titles import statutory_titles, title_in
 from models.workdays.calendar import district_calendar
 
 __all__ = [
+    "hold_task_retries",
     "ladder",
     "plan_task_alerts",
     "replan_district_tasks",
@@ -196,6 +198,37 @@ def plan_task_alerts(
         session.add(task)
     session.flush()
     return written
+
+
+def hold_task_retries(session: Session, *, now: datetime) -> int:
+    """Move the task reminders and escalations whose retry falls due outside their district's
+    working hours to the start of the next working hours; return how many. Nothing committed.
+
+    A first send is planned inside working hours; a retry after a failed send (a backoff of
+    minutes to an hour) could land at night, so the tick holds it here before it nudges. Reads
+    only the retries due now (by the indexed status and retry moment).
+    """
+    n = Notification
+    due = session.execute(
+        select(col(n.id), col(Task.district_id))
+        .join(Task, col(Task.id) == col(n.task_id))
+        .where(
+            col(n.status) == NotificationStatus.PENDING.value,
+            col(n.next_attempt_at) <= now,
+            col(n.attempts) > 0,
+            col(n.kind).in_(TASK_KINDS),
+        )
+    ).all()
+    by_district: dict[int, list[int]] = {}
+    for notification_id, district_id in due:
+        by_district.setdefault(district_id, []).append(notification_id)
+    held = 0
+    for district_id, ids in by_district.items():
+        opens = district_calendar(session, district_id).next_working_moment(now)
+        if opens != now:
+            session.execute(update(n).where(col(n.id).in_(ids)).values(next_attempt_at=opens))
+            held += len(ids)
+    return held
 
 
 def _addressee(recipient: Recipient, task: Task) -> Addressee:
