@@ -54,6 +54,7 @@ __all__ = [
     "task_alert_key",
     "task_alert_prefix",
     "task_created_key",
+    "task_created_prefix",
 ]
 
 _MOMENT = "%Y%m%dT%H%M%SZ"
@@ -248,10 +249,15 @@ class TaskCreatedKey:
 _TASK_CREATED = re.compile(r"task:(?P<task>\d+):created:" + _ADDRESSEE)
 
 
+def task_created_prefix(task_id: int) -> str:
+    """Return the start of the key of every email telling of a new task (to void them)."""
+    return f"task:{task_id}:created:"
+
+
 def task_created_key(task_id: int, addressee: Addressee) -> str:
     """Return the key of the email telling *addressee* that their agency has a new task: one
     per task and person, however often the creation is retried."""
-    return f"task:{task_id}:created:{addressee}"
+    return f"{task_created_prefix(task_id)}{addressee}"
 
 
 def parse_task_created_key(key: str) -> TaskCreatedKey | None:

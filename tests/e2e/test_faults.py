@@ -429,7 +429,9 @@ def test_a_task_completed_after_its_escalation_was_planned_sends_nothing_of_it(
             for n in (1, 2)
         )
         session.commit()
-    assert tick(rt, now=datetime(2027, 3, 25, 4, tzinfo=UTC)) == 4  # 2 levels, 2 digests
+    # 2 levels, 2 digests, and the two tasks' news to the police's two people, which no web
+    # request nudged: the tick does
+    assert tick(rt, now=datetime(2027, 3, 25, 4, tzinfo=UTC)) == 8
     with Session(rt.engine) as session:
         task = session.get(Task, done.id)
         assert task is not None
@@ -445,7 +447,13 @@ def test_a_task_completed_after_its_escalation_was_planned_sends_nothing_of_it(
     escalations = {i for i in ids if ".level.1." in i}
     key = f"task:{late.id}:due:20270319T130000Z:level:1:agency:{district.police.id}:head"
     assert escalations == {message_id(key, DOMAIN)}  # nothing of the completed task
-    assert len(ids) == 3  # the late task's escalation, the chair's and the head's digests
+    news = {i for i in ids if ".created." in i}  # the late task's news to the police's two
+    assert news == {
+        message_id(f"task:{late.id}:created:user:{u.id}", DOMAIN)
+        for u in (district.inspector, district.police_head)
+    }
+    # ... and the late task's escalation, the chair's and the head's digests
+    assert len(ids - news) == 3
     assert unsent(rt.engine) == 0
 
 

@@ -39,7 +39,13 @@ from calendars.workdays import WorkCalendar
 from models.cases.tables import Case
 from models.core.base import require_id
 from models.core.settings import Settings
-from models.outbox.keys import Addressee, parse_task_alert_key, task_alert_key, task_alert_prefix
+from models.outbox.keys import (
+    Addressee,
+    parse_task_alert_key,
+    task_alert_key,
+    task_alert_prefix,
+    task_created_prefix,
+)
 from models.outbox.notifications import (
     Notification,
     NotificationKind,
@@ -95,6 +101,21 @@ def _void_pending(session: Session, task: Task, reason: str, *, keep_prefix: str
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _void_news(session: Session, task: Task, reason: str) -> int:
+    """Void the unsent news of *task* (:mod:`models.tasks.notices`): it was closed before the
+    workers sent it."""
+    n = Notification
+    result = session.execute(
+        update(n)
+        .where(col(n.task_id) == require_id(task))
+        .where(col(n.dedupe_key).like(f"{task_created_prefix(require_id(task))}%"))
+        .where(col(n.status) == NotificationStatus.PENDING.value)
+        .values(status=NotificationStatus.VOIDED.value, last_error=reason),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def replan_task_alerts(
     session: Session,
     task: Task,
@@ -114,7 +135,9 @@ def replan_task_alerts(
         session.add(task)
         if task.id is None:
             return 0
-        return _void_pending(session, task, f"task {task.status}", keep_prefix=None)
+        reason = f"task {task.status}"
+        voided = _void_pending(session, task, reason, keep_prefix=None)
+        return voided + _void_news(session, task, reason)
     calendar = calendar or district_calendar(session, task.district_id)
     policy = policy if policy is not None else district_policy(session, task.district_id)
     steps = ladder(task.due_at, policy, calendar)

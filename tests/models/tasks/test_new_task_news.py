@@ -15,7 +15,7 @@ from models.core.settings import Settings
 from models.minutes.recording import DecisionDraft, record_minutes
 from models.outbox.keys import parse_task_created_key
 from models.outbox.notifications import Notification
-from models.tasks.operations import create_task
+from models.tasks.operations import cancel_task, create_task
 from tests.factories import CHILD, District, in_days, make_user, schedule_case_conference
 from workers.runtime import Runtime, start_worker
 
@@ -139,3 +139,23 @@ def test_each_decision_of_the_minutes_tells_its_agency_and_its_assignee(
         "pedagogue@school.test",
         "teacher@school.test",
     }
+
+
+def test_the_news_of_a_task_closed_before_it_was_sent_is_not_sent(
+    session: Session, settings: Settings, district: District
+) -> None:
+    now = utcnow()
+    task = create_task(
+        session,
+        district.chair,
+        settings=settings,
+        title="Запросить характеристику",
+        agency_id=district.police.id or 0,
+        due_at=in_days(5, hour=13),
+        now=now,
+    )
+    session.commit()
+    assert {n.status for n in news(session)} == {"pending"}
+    cancel_task(session, district.chair, task, reason="Дублирует другое поручение", now=now)
+    session.commit()
+    assert {(n.status, n.last_error) for n in news(session)} == {("voided", "task cancelled")}
