@@ -11,19 +11,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from models.core.settings import Settings
 from models.meetings.reminders import plan_meeting_reminders, why_not_send_reminder
 from models.outbox.notifications import Notification, NotificationKind
+from models.outbox.retention import prune_notifications
+from models.people.retention import prune_password_resets, prune_sessions, prune_throttles
 from models.tasks.digests import plan_digests
 from models.tasks.escalation.planner import (
     hold_task_retries,
     plan_task_alerts,
     why_not_send_task,
 )
+from models.tasks.tables import Task, TaskStatus
 
-__all__ = ["plan_due", "why_not_send"]
+__all__ = ["plan_due", "prune_old_rows", "why_not_send"]
 
 
 def plan_due(session: Session, settings: Settings, *, now: datetime, limit: int = 200) -> int:
@@ -48,3 +52,28 @@ def why_not_send(session: Session, notification: Notification, *, now: datetime)
     if notification.kind in (NotificationKind.TASK_REMINDER, NotificationKind.ESCALATION):
         return why_not_send_task(session, notification)
     return None
+
+
+def prune_old_rows(session: Session, settings: Settings, *, now: datetime, batch: int) -> bool:
+    """Delete up to *batch* rows of each table that only grows, past its retention: ended
+    sign-in sessions, throttling counters, used or expired reset links
+    (:mod:`models.people.retention`), sent or voided emails (:mod:`models.outbox.retention`).
+    Each batch is its own short transaction. Returns whether any table had more than a
+    batch, so that the caller prunes again soon.
+
+    An open task's sent reminders and escalations stay: they tell the next level who was told
+    before, and their keys keep the ladder from writing them again.
+    """
+    open_task = (
+        select(col(Task.id))
+        .where(col(Task.id) == col(Notification.task_id))
+        .where(col(Task.status) == TaskStatus.OPEN.value)
+        .exists()
+    )
+    deleted = [
+        prune_sessions(session, now=now, idle=settings.session_idle, limit=batch),
+        prune_throttles(session, now=now, limit=batch),
+        prune_password_resets(session, now=now, limit=batch),
+        prune_notifications(session, now=now, limit=batch, keep=open_task),
+    ]
+    return max(deleted) >= batch

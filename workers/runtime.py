@@ -19,7 +19,7 @@ from models.core.db import make_engine
 from models.core.marks import install_change_marks
 from models.core.settings import Settings
 from models.outbox.notifications import due_notification_ids, record_nudges
-from models.tick import plan_due
+from models.tick import plan_due, prune_old_rows
 from workers.actors import Actors, declare_actors, nudge_batches
 from workers.broker import (
     broker_reachable,
@@ -40,6 +40,8 @@ __all__ = ["Runtime", "build_runtime", "run_scheduler", "start_worker", "tick", 
 _KEEP_ALIVE_SECONDS = 5.0
 _NUDGE_BATCH = 500
 _MAX_NUDGE_BATCHES = 40
+#: How often an idle scheduler looks for rows past their retention (a backlog: every tick).
+_PRUNE_EVERY = 600.0
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ class Runtime:
     leases: LeaseKeeper
     feeds: FeedPublisher
     metrics: Metrics = field(default_factory=Metrics)
+    #: When (time.monotonic) the tick next prunes the tables that only grow.
+    next_prune_at: float = 0.0
 
     def nudge(self, notification_ids: Iterable[int]) -> None:
         """Ask the workers to send these committed notifications.
@@ -158,12 +162,24 @@ def tick(runtime: Runtime, *, now: datetime | None = None) -> int:
             if len(due) < _NUDGE_BATCH:
                 break
     tick_feeds(runtime)
+    prune(runtime, now=now)
     if planned or nudged:
         log.info("tick: planned %s, nudged %s notifications", planned, nudged)
     runtime.metrics.planned.inc(planned)
     runtime.metrics.nudges.inc(nudged)
     runtime.metrics.tick_duration.observe(time.perf_counter() - started)
     return nudged
+
+
+def prune(runtime: Runtime, *, now: datetime) -> None:
+    """Delete a batch of each only-growing table's rows past their retention, every
+    ``_PRUNE_EVERY`` seconds, or at every tick while a backlog lasts."""
+    if time.monotonic() < runtime.next_prune_at:
+        return
+    batch = runtime.settings.prune_batch
+    with Session(runtime.engine) as session:
+        more = prune_old_rows(session, runtime.settings, now=now, batch=batch)
+    runtime.next_prune_at = time.monotonic() + (0 if more else _PRUNE_EVERY)
 
 
 def tick_feeds(runtime: Runtime) -> int:

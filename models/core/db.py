@@ -21,12 +21,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import ColumnElement, delete, event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
-__all__ = ["DatabaseTimeouts", "database_reachable", "make_engine", "session_scope"]
+__all__ = [
+    "DatabaseTimeouts",
+    "database_reachable",
+    "delete_batch",
+    "make_engine",
+    "session_scope",
+]
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +114,22 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def delete_batch(session: Session, model: Any, *conditions: ColumnElement[bool], limit: int) -> int:
+    """Delete the *limit* oldest rows (by id) of *model* that meet *conditions*, in one
+    statement and its own commit; return how many. Pruning in such batches keeps each
+    transaction short, on PostgreSQL and SQLite alike. The newest row always stays: SQLite
+    would give its id to the next row, and keys such as ``password-link:<id>`` must not
+    name two rows."""
+    newest = select(func.max(model.id)).scalar_subquery()
+    ids = select(model.id).where(*conditions, model.id < newest).order_by(model.id).limit(limit)
+    result = session.execute(
+        delete(model).where(model.id.in_(ids)),
+        execution_options={"synchronize_session": False},
+    )
+    session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def database_reachable(engine: Engine, *, timeout: float = 2.0) -> bool:

@@ -78,6 +78,10 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "20",
         "how long a worker's claim on a feed lasts unrenewed: a dead worker's feeds wait this",
     ),
+    "BIRGE_PRUNE_BATCH": (
+        "1000",
+        "rows of each only-growing table the tick deletes at once, past their retention",
+    ),
     "BIRGE_PAGE_CACHE_MB": ("64", "megabytes of rendered page parts kept per web process; 0: none"),
     "BIRGE_DB_CONNECT_TIMEOUT": (
         "3",
@@ -157,6 +161,9 @@ class Settings:
     clock_offset_seconds: float = 0.0
     #: Megabytes of rendered page parts each web process keeps (``BIRGE_PAGE_CACHE_MB``, 0: none).
     page_cache_mb: int = 64
+    #: Rows of each table that only grows (sessions, throttling, reset links, sent emails)
+    #: that the tick deletes at once, past their retention (``BIRGE_PRUNE_BATCH``).
+    prune_batch: int = 1000
     #: How long PostgreSQL connections, statements, locks and the pool wait (``BIRGE_DB_*``).
     database_timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
 
@@ -270,6 +277,9 @@ def load_settings(
         raise SettingsError("BIRGE_FEED_LEASE_SECONDS", f"{feed_lease!r} is not a number") from None
     if not 1 <= feed_lease_seconds <= 600:
         raise SettingsError("BIRGE_FEED_LEASE_SECONDS", "must be between 1 and 600 seconds")
+    prune = get("BIRGE_PRUNE_BATCH") or "1000"
+    if not prune.isascii() or not prune.isdigit() or not 1 <= int(prune) <= 100_000:
+        raise SettingsError("BIRGE_PRUNE_BATCH", "must be a whole number of rows, 1 to 100000")
     page_cache = get("BIRGE_PAGE_CACHE_MB") or "64"
     if not page_cache.isascii() or not page_cache.isdigit() or int(page_cache) > 4096:
         raise SettingsError("BIRGE_PAGE_CACHE_MB", "must be whole megabytes, 0 to 4096")
@@ -305,6 +315,7 @@ def load_settings(
         page_cache_mb=int(page_cache),
         clock_offset_seconds=clock_offset_seconds,
         database_timeouts=database_timeouts,
+        prune_batch=int(prune),
     )
 
 
