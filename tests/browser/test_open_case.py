@@ -37,6 +37,11 @@ def test_a_case_is_opened_worked_on_and_kept_private(
     assert page.locator(".field.invalid").count() == 1
     page.fill("#notes", CHILD.notes)
     page.click("form.card button[type=submit]")
+    # Received months ago: the form says which statutory tasks are overdue before saving.
+    assert "Это сообщение уже просрочено по срокам" in page.locator("main").inner_text()
+    assert page.url == base_url + "/cases/new"
+    page.check("#confirm_late")
+    page.click("form.card button[type=submit]")
     page.wait_for_url(base_url + "/cases/D-*")
     code = page.url.rsplit("/", 1)[1]
     assert page.locator("h1").inner_text() == f"Случай {code}"
