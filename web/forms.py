@@ -18,11 +18,16 @@ from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import StringField, TextAreaField
 
 from models.core.i18n import N_
-from models.core.text import EARLIEST_YEAR, LATEST_YEAR, date_in_range, has_forbidden_controls
+from models.core.text import (
+    CONTROL_CHARACTERS_MESSAGE,
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    date_in_range,
+    has_forbidden_controls,
+)
 
 __all__ = ["CONTROL_CHARACTERS_MESSAGE", "DATE_RANGE_MESSAGE", "BirgeForm"]
 
-CONTROL_CHARACTERS_MESSAGE = N_("This field holds characters that are not allowed.")
 DATE_RANGE_MESSAGE = N_("Enter a date between %(earliest)s and %(latest)s.")
 
 #: WTForms' own messages that its ru or kk catalogs leave untranslated; ours translate them.

@@ -32,6 +32,7 @@ from models.cases.tables import Case, CaseAgency
 from models.core.base import require_id, utcnow
 from models.core.i18n import DEFAULT_LOCALE, N_, translator
 from models.core.settings import Settings
+from models.core.text import one_line
 from models.feeds.tokens import FeedToken
 from models.meetings.facts import agencies_by_meeting, meeting_calendar_event, meeting_facts
 from models.meetings.invitations import meeting_events
@@ -387,7 +388,7 @@ def build_feed_bytes(
             cache.put(key, one)
             rendered.append(one)
     return assemble_feed(
-        name=scope.name, uid=scope.uid, timezone=settings.timezone, events=rendered
+        name=one_line(scope.name), uid=scope.uid, timezone=settings.timezone, events=rendered
     )
 
 

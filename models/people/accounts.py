@@ -8,7 +8,7 @@ from models.core.audit import record_event
 from models.core.base import require_id
 from models.core.errors import DomainError
 from models.core.i18n import LOCALES, N_
-from models.core.text import is_email_address
+from models.core.text import CONTROL_CHARACTERS_MESSAGE, has_forbidden_controls, is_email_address
 from models.people.directory import user_with_email
 from models.people.passwords import check_new_password
 from models.people.sessions import SessionEnd, end_user_sessions
@@ -45,6 +45,8 @@ def create_user(
         raise AccountError(f"{email!r} is not an email address", "email")
     if role not in {r.value for r in Role}:
         raise AccountError(f"unknown role {role!r}", "role")
+    if has_forbidden_controls(full_name):
+        raise AccountError(CONTROL_CHARACTERS_MESSAGE, "full_name")
     if locale not in LOCALES:
         raise AccountError(f"unknown locale {locale!r} (use {', '.join(LOCALES)})", "locale")
     if len(password) < MIN_PASSWORD_LENGTH:

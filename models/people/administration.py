@@ -22,7 +22,7 @@ from models.core.base import require_id, utcnow
 from models.core.errors import DomainError
 from models.core.i18n import DEFAULT_LOCALE, LOCALES, N_
 from models.core.settings import Settings
-from models.core.text import is_email_address
+from models.core.text import CONTROL_CHARACTERS_MESSAGE, has_forbidden_controls, is_email_address
 from models.outbox.notifications import Notification
 from models.people.access import administers_district, may_manage_people
 from models.people.directory import user_with_email
@@ -133,6 +133,8 @@ def _check_agency(change: AgencyChange) -> None:
         ("name_kk", change.name_kk),
         ("name_en", change.name_en),
     ):
+        if has_forbidden_controls(value):
+            raise AdminError(CONTROL_CHARACTERS_MESSAGE, name)
         if len(value.strip()) > 300:
             raise AdminError(N_("The name is too long."), name)
     if change.head_email and not is_email_address(change.head_email.strip()):
@@ -232,6 +234,8 @@ def _check_user(session: Session, actor: User, change: UserChange, *, user_id: i
         raise AdminError(N_("Someone has this email address already."), "email")
     if not change.full_name.strip():
         raise AdminError(N_("Give the person's name."), "full_name")
+    if has_forbidden_controls(change.full_name):
+        raise AdminError(CONTROL_CHARACTERS_MESSAGE, "full_name")
     if len(change.full_name.strip()) > 200:
         raise AdminError(N_("The name is too long."), "full_name")
     if change.role not in roles_assignable_by(actor):

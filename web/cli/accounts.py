@@ -56,3 +56,5 @@ def user_create(
             click.echo(f"created user {created.email} ({role}, {agency.slug})")
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
