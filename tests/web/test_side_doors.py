@@ -85,7 +85,7 @@ def test_the_command_line_refuses_control_characters_in_a_name(
             "member",
             "--name",
             "Иван\r\nBcc: x@y",
-        ],  # fmt: skip
+        ],
         env=env,
         input="a long enough password\n",
     )
