@@ -31,7 +31,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlmodel import Session, col
 
 from models.cases.access import may_see_case
@@ -204,9 +204,11 @@ def replan_meeting_reminders(
     overrides = _overrides(session, [meeting]).get(require_id(meeting), [])
     _apply(session, settings, meeting, overrides, since=None, now=now)
     carried = _still_wanted(session, settings, meeting, overrides, stale, now=now)
+    # Reminders a worker holds are voided too (it skips them); only waiting ones are carried.
+    in_flight = [*stale[:2], col(n.status) == NotificationStatus.SENDING.value, *stale[3:]]
     voided = session.execute(
         update(n)
-        .where(*stale)
+        .where(or_(and_(*stale), and_(*in_flight)))
         .values(status=NotificationStatus.VOIDED.value, last_error="meeting changed"),
         execution_options={"synchronize_session": "fetch"},
     )

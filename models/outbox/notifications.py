@@ -35,6 +35,7 @@ from models.core.i18n import N_
 __all__ = [
     "NOTIFICATION_KIND_LABELS",
     "NOTIFICATION_STATUS_LABELS",
+    "UNSENT",
     "Notification",
     "NotificationKind",
     "NotificationStatus",
@@ -62,6 +63,12 @@ class NotificationStatus(StrEnum):
     FAILED = "failed"
     #: No longer wanted (its meeting moved or was cancelled): kept, never sent.
     VOIDED = "voided"
+
+
+#: Not sent yet: waiting, or held by a worker. A change that makes an email untrue voids both;
+#: a worker holding a voided one finds it no longer its own before sending (see
+#: :func:`confirm_and_extend`).
+UNSENT = (NotificationStatus.PENDING.value, NotificationStatus.SENDING.value)
 
 
 class NotificationKind(StrEnum):

@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from models.core.audit import record_event
 from models.core.errors import Refused
-from models.outbox.notifications import Notification, NotificationStatus
+from models.outbox.notifications import UNSENT, Notification, NotificationStatus
 from models.people.access import administers_district
 from models.people.tables import Role, User
 
@@ -26,8 +26,6 @@ __all__ = [
     "troubled_notifications",
     "warned_of_undelivered_emails",
 ]
-
-_UNSENT = (NotificationStatus.PENDING.value, NotificationStatus.SENDING.value)
 
 
 class OutboxError(Refused):
@@ -44,7 +42,7 @@ def _troubled(now: datetime, stuck_after: timedelta) -> ColumnElement[bool]:
     n = Notification
     return or_(
         col(n.status) == NotificationStatus.FAILED.value,
-        and_(col(n.status).in_(_UNSENT), col(n.created_at) <= now - stuck_after),
+        and_(col(n.status).in_(UNSENT), col(n.created_at) <= now - stuck_after),
     )
 
 

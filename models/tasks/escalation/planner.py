@@ -47,6 +47,7 @@ from models.outbox.keys import (
     task_created_prefix,
 )
 from models.outbox.notifications import (
+    UNSENT,
     Notification,
     NotificationKind,
     NotificationStatus,
@@ -90,7 +91,7 @@ def _void_pending(session: Session, task: Task, reason: str, *, keep_prefix: str
     stale = update(n).where(
         col(n.task_id) == require_id(task),
         col(n.kind).in_(TASK_KINDS),
-        col(n.status) == NotificationStatus.PENDING.value,
+        col(n.status).in_(UNSENT),  # held by a worker too: it skips what is voided
     )
     if keep_prefix is not None:
         stale = stale.where(col(n.dedupe_key).not_like(f"{keep_prefix}%"))
@@ -109,7 +110,7 @@ def _void_news(session: Session, task: Task, reason: str) -> int:
         update(n)
         .where(col(n.task_id) == require_id(task))
         .where(col(n.dedupe_key).like(f"{task_created_prefix(require_id(task))}%"))
-        .where(col(n.status) == NotificationStatus.PENDING.value)
+        .where(col(n.status).in_(UNSENT))
         .values(status=NotificationStatus.VOIDED.value, last_error=reason),
         execution_options={"synchronize_session": "fetch"},
     )
