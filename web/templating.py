@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from models.cases.tables import CASE_STATUS_LABELS, CATEGORY_LABELS, SOURCE_LABELS
 from models.core.audit import ACTION_LABELS
 from models.core.emails import format_local
-from models.core.i18n import LOCALE_NAMES, LOCALES
+from models.core.i18n import LOCALE_NAMES, LOCALES, N_
 from models.meetings.notices import ANSWER_LABELS, format_day_time, zone_label
 from models.meetings.sittings import next_sitting, sitting_key
 from models.meetings.tables import KIND_LABELS, Meeting
@@ -155,7 +155,7 @@ def task_title(title: str) -> str:
 
 def _answer_label(answer: str | None) -> str:
     labels = {a.value: label for a, label in ANSWER_LABELS.items()}
-    return _gettext(labels[answer]) if answer in labels else _gettext("No answer yet")
+    return _gettext(labels[answer]) if answer in labels else _gettext(N_("No answer yet"))
 
 
 def _kind_label(kind: str) -> str:

@@ -287,7 +287,7 @@ def _visit(
     queue, seen, found, checked = list(start), set(start), {}, 0
     while queue and checked < MAX_PAGES:
         url = queue.pop(0)
-        response = client.get(url)
+        response = client.get(url, buffered=True)  # static files stream from an open file
         if response.status_code >= 500:
             found[url] = [f"status {response.status_code}"]
         if response.status_code != 200 or response.mimetype != "text/html":
