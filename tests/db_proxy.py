@@ -12,7 +12,7 @@ import selectors
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["FreezableProxy", "freezable_proxy"]
@@ -110,7 +110,8 @@ class FreezableProxy:
                     except OSError:
                         return
                     finally:
-                        peers[sock].setblocking(False)
+                        with suppress(OSError):  # closed meanwhile by close()
+                            peers[sock].setblocking(False)
         finally:
             selector.close()
             for sock in peers:
