@@ -10,8 +10,6 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from models.cases.access import (
@@ -34,6 +32,7 @@ from models.cases.tables import (
 )
 from models.core.audit import record_event
 from models.core.base import require_id
+from models.core.counters import next_number
 from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.people.tables import Agency, AgencyKind, District, User
@@ -102,8 +101,6 @@ def issue_case_code(session: Session, district_id: int, year: int) -> str:
     the district, e.g. imported ones), then locked with ``SELECT ... FOR UPDATE``: concurrent
     openings wait for each other, and a rolled-back opening gives its number back.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     prefix = f"D-{year:04d}-"
     codes = session.scalars(
         select(col(Case.code))
@@ -111,22 +108,8 @@ def issue_case_code(session: Session, district_id: int, year: int) -> str:
         .where(col(Case.code).like(f"{prefix}%"))
     ).all()
     start = max((int(c[len(prefix) :]) for c in codes if CASE_CODE_PATTERN.match(c)), default=0)
-    session.execute(
-        insert(CaseCodeCounter)
-        .values(district_id=district_id, year=year, last_number=start)
-        .on_conflict_do_nothing()
-    )
-    counter = session.scalars(
-        select(CaseCodeCounter)
-        .where(col(CaseCodeCounter.district_id) == district_id)
-        .where(col(CaseCodeCounter.year) == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    counter.last_number += 1
-    session.add(counter)
-    session.flush()
-    return format_case_code(year, counter.last_number)
+    number = next_number(session, CaseCodeCounter, district_id=district_id, year=year, start=start)
+    return format_case_code(year, number)
 
 
 def open_case(
