@@ -22,8 +22,7 @@ from sqlmodel import Session
 
 from models.core.base import utcnow
 from models.core.settings import Settings
-from models.outbox.notifications import (
-    Notification,
+from models.outbox.claims import (
     claim_batch,
     confirm_and_extend,
     mark_failed_attempt,
@@ -31,6 +30,7 @@ from models.outbox.notifications import (
     release,
     retry_delay,
 )
+from models.outbox.notifications import Notification
 from models.tick import why_not_send
 from workers.feed_publisher import FeedPublisher
 from workers.leases import LeaseKeeper

@@ -2,7 +2,7 @@
 
 A claim is a short lease (``notification_lease_seconds``, 30 s by default) so that the rows
 of a worker killed mid-send are free again within that time. The sending thread extends its
-batch's lease before each email (:func:`models.outbox.notifications.confirm_and_extend`); one
+batch's lease before each email (:func:`models.outbox.claims.confirm_and_extend`); one
 thread per process also renews, every third of the lease, the claims of every batch in
 progress, in one statement, so that a slow SMTP server never makes a live send look dead.
 Leases are set by the database's clock, never this process's.
@@ -19,7 +19,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.outbox.notifications import renew_leases
+from models.outbox.claims import renew_leases
 
 __all__ = ["LeaseKeeper"]
 

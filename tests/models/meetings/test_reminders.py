@@ -11,7 +11,8 @@ from sqlmodel import Session, col
 from models.core.settings import Settings
 from models.meetings.reminders import replan_meeting_reminders
 from models.meetings.tables import Meeting, MeetingStatus
-from models.outbox.notifications import Notification, NotificationStatus, claim
+from models.outbox.claims import claim
+from models.outbox.notifications import Notification, NotificationStatus
 from models.tick import plan_due, why_not_send
 from tests import factories
 from tests.factories import District

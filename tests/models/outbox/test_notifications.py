@@ -7,14 +7,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models.core.base import utcnow
-from models.outbox.notifications import (
-    Notification,
-    add_notification,
-    claim,
-    due_notification_ids,
-    mark_failed_attempt,
-    mark_sent,
-)
+from models.outbox.claims import claim, mark_failed_attempt, mark_sent
+from models.outbox.notifications import Notification, add_notification, due_notification_ids
 
 LEASE = timedelta(minutes=5)
 

@@ -10,12 +10,8 @@ from sqlmodel import Session, col
 
 from models.core.base import utcnow
 from models.core.settings import Settings
-from models.outbox.notifications import (
-    Notification,
-    NotificationStatus,
-    claim_batch,
-    confirm_and_extend,
-)
+from models.outbox.claims import claim_batch, confirm_and_extend
+from models.outbox.notifications import Notification, NotificationStatus
 from models.tasks.operations import complete_task, create_task
 from tests.factories import District, in_days
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models.core.settings import Settings
-from models.outbox.notifications import Notification, NotificationStatus, claim
+from models.outbox.claims import claim
+from models.outbox.notifications import Notification, NotificationStatus
 from models.people.tables import District as DistrictRow
 from models.tasks.calendar_changes import add_override
 from models.tasks.escalation.ladder import EscalationRecipient, EscalationStep

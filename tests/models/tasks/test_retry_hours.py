@@ -9,12 +9,8 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models.core.settings import Settings
-from models.outbox.notifications import (
-    Notification,
-    claim,
-    due_notification_ids,
-    mark_failed_attempt,
-)
+from models.outbox.claims import claim, mark_failed_attempt
+from models.outbox.notifications import Notification, due_notification_ids
 from models.tasks.operations import create_task
 from models.tick import plan_due
 from tests.conftest import load_settings_for

@@ -14,7 +14,8 @@ from sqlmodel import Session, col
 
 from models.core.base import utcnow
 from models.core.settings import Settings
-from models.outbox.notifications import Notification, claim, message_id
+from models.outbox.claims import claim
+from models.outbox.notifications import Notification, message_id
 from tests import factories, services
 from tests.conftest import SmtpServer
 from tests.factories import District
