@@ -235,59 +235,27 @@ def load_settings(
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError("BIRGE_TIMEZONE", f"unknown time zone {timezone!r}") from None
-    tick = get("BIRGE_TICK_SECONDS") or "30"
-    try:
-        tick_seconds = float(tick)
-    except ValueError:
-        raise SettingsError("BIRGE_TICK_SECONDS", f"{tick!r} is not a number") from None
-    if not 0.1 <= tick_seconds <= 3600:
-        raise SettingsError("BIRGE_TICK_SECONDS", "must be between 0.1 and 3600 seconds")
+    tick_seconds = _seconds(get, "BIRGE_TICK_SECONDS", "30", 0.1, 3600)
     idle = get("BIRGE_SESSION_IDLE_MINUTES") or "480"
     if not idle.isascii() or not idle.isdigit() or not 1 <= int(idle) <= 43200:
         raise SettingsError("BIRGE_SESSION_IDLE_MINUTES", "must be whole minutes, 1 to 43200")
     proxies = get("BIRGE_PROXY_COUNT") or "0"
     if proxies not in {"0", "1", "2", "3"}:
         raise SettingsError("BIRGE_PROXY_COUNT", "must be 0, 1, 2 or 3")
-    lease = get("BIRGE_NOTIFICATION_LEASE_SECONDS") or "30"
-    try:
-        lease_seconds = float(lease)
-    except ValueError:
-        raise SettingsError(
-            "BIRGE_NOTIFICATION_LEASE_SECONDS", f"{lease!r} is not a number"
-        ) from None
-    if not 1 <= lease_seconds <= 600:
-        raise SettingsError("BIRGE_NOTIFICATION_LEASE_SECONDS", "must be between 1 and 600 seconds")
+    lease_seconds = _seconds(get, "BIRGE_NOTIFICATION_LEASE_SECONDS", "30", 1, 600)
     meeting_reminders = parse_meeting_reminders(get("BIRGE_MEETING_REMINDERS") or "24h,1h")
     feeds_path = Path(get("BIRGE_FEEDS_PATH") or instance_path / "feeds").absolute()
     if feeds_path.exists() and not feeds_path.is_dir():
         raise SettingsError("BIRGE_FEEDS_PATH", f"{feeds_path} is not a folder")
-    debounce = get("BIRGE_FEED_DEBOUNCE_SECONDS") or "10"
-    try:
-        feed_debounce_seconds = float(debounce)
-    except ValueError:
-        raise SettingsError(
-            "BIRGE_FEED_DEBOUNCE_SECONDS", f"{debounce!r} is not a number"
-        ) from None
-    if not 0 <= feed_debounce_seconds <= 3600:
-        raise SettingsError("BIRGE_FEED_DEBOUNCE_SECONDS", "must be between 0 and 3600 seconds")
-    feed_lease = get("BIRGE_FEED_LEASE_SECONDS") or "20"
-    try:
-        feed_lease_seconds = float(feed_lease)
-    except ValueError:
-        raise SettingsError("BIRGE_FEED_LEASE_SECONDS", f"{feed_lease!r} is not a number") from None
-    if not 1 <= feed_lease_seconds <= 600:
-        raise SettingsError("BIRGE_FEED_LEASE_SECONDS", "must be between 1 and 600 seconds")
+    feed_debounce_seconds = _seconds(get, "BIRGE_FEED_DEBOUNCE_SECONDS", "10", 0, 3600)
+    feed_lease_seconds = _seconds(get, "BIRGE_FEED_LEASE_SECONDS", "20", 1, 600)
     prune = get("BIRGE_PRUNE_BATCH") or "1000"
     if not prune.isascii() or not prune.isdigit() or not 1 <= int(prune) <= 100_000:
         raise SettingsError("BIRGE_PRUNE_BATCH", "must be a whole number of rows, 1 to 100000")
     page_cache = get("BIRGE_PAGE_CACHE_MB") or "64"
     if not page_cache.isascii() or not page_cache.isdigit() or int(page_cache) > 4096:
         raise SettingsError("BIRGE_PAGE_CACHE_MB", "must be whole megabytes, 0 to 4096")
-    offset = get("BIRGE_CLOCK_OFFSET_SECONDS") or "0"
-    try:
-        clock_offset_seconds = float(offset)
-    except ValueError:
-        raise SettingsError("BIRGE_CLOCK_OFFSET_SECONDS", f"{offset!r} is not a number") from None
+    clock_offset_seconds = _seconds(get, "BIRGE_CLOCK_OFFSET_SECONDS", "0")
     database_timeouts = _database_timeouts(get)
     secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
     if len(secret_key) < 16:
@@ -317,6 +285,24 @@ def load_settings(
         database_timeouts=database_timeouts,
         prune_batch=int(prune),
     )
+
+
+def _seconds(
+    get: Callable[[str], str | None],
+    name: str,
+    default: str,
+    low: float | None = None,
+    high: float | None = None,
+) -> float:
+    """Read setting *name* as seconds (*default* when unset), between *low* and *high*."""
+    raw = get(name) or default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(name, f"{raw!r} is not a number") from None
+    if low is not None and high is not None and not low <= value <= high:
+        raise SettingsError(name, f"must be between {low:g} and {high:g} seconds")
+    return value
 
 
 def _database_timeouts(get: Callable[[str], str | None]) -> DatabaseTimeouts:
