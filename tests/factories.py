@@ -156,6 +156,22 @@ def schedule_case_conference(
     return schedule(session, settings, district, **(values | over))
 
 
+def held_case_conference(session: Session, settings: Settings, district: District) -> Meeting:
+    """A case conference held yesterday with the police and the school, its minutes not yet
+    recorded; committed."""
+    meeting = schedule_case_conference(
+        session,
+        settings,
+        district,
+        starts_at=in_days(-1),
+        ends_at=in_days(-1) + timedelta(hours=1),
+        agency_ids=[district.police.id, district.school.id],
+        now=in_days(-3),
+    ).meeting
+    session.commit()
+    return meeting
+
+
 def schedule(
     session: Session, settings: Settings, district: District, **over: Any
 ) -> ScheduledMeeting:

@@ -19,23 +19,20 @@ from models.meetings.sittings import sitting_times
 from models.meetings.tables import Meeting, MeetingStatus
 from models.minutes.recording import record_minutes
 from models.outbox.notifications import Notification
-from tests.factories import District, csrf_token, in_days, login, schedule_case_conference
+from tests.factories import (
+    District,
+    csrf_token,
+    held_case_conference,
+    in_days,
+    login,
+)
 from tests.models.meetings.test_series import running_council
 
 HELD = "The minutes are recorded: the meeting was held and cannot be moved or cancelled."
 
 
 def minuted_conference(session: Session, settings: Settings, district: District) -> Meeting:
-    meeting = schedule_case_conference(
-        session,
-        settings,
-        district,
-        starts_at=in_days(-1),
-        ends_at=in_days(-1) + timedelta(hours=1),
-        agency_ids=[district.police.id, district.school.id],
-        now=in_days(-3),
-    ).meeting
-    session.commit()
+    meeting = held_case_conference(session, settings, district)
     record_minutes(
         session,
         district.coordinator,

@@ -9,8 +9,8 @@ from sqlmodel import Session
 from models.core.settings import Settings
 from models.minutes.tables import MeetingMinutes
 from models.tasks.tables import Task
-from tests.factories import District, login
-from tests.web.test_minutes_pages import held_conference, minutes_form
+from tests.factories import District, held_case_conference, login
+from tests.web.test_minutes_pages import minutes_form
 
 
 def count(session: Session, table: type) -> int:
@@ -21,7 +21,7 @@ def count(session: Session, table: type) -> int:
 def test_a_decision_row_without_text_is_refused_not_dropped(
     client: FlaskClient, session: Session, settings: Settings, district: District
 ) -> None:
-    meeting = held_conference(session, settings, district)
+    meeting = held_case_conference(session, settings, district)
     login(client, district.coordinator.email)
     form = minutes_form(client, meeting, district)
     form["decisions-1-text"] = ""  # an agency and a date, but no text
@@ -35,7 +35,7 @@ def test_a_decision_row_without_text_is_refused_not_dropped(
 def test_every_problem_of_the_form_comes_at_once(
     client: FlaskClient, session: Session, settings: Settings, district: District
 ) -> None:
-    meeting = held_conference(session, settings, district)
+    meeting = held_case_conference(session, settings, district)
     login(client, district.coordinator.email)
     form = minutes_form(client, meeting, district)
     form |= {"text": "", "decisions-0-agency": "", "decisions-1-due_date": "2026-01-05"}

@@ -24,26 +24,13 @@ from tests.factories import (
     CHILD,
     District,
     csrf_token,
+    held_case_conference,
     in_days,
     login,
     schedule,
     schedule_case_conference,
 )
 from tests.models.meetings.test_series import running_council
-
-
-def held_conference(session: Session, settings: Settings, district: District) -> Meeting:
-    meeting = schedule_case_conference(
-        session,
-        settings,
-        district,
-        starts_at=in_days(-1),
-        ends_at=in_days(-1) + timedelta(hours=1),
-        agency_ids=[district.police.id, district.school.id],
-        now=in_days(-3),
-    ).meeting
-    session.commit()
-    return meeting
 
 
 def minutes_form(client: FlaskClient, meeting: Meeting, district: District) -> dict[str, object]:
@@ -77,7 +64,7 @@ def rows(session: Session) -> tuple[int, ...]:
 def test_the_organizer_records_minutes_and_the_decisions_are_tasks(
     client: FlaskClient, session: Session, settings: Settings, district: District
 ) -> None:
-    meeting = held_conference(session, settings, district)
+    meeting = held_case_conference(session, settings, district)
     login(client, district.coordinator.email)
     show = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "Записать протокол" in show
@@ -108,7 +95,7 @@ def test_the_organizer_records_minutes_and_the_decisions_are_tasks(
 def test_bad_input_is_shown_at_its_field_with_400_and_nothing_written(
     client: FlaskClient, session: Session, settings: Settings, district: District
 ) -> None:
-    meeting = held_conference(session, settings, district)
+    meeting = held_case_conference(session, settings, district)
     login(client, district.coordinator.email)
     form = minutes_form(client, meeting, district)
     before = rows(session)
@@ -135,7 +122,7 @@ def test_bad_input_is_shown_at_its_field_with_400_and_nothing_written(
 def test_only_the_organizer_secretary_or_chair_records_and_not_before_the_meeting(
     client: FlaskClient, session: Session, settings: Settings, district: District
 ) -> None:
-    meeting = held_conference(session, settings, district)
+    meeting = held_case_conference(session, settings, district)
     future = schedule_case_conference(session, settings, district).meeting
     session.commit()
     login(client, district.police_head.email)  # invited, but not the organizer
@@ -165,7 +152,7 @@ def test_the_protocol_is_a_docx_in_russian_or_kazakh_with_codes_only(
         )
     )
     session.commit()
-    meeting = held_conference(session, settings, district)
+    meeting = held_case_conference(session, settings, district)
     login(client, district.coordinator.email)
     client.post(f"/meetings/{meeting.id}/minutes", data=minutes_form(client, meeting, district))
 
@@ -198,7 +185,7 @@ def test_the_protocol_is_a_docx_in_russian_or_kazakh_with_codes_only(
 def test_no_protocol_before_the_minutes_and_none_for_outsiders(
     client: FlaskClient, session: Session, settings: Settings, district: District
 ) -> None:
-    meeting = held_conference(session, settings, district)
+    meeting = held_case_conference(session, settings, district)
     login(client, district.coordinator.email)
     assert client.get(f"/meetings/{meeting.id}/protocol.docx").status_code == 404
     outsider = schedule(session, settings, district).meeting  # education and police only

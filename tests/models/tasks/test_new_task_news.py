@@ -4,7 +4,6 @@ person of the agency, in their language, with the case code only, sent by the wo
 from __future__ import annotations
 
 import email
-from datetime import timedelta
 from email.message import Message
 
 from sqlalchemy import select
@@ -16,7 +15,13 @@ from models.minutes.recording import DecisionDraft, record_minutes
 from models.outbox.keys import parse_task_created_key
 from models.outbox.notifications import Notification
 from models.tasks.operations import cancel_task, create_task
-from tests.factories import CHILD, District, in_days, make_user, schedule_case_conference
+from tests.factories import (
+    CHILD,
+    District,
+    held_case_conference,
+    in_days,
+    make_user,
+)
 from workers.runtime import Runtime, start_worker
 
 
@@ -93,16 +98,7 @@ def test_a_task_given_by_hand_is_emailed_at_once_to_its_agency_in_each_language(
 def test_each_decision_of_the_minutes_tells_its_agency_and_its_assignee(
     session: Session, settings: Settings, district: District
 ) -> None:
-    meeting = schedule_case_conference(
-        session,
-        settings,
-        district,
-        starts_at=in_days(-1),
-        ends_at=in_days(-1) + timedelta(hours=1),
-        agency_ids=[district.police.id, district.school.id],
-        now=in_days(-3),
-    ).meeting
-    session.commit()
+    meeting = held_case_conference(session, settings, district)
     make_user(session, district.school, "teacher@school.test")
     session.commit()
     recorded = record_minutes(
