@@ -1,4 +1,5 @@
-"""A TCP proxy on a loopback port that can freeze: a database that hangs, as its clients see it.
+"""A TCP proxy on a loopback port that can freeze or cut: a database that hangs, or one that is
+down, as its clients see it.
 
 Stopping the shared PostgreSQL server (SIGSTOP) would hang everyone else's tests; frozen, this
 proxy keeps every socket open and forwards nothing, which is what a client of a stopped or
@@ -28,6 +29,7 @@ class FreezableProxy:
         self._flowing = threading.Event()
         self._flowing.set()
         self._stop = threading.Event()
+        self._down = threading.Event()
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._thread = threading.Thread(target=self._accept, name="db-proxy", daemon=True)
@@ -46,6 +48,19 @@ class FreezableProxy:
 
     def thaw(self) -> None:
         self._flowing.set()
+
+    def cut(self) -> None:
+        """Close every connection and close new ones at once: a server that went down."""
+        self._down.set()
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def restore(self) -> None:
+        self._down.clear()
 
     def close(self) -> None:
         self._stop.set()
@@ -70,6 +85,9 @@ class FreezableProxy:
             threading.Thread(target=self._pipe, args=(client,), daemon=True).start()
 
     def _pipe(self, client: socket.socket) -> None:
+        if self._down.is_set():
+            client.close()
+            return
         while not self._flowing.wait(0.2):
             if self._stop.is_set():
                 client.close()

@@ -345,15 +345,22 @@ def declare_actors(
             log.exception("%s notifications not sent now; the tick retries", len(notification_ids))
 
     def publish_feed(feed_id: int) -> None:
-        feeds.publish(feed_id)
+        # A feed not built stays marked changed and the tick hands it out again, so a
+        # failure is one log line and a return here too.
+        try:
+            feeds.publish(feed_id)
+        except SQLAlchemyError as exc:
+            log.warning(
+                "feed %s not published now: the database is away (%s); the tick retries",
+                feed_id,
+                type(getattr(exc, "orig", None) or exc).__name__,
+            )
+        except Exception:
+            log.exception("feed %s not published now; the tick retries", feed_id)
 
-    options: dict[str, Any] = {
-        "time_limit": 2 * 60 * 1000,
-        # SMTP failures are retried by the outbox; these retries cover a database hiccup.
-        "max_retries": 3,
-        "min_backoff": 1000,
-        "max_backoff": 30_000,
-    }
+    # No Dramatiq retries: the tick retries from what the database says is due, and a
+    # message whose retries ran out would sit in the dead-letter queue, where nothing reads it.
+    options: dict[str, Any] = {"time_limit": 2 * 60 * 1000, "max_retries": 0}
     send_options: dict[str, Any] = {"time_limit": _TIME_LIMIT_MS, "max_retries": 0}
     return Actors(
         send_notifications=dramatiq.Actor(

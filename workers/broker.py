@@ -14,6 +14,7 @@ __all__ = [
     "broker_reachable",
     "build_broker",
     "close_broker",
+    "dead_letter_count",
     "keep_alive",
     "quiet_consumer_logs",
     "rabbitmq_url",
@@ -169,3 +170,38 @@ def broker_reachable(broker_url: str, timeout: float = 3.0) -> bool:
         return False
     connection.close()
     return True
+
+
+def dead_letter_count(broker: Broker, broker_url: str, queue_name: str) -> int | None:
+    """Count the messages in *queue_name*'s dead-letter queue, where Dramatiq puts a message
+    whose actor failed for good; None when the broker does not answer.
+
+    Birge's actors give up by returning (the tick is their retry), so this is 0 unless
+    something unforeseen failed; ``/metrics`` shows it so that an alert can say so. A
+    connection of its own, closed at once: ``/metrics`` is scraped from threads that come
+    and go, and the broker's own connections are one per thread.
+    """
+    if isinstance(broker, StubBroker):
+        return len(broker.dead_letters_by_queue.get(queue_name, ()))
+    parameters = pika.URLParameters(rabbitmq_url(broker_url))
+    parameters.socket_timeout = parameters.blocked_connection_timeout = 2
+    parameters.connection_attempts = 1
+    try:
+        connection = pika.BlockingConnection(parameters)
+    except Exception as exc:  # pika raises many unrelated types for "not reachable"
+        log.warning("dead-letter count: broker not reachable (%s)", type(exc).__name__)
+        return None
+    try:
+        declared = connection.channel().queue_declare(f"{queue_name}.XQ", passive=True)
+        return int(declared.method.message_count)
+    except pika.exceptions.ChannelClosedByBroker:
+        return 0  # no such queue: nothing was ever dead-lettered
+    except Exception as exc:  # the connection died meanwhile
+        log.warning("dead-letter count: %s", type(exc).__name__)
+        return None
+    finally:
+        if connection.is_open:
+            try:
+                connection.close()
+            except Exception as exc:  # closing anyway
+                log.debug("closing a connection: %s", type(exc).__name__)

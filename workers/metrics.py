@@ -8,7 +8,7 @@ Each process counts its own work in its own registry: ``birge run`` serves every
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -61,8 +61,11 @@ class Metrics:
 class OutboxCollector(Collector):
     """Gauges of the outbox, read from the database at each scrape."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, dead_letters: Callable[[], int | None] | None = None
+    ) -> None:
         self.engine = engine
+        self.dead_letters = dead_letters
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = utcnow()
@@ -79,11 +82,22 @@ class OutboxCollector(Collector):
             "Age of the oldest notification that is due and not sent (0 when none).",
             value=snapshot.oldest_due_age.total_seconds(),
         )
+        dead = self.dead_letters() if self.dead_letters is not None else None
+        if dead is not None:  # left out when the broker does not answer: no false zero
+            yield GaugeMetricFamily(
+                "birge_dead_letter_messages",
+                "Messages in the broker's dead-letter queue (actors that failed for good; "
+                "nothing reads them, so anything above 0 needs a look).",
+                value=dead,
+            )
 
 
-def exposition(engine: Engine, metrics: Metrics) -> bytes:
+def exposition(
+    engine: Engine, metrics: Metrics, dead_letters: Callable[[], int | None] | None = None
+) -> bytes:
     """Return the Prometheus text of ``GET /metrics``: the outbox gauges read from *engine*'s
-    database now, then the counters of *metrics* (this process's)."""
+    database now (and the dead-letter count *dead_letters* reads from the broker), then the
+    counters of *metrics* (this process's)."""
     outbox = CollectorRegistry(auto_describe=False)
-    outbox.register(OutboxCollector(engine))
+    outbox.register(OutboxCollector(engine, dead_letters))
     return generate_latest(outbox) + generate_latest(metrics.registry)

@@ -8,10 +8,12 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 import dramatiq
 from dramatiq import Broker
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from models.core.base import utcnow
@@ -25,6 +27,7 @@ from workers.broker import (
     broker_reachable,
     build_broker,
     close_broker,
+    dead_letter_count,
     keep_alive,
     quiet_consumer_logs,
 )
@@ -86,7 +89,12 @@ class Runtime:
     def metrics_exposition(self) -> bytes:
         """Return the Prometheus text of ``GET /metrics``: the outbox, read from the database
         now, and this process's counters."""
-        return exposition(self.engine, self.metrics)
+        settings = self.settings
+        return exposition(
+            self.engine,
+            self.metrics,
+            partial(dead_letter_count, self.broker, settings.broker_url, settings.queue_name),
+        )
 
     def close(self) -> None:
         """Close the broker's connections and the mail connections (at shutdown)."""
@@ -195,14 +203,28 @@ def tick_feeds(runtime: Runtime) -> int:
 def run_scheduler(runtime: Runtime, stop: threading.Event) -> None:
     """Run :func:`tick` every ``tick_seconds`` until *stop* is set; survive a failing tick.
 
-    Between ticks the broker connection is serviced every few seconds, so it keeps its
-    heartbeats and a lost one is noticed (and reopened) before the next publish needs it.
+    A database that is away is one warning line when it goes and one when it is back, not a
+    traceback per tick. Between ticks the broker connection is serviced every few seconds,
+    so it keeps its heartbeats and a lost one is noticed (and reopened) before the next
+    publish needs it.
     """
+    database_away = False
     while not stop.is_set():
         try:
             tick(runtime)
+        except DBAPIError as exc:
+            if not database_away:
+                log.warning(
+                    "tick failed: the database is away (%s); trying at every tick",
+                    type(exc.orig or exc).__name__,
+                )
+            database_away = True
         except Exception:
             log.exception("tick failed; trying again at the next one")
+        else:
+            if database_away:
+                log.warning("tick: the database is back")
+            database_away = False
         deadline = time.monotonic() + runtime.settings.tick_seconds
         while not stop.wait(min(_KEEP_ALIVE_SECONDS, max(deadline - time.monotonic(), 0))):
             if time.monotonic() >= deadline:

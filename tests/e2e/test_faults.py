@@ -4,6 +4,7 @@ few in flight at a SIGKILL (with the same Message-ID); nothing is left pending."
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -655,3 +656,81 @@ def _agency_ids(district: District) -> list[int]:
         require_id(a)
         for a in (district.akimat, district.education, district.police, district.school)
     ]
+
+
+# --- a database that goes down for a while ------------------------------------------------------
+
+
+def test_a_database_outage_costs_a_few_log_lines_and_dead_letters_nothing(
+    postgres_only_url: str,
+    make_settings: Callable[..., Settings],
+    amqp_url: str,
+    queue_name: str,
+    smtp_server: SmtpServer,
+    running: Running,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """PostgreSQL goes down for 10 s (every connection closed, new ones refused) while
+    emails flow and a feed's message waits. The actors give up with one line each and the
+    tick retries (nothing in the dead-letter queue); a batch in the middle of sending keeps
+    its claim (20 s) and records its "sent" marks once the database is back, so no email
+    goes twice; the feed is published after the outage."""
+    target = urlsplit(postgres_only_url)
+    with freezable_proxy((target.hostname or "127.0.0.1", target.port or 5432)) as proxy:
+        settings = make_settings(
+            proxy.url(postgres_only_url),
+            BIRGE_BROKER_URL=amqp_url,
+            BIRGE_QUEUE_NAME=queue_name,
+            BIRGE_SMTP_URL=smtp_server.url,
+            BIRGE_TICK_SECONDS="0.3",
+            BIRGE_NOTIFICATION_LEASE_SECONDS="20",
+            BIRGE_DB_CONNECT_TIMEOUT="2",
+        ).replace(notification_retry_base_seconds=0.5)
+        rt = build_runtime(settings)
+        try:
+            with Session(rt.engine, expire_on_commit=False) as session:
+                district = make_district(session)
+                feed_token(session, district.police, settings.secret_key)
+                feed_id = require_id(
+                    session.scalars(
+                        select(FeedToken).where(col(FeedToken.agency_id) == district.police.id)
+                    ).one()
+                )
+                session.commit()
+            plan_batch(rt.engine, settings, district, meetings=60)  # 180 reminders
+            smtp_server.mailbox.delay = 0.03
+            caplog.set_level(logging.WARNING)
+            running.worker(rt)
+            running.scheduler(rt)
+            smtp_server.mailbox.wait_for(30, timeout=30)
+
+            with Session(rt.engine) as session:  # the police's feed changes
+                mark_feeds_dirty(session, agency_ids=[require_id(district.police)])
+                session.commit()
+            proxy.cut()
+            builds = rt.feeds.builds
+            rt.actors.publish_feed.send(feed_id)  # a feed's message that meets the outage
+            time.sleep(10)
+            proxy.restore()
+
+            got = wait_for_all(smtp_server, rt.engine, 180, timeout=60)
+            time.sleep(1)  # a late duplicate would arrive now
+            got = received(smtp_server)
+            assert set(got) == expected_ids(rt.engine) and len(got) == 180
+            assert {key: n for key, n in got.items() if n > 1} == {}
+            assert unsent(rt.engine) == 0
+            deadline = time.monotonic() + 15
+            while rt.feeds.builds == builds:
+                assert time.monotonic() < deadline, "the feed was not published after the outage"
+                time.sleep(0.2)
+            assert rt.broker.get_queue_message_counts(queue_name)[2] == 0  # type: ignore[attr-defined]
+            assert "birge_dead_letter_messages 0.0" in rt.metrics_exposition().decode()
+        finally:
+            proxy.restore()
+            running.close()
+            rt.close()
+            rt.engine.dispose()
+    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    shown = "\n".join(f"{r.name}: {r.getMessage()}" for r in lines)
+    assert [r for r in lines if r.exc_info] == [], shown  # no traceback
+    assert len(lines) <= 40, shown  # about one line per message, not one per retry
