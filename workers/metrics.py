@@ -82,6 +82,12 @@ class OutboxCollector(Collector):
             "Age of the oldest notification that is due and not sent (0 when none).",
             value=snapshot.oldest_due_age.total_seconds(),
         )
+        yield GaugeMetricFamily(
+            "birge_notifications_retrying",
+            "Emails waiting to be retried after a failed attempt (the mail server away or "
+            "refusing); above 0 means mail is not flowing.",
+            value=snapshot.retrying,
+        )
         dead = self.dead_letters() if self.dead_letters is not None else None
         if dead is not None:  # left out when the broker does not answer: no false zero
             yield GaugeMetricFamily(

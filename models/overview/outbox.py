@@ -19,11 +19,12 @@ from models.people.tables import Role, User
 __all__ = [
     "OutboxError",
     "OutboxSnapshot",
+    "Undelivered",
     "may_retry_emails",
     "outbox_snapshot",
     "retry_notifications",
-    "troubled_count",
     "troubled_notifications",
+    "undelivered",
     "warned_of_undelivered_emails",
 ]
 
@@ -36,6 +37,24 @@ class OutboxError(Refused):
 class OutboxSnapshot:
     by_status: dict[str, int]
     oldest_due_age: timedelta
+    #: Pending emails whose last attempt failed (the mail server away or refusing).
+    retrying: int = 0
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """What the chair's home page says of emails not delivered."""
+
+    #: Failed for good, long unsent, or retrying after a failed attempt.
+    count: int
+    #: Of those, the ones still being retried.
+    retrying: int
+
+
+def _retrying() -> ColumnElement[bool]:
+    """A pending email whose attempt failed: told at once, not after ``stuck_after``."""
+    n = Notification
+    return and_(col(n.status) == NotificationStatus.PENDING.value, col(n.attempts) > 0)
 
 
 def _troubled(now: datetime, stuck_after: timedelta) -> ColumnElement[bool]:
@@ -43,6 +62,7 @@ def _troubled(now: datetime, stuck_after: timedelta) -> ColumnElement[bool]:
     return or_(
         col(n.status) == NotificationStatus.FAILED.value,
         and_(col(n.status).in_(UNSENT), col(n.created_at) <= now - stuck_after),
+        _retrying(),
     )
 
 
@@ -61,12 +81,14 @@ def troubled_notifications(
     )
 
 
-def troubled_count(session: Session, *, now: datetime, stuck_after: timedelta) -> int:
-    """Return how many notifications failed or are long pending (the chair's dashboard)."""
-    found = session.scalar(
-        select(func.count()).select_from(Notification).where(_troubled(now, stuck_after))
-    )
-    return int(found or 0)
+def undelivered(session: Session, *, now: datetime, stuck_after: timedelta) -> Undelivered:
+    """Count the emails the chair's home page warns of, and those of them still retried."""
+    count, retrying = session.execute(
+        select(func.count(), func.count().filter(_retrying()))
+        .select_from(Notification)
+        .where(_troubled(now, stuck_after))
+    ).one()
+    return Undelivered(count=int(count or 0), retrying=int(retrying or 0))
 
 
 def may_retry_emails(user: User) -> bool:
@@ -148,4 +170,5 @@ def outbox_snapshot(session: Session, *, now: datetime) -> OutboxSnapshot:
         age = max(now - earliest, timedelta(0))
     else:
         age = timedelta(0)
-    return OutboxSnapshot(by_status=by_status, oldest_due_age=age)
+    retrying = session.scalar(select(func.count()).select_from(n).where(_retrying()))
+    return OutboxSnapshot(by_status=by_status, oldest_due_age=age, retrying=int(retrying or 0))

@@ -108,3 +108,26 @@ def test_metrics_show_the_outbox_by_status_and_the_oldest_due_email(
         "birge_scheduler_tick_duration_seconds_count",
     ):
         assert counter in text
+
+
+def test_the_chair_and_metrics_are_told_at_once_when_the_mail_server_refuses(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    """One failed attempt, a minute after writing: the chair's home page says so at once
+    (not after the 15 minutes that make an email "long pending"), and /metrics too."""
+    schedule(session, settings, district)
+    session.commit()
+    session.execute(
+        update(Notification).values(
+            attempts=1,
+            last_error="ConnectionRefusedError",
+            next_attempt_at=utcnow() + timedelta(seconds=30),
+        )
+    )
+    session.commit()
+    login(client, district.chair.email)
+    page = client.get("/").get_data(as_text=True)
+    assert "3 письма не доставлены." in page
+    assert "3 из них отправляются повторно" in page and "24 ч" in page
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "birge_notifications_retrying 3.0" in text

@@ -34,7 +34,7 @@ from models.meetings.presets import PRESETS, preset_agency_ids
 from models.meetings.scheduling import SchedulingError, check_schedule_meeting, schedule_meeting
 from models.meetings.tables import KIND_LABELS, MeetingAgency, MeetingKind, MeetingResponse
 from models.overview.dashboard import OverviewCache, dashboard_for, meeting_page
-from models.overview.outbox import troubled_count, warned_of_undelivered_emails
+from models.overview.outbox import Undelivered, undelivered, warned_of_undelivered_emails
 from models.people.access import oversees_district
 from models.people.tables import Agency, AgencyKind, User
 from web.context import db_session, settings_of
@@ -69,23 +69,27 @@ def dashboard() -> ResponseReturnValue:
         "home-answers", my_view(), lambda: _answers_panel(user, now, fold=oversees)
     )
     board_panels = cached_html("home-board", our_view(), lambda: _board_panels(user, now))
-    undelivered = 0
+    emails = Undelivered(count=0, retrying=0)
+    settings = settings_of(current_app)
     if warned_of_undelivered_emails(user):
-        stuck_after = timedelta(seconds=settings_of(current_app).notification_stuck_seconds)
+        stuck_after = timedelta(seconds=settings.notification_stuck_seconds)
         # Counted at most once a minute: sending moves no change mark, and is not instant.
-        count = cached(
+        count, _, retrying = cached(
             "undelivered",
             our_view(),
-            lambda: str(troubled_count(db, now=now, stuck_after=stuck_after)),
-        )
-        undelivered = int(count)
+            lambda: "{0.count}:{0.retrying}".format(
+                undelivered(db, now=now, stuck_after=stuck_after)
+            ),
+        ).partition(":")
+        emails = Undelivered(count=int(count), retrying=int(retrying or 0))
     return render_template(
         "meetings/dashboard.html",
         heading=heading,
         district_record=district_record,
         answers_panel=answers_panel,
         board_panels=board_panels,
-        undelivered=undelivered,
+        undelivered=emails,
+        retry_hours=round(settings.notification_retry_hours),
     )
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -95,3 +95,55 @@ def test_a_fresh_row_is_left_to_the_web_nudge_for_a_grace_period(session: Sessio
     notification = make(session)
     assert notification.id not in due_notification_ids(session, now=utcnow())
     assert notification.id in due_notification_ids(session, now=utcnow() + timedelta(minutes=2))
+
+
+def test_while_the_mail_server_is_away_an_email_is_retried_for_a_day_at_most_an_hour_apart(
+    session: Session,
+) -> None:
+    """A night's outage must not drop the morning's escalations: past its 8 attempts the
+    email keeps trying, at most an hour apart, until a day after it was written."""
+    notification = make(session)
+    written = notification.created_at.replace(tzinfo=UTC)
+    at, tries = utcnow(), 0
+    while True:
+        claimed = claim(session, notification.id, now=at, lease=LEASE)
+        assert claimed is not None, f"not claimable after {tries} tries"
+        tries += 1
+        mark_failed_attempt(
+            session,
+            claimed,
+            error="ConnectionRefusedError",
+            now=at,
+            max_attempts=8,
+            server_unavailable=True,
+            keep_trying=timedelta(hours=24),
+        )
+        if claimed.status == "failed":
+            break
+        assert claimed.status == "pending"
+        retry_at = claimed.next_attempt_at.replace(tzinfo=UTC)
+        assert timedelta(0) < retry_at - at <= timedelta(hours=1)
+        at = retry_at
+    assert tries > 8
+    assert timedelta(hours=24) <= at - written < timedelta(hours=25)
+
+
+def test_a_refusing_recipient_is_given_up_after_its_attempts_even_within_the_day(
+    session: Session,
+) -> None:
+    notification = make(session)
+    at = utcnow()
+    for _ in range(3):
+        claimed = claim(session, notification.id, now=at, lease=LEASE)
+        assert claimed is not None
+        mark_failed_attempt(
+            session,
+            claimed,
+            error="550 no such user",
+            now=at,
+            max_attempts=3,
+            server_unavailable=False,
+            keep_trying=timedelta(hours=24),
+        )
+        at = claimed.next_attempt_at.replace(tzinfo=UTC)
+    assert claimed.status == "failed"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -16,6 +16,7 @@ from models.outbox.notifications import Notification
 from tests import factories, services
 from tests.conftest import SmtpServer
 from tests.factories import District
+from workers.actors import deliver_notifications
 from workers.runtime import Runtime, build_runtime, start_worker, tick
 
 
@@ -153,3 +154,24 @@ def test_a_lost_broker_message_is_sent_by_the_tick(
     run_until_idle(rt)
     assert len(smtp_server.mailbox.messages) == 4
     assert statuses(rt) == ["sent"] * 4
+
+
+def test_a_batch_out_of_time_gives_the_rest_back_untried_and_due_at_once(
+    rt: Runtime, district: District, smtp_server: SmtpServer
+) -> None:
+    """A batch starts no email once its time is spent (six minutes by default, so that the
+    last email's SMTP timeouts still end within the actor's ten-minute limit); the rest goes
+    back untried, its attempt not counted, due again at once."""
+    ids = schedule(rt, district)
+    smtp_server.mailbox.delay = 0.3
+    sent = deliver_notifications(rt.settings, rt.engine, rt.mailer, ids, budget_seconds=0.45)
+    assert sent == 2  # started at 0 s and about 0.3 s; the third would start past 0.45 s
+    assert len(smtp_server.mailbox.messages) == 2
+    with Session(rt.engine) as session:
+        rest = session.scalars(select(Notification).where(col(Notification.status) != "sent"))
+        rest = list(rest)
+        assert len(rest) == 2
+        assert {(n.status, n.attempts) for n in rest} == {("pending", 0)}
+        assert {n.last_error for n in rest} == {"not tried yet: the batch ran long"}
+        assert all(n.next_attempt_at.replace(tzinfo=UTC) <= utcnow() for n in rest)
+    assert tick(rt) == 2  # the next tick nudges them
