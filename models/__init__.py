@@ -14,7 +14,7 @@ from models.feeds.tokens import FeedToken
 from models.meetings.tables import Meeting, MeetingAgency, MeetingResponse, Sitting
 from models.minutes.tables import AgendaItem, Attendance, Decision, MeetingMinutes
 from models.outbox.notifications import Notification
-from models.people.passwords import PasswordReset
+from models.people.passwords import PasswordReset, PasswordResetRequest
 from models.people.sessions import UserSession
 from models.people.tables import Agency, District, User
 from models.people.throttle import SignInThrottle
@@ -44,6 +44,7 @@ __all__ = [
     "MeetingResponse",
     "Notification",
     "PasswordReset",
+    "PasswordResetRequest",
     "SignInThrottle",
     "Sitting",
     "StatutoryRule",

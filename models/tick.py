@@ -2,7 +2,9 @@
 
 Each planner writes what has come due into the outbox with a dedupe key of its own: meeting
 reminders (:mod:`models.meetings.reminders`), task reminders and escalations
-(:mod:`models.tasks.escalation.planner`), the daily digests (:mod:`models.tasks.digests`).
+(:mod:`models.tasks.escalation.planner`), the daily digests (:mod:`models.tasks.digests`),
+and the reset links asked for whose worker's message was lost
+(:mod:`models.people.passwords`).
 :func:`plan_due` runs them all; :func:`why_not_send` asks the planner of an email's kind, just
 before a worker sends it, whether it is still true.
 """
@@ -18,6 +20,7 @@ from models.core.settings import Settings
 from models.meetings.reminders import plan_meeting_reminders, why_not_send_reminder
 from models.outbox.notifications import Notification, NotificationKind
 from models.outbox.retention import prune_notifications
+from models.people.passwords import answer_reset_requests
 from models.people.retention import prune_password_resets, prune_sessions, prune_throttles
 from models.tasks.digests import plan_digests
 from models.tasks.escalation.planner import (
@@ -32,9 +35,11 @@ __all__ = ["plan_due", "prune_old_rows", "why_not_send"]
 
 def plan_due(session: Session, settings: Settings, *, now: datetime, limit: int = 200) -> int:
     """Write every notification whose moment has come: meeting reminders, task reminders and
-    escalations, daily digests; return how many. Task emails whose retry falls outside working
-    hours wait for them, as their first send did. Nothing committed."""
-    written = plan_meeting_reminders(session, settings, now=now, limit=limit)
+    escalations, daily digests, reset links still unanswered; return how many. Task emails
+    whose retry falls outside working hours wait for them, as their first send did. Nothing
+    committed."""
+    written = len(answer_reset_requests(session, settings, now=now, limit=limit))
+    written += plan_meeting_reminders(session, settings, now=now, limit=limit)
     written += plan_task_alerts(session, settings, now=now, limit=limit)
     written += plan_digests(session, settings, now=now)
     hold_task_retries(session, now=now)

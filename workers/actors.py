@@ -31,6 +31,7 @@ from models.outbox.claims import (
     retry_delay,
 )
 from models.outbox.notifications import Notification
+from models.people.passwords import answer_reset_requests
 from models.tick import why_not_send
 from workers.feed_publisher import FeedPublisher
 from workers.leases import LeaseKeeper
@@ -63,6 +64,8 @@ class Actors:
     #: Takes a list of notification ids: one message per batch of due emails.
     send_notifications: dramatiq.Actor[[list[int]], None]
     publish_feed: dramatiq.Actor[[int], None]
+    #: Takes nothing: answers the waiting password-reset requests and sends their links.
+    answer_reset_requests: dramatiq.Actor[[], None]
 
 
 def worker_now(settings: Settings) -> datetime:
@@ -358,6 +361,24 @@ def declare_actors(
         except Exception:
             log.exception("feed %s not published now; the tick retries", feed_id)
 
+    def answer_reset_requests_now() -> None:
+        # The message carries nothing (the addresses stay in the database); a lost one is
+        # answered by the tick.
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                emails = answer_reset_requests(session, settings, now=utcnow())
+                session.commit()
+            if emails:
+                ids = [n.id for n in emails if n.id is not None]
+                deliver_notifications(settings, engine, mailer, ids, leases=leases, metrics=metrics)
+        except SQLAlchemyError as exc:
+            log.warning(
+                "reset requests not answered now: the database is away (%s); the tick retries",
+                type(getattr(exc, "orig", None) or exc).__name__,
+            )
+        except Exception:
+            log.exception("reset requests not answered now; the tick retries")
+
     # No Dramatiq retries: the tick retries from what the database says is due, and a
     # message whose retries ran out would sit in the dead-letter queue, where nothing reads it.
     options: dict[str, Any] = {"time_limit": 2 * 60 * 1000, "max_retries": 0}
@@ -377,6 +398,14 @@ def declare_actors(
             actor_name="publish_feed",
             queue_name=settings.queue_name,
             priority=10,
+            options=options,
+        ),
+        answer_reset_requests=dramatiq.Actor(
+            answer_reset_requests_now,
+            broker=broker,
+            actor_name="answer_reset_requests",
+            queue_name=settings.queue_name,
+            priority=0,
             options=options,
         ),
     )

@@ -82,6 +82,17 @@ class Runtime:
                 )
                 return
 
+    def answer_reset_requests(self) -> None:
+        """Ask a worker to answer the committed password-reset requests (a lost message only
+        delays them until the tick)."""
+        try:
+            self.actors.answer_reset_requests.send()
+        except Exception as exc:  # the broker is down or blocked: the requests wait
+            log.warning(
+                "could not enqueue the reset requests (%s); the tick will answer them",
+                type(exc).__name__,
+            )
+
     def broker_reachable(self) -> bool:
         """Tell whether the broker accepts a connection now (always true for the stub)."""
         return broker_reachable(self.settings.broker_url)

@@ -1,5 +1,10 @@
 """Forgotten passwords: reset through an emailed link; new accounts choose theirs the same way.
 
+Asking for a link (:func:`ask_for_password_reset`) is throttled and costs the same whether or
+not the address has an account: the request is recorded as typed, and a worker answers it
+(:func:`answer_reset_requests`) off the request path, with a link for an active account and
+nothing otherwise.
+
 Changing a password is ``models.people.accounts.change_password``. A reset link carries a random
 token; the table keeps only its SHA-256, an expiry and the moment it was used, so a link works
 once, for a short while, and the database alone never reveals a working link. A reset ends
@@ -12,7 +17,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, select, update
+from sqlalchemy import String, delete, select, update
 from sqlmodel import Field, Session, SQLModel, col
 
 from models.core.audit import record_event
@@ -25,12 +30,16 @@ from models.outbox.notifications import Notification, add_notification
 from models.people.directory import user_with_email
 from models.people.sessions import SessionEnd, end_user_sessions
 from models.people.tables import User
+from models.people.throttle import PASSWORD_RESET, locked_until, record_attempt
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
     "RESET_LINK_LIFETIME",
     "PasswordError",
     "PasswordReset",
+    "PasswordResetRequest",
+    "answer_reset_requests",
+    "ask_for_password_reset",
     "check_new_password",
     "invite_to_set_password",
     "request_password_reset",
@@ -60,6 +69,16 @@ class PasswordReset(SQLModel, table=True):
     used_at: datetime | None = utc_field(default=None, nullable=True)
 
 
+class PasswordResetRequest(SQLModel, table=True):
+    """A request for a reset link, as typed, until a worker answers it (within seconds)."""
+
+    __tablename__ = "password_reset_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_type=String(320))
+    requested_at: datetime = utc_field(default_factory=utcnow)
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -78,13 +97,62 @@ def check_new_password(password: str, *, email: str = "") -> None:
         raise PasswordError(N_("The password must not be your email address."), "password")
 
 
+def ask_for_password_reset(
+    session: Session, email: str, *, address: str | None, now: datetime | None = None
+) -> datetime | None:
+    """Record a request for a reset link for *email* from the client *address*, for a worker
+    to answer; return until when requests are throttled instead (nothing is recorded).
+
+    Nothing here depends on whether the address has an account (no lookup, the same writes),
+    so neither the answer nor its time tells. Three requests an hour per address and ten per
+    client, then growing pauses (:data:`~models.people.throttle.PASSWORD_RESET`). Flushes;
+    the caller commits.
+    """
+    now = now or utcnow()
+    email = email.strip().lower()
+    locked = locked_until(session, PASSWORD_RESET, email=email, address=address, now=now)
+    if locked is not None:
+        return locked
+    record_attempt(session, PASSWORD_RESET, email=email, address=address, now=now)
+    session.add(PasswordResetRequest(email=email, requested_at=now))
+    session.flush()
+    return None
+
+
+def answer_reset_requests(
+    session: Session, settings: Settings, *, now: datetime, limit: int = 100
+) -> list[Notification]:
+    """Answer the waiting reset requests: a link to each address of an active account (one
+    per address however often it asked), nothing to the rest. The requests are deleted.
+    Returns the emails to send; nothing committed.
+
+    Two workers at once take different requests (``SKIP LOCKED`` on PostgreSQL).
+    """
+    r = PasswordResetRequest
+    requests = list(
+        session.scalars(
+            select(r).order_by(col(r.id)).limit(limit).with_for_update(skip_locked=True)
+        )
+    )
+    if not requests:
+        return []
+    session.execute(delete(r).where(col(r.id).in_([require_id(x) for x in requests])))
+    emails = []
+    for email in dict.fromkeys(x.email for x in requests):
+        notification = request_password_reset(session, settings, email, now=now)
+        if notification is not None:
+            emails.append(notification)
+    return emails
+
+
 def request_password_reset(
     session: Session, settings: Settings, email: str, *, now: datetime | None = None
 ) -> Notification | None:
     """Email a reset link to the active user with *email*, through the outbox.
 
-    Returns the notification to nudge, or None when no active user has that address; the
-    caller answers the same either way, so the form does not reveal who has an account.
+    Returns the notification to nudge, or None when no active user has that address. Called
+    off the request path (:func:`answer_reset_requests`), so that the form's answer does not
+    reveal who has an account.
     """
     now = now or utcnow()
     email = email.strip().lower()

@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from models.core.db import delete_batch
 from models.people.passwords import PasswordReset
 from models.people.sessions import UserSession
-from models.people.throttle import ACCOUNT_POLICY, ADDRESS_POLICY, SignInThrottle
+from models.people.throttle import THROTTLES, SignInThrottle
 
 __all__ = [
     "RESET_RETENTION",
@@ -56,7 +56,7 @@ def prune_sessions(session: Session, *, now: datetime, idle: timedelta, limit: i
 
 def prune_throttles(session: Session, *, now: datetime, limit: int) -> int:
     """Delete up to *limit* throttling counters a day past their window; return how many."""
-    window = max(ACCOUNT_POLICY.forget_after, ADDRESS_POLICY.forget_after)
+    window = max(p.forget_after for t in THROTTLES for p in (t.account, t.address))
     before = now - THROTTLE_RETENTION
     t = SignInThrottle
     return delete_batch(

@@ -1,9 +1,11 @@
-"""Sign-in throttling: per account and per client address, growing delays, audited lockouts.
+"""Throttling of sign-in and of password-reset requests: per account and per client address,
+growing delays, audited lockouts.
 
 The counters live in the database, so several web processes share them with no new service.
-A key is a SHA-256 of ``account:<email>`` or ``address:<ip>``: the table names nobody.
-After a few free failures, every further failure locks the key for twice as long as the
-previous one (30 s, 1 min, 2 min ... at most 15 min); a quiet hour forgets the failures.
+A key is a SHA-256 of ``account:<email>`` or ``address:<ip>`` (``reset-account:`` and
+``reset-address:`` for reset requests): the table names nobody. After a few free attempts,
+every further one locks the key for twice as long as the previous one (e.g. 30 s, 1 min,
+2 min ... at most 15 min for sign-in); a quiet hour forgets them.
 """
 
 from __future__ import annotations
@@ -20,14 +22,16 @@ from models.core.audit import record_event
 from models.core.base import utc_field, utcnow
 
 __all__ = [
-    "ACCOUNT_POLICY",
-    "ADDRESS_POLICY",
+    "PASSWORD_RESET",
+    "SIGN_IN",
+    "THROTTLES",
     "SignInThrottle",
+    "Throttle",
     "ThrottlePolicy",
-    "record_sign_in_failure",
+    "locked_until",
+    "record_attempt",
     "record_sign_in_success",
     "retry_minute",
-    "sign_in_locked_until",
 ]
 
 
@@ -48,14 +52,43 @@ class ThrottlePolicy:
         return min(self.first_lockout * 2**doublings, self.longest_lockout)
 
 
-#: One account: a person mistyping gets 5 tries before the first delay.
-ACCOUNT_POLICY = ThrottlePolicy(free_failures=5)
-#: One client address: an office behind one NAT address signs in many people.
-ADDRESS_POLICY = ThrottlePolicy(free_failures=20)
+@dataclass(frozen=True)
+class Throttle:
+    """What is counted (failed sign-ins, reset requests), per account and per client address."""
+
+    #: Prefix of the keys, so that one table holds every throttle's counters.
+    prefix: str
+    account: ThrottlePolicy
+    address: ThrottlePolicy
+    #: The audit event of a lockout.
+    locked_action: str
+
+
+#: Failed sign-ins. One account: a person mistyping gets 5 tries before the first delay. One
+#: client address: an office behind one NAT address signs in many people.
+SIGN_IN = Throttle(
+    prefix="",
+    account=ThrottlePolicy(free_failures=5),
+    address=ThrottlePolicy(free_failures=20),
+    locked_action="sign_in.locked",
+)
+#: Requests for a password-reset link, whether or not the address has an account: three links
+#: an hour for one address, then 15 minutes and more between them; ten requests an hour from
+#: one client, then a pause of a minute and more.
+PASSWORD_RESET = Throttle(
+    prefix="reset-",
+    account=ThrottlePolicy(
+        free_failures=3, first_lockout=timedelta(minutes=15), longest_lockout=timedelta(hours=1)
+    ),
+    address=ThrottlePolicy(free_failures=10, first_lockout=timedelta(minutes=1)),
+    locked_action="password_reset.throttled",
+)
+THROTTLES = (SIGN_IN, PASSWORD_RESET)
 
 
 class SignInThrottle(SQLModel, table=True):
-    """Failed sign-ins counted for one account or one client address."""
+    """Attempts counted for one account or one client address (failed sign-ins, reset
+    requests: see :class:`Throttle`)."""
 
     __tablename__ = "sign_in_throttle"
 
@@ -66,19 +99,29 @@ class SignInThrottle(SQLModel, table=True):
     locked_until: datetime | None = utc_field(default=None, nullable=True)
 
 
-def _keys(email: str, address: str | None) -> list[tuple[str, str, ThrottlePolicy]]:
-    keys = [("account", f"account:{email.strip().lower()}", ACCOUNT_POLICY)]
+def _keys(
+    throttle: Throttle, email: str, address: str | None
+) -> list[tuple[str, str, ThrottlePolicy]]:
+    keys = [("account", f"account:{email.strip().lower()}", throttle.account)]
     if address:
-        keys.append(("address", f"address:{address}", ADDRESS_POLICY))
-    return [(kind, hashlib.sha256(key.encode()).hexdigest(), p) for kind, key, p in keys]
+        keys.append(("address", f"address:{address}", throttle.address))
+    return [
+        (kind, hashlib.sha256(f"{throttle.prefix}{key}".encode()).hexdigest(), policy)
+        for kind, key, policy in keys
+    ]
 
 
-def sign_in_locked_until(
-    session: Session, *, email: str, address: str | None, now: datetime | None = None
+def locked_until(
+    session: Session,
+    throttle: Throttle,
+    *,
+    email: str,
+    address: str | None,
+    now: datetime | None = None,
 ) -> datetime | None:
-    """Return when sign-in for *email* from *address* may be tried again, if it is locked now."""
+    """Return when *throttle* lets *email* from *address* try again, if it is locked now."""
     now = now or utcnow()
-    hashes = [key_hash for _kind, key_hash, _policy in _keys(email, address)]
+    hashes = [key_hash for _kind, key_hash, _policy in _keys(throttle, email, address)]
     until: list[datetime] = [
         moment
         for moment in session.scalars(
@@ -101,21 +144,23 @@ def retry_minute(until: datetime) -> datetime:
     return whole if whole == until else whole + timedelta(minutes=1)
 
 
-def record_sign_in_failure(
+def record_attempt(
     session: Session,
+    throttle: Throttle,
     *,
     email: str,
     address: str | None,
     user_id: int | None = None,
     now: datetime | None = None,
 ) -> datetime | None:
-    """Count a failed sign-in; return until when it locks sign-in, if it does.
+    """Count an attempt (a failed sign-in, a reset request); return until when it locks
+    *throttle* for *email* or *address*, if it does.
 
-    Every lockout is audited (``sign_in.locked``, naming the user when the account exists).
+    Every lockout is audited (``throttle.locked_action``, naming the user when known).
     """
     now = now or utcnow()
     locked: datetime | None = None
-    for kind, key_hash, policy in _keys(email, address):
+    for kind, key_hash, policy in _keys(throttle, email, address):
         row = _row(session, key_hash, now)
         if now - row.last_failure_at > policy.forget_after:
             row.failures = 0
@@ -128,7 +173,7 @@ def record_sign_in_failure(
             record_event(
                 session,
                 user_id=None,
-                action="sign_in.locked",
+                action=throttle.locked_action,
                 object_type="user",
                 object_id=user_id if kind == "account" else None,
                 detail=f"by={kind} failures={row.failures} seconds={int(lockout.total_seconds())}",
@@ -141,7 +186,7 @@ def record_sign_in_failure(
 
 def record_sign_in_success(session: Session, *, email: str, now: datetime | None = None) -> None:
     """Forget the account's failures (the address keeps its count: it may be guessing others)."""
-    for kind, key_hash, _policy in _keys(email, None):
+    for kind, key_hash, _policy in _keys(SIGN_IN, email, None):
         row = session.scalars(
             select(SignInThrottle).where(col(SignInThrottle.key_hash) == key_hash)
         ).first()

@@ -18,7 +18,7 @@ from models.core.base import utcnow
 from models.core.settings import Settings
 from models.people.accounts import AccountError, change_password
 from models.people.sessions import UserSession
-from models.people.throttle import record_sign_in_failure, sign_in_locked_until
+from models.people.throttle import SIGN_IN, locked_until, record_attempt
 from tests.factories import PASSWORD, District, csrf_token, login, logout, make_user
 from web import create_app
 from workers.runtime import Runtime, build_runtime
@@ -158,17 +158,17 @@ def test_the_lockout_grows_and_also_counts_per_client_address(
     now = utcnow()
     locks = []
     for n in range(8):
-        until = record_sign_in_failure(
-            session, email="x@y.test", address="10.0.0.9", now=now + timedelta(seconds=n)
+        until = record_attempt(
+            session, SIGN_IN, email="x@y.test", address="10.0.0.9", now=now + timedelta(seconds=n)
         )
         locks.append(until - (now + timedelta(seconds=n)) if until else None)
     assert locks[:4] == [None] * 4
     assert [lock.total_seconds() for lock in locks[4:] if lock] == [30, 60, 120, 240]
     for n in range(20):  # 20 different accounts from one address
-        record_sign_in_failure(session, email=f"guess{n}@y.test", address="10.0.0.7", now=now)
+        record_attempt(session, SIGN_IN, email=f"guess{n}@y.test", address="10.0.0.7", now=now)
 
-    assert sign_in_locked_until(session, email="new@y.test", address="10.0.0.7", now=now)
-    assert sign_in_locked_until(session, email="new@y.test", address="10.0.0.8", now=now) is None
+    assert locked_until(session, SIGN_IN, email="new@y.test", address="10.0.0.7", now=now)
+    assert locked_until(session, SIGN_IN, email="new@y.test", address="10.0.0.8", now=now) is None
 
 
 def test_unknown_accounts_cost_the_same_password_hash_as_known_ones(

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, session, url_for
+import math
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
 
 from models.core.audit import record_event
+from models.core.base import utcnow
+from models.core.emails import format_local
 from models.people.accounts import AccountError, change_password
 from models.people.passwords import (
     PasswordError,
-    request_password_reset,
+    ask_for_password_reset,
     reset_password,
     user_for_reset_token,
 )
 from models.people.tables import User
+from models.people.throttle import retry_minute
 from web.auth.forms import (
     EmailLanguageForm,
     ForgotPasswordForm,
     PasswordChangeForm,
     ResetPasswordForm,
 )
-from web.context import SESSION_KEY, db_session, settings_of
+from web.context import SESSION_KEY, db_session, runtime, settings_of
 from web.formhelpers import show_error
-from web.nudge import nudge_workers
+from web.templating import current_locale
 
 __all__ = ["account", "change_password_view", "forgot_password", "reset_password_view"]
 
@@ -94,14 +99,26 @@ def change_password_view() -> ResponseReturnValue:
 
 
 def forgot_password() -> ResponseReturnValue:
-    """Ask for a reset link; the answer is the same whether the address has an account."""
+    """Ask for a reset link. The answer, its words and its time, is the same whether the
+    address has an account: the request is recorded as typed and a worker answers it."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         db = db_session()
-        notification = request_password_reset(db, settings_of(current_app), form.email.data or "")
+        now = utcnow()
+        locked = ask_for_password_reset(
+            db, form.email.data or "", address=request.remote_addr, now=now
+        )
         db.commit()
-        if notification is not None and notification.id is not None:
-            nudge_workers([notification.id])
+        if locked is not None:
+            when = format_local(
+                retry_minute(locked), settings_of(current_app).zone, current_locale()
+            )
+            form.form_errors.append(
+                _("Too many requests for a new password. Try again after %(when)s.", when=when)
+            )
+            wait = max(1, math.ceil((locked - now).total_seconds()))
+            return render_template("auth/forgot.html", form=form), 429, {"Retry-After": str(wait)}
+        runtime(current_app).answer_reset_requests()
         flash(
             _("If this address has an account, a link to choose a new password is on its way."),
             "info",

@@ -29,10 +29,11 @@ from models.people.directory import user_with_email
 from models.people.sessions import SessionEnd, end_session, end_user_sessions, start_session
 from models.people.tables import Agency, User, verify_password
 from models.people.throttle import (
-    record_sign_in_failure,
+    SIGN_IN,
+    locked_until,
+    record_attempt,
     record_sign_in_success,
     retry_minute,
-    sign_in_locked_until,
 )
 from web.auth.account import (
     account,
@@ -58,9 +59,9 @@ def login() -> ResponseReturnValue:
     now = utcnow()
     email = (form.email.data or "").strip().lower()
     address = request.remote_addr
-    locked_until = sign_in_locked_until(db, email=email, address=address, now=now)
-    if locked_until is not None:
-        return _locked_out(form, locked_until, now)
+    locked = locked_until(db, SIGN_IN, email=email, address=address, now=now)
+    if locked is not None:
+        return _locked_out(form, locked, now)
     user = user_with_email(db, email)
     # The password hash is computed whether or not the account exists (same timing).
     if verify_password(user, form.password.data or "") and user is not None and user.active:
@@ -71,12 +72,12 @@ def login() -> ResponseReturnValue:
         )
         db.commit()
         return redirect(target)
-    locked_until = record_sign_in_failure(
-        db, email=email, address=address, user_id=user.id if user else None, now=now
+    locked = record_attempt(
+        db, SIGN_IN, email=email, address=address, user_id=user.id if user else None, now=now
     )
     db.commit()
-    if locked_until is not None:
-        return _locked_out(form, locked_until, now)
+    if locked is not None:
+        return _locked_out(form, locked, now)
     form.password.errors.append(_("Wrong email or password."))
     return render_template("auth/login.html", form=form), 400
 

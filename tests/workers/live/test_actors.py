@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 from models.core.base import utcnow
 from models.core.settings import Settings, SmtpTarget
 from models.outbox.notifications import Notification
+from models.people.passwords import PasswordResetRequest, ask_for_password_reset
 from tests import factories, services
 from tests.conftest import SmtpServer
 from tests.factories import District
@@ -175,3 +176,27 @@ def test_a_batch_out_of_time_gives_the_rest_back_untried_and_due_at_once(
         assert {n.last_error for n in rest} == {"not tried yet: the batch ran long"}
         assert all(n.next_attempt_at.replace(tzinfo=UTC) <= utcnow() for n in rest)
     assert tick(rt) == 2  # the next tick nudges them
+
+
+def test_reset_requests_are_answered_by_a_worker_and_by_the_tick_when_its_message_is_lost(
+    rt: Runtime, district: District, smtp_server: SmtpServer
+) -> None:
+    with Session(rt.engine) as session:
+        for email in (district.inspector.email, "nobody@nowhere.test", district.inspector.email):
+            assert ask_for_password_reset(session, email, address="10.0.0.1") is None
+        session.commit()
+    rt.answer_reset_requests()
+    run_until_idle(rt)
+    assert [m["To"] for m in smtp_server.mailbox.messages] == [district.inspector.email]
+    assert "/password/reset/" in smtp_server.mailbox.messages[0].get_body().get_content()
+
+    with Session(rt.engine) as session:  # asked again; this time the message is lost
+        ask_for_password_reset(session, district.coordinator.email, address="10.0.0.1")
+        session.commit()
+    tick(rt)
+    with Session(rt.engine) as session:
+        assert session.scalars(select(PasswordResetRequest)).all() == []
+        link = session.scalars(
+            select(Notification).where(col(Notification.recipient) == district.coordinator.email)
+        ).one()
+        assert link.status == "pending"  # written by the tick, sent as any email
