@@ -94,6 +94,20 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the SQLite run of tests marked ``postgresql_only``."""
+    left_out = [
+        item
+        for item in items
+        if item.get_closest_marker("postgresql_only") is not None
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("database_url") == "sqlite"  # type: ignore[attr-defined]
+    ]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Run the test once on SQLite (the embedded default) and once on PostgreSQL."""

@@ -697,12 +697,12 @@ def test_a_database_outage_costs_a_few_log_lines_and_dead_letters_nothing(
                     ).one()
                 )
                 session.commit()
-            plan_batch(rt.engine, settings, district, meetings=60)  # 180 reminders
+            plan_batch(rt.engine, settings, district, meetings=30)  # 90 reminders
             smtp_server.mailbox.delay = 0.03
             caplog.set_level(logging.WARNING)
             running.worker(rt)
             running.scheduler(rt)
-            smtp_server.mailbox.wait_for(30, timeout=30)
+            smtp_server.mailbox.wait_for(20, timeout=30)
 
             with Session(rt.engine) as session:  # the police's feed changes
                 mark_feeds_dirty(session, agency_ids=[require_id(district.police)])
@@ -713,10 +713,10 @@ def test_a_database_outage_costs_a_few_log_lines_and_dead_letters_nothing(
             time.sleep(10)
             proxy.restore()
 
-            got = wait_for_all(smtp_server, rt.engine, 180, timeout=60)
+            got = wait_for_all(smtp_server, rt.engine, 90, timeout=60)
             time.sleep(1)  # a late duplicate would arrive now
             got = received(smtp_server)
-            assert set(got) == expected_ids(rt.engine) and len(got) == 180
+            assert set(got) == expected_ids(rt.engine) and len(got) == 90
             assert {key: n for key, n in got.items() if n > 1} == {}
             assert unsent(rt.engine) == 0
             deadline = time.monotonic() + 15

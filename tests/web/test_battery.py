@@ -1,6 +1,8 @@
 """The battery of issue 10: every route of the URL map, as anonymous and as each role, with bad
 values in every path parameter and form field. No 500, no traceback in the log, nothing written
-by a refused request, and every answer carries the security headers.
+by a refused request, and every answer carries the security headers. Values whose effect
+cannot depend on the database are shared out between its SQLite and PostgreSQL runs
+(:data:`DATABASE_SENSITIVE`).
 
 Routes are found from ``app.url_map``; a new route is covered without editing this file. Valid
 values for new path parameters and POST-only forms go into ``battery_samples.py``.
@@ -69,6 +71,22 @@ BAD_QUERY_VALUES = [
     "25:99",
     "zz-unknown-choice",
 ]
+#: Values whose effect may depend on the database (an id past 64 bits or below 1, a NUL that
+#: PostgreSQL refuses in text, a text past a column's length) are tried on both databases. The
+#: others meet the same form and domain checks on either, so each is tried on one database
+#: only, alternately: the two runs of a role still try every value.
+DATABASE_SENSITIVE = frozenset(
+    {"\x00", "x" * 10_000, "x" * 10_240, "9223372036854775808", "99999999999999999999999999"}
+    | {"-1", "0"}
+)
+
+
+def _for_database(values: list[str], database: str) -> list[str]:
+    rest = [v for v in values if v not in DATABASE_SENSITIVE]
+    ours = rest[0::2] if database == "sqlite" else rest[1::2]
+    return [v for v in values if v in DATABASE_SENSITIVE or v in ours]
+
+
 #: Tables a refused request may still write to: the throttle counts refused sign-ins, and a
 #: session's last-seen time moves.
 ALLOWED_WRITES = {"sign_in_throttle", "user_session"}
@@ -126,12 +144,17 @@ def visitor(request: pytest.FixtureRequest, app: Flask, world: World) -> Visitor
 
 def test_every_route_survives_bad_values_as_every_role(
     app: Flask,
+    settings: Settings,
     world: World,
     visitor: Visitor,
     session: Session,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING)
+    database = "sqlite" if settings.database_url.startswith("sqlite") else "postgresql"
+    path_values = _for_database(BAD_PATH_VALUES, database)
+    query_values = _for_database(BAD_QUERY_VALUES, database)
+    field_values = _for_database(BAD_FIELD_VALUES, database)
     rules = [r for r in app.url_map.iter_rules()]
     assert {"meetings.show", "auth.login", "calendars.calendar_feed"} <= {r.endpoint for r in rules}
     counted = 0
@@ -140,27 +163,27 @@ def test_every_route_survives_bad_values_as_every_role(
         _sign_in(visitor)
         valid = {name: PATH_VALUES.get(name, lambda w: "1")(world) for name in rule.arguments}
         for name in rule.arguments:
-            for bad in BAD_PATH_VALUES:
+            for bad in path_values:
                 url = _url(rule.rule, valid | {name: bad})
                 for method in methods:
                     _check(visitor, session, method, url, {})
                     counted += 1
         url = _url(rule.rule, valid)
-        for bad in BAD_PATH_VALUES:  # query strings: a redirect target, a page number
+        for bad in path_values:  # query strings: a redirect target, a page number
             query = f"?next={quote(bad, safe='')}&page={quote(bad, safe='')}"
             for method in methods:
                 _check(visitor, session, method, url + query, {})
                 counted += 1
         if "GET" in methods:  # and every other query parameter the route reads
             for name in sorted(_parameters_read(visitor, url) - {"next", "page"}):
-                for bad in BAD_QUERY_VALUES:
+                for bad in query_values:
                     _check(visitor, session, "GET", f"{url}?{name}={quote(bad, safe='')}", {})
                     counted += 1
         if "POST" not in methods:
             continue
         form = _valid_form(visitor, rule.endpoint, url, "GET" in methods, world)
         for name in form:
-            for bad in BAD_FIELD_VALUES:
+            for bad in field_values:
                 _sign_in(visitor)
                 _check(visitor, session, "POST", url, _with_token(visitor, form | {name: bad}))
                 counted += 1

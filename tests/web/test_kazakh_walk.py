@@ -64,6 +64,9 @@ LATIN_NAMES = re.compile(
 )
 ROLES = ("admin", "chair", "coordinator", "pedagogue", "inspector")
 
+#: The words of a page do not depend on the database: these run on PostgreSQL alone.
+pytestmark = pytest.mark.postgresql_only
+
 
 @dataclass(frozen=True)
 class Walk:
