@@ -11,6 +11,8 @@ from models.core.audit import AuditEvent
 from models.core.marks import ChangeMark
 from models.feeds.marks import FeedChange
 from models.feeds.tokens import FeedToken
+from models.integrations.idempotency import IdempotencyKey
+from models.integrations.tokens import Integration
 from models.meetings.tables import Meeting, MeetingAgency, MeetingResponse, Sitting
 from models.minutes.tables import AgendaItem, Attendance, Decision, MeetingMinutes
 from models.outbox.notifications import Notification
@@ -38,6 +40,8 @@ __all__ = [
     "EscalationLevel",
     "FeedChange",
     "FeedToken",
+    "IdempotencyKey",
+    "Integration",
     "Meeting",
     "MeetingAgency",
     "MeetingMinutes",

@@ -24,6 +24,7 @@ from models.people.sessions import session_user
 from models.people.tables import User
 from web import (
     admin,
+    api,
     auth,
     calendars,
     cases,
@@ -34,6 +35,7 @@ from web import (
     tasks,
     workdays,
 )
+from web.api.problems import problem as api_problem
 from web.assembly import Runtime, build_runtime
 from web.calendars.published import PublishedFeeds
 from web.context import (
@@ -90,7 +92,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.extensions["birge.settings"] = settings
     app.extensions["birge.runtime"] = runtime
 
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.bp)  # token-authenticated, never a browser's cookie
     Babel(app, locale_selector=_select_locale)
     login_manager = LoginManager(app)
     login_manager.login_view = "auth.login"
@@ -109,6 +112,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.register_blueprint(workdays.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
     init_templating(app)
 
     for code in (400, 403, 404, 405, 413, 429, 500):
@@ -173,6 +177,8 @@ def _select_locale() -> str:
 
 def _error_page(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
+    if request.path.startswith("/api/"):
+        return api_problem(code)
     message = _(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
     return render_template("error.html", code=code, message=message), code
 
@@ -187,6 +193,8 @@ def _database_unavailable(error: Exception) -> ResponseReturnValue:
         except Exception:  # the connection is gone already; nothing is left to release
             log.debug("closing the session of a lost database failed")
     log.warning("database unreachable while serving a request: %s", type(error).__name__)
+    if request.path.startswith("/api/"):
+        return api_problem(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     body = render_template("unavailable.html")
     return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.core.base import utc_field, utcnow
@@ -81,7 +81,17 @@ class Case(SQLModel, table=True):
     """
 
     __tablename__ = "case_file"
-    __table_args__ = (UniqueConstraint("district_id", "code", name="uq_case_file_district_code"),)
+    __table_args__ = (
+        UniqueConstraint("district_id", "code", name="uq_case_file_district_code"),
+        # A report sent again by its source (the same reference) finds its first case.
+        Index(
+            "uq_case_file_source_reference",
+            "district_id",
+            "source",
+            "source_reference",
+            unique=True,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     district_id: int = Field(foreign_key="district.id", index=True)
@@ -96,6 +106,10 @@ class Case(SQLModel, table=True):
     status: str = Field(default=CaseStatus.OPEN.value, sa_type=String(16))
     opened_at: datetime = utc_field(default_factory=utcnow)
     opened_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    #: The integration that sent the report through the API (opened_by_id is then None).
+    opened_by_integration_id: int | None = Field(default=None, foreign_key="integration.id")
+    #: The source system's own reference of the report (the API's ``reference``).
+    source_reference: str | None = Field(default=None, sa_type=String(100))
     closed_at: datetime | None = utc_field(default=None, nullable=True)
     closed_reason: str | None = Field(default=None, sa_type=String(500))
 

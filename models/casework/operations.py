@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -35,6 +35,8 @@ from models.core.base import require_id
 from models.core.counters import next_number
 from models.core.errors import DomainError
 from models.core.i18n import N_
+from models.core.text import CONTROL_CHARACTERS_MESSAGE, has_forbidden_controls
+from models.integrations.tokens import Integration, Scope
 from models.people.tables import Agency, AgencyKind, District, User
 from models.tasks.deadlines import RuleGap, apply_rules, statutory_due
 from models.tasks.tables import RuleTrigger, StatutoryRule, Task, TaskStatus
@@ -76,6 +78,8 @@ class RestrictedDetails:
         for name, limit in _RESTRICTED_LIMITS.items():
             if len(getattr(self, name)) > limit:
                 raise CaseError(N_("This text is too long."), name)
+            if has_forbidden_controls(getattr(self, name), multiline=name == "notes"):
+                raise CaseError(CONTROL_CHARACTERS_MESSAGE, name)
         if self.birth_date is not None and not (date(1990, 1, 1) <= self.birth_date <= today):
             raise CaseError(N_("Enter a birth date that is not in the future."), "birth_date")
 
@@ -112,29 +116,55 @@ def issue_case_code(session: Session, district_id: int, year: int) -> str:
     return format_case_code(year, number)
 
 
+#: The API refuses a report received longer ago than this (the portal's form does not: a
+#: person may register an old report found in a drawer, and is warned of its overdue tasks).
+API_MAX_REPORT_AGE = timedelta(days=30)
+MAX_REFERENCE_LENGTH = 100
+
+
 def open_case(
     session: Session,
-    user: User,
+    by: User | Integration,
     *,
     received_at: datetime,
     source: str,
     category: str,
     receiving_agency_id: int,
-    lead_agency_id: int,
+    lead_agency_id: int | None = None,
     agency_ids: Iterable[int] = (),
     signs_of_offence: bool = False,
     child_removed: bool = False,
     restricted: RestrictedDetails | None = None,
+    reference: str | None = None,
     now: datetime,
 ) -> OpenedCase:
-    """Open a case with a new code, its participating agencies, its restricted part and the
-    tasks the statutory rules call for (report received, and each flag already set).
+    """Receive a report: open a case with a new code, its participating agencies, its
+    restricted part and the tasks the statutory rules call for (report received, and each flag
+    already set), every deadline counted from *received_at*.
+
+    The one intake operation: the portal's form (*by* a person) and the API (*by* an
+    integration, whose district it is) both come here. An integration's report is led by the
+    receiving agency until the lead agency is chosen (itself a statutory task), may not be
+    older than :data:`API_MAX_REPORT_AGE`, and is recorded under the integration's name.
 
     Raises:
-      CaseError: the user may not open cases, or the report is not well formed.
+      CaseError: *by* may not open cases, or the report is not well formed.
     """
-    if not may_open_cases(user):
-        raise CaseError(N_("You may not open cases."))
+    if isinstance(by, Integration):
+        if not by.active or not by.allows(Scope.REPORTS_WRITE):
+            raise CaseError(N_("You may not open cases."))
+        district_id, own = by.district_id, None
+        if received_at.tzinfo is not None and received_at < now - API_MAX_REPORT_AGE:
+            raise CaseError(
+                N_("A report received more than 30 days ago is registered in the portal."),
+                "received_at",
+            )
+    else:
+        if not may_open_cases(by):
+            raise CaseError(N_("You may not open cases."))
+        own = session.get(Agency, by.agency_id)
+        assert own is not None
+        district_id = own.district_id
     if received_at.tzinfo is None:
         raise ValueError("received_at must be timezone-aware")
     if source not in CaseSource.__members__.values():
@@ -145,20 +175,30 @@ def open_case(
         raise CaseError(N_("The report cannot be received in the future."), "received_at")
     if received_at < EARLIEST_REPORT:
         raise CaseError(N_("The report cannot be received before the year 2000."), "received_at")
-    own = session.get(Agency, user.agency_id)
-    assert own is not None
-    district = session.get(District, own.district_id)
+    if reference is not None:
+        reference = reference.strip()
+        if not reference or len(reference) > MAX_REFERENCE_LENGTH:
+            raise CaseError(N_("Give the report's reference, up to 100 characters."), "reference")
+        if has_forbidden_controls(reference):
+            raise CaseError(CONTROL_CHARACTERS_MESSAGE, "reference")
+    district = session.get(District, district_id)
     assert district is not None
-    receiving = _district_agency(session, own.district_id, receiving_agency_id, "receiving_agency")
-    lead = _district_agency(session, own.district_id, lead_agency_id, "lead_agency")
-    others = [_district_agency(session, own.district_id, a, "agencies") for a in agency_ids]
+    receiving = _district_agency(session, district_id, receiving_agency_id, "receiving_agency")
+    lead = (
+        receiving
+        if lead_agency_id is None
+        else _district_agency(session, district_id, lead_agency_id, "lead_agency")
+    )
+    others = [_district_agency(session, district_id, a, "agencies") for a in agency_ids]
     if restricted is not None:
         restricted.check(now.date())
 
+    person = by if isinstance(by, User) else None
+    integration = by if isinstance(by, Integration) else None
     year = now.astimezone(ZoneInfo(district.timezone)).year
     case = Case(
-        district_id=own.district_id,
-        code=issue_case_code(session, own.district_id, year),
+        district_id=district_id,
+        code=issue_case_code(session, district_id, year),
         lead_agency_id=require_id(lead),
         receiving_agency_id=require_id(receiving),
         received_at=received_at,
@@ -167,7 +207,9 @@ def open_case(
         signs_of_offence=signs_of_offence,
         child_removed=child_removed,
         opened_at=now,
-        opened_by_id=user.id,
+        opened_by_id=person.id if person else None,
+        opened_by_integration_id=integration.id if integration else None,
+        source_reference=reference,
     )
     session.add(case)
     session.flush()
@@ -175,17 +217,18 @@ def open_case(
     # The guardianship body receives a duplicate of every report (the guide, ch. 1, p. 5).
     guardianship = session.scalars(
         select(col(Agency.id))
-        .where(col(Agency.district_id) == own.district_id)
+        .where(col(Agency.district_id) == district_id)
         .where(col(Agency.kind) == AgencyKind.GUARDIANSHIP.value)
     ).all()
-    participants = [lead.id, receiving.id, own.id, *(a.id for a in others), *guardianship]
-    for agency_id in dict.fromkeys(participants):
-        assert agency_id is not None
+    own_id = own.id if own is not None else None
+    participants = [lead.id, receiving.id, own_id, *(a.id for a in others), *guardianship]
+    for agency_id in dict.fromkeys(p for p in participants if p is not None):
         session.add(CaseAgency(case_id=case_id, agency_id=agency_id))
     session.flush()
     record_event(
         session,
-        user_id=user.id,
+        user_id=person.id if person else None,
+        integration_id=integration.id if integration else None,
         action="case.opened",
         object_type="case",
         object_id=case_id,
@@ -193,7 +236,7 @@ def open_case(
         at=now,
     )
     if restricted is not None:
-        _write_restricted(session, user, case, restricted, now=now)
+        _write_restricted(session, by, case, restricted, now=now)
     opened = OpenedCase(case)
     for trigger, on in (
         (RuleTrigger.REPORT_RECEIVED, True),
@@ -202,7 +245,7 @@ def open_case(
     ):
         if on:
             tasks, gaps = apply_rules(
-                session, case, trigger, counted_from=received_at, user=user, now=now
+                session, case, trigger, counted_from=received_at, user=person, now=now
             )
             opened.tasks += tasks
             opened.gaps += gaps
@@ -361,7 +404,12 @@ def update_restricted(
 
 
 def _write_restricted(
-    session: Session, user: User, case: Case, details: RestrictedDetails, *, now: datetime
+    session: Session,
+    by: User | Integration,
+    case: Case,
+    details: RestrictedDetails,
+    *,
+    now: datetime,
 ) -> CaseRestricted:
     row = session.get(CaseRestricted, case.id) or CaseRestricted(case_id=require_id(case))
     changed = [
@@ -373,11 +421,12 @@ def _write_restricted(
         value = getattr(details, name)
         setattr(row, name, value.strip() if isinstance(value, str) else value)
     row.updated_at = now
-    row.updated_by_id = user.id
+    row.updated_by_id = by.id if isinstance(by, User) else None
     session.add(row)
     record_event(
         session,
-        user_id=user.id,
+        user_id=by.id if isinstance(by, User) else None,
+        integration_id=by.id if isinstance(by, Integration) else None,
         action="case.restricted_changed",
         object_type="case",
         object_id=case.id,

@@ -26,6 +26,8 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = utc_field(default_factory=utcnow, index=True)
     user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    #: The integration that acted through the API (user_id is then None).
+    integration_id: int | None = Field(default=None, foreign_key="integration.id")
     action: str = Field(sa_type=String(64))
     object_type: str = Field(sa_type=String(32))
     object_id: int | None = Field(default=None)
@@ -41,11 +43,13 @@ def record_event(
     object_id: int | None,
     detail: str = "",
     at: datetime | None = None,
+    integration_id: int | None = None,
 ) -> AuditEvent:
     """Add an audit event to *session*; it commits with the change it describes."""
     event = AuditEvent(
         at=at or utcnow(),
         user_id=user_id,
+        integration_id=integration_id,
         action=action,
         object_type=object_type,
         object_id=object_id,

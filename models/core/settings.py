@@ -61,6 +61,10 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "0",
         "reverse proxies in front of the portal whose X-Forwarded-For to trust",
     ),
+    "BIRGE_API_REQUESTS_PER_MINUTE": (
+        "120",
+        "requests one integration token may make to the API a minute",
+    ),
     "BIRGE_NOTIFICATION_LEASE_SECONDS": (
         "30",
         "how long a worker's claim on an email lasts unrenewed: a dead worker's emails wait this",
@@ -139,6 +143,8 @@ class Settings:
     #: Reverse proxies in front of the web processes (``BIRGE_PROXY_COUNT``): the client address
     #: that sign-in throttling counts is taken from their ``X-Forwarded-For``.
     proxy_count: int = 0
+    #: Requests one integration token may make a minute (``BIRGE_API_REQUESTS_PER_MINUTE``).
+    api_requests_per_minute: int = 120
     #: First retry delay after a failed send; it doubles with each attempt, up to an hour.
     notification_retry_base_seconds: float = 30.0
     #: How long before a meeting its reminders go out, by meeting kind (``""`` for every kind
@@ -239,6 +245,9 @@ def load_settings(
     idle = get("BIRGE_SESSION_IDLE_MINUTES") or "480"
     if not idle.isascii() or not idle.isdigit() or not 1 <= int(idle) <= 43200:
         raise SettingsError("BIRGE_SESSION_IDLE_MINUTES", "must be whole minutes, 1 to 43200")
+    api_rate = get("BIRGE_API_REQUESTS_PER_MINUTE") or "120"
+    if not api_rate.isascii() or not api_rate.isdigit() or not 1 <= int(api_rate) <= 100_000:
+        raise SettingsError("BIRGE_API_REQUESTS_PER_MINUTE", "must be a whole number, 1 to 100000")
     proxies = get("BIRGE_PROXY_COUNT") or "0"
     if proxies not in {"0", "1", "2", "3"}:
         raise SettingsError("BIRGE_PROXY_COUNT", "must be 0, 1, 2 or 3")
@@ -275,6 +284,7 @@ def load_settings(
         base_url_explicit=base_url_explicit,
         session_idle_minutes=int(idle),
         proxy_count=int(proxies),
+        api_requests_per_minute=int(api_rate),
         meeting_reminders=meeting_reminders,
         notification_lease_seconds=lease_seconds,
         feeds_path=feeds_path,

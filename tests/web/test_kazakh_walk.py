@@ -51,8 +51,10 @@ from tests.factories import (
 
 #: Pages that are no page: files, feeds, probes.
 NOT_PAGES = {"static", "calendars.calendar_feed", "health.healthz", "health.metrics"}
+#: The intake API and its reference are for the programmers of other systems: JSON and English.
+NOT_PAGES |= {"api.receive", "api.read", "api.openapi", "api.docs"}
 #: Links the walk does not follow: they end the session or fetch a file.
-NOT_FOLLOWED = re.compile(r"^/(logout|static/|calendars/|healthz|metrics)|\.(docx|ics)$")
+NOT_FOLLOWED = re.compile(r"^/(logout|static/|calendars/|healthz|metrics|api/)|\.(docx|ics)$")
 MAX_PAGES = 160
 _PARAM = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 _PLACEHOLDER = re.compile(r"%\([^)]*\)[sdif]|%[sdif]|\{[^}]*\}")
