@@ -35,6 +35,7 @@ from web import (
     tasks,
     workdays,
 )
+from web.api.problems import http_problem
 from web.api.problems import problem as api_problem
 from web.assembly import Runtime, build_runtime
 from web.calendars.published import PublishedFeeds
@@ -178,7 +179,7 @@ def _select_locale() -> str:
 def _error_page(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     if request.path.startswith("/api/"):
-        return api_problem(code)
+        return http_problem(error)
     message = _(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
     return render_template("error.html", code=code, message=message), code
 

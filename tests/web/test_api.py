@@ -279,6 +279,13 @@ def test_a_case_is_read_back_with_its_tasks_states_and_only_by_its_district(
         (report(category="unknown"), 422, "category"),
         (report(child={"name": CHILD_NAME * 20}), 422, "child.name"),
         (report(child={"name": "a\x00b"}), 422, "child_name"),
+        # Looked up before the case is opened: PostgreSQL answered a NUL with an error (a 500).
+        (report(reference="111-\x00"), 422, "reference"),
+        (report(receiving_agency="educ\x00ation"), 422, "receiving_agency"),
+        (report(reference="111-\x1b[2J"), 422, "reference"),
+        # The schema says strings: a number is no moment, though pydantic could read it as one.
+        (report(received_at=int(NOW.timestamp()) - 3600), 422, "received_at"),
+        (report(child={"birth_date": 1425168000}), 422, "child.birth_date"),
         (report(notes=CHILD_NAME, extra="x"), 422, "extra"),
         ({k: v for k, v in report().items() if k != "source"}, 422, "source"),
     ],
@@ -300,6 +307,29 @@ def test_bad_reports_are_clear_problems_that_write_nothing_and_echo_nothing(
         assert field in {e["field"] for e in problem["errors"]}, problem
     assert CHILD_NAME not in response.get_data(as_text=True)
     assert cases(session) == 1
+
+
+def test_a_case_code_with_a_nul_is_not_found_rather_than_an_error(
+    client: FlaskClient, token: str
+) -> None:
+    response = client.get(
+        "/api/v1/reports/D-2026%000042", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+
+
+@pytest.mark.postgresql_only  # routing, the same on any database
+def test_a_method_the_api_does_not_offer_is_405_naming_those_it_does(client: FlaskClient) -> None:
+    for method, path, allowed in (
+        ("TRACE", "/api/v1/reports", {"POST", "OPTIONS"}),
+        ("PUT", "/api/v1/reports", {"POST", "OPTIONS"}),
+        ("DELETE", "/api/v1/reports/D-2026-0042", {"GET", "HEAD", "OPTIONS"}),
+    ):
+        response = client.open(path, method=method)
+        assert response.status_code == 405
+        assert response.content_type == "application/problem+json"
+        assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
 
 
 def test_a_body_past_a_megabyte_is_refused_unread(

@@ -6,10 +6,11 @@ from collections.abc import Iterable, Mapping
 
 from flask import Response, jsonify
 from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
 
 from web.api.schemas import FieldError, Problem
 
-__all__ = ["PROBLEM_TYPE", "field_errors", "problem"]
+__all__ = ["PROBLEM_TYPE", "field_errors", "http_problem", "problem"]
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -46,6 +47,14 @@ def problem(
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def http_problem(error: HTTPException) -> Response:
+    """The problem details of an HTTP error raised before or outside a view (no such route, a
+    method not allowed, a body too large), with the headers it carries: a 405 names the
+    methods allowed in ``Allow``, as RFC 9110 requires."""
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    return problem(error.code or 500, headers=headers)
 
 
 def field_errors(error: ValidationError) -> list[FieldError]:

@@ -21,6 +21,7 @@ from models.casework.reports import (
     report_tasks,
 )
 from models.core.base import utcnow
+from models.core.text import has_forbidden_controls
 from models.integrations.idempotency import MAX_KEY_LENGTH, request_hash
 from models.integrations.tokens import Integration, Scope, authenticate, take_request
 from models.people.tables import District
@@ -95,7 +96,7 @@ def receive() -> ResponseReturnValue:
         errors = [FieldError(field="Idempotency-Key", message="Use 1 to 200 printable characters.")]
         raise Refusal(problem(422, "The Idempotency-Key header is not valid.", errors))
     try:
-        report = ReportIn.model_validate(body)
+        report = ReportIn.model_validate_json(request.get_data())
     except ValidationError as exc:
         raise Refusal(problem(422, "The report is not well formed.", field_errors(exc))) from None
     db = db_session()
@@ -156,7 +157,12 @@ def read(case_code: str) -> ResponseReturnValue:
     integration = _integration(Scope.REPORTS_READ)
     db = db_session()
     now = utcnow()
-    case = district_case(db, integration, case_code, now=now)
+    # No code holds a control character; PostgreSQL would refuse a NUL with an error.
+    case = (
+        None
+        if has_forbidden_controls(case_code)
+        else district_case(db, integration, case_code, now=now)
+    )
     if case is None:
         raise Refusal(problem(404, "No case of your district has this code."))
     db.commit()
