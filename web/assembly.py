@@ -13,7 +13,14 @@ from collections.abc import Iterable
 
 from models.core.settings import Settings
 from workers.feed_store import FeedFile, FeedStore
-from workers.runtime import Runtime, build_runtime, run_scheduler, start_worker, tick
+from workers.runtime import (
+    Runtime,
+    build_runtime,
+    run_scheduler,
+    start_worker,
+    tick,
+    worker_engine,
+)
 
 __all__ = [
     "FeedFile",
@@ -24,6 +31,7 @@ __all__ = [
     "run_scheduler",
     "start_worker",
     "tick",
+    "worker_engine",
 ]
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from models.core.base import utcnow
 from models.core.settings import Settings
+from models.integrations.webhooks import WebhookTarget, webhook_target
 from models.outbox.claims import (
     claim_batch,
     confirm_and_extend,
@@ -30,13 +31,14 @@ from models.outbox.claims import (
     release,
     retry_delay,
 )
-from models.outbox.notifications import Notification
+from models.outbox.notifications import Notification, NotificationKind
 from models.people.passwords import answer_reset_requests
 from models.tick import why_not_send
 from workers.feed_publisher import FeedPublisher
 from workers.leases import LeaseKeeper
 from workers.mail import Mailer, MailError, render
 from workers.metrics import Metrics
+from workers.webhooks import WebhookError, WebhookGone, post_webhook
 
 __all__ = ["Actors", "declare_actors", "deliver_notifications", "nudge_batches"]
 
@@ -82,14 +84,40 @@ class _Connection:
         self.engine = engine
         self._connection: Connection | None = None
         self._session: Session | None = None
+        self._autocommit = False
+
+    def autocommit(self) -> None:
+        """From now on each statement is its own transaction: a mark is one round trip to
+        the database (its statement) instead of three (BEGIN, the statement, COMMIT). Only
+        for single-statement writes: the claim and its checks run before, in one transaction."""
+        self._autocommit = True
+        if self._connection is not None:
+            self._connection.execution_options(isolation_level="AUTOCOMMIT")
 
     def session(self) -> Session:
         if self._session is None:
             self._connection = self.engine.connect()
+            if self._autocommit:
+                self._connection.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql":
+                # A batch's claims and marks do not wait for the WAL to reach the disk: a crash
+                # of PostgreSQL itself may forget the last "sent" marks of a moment, and those
+                # emails go again (the same Message-ID), which is the window a worker's own
+                # crash has anyway; nothing is ever lost. Per email it saves a disk flush.
+                self._connection.exec_driver_sql("SET synchronous_commit TO off")
+                self._connection.commit()  # a session on a connection in a transaction would
+                # join it, and its commits would commit nothing
             self._session = Session(self._connection, expire_on_commit=False)
         return self._session
 
     def reset(self) -> None:
+        if self._connection is not None and self.engine.dialect.name == "postgresql":
+            try:  # the pooled connection goes back as it came
+                self._connection.rollback()
+                self._connection.exec_driver_sql("RESET synchronous_commit")
+                self._connection.commit()
+            except Exception as exc:  # broken: it is discarded, not pooled
+                log.debug("resetting a connection: %s", type(exc).__name__)
         session, connection, self._session, self._connection = (
             self._session,
             self._connection,
@@ -145,9 +173,14 @@ def deliver_notifications(
     re-claimed by a worker that judged this one dead); an email that is not is skipped. A
     reminder or an escalation is checked again just before it goes when its batch's check is
     more than a moment old. A "sent" mark that fails on a database error is retried while the
-    claim lasts. When the mail server goes away, or the batch has used its time
-    (*budget_seconds*, so that it ends well within the actor's time limit), the rest of the
-    batch is given back untried.
+    claim lasts. When the mail server goes away the batch's other emails are given back
+    untried, and so are its other events for a webhook receiver that is away; when the batch
+    has used its time (*budget_seconds*, so that it ends well within the actor's time limit),
+    all of its rest.
+
+    A webhook row is posted by HTTP (:func:`workers.webhooks.post_webhook`) to the URL and
+    with the secret its integration has at the claim; it is voided if the integration has
+    since lost that webhook, or if the receiver answers ``410 Gone``.
     """
     lease = timedelta(seconds=settings.notification_lease_seconds)
     budget = _SEND_BUDGET_SECONDS if budget_seconds is None else budget_seconds
@@ -158,17 +191,21 @@ def deliver_notifications(
         # and each mark reuses the connection instead of checking out (and pinging) another.
         session = db.session()
         wanted = []
+        targets: dict[int | None, WebhookTarget | None] = {}  # where each webhook row goes
         claimed = claim_batch(session, notification_ids, lease=lease, commit=False)
         for notification in claimed:
             reason = why_not_send(session, notification, now=worker_now(settings))
             if reason is None:
                 wanted.append(notification)
+                if notification.kind == NotificationKind.WEBHOOK:
+                    targets[notification.id] = webhook_target(session, notification)
                 continue
             mark_voided(session, notification, reason=reason, commit=False)
             if metrics is not None:
                 metrics.voided.inc()
             log.info("notification %s: voided (%s)", notification.id, reason)
         session.commit()
+        db.autocommit()
         checked_at = held_until = time.monotonic()
         held_until += lease.total_seconds()
         for notification_id in set(notification_ids) - {n.id for n in claimed}:
@@ -178,6 +215,7 @@ def deliver_notifications(
         claim_id = wanted[0].claim_id
         sent = 0
         previous: Notification | None = None  # taken by the server, not yet marked sent
+        given_back: set[int | None] = set()  # released untried while the batch goes on
 
         def confirm(keep: Sequence[Notification]) -> set[int] | None:
             """Mark *previous* sent and extend *keep*; None when the database stayed away."""
@@ -206,7 +244,9 @@ def deliver_notifications(
 
         with leases.held(claim_id) if leases is not None else nullcontext():
             for done, notification in enumerate(wanted):
-                rest = wanted[done:]
+                if notification.id in given_back:
+                    continue
+                rest = [n for n in wanted[done:] if n.id not in given_back]
                 if time.monotonic() - started > budget:
                     if confirm([]) is not None:
                         db.retrying(
@@ -228,17 +268,35 @@ def deliver_notifications(
                                 metrics.voided.inc()
                             log.info("notification %s: voided (%s)", notification.id, reason)
                         continue
-                held = confirm(rest)
+                # The next email's lease is extended here; the rest of the batch's by the
+                # lease keeper, every third of the lease, in one statement for every batch.
+                held = confirm(rest[:1] if leases is not None else rest)
                 if held is None:
                     return sent
                 if notification.id not in held:
                     log.info("notification %s: no longer this worker's, skipped", notification.id)
                     continue
                 try:
-                    mailer.send(render(notification, mail_from=settings.mail_from))
-                except MailError as exc:
+                    if notification.kind == NotificationKind.WEBHOOK:
+                        _post(settings, notification, targets.get(notification.id))
+                    else:
+                        mailer.send(render(notification, mail_from=settings.mail_from))
+                except WebhookGone as exc:
+                    if mark_voided(db.session(), notification, reason=str(exc)):
+                        if metrics is not None:
+                            metrics.voided.inc()
+                        log.info("notification %s: voided (%s)", notification.id, exc)
+                    continue
+                except (MailError, WebhookError) as exc:
                     _record_failure(settings, db, notification, exc, metrics, held_until)
                     if exc.server_unavailable:
+                        # The mail server (or this webhook's receiver) is away: the batch's
+                        # other rows for it wait with this one, untried; the rest go on.
+                        waiting = [
+                            n
+                            for n in wanted[done + 1 :]
+                            if n.id not in given_back and _same_edge(n, notification)
+                        ]
                         delay = retry_delay(
                             notification.attempts, settings.notification_retry_base_seconds
                         )
@@ -247,12 +305,12 @@ def deliver_notifications(
                             held_until,
                             partial(
                                 _release,
-                                wanted[done + 1 :],
+                                waiting,
                                 delay,
-                                f"not tried, the mail server failed: {exc}",
+                                f"not tried, {_edge_name(notification)} failed: {exc}",
                             ),
                         )
-                        break
+                        given_back.update(n.id for n in waiting)
                     continue
                 previous = notification
             if previous is not None:
@@ -266,6 +324,26 @@ def _release(
     rest: Sequence[Notification], retry_in: timedelta, error: str, session: Session
 ) -> int:
     return release(session, rest, retry_in=retry_in, error=error)
+
+
+def _post(settings: Settings, notification: Notification, target: WebhookTarget | None) -> None:
+    """Post the webhook row *notification* to *target* (None: no longer wanted, voided)."""
+    if target is None:
+        raise WebhookGone("the integration's webhook was cleared, moved or revoked")
+    post_webhook(target, notification.body, allow_loopback=settings.webhook_allow_loopback)
+
+
+def _same_edge(row: Notification, failed: Notification) -> bool:
+    """Tell whether *row* goes through what just failed for *failed*: the mail server for an
+    email, the same receiver for a webhook."""
+    webhook = NotificationKind.WEBHOOK.value
+    if failed.kind == webhook:
+        return row.kind == webhook and row.recipient == failed.recipient
+    return row.kind != webhook
+
+
+def _edge_name(notification: Notification) -> str:
+    return "the receiver" if notification.kind == NotificationKind.WEBHOOK else "the mail server"
 
 
 #: Kinds whose email may stop being true after it was claimed (a task closed, a meeting
@@ -290,7 +368,7 @@ def _record_failure(
     settings: Settings,
     db: _Connection,
     notification: Notification,
-    exc: MailError,
+    exc: MailError | WebhookError,
     metrics: Metrics | None,
     until: float,
 ) -> None:
@@ -313,7 +391,7 @@ def _record_failure(
         "notification %s: attempt %s failed (%s), status %s",
         notification.id,
         notification.attempts,
-        type(exc.__cause__).__name__,
+        type(exc.__cause__ or exc).__name__,
         notification.status if recorded else "left to the claim's lapse",
     )
 

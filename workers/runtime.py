@@ -37,7 +37,15 @@ from workers.leases import LeaseKeeper
 from workers.mail import Mailer, make_mailer
 from workers.metrics import Metrics, exposition
 
-__all__ = ["Runtime", "build_runtime", "run_scheduler", "start_worker", "tick", "tick_feeds"]
+__all__ = [
+    "Runtime",
+    "build_runtime",
+    "run_scheduler",
+    "start_worker",
+    "tick",
+    "tick_feeds",
+    "worker_engine",
+]
 
 #: How often an idle scheduler services its broker connection (heartbeats, loss detection).
 _KEEP_ALIVE_SECONDS = 5.0
@@ -137,6 +145,15 @@ def build_runtime(settings: Settings, engine: Engine | None = None) -> Runtime:
         leases=leases,
         feeds=feeds,
         metrics=metrics,
+    )
+
+
+def worker_engine(settings: Settings, threads: int) -> Engine:
+    """The engine of a worker process with *threads* threads: a pooled connection for each
+    thread's batch and each feed build's claim renewal, plus the lease keeper's, so that no
+    thread waits for a connection while its claims lapse."""
+    return make_engine(
+        settings.database_url, timeouts=settings.database_timeouts, pool_size=2 * threads + 2
     )
 
 

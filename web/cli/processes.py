@@ -14,7 +14,7 @@ from prometheus_client import start_http_server
 
 from models.core.settings import served_base_url
 from web import create_app
-from web.assembly import Runtime, build_runtime, run_scheduler, start_worker, tick
+from web.assembly import Runtime, build_runtime, run_scheduler, start_worker, tick, worker_engine
 from web.cli.base import Context, log, main, pass_context
 from web.serving import serve
 
@@ -98,7 +98,7 @@ def worker(ctx: Context, threads: int, processes: int, metrics_port: int | None)
         )
         return
     ctx.require_current_schema()
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, worker_engine(settings, threads))
     _serve_metrics(runtime, metrics_port)
     running = start_worker(runtime, threads=threads)
     log.info("worker consuming queue %r with %s threads", settings.queue_name, threads)
