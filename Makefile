@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # pytest-xdist workers: one per core, at most four (each has its own databases and queues).
 TEST_WORKERS ?= auto --maxprocesses=4
 
-.PHONY: run test lint typecheck pytest browser js translations bench bench-notifications bench-portal clean
+.PHONY: run test lint typecheck pytest browser js translations bench bench-notifications bench-portal bench-intake clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,11 @@ bench-notifications: $(STAMP)
 # The portal under gunicorn with 100,000 meetings on PostgreSQL (needs wrk: apt-get install wrk).
 bench-portal: $(STAMP)
 	$(BIN)/python bench/portal.py
+
+# The intake API's reports/s under gunicorn on PostgreSQL, beside a bare route that inserts one
+# row (needs wrk: apt-get install wrk).
+bench-intake: $(STAMP)
+	$(BIN)/python bench/intake.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info tests/js/node_modules

@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +63,8 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0)
             with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback
                 if response.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
+        # A worker still starting on a loaded machine may take longer than one try waits.
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
@@ -178,12 +179,24 @@ class Load:
     non_2xx_3xx: int
 
 
-def wrk(url: str, *, seconds: int, connections: int, headers: dict[str, str] | None = None) -> Load:
-    """Load *url* with wrk and return its throughput and latency percentiles."""
+def wrk(
+    url: str,
+    *,
+    seconds: int,
+    connections: int,
+    headers: dict[str, str] | None = None,
+    script: Path | None = None,
+    script_args: Sequence[str] = (),
+) -> Load:
+    """Load *url* with wrk and return its throughput and latency percentiles. A Lua *script*
+    makes the requests (a POST with a body of its own each time), given *script_args*."""
     threads = min(2, connections)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     for name, value in (headers or {}).items():
         command[1:1] = ["-H", f"{name}: {value}"]
+    if script is not None:
+        command[1:1] = ["-s", str(script)]
+        command += ["--", *script_args]
     out = subprocess.run(  # noqa: S603 - our own argv
         command, capture_output=True, text=True, check=True, timeout=seconds + 60
     ).stdout
