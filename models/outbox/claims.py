@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import and_, case, func, literal_column, or_, text, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from models.core.base import UTCDateTime, utcnow
@@ -128,6 +129,13 @@ def _held(claim_id: str | None, ids: Sequence[int | None]) -> Any:
     )
 
 
+def _written(notification: Notification, **values: Any) -> None:
+    """Tell the loaded *notification* what a fenced statement wrote, without making it dirty:
+    a plain assignment would be flushed again, by id alone and unfenced, at the next commit."""
+    for name, value in values.items():
+        set_committed_value(notification, name, value)
+
+
 def _touched(result: Any) -> int:
     return int(cast("CursorResult[Any]", result).rowcount or 0)
 
@@ -203,9 +211,7 @@ def confirm_and_extend(
     held = {int(row[0] or 0) for row in result}
     session.commit()
     if sent is not None and sent.id in held:
-        sent.status = NotificationStatus.SENT.value
-        sent.lease_until = None
-        sent.last_error = None
+        _written(sent, status=NotificationStatus.SENT.value, lease_until=None, last_error=None)
     return held
 
 
@@ -226,9 +232,7 @@ def mark_sent(session: Session, notification: Notification, *, now: datetime | N
     session.commit()
     if not _touched(result):
         return False
-    notification.status = NotificationStatus.SENT.value
-    notification.lease_until = None
-    notification.last_error = None
+    _written(notification, status=NotificationStatus.SENT.value, lease_until=None, last_error=None)
     return True
 
 
@@ -298,9 +302,12 @@ def mark_voided(
         session.commit()
     if not _touched(result):
         return False
-    notification.status = NotificationStatus.VOIDED.value
-    notification.lease_until = None
-    notification.last_error = reason[:2000]
+    _written(
+        notification,
+        status=NotificationStatus.VOIDED.value,
+        lease_until=None,
+        last_error=reason[:2000],
+    )
     return True
 
 

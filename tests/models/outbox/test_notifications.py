@@ -7,7 +7,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models.core.base import utcnow
-from models.outbox.claims import claim, mark_failed_attempt, mark_sent
+from models.outbox.claims import (
+    claim,
+    claim_batch,
+    confirm_and_extend,
+    mark_failed_attempt,
+    mark_sent,
+    mark_voided,
+)
 from models.outbox.notifications import Notification, add_notification, due_notification_ids
 
 LEASE = timedelta(minutes=5)
@@ -147,3 +154,18 @@ def test_a_refusing_recipient_is_given_up_after_its_attempts_even_within_the_day
         )
         at = claimed.next_attempt_at.replace(tzinfo=UTC)
     assert claimed.status == "failed"
+
+
+def test_a_fenced_mark_leaves_no_unfenced_write_behind(session: Session) -> None:
+    """A mark writes the row only if the claim still holds it; the loaded row learns what was
+    written without becoming dirty, or the next commit would write it again by id alone,
+    over whatever another worker did since."""
+    first, second = make(session, "k1"), make(session, "k2")
+    claimed = claim_batch(session, [first.id or 0, second.id or 0], lease=LEASE)
+    held = confirm_and_extend(
+        session, claimed[0].claim_id, sent=claimed[0], keep=claimed[1:], lease=LEASE
+    )
+    assert held == {first.id, second.id} and claimed[0].status == "sent"
+    assert not session.dirty
+    assert mark_voided(session, claimed[1], reason="the meeting moved")
+    assert claimed[1].status == "voided" and not session.dirty
