@@ -25,6 +25,7 @@ from models.tasks.operations import complete_task
 from models.tasks.tables import Task
 from models.tick import plan_due
 from models.workdays.calendar import CalendarOverride, district_calendar
+from tests import services
 from tests.factories import District, login, make_district
 from web import create_app
 
@@ -332,6 +333,17 @@ def test_a_method_the_api_does_not_offer_is_405_naming_those_it_does(client: Fla
         assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
 
 
+def test_a_database_outage_is_a_503_problem_saying_when_to_try_again(
+    make_settings: Callable[..., Settings],
+) -> None:
+    nowhere = f"postgresql://postgres@127.0.0.1:{services.free_port()}/birge"  # nothing listens
+    client = create_app(make_settings(nowhere)).test_client()
+    response = post(client, "birge_any-token", report())
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
+    assert int(response.headers["Retry-After"]) > 0
+
+
 def test_a_body_past_a_megabyte_is_refused_unread(
     client: FlaskClient, session: Session, token: str
 ) -> None:
@@ -346,6 +358,9 @@ def test_the_contract_is_published_and_readable_without_a_cdn(client: FlaskClien
     assert document["openapi"] == "3.1.0"
     assert {"/reports", "/reports/{case_code}"} <= set(document["paths"])
     assert "ReportIn" in document["components"]["schemas"]
+    for path, method in (("/reports", "post"), ("/reports/{case_code}", "get")):
+        # Every answer a client can meet is declared, the outage's 503 too.
+        assert {"401", "403", "429", "503"} <= set(document["paths"][path][method]["responses"])
     page = client.get("/api/v1/docs")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "POST /reports" in html and "receiving_agency" in html

@@ -38,6 +38,10 @@ _AUTH = {
         **_problem("The token's requests per minute are used up."),
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     },
+    "503": {
+        **_problem("The database is unavailable for now; nothing was received or read."),
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
 }
 
 #: Path -> method -> operation, read by the routes' tests and by :func:`openapi_document`.
