@@ -16,6 +16,7 @@ from models.cases.tables import CASE_STATUS_LABELS, CATEGORY_LABELS, SOURCE_LABE
 from models.core.audit import ACTION_LABELS
 from models.core.emails import format_local
 from models.core.i18n import LOCALE_NAMES, LOCALES, N_
+from models.integrations.tokens import may_manage_integrations
 from models.meetings.notices import ANSWER_LABELS, format_day_time, zone_label
 from models.meetings.sittings import next_sitting, sitting_key
 from models.meetings.tables import KIND_LABELS, Meeting
@@ -195,6 +196,7 @@ _MENU_ACCESS: dict[str, Callable[[User], bool]] = {
     "may_change_calendar": may_change_calendar,
     "may_change_statutory_rules": may_change_statutory_rules,
     "may_retry_emails": may_retry_emails,
+    "may_manage_integrations": may_manage_integrations,
 }
 
 

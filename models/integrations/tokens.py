@@ -25,7 +25,8 @@ from models.core.base import require_id, utc_field, utcnow
 from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.core.text import has_forbidden_controls
-from models.people.tables import District
+from models.people.access import administers_district
+from models.people.tables import District, User
 
 __all__ = [
     "NAME_PATTERN",
@@ -36,6 +37,7 @@ __all__ = [
     "authenticate",
     "create_integration",
     "integrations",
+    "may_manage_integrations",
     "revoke_integration",
     "take_request",
 ]
@@ -95,6 +97,12 @@ class IssuedToken:
     token: str
 
 
+def may_manage_integrations(user: User) -> bool:
+    """Tell whether *user* may make and revoke the district's integration tokens: its
+    administrators (``birge api-token`` does it for the deployment)."""
+    return administers_district(user)
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -105,6 +113,7 @@ def create_integration(
     name: str,
     district_id: int,
     scopes: Iterable[Scope] = (),
+    user_id: int | None = None,
     now: datetime | None = None,
 ) -> IssuedToken:
     """Make an integration and its token (both scopes when none is named). Audited; flushes.
@@ -136,7 +145,7 @@ def create_integration(
     session.flush()
     record_event(
         session,
-        user_id=None,
+        user_id=user_id,
         action="integration.created",
         object_type="integration",
         object_id=integration.id,

@@ -18,6 +18,7 @@ from models.people.imports import ImportKind
 from models.people.tables import AgencyKind, Role
 from web.auth.forms import LANGUAGE_CHOICES
 from web.forms import BirgeForm
+from web.meetings.forms import MultiCheckboxField
 
 ROLE_LABELS = {
     Role.ADMIN.value: _l("Administrator"),
@@ -85,3 +86,22 @@ class ImportForm(BirgeForm):
 class ImportApplyForm(BirgeForm):
     kind = HiddenField()
     content = TextAreaField()  # the previewed file again: line breaks allowed
+
+
+class IntegrationForm(BirgeForm):
+    """A new integration: its name and what its token may do."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    scopes = MultiCheckboxField(
+        _l("The token may"),
+        choices=[
+            SelectChoice("reports:write", _l("send reports")),
+            SelectChoice("reports:read", _l("read the state of the cases it sent")),
+        ],
+        default=["reports:write", "reports:read"],
+        validators=[DataRequired()],
+    )
+
+
+class RevokeForm(BirgeForm):
+    """Only the CSRF token: revoking takes nothing else."""

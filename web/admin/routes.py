@@ -5,6 +5,7 @@ from flask_login import login_required
 
 from web.admin.agencies import agencies, edit_agency, new_agency
 from web.admin.imports import apply_import_view, import_view
+from web.admin.integrations import integrations_view, revoke_view
 from web.admin.users import edit_user, new_user, users
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -21,3 +22,9 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/import", view_func=login_required(import_view), methods=["GET", "POST"])
 bp.add_url_rule("/import/apply", view_func=login_required(apply_import_view), methods=["POST"])
+bp.add_url_rule(
+    "/integrations", view_func=login_required(integrations_view), methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/integrations/<name>/revoke", view_func=login_required(revoke_view), methods=["POST"]
+)
