@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models.core.settings import Settings
+from models.integrations.webhooks import why_not_send_webhook
 from models.meetings.reminders import plan_meeting_reminders, why_not_send_reminder
 from models.outbox.notifications import Notification, NotificationKind
 from models.outbox.retention import prune_notifications
@@ -50,12 +51,15 @@ def why_not_send(session: Session, notification: Notification, *, now: datetime)
     """Return why the claimed *notification* must not be sent any more, or None to send it.
 
     Checked by the worker just before sending, because what was true when it was planned may
-    have changed since (the meeting was cancelled or moved, the task completed).
+    have changed since (the meeting was cancelled or moved, the task completed, the webhook
+    cleared).
     """
     if notification.kind == NotificationKind.MEETING_REMINDER:
         return why_not_send_reminder(session, notification, now=now)
     if notification.kind in (NotificationKind.TASK_REMINDER, NotificationKind.ESCALATION):
         return why_not_send_task(session, notification)
+    if notification.kind == NotificationKind.WEBHOOK:
+        return why_not_send_webhook(session, notification)
     return None
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "check_agency_joins",
     "may_add_agency_to_case",
     "may_change_case",
+    "may_choose_lead_agency",
     "may_open_cases",
     "may_read_restricted",
     "may_see_case",
@@ -75,6 +76,17 @@ def may_change_case(session: Session, user: User, case: Case) -> bool:
         return False
     role = Role(user.role)
     return role.sees_district or (
+        role is Role.COORDINATOR and case.lead_agency_id == user.agency_id
+    )
+
+
+def may_choose_lead_agency(session: Session, user: User, case: Case) -> bool:
+    """Tell whether *user* may hand *case* to another lead agency: the chair of its district,
+    and the coordinators of the agency that leads it now."""
+    if not user.active or not may_see_case(session, user, case):
+        return False
+    role = Role(user.role)
+    return role is Role.CHAIR or (
         role is Role.COORDINATOR and case.lead_agency_id == user.agency_id
     )
 

@@ -13,7 +13,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from models.cases.access import (
+    JoinReason,
+    add_agency_to_case,
     may_change_case,
+    may_choose_lead_agency,
     may_open_cases,
     may_read_restricted,
     may_see_case,
@@ -37,6 +40,8 @@ from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.core.text import CONTROL_CHARACTERS_MESSAGE, has_forbidden_controls
 from models.integrations.tokens import Integration, Scope
+from models.integrations.webhooks import announce_case_closed, announce_lead_agency_chosen
+from models.outbox.notifications import Notification
 from models.people.tables import Agency, AgencyKind, District, User
 from models.tasks.deadlines import RuleGap, apply_rules, statutory_due
 from models.tasks.tables import RuleTrigger, StatutoryRule, Task, TaskStatus
@@ -45,6 +50,7 @@ __all__ = [
     "CaseError",
     "OpenedCase",
     "RestrictedDetails",
+    "choose_lead_agency",
     "close_case",
     "find_case",
     "issue_case_code",
@@ -328,8 +334,63 @@ def set_case_flag(
     return result
 
 
-def close_case(session: Session, user: User, case: Case, *, reason: str, now: datetime) -> None:
-    """Close *case* with *reason*, once every task of it is done or cancelled."""
+def choose_lead_agency(
+    session: Session, user: User, case: Case, agency: Agency, *, now: datetime
+) -> list[Notification]:
+    """Make *agency* the lead agency of the open *case*: the chair, or a coordinator of the
+    agency that leads it now. The new lead joins the case (:func:`add_agency_to_case`), the
+    former one keeps working on it. Audited as ``case.lead_agency_chosen``.
+
+    Only the choice is recorded: the statutory task of choosing the lead agency
+    (``lead-agency-to-akimat``) is completed by its agency as any task is.
+
+    Returns the ``case.lead_agency_chosen`` event written for the webhook of the integration
+    that opened the case, if it has one, for the caller to nudge the workers with.
+
+    Raises:
+      CaseError: *user* may not choose, the case is closed, or *agency* is not of the district
+        or leads the case already.
+    """
+    if not may_choose_lead_agency(session, user, case):
+        raise CaseError(N_("You may not choose the lead agency of this case."))
+    if case.status != CaseStatus.OPEN:
+        raise CaseError(N_("The case is closed."))
+    if agency.district_id != case.district_id:
+        raise CaseError(N_("Choose an agency of the district."), "lead_agency")
+    if agency.id == case.lead_agency_id:
+        raise CaseError(N_("This agency leads the case already."), "lead_agency")
+    former = session.get(Agency, case.lead_agency_id)
+    assert former is not None
+    # Joined while the former lead still leads: the one rule for joining a case asks it.
+    add_agency_to_case(session, user, case, agency, how=JoinReason.MANUAL, now=now)
+    if session.get(CaseAgency, (case.id, former.id)) is None:
+        # The former lead keeps the knowledge of the case it led (a case opened before leads
+        # were also listed among its agencies).
+        session.add(CaseAgency(case_id=require_id(case), agency_id=require_id(former)))
+    case.lead_agency_id = require_id(agency)
+    session.add(case)
+    record_event(
+        session,
+        user_id=user.id,
+        action="case.lead_agency_chosen",
+        object_type="case",
+        object_id=case.id,
+        detail=f"code={case.code} from={former.slug} to={agency.slug}",
+        at=now,
+    )
+    session.flush()
+    event = announce_lead_agency_chosen(session, case, agency, now=now)
+    return [event] if event is not None else []
+
+
+def close_case(
+    session: Session, user: User, case: Case, *, reason: str, now: datetime
+) -> list[Notification]:
+    """Close *case* with *reason*, once every task of it is done or cancelled.
+
+    Returns the ``case.closed`` event written for the webhook of the integration that opened
+    the case, if it has one, for the caller to nudge the workers with once committed.
+    """
     if not may_change_case(session, user, case):
         raise CaseError(N_("You may not change this case."))
     reason = " ".join(reason.split())
@@ -361,6 +422,8 @@ def close_case(session: Session, user: User, case: Case, *, reason: str, now: da
         at=now,
     )
     session.flush()
+    event = announce_case_closed(session, case, now=now)
+    return [event] if event is not None else []
 
 
 def read_restricted(

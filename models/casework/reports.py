@@ -23,6 +23,8 @@ from models.core.audit import record_event
 from models.core.i18n import N_
 from models.integrations.idempotency import earlier_answer, remember
 from models.integrations.tokens import Integration
+from models.integrations.webhooks import announce_case_opened
+from models.outbox.notifications import Notification
 from models.people.tables import Agency
 from models.tasks.tables import StatutoryRule, Task, TaskStatus
 
@@ -62,6 +64,9 @@ class Received:
     #: False when the report had been received before (the first case is answered).
     created: bool
     tasks: list[Task] = field(default_factory=list)
+    #: The ``case.opened`` event for the integration's webhook, if it has one: the caller
+    #: nudges the workers with it once committed.
+    outgoing: list[Notification] = field(default_factory=list)
 
 
 class TaskState(StrEnum):
@@ -90,7 +95,8 @@ def receive_report(
 ) -> Received:
     """Open the case of *report* for *integration*, or find the case it opened before (by
     *key* with the same request *digest*, or by the source's reference). Audited as
-    ``api.report_received`` under the integration's name. Nothing committed.
+    ``api.report_received`` under the integration's name; a new case's ``case.opened`` event
+    is written for the integration's webhook in the same transaction. Nothing committed.
 
     Raises:
       IdempotencyConflict: *key* was used for a different request.
@@ -124,6 +130,7 @@ def receive_report(
             )
             if key is not None:
                 remember(session, integration, key, digest, opened.case, now=now)
+            event = announce_case_opened(session, opened.case, now=now)
     except IntegrityError:
         # The same report, by key or reference, committed a moment ago by a concurrent request.
         earlier = _earlier(session, integration, report, key, digest)
@@ -132,7 +139,8 @@ def receive_report(
         _audit(session, integration, earlier, repeat=True, now=now)
         return Received(earlier, created=False)
     _audit(session, integration, opened.case, repeat=False, now=now)
-    return Received(opened.case, created=True, tasks=opened.tasks)
+    outgoing = [event] if event is not None else []
+    return Received(opened.case, created=True, tasks=opened.tasks, outgoing=outgoing)
 
 
 def _earlier(

@@ -68,6 +68,7 @@ ACTION_LABELS: dict[str, str] = {
     "case.restricted_changed": N_("Child's details changed"),
     "case.rule_unassigned": N_("Rule without an agency"),
     "case.agency_added": N_("Agency joined the case"),
+    "case.lead_agency_chosen": N_("Lead agency chosen"),
     "task.created": N_("Task created"),
     "task.done": N_("Task done"),
     "task.cancelled": N_("Task cancelled"),

@@ -101,6 +101,10 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "seconds a transaction may stay open with nothing running",
     ),
     "BIRGE_DB_POOL_TIMEOUT": ("5", "seconds a request waits for a free database connection"),
+    "BIRGE_WEBHOOK_ALLOW_LOOPBACK": (
+        "0",
+        "tests only: 1 lets a webhook URL be http:// on a loopback address",
+    ),
 }
 
 _MEETING_KINDS = (
@@ -172,6 +176,9 @@ class Settings:
     prune_batch: int = 1000
     #: How long PostgreSQL connections, statements, locks and the pool wait (``BIRGE_DB_*``).
     database_timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
+    #: Tests only (``BIRGE_WEBHOOK_ALLOW_LOOPBACK``): a webhook URL may be ``http://`` on a
+    #: loopback address. Off, a webhook goes only to ``https://`` on a public address.
+    webhook_allow_loopback: bool = False
 
     @property
     def zone(self) -> ZoneInfo:
@@ -266,6 +273,9 @@ def load_settings(
         raise SettingsError("BIRGE_PAGE_CACHE_MB", "must be whole megabytes, 0 to 4096")
     clock_offset_seconds = _seconds(get, "BIRGE_CLOCK_OFFSET_SECONDS", "0")
     database_timeouts = _database_timeouts(get)
+    allow_loopback = (get("BIRGE_WEBHOOK_ALLOW_LOOPBACK") or "0").lower()
+    if allow_loopback not in _BOOLEANS:
+        raise SettingsError("BIRGE_WEBHOOK_ALLOW_LOOPBACK", "must be 0 or 1")
     secret_key = get("BIRGE_SECRET_KEY") or _instance_secret_key(instance_path, create_instance)
     if len(secret_key) < 16:
         raise SettingsError("BIRGE_SECRET_KEY", "must be at least 16 characters long")
@@ -294,7 +304,11 @@ def load_settings(
         clock_offset_seconds=clock_offset_seconds,
         database_timeouts=database_timeouts,
         prune_batch=int(prune),
+        webhook_allow_loopback=_BOOLEANS[allow_loopback],
     )
+
+
+_BOOLEANS = {"0": False, "1": True, "false": False, "true": True, "no": False, "yes": True}
 
 
 def _seconds(

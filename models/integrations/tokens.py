@@ -76,6 +76,11 @@ class Integration(SQLModel, table=True):
     #: The current rate-limit window and the requests counted in it.
     window_started_at: datetime | None = utc_field(default=None, nullable=True)
     window_requests: int = Field(default=0)
+    #: Where Birge posts the events of the cases this integration opened (None: nowhere), and
+    #: the Standard Webhooks secret (``whsec_`` + base64) they are signed with; see
+    #: :mod:`models.integrations.webhooks`.
+    webhook_url: str | None = Field(default=None, sa_type=String(254), nullable=True)
+    webhook_secret: str | None = Field(default=None, sa_type=String(100), nullable=True)
 
     @property
     def active(self) -> bool:

@@ -18,7 +18,11 @@ another kind):
 - the news of a new task to its agency: ``task:8:created:user:5``;
 - the daily digest: ``digest:2:2027-03-19:user:5`` or ``digest:2:2027-03-19:agency:4:head``;
 - a new calendar subscription address: ``feed-rotated:4:AbCdEfGhIjKl:user:5``;
-- a password link: ``password-link:12``.
+- a password link: ``password-link:12``;
+- an event posted to the webhook of the integration that opened a case:
+  ``webhook:3:case:12:case.opened``, ``webhook:3:case:12:task.completed:task:8``, or
+  ``webhook:3:case:12:case.lead_agency_chosen:agency:4:20261207T040000Z`` (a lead may be
+  chosen more than once, even the same agency again).
 
 Moments are written in UTC in ISO 8601's basic format (``20270319T130000Z``): short enough
 that the Message-ID made from a key fits on one header line.
@@ -39,6 +43,7 @@ __all__ = [
     "PasswordLinkKey",
     "TaskAlertKey",
     "TaskCreatedKey",
+    "WebhookKey",
     "digest_key",
     "feed_rotation_key",
     "invitation_key",
@@ -50,11 +55,14 @@ __all__ = [
     "parse_password_link_key",
     "parse_task_alert_key",
     "parse_task_created_key",
+    "parse_webhook_key",
     "password_link_key",
     "task_alert_key",
     "task_alert_prefix",
     "task_created_key",
     "task_created_prefix",
+    "webhook_key",
+    "webhook_prefix",
 ]
 
 _MOMENT = "%Y%m%dT%H%M%SZ"
@@ -352,3 +360,63 @@ def parse_password_link_key(key: str) -> PasswordLinkKey | None:
     """Return what a :func:`password_link_key` names, or None for a key of another kind."""
     match = _PASSWORD_LINK.fullmatch(key)
     return PasswordLinkKey(reset_id=int(match["reset"])) if match is not None else None
+
+
+# -- integrations: events posted to a webhook -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookKey:
+    #: The integration whose webhook the event is posted to.
+    integration_id: int
+    case_id: int
+    #: The event's type (``case.opened``, ``task.completed`` ...).
+    event: str
+    task_id: int | None = None
+    #: A ``case.lead_agency_chosen``: the agency chosen, and when.
+    agency_id: int | None = None
+    at: datetime | None = None
+
+
+_WEBHOOK = re.compile(
+    r"webhook:(?P<integration>\d+):case:(?P<case>\d+):(?P<event>[a-z]+\.[a-z_]+)"
+    r"(?::task:(?P<task>\d+))?(?::agency:(?P<agency>\d+):(?P<at>\d{8}T\d{6}Z))?"
+)
+
+
+def webhook_prefix(integration_id: int) -> str:
+    """Return the start of the key of every event posted to an integration's webhook."""
+    return f"webhook:{integration_id}:"
+
+
+def webhook_key(
+    integration_id: int,
+    case_id: int,
+    event: str,
+    *,
+    task_id: int | None = None,
+    agency_id: int | None = None,
+    at: datetime | None = None,
+) -> str:
+    """Return the key of one *event* of a case (of its task *task_id*; a lead *agency_id*
+    chosen *at*) posted to an integration's webhook: one per event, however often the change
+    that causes it is retried."""
+    task = f":task:{task_id}" if task_id is not None else ""
+    lead = f":agency:{agency_id}:{_moment(at)}" if agency_id is not None and at is not None else ""
+    return f"{webhook_prefix(integration_id)}case:{case_id}:{event}{task}{lead}"
+
+
+def parse_webhook_key(key: str) -> WebhookKey | None:
+    """Return what a :func:`webhook_key` names, or None for a key of another kind."""
+    match = _WEBHOOK.fullmatch(key)
+    if match is None:
+        return None
+    task, agency, at = match["task"], match["agency"], match["at"]
+    return WebhookKey(
+        integration_id=int(match["integration"]),
+        case_id=int(match["case"]),
+        event=match["event"],
+        task_id=int(task) if task is not None else None,
+        agency_id=int(agency) if agency is not None else None,
+        at=_read_moment(at) if at is not None else None,
+    )

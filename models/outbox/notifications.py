@@ -57,7 +57,9 @@ UNSENT = (NotificationStatus.PENDING.value, NotificationStatus.SENDING.value)
 
 
 class NotificationKind(StrEnum):
-    """What an email is about; decides the check made just before it is sent."""
+    """What an email is about; decides the check made just before it is sent, and how: a
+    ``WEBHOOK`` row is an event posted by HTTP to another system (its recipient the URL, its
+    body the JSON), every other kind an email."""
 
     MESSAGE = "message"
     INVITATION = "invitation"
@@ -65,6 +67,7 @@ class NotificationKind(StrEnum):
     TASK_REMINDER = "task_reminder"
     ESCALATION = "escalation"
     DIGEST = "digest"
+    WEBHOOK = "webhook"
 
 
 class Notification(SQLModel, table=True):
@@ -244,6 +247,7 @@ NOTIFICATION_KIND_LABELS: dict[str, str] = {
     "task_reminder": N_("Task reminder"),
     "escalation": N_("Escalation"),
     "digest": N_("Daily digest of overdue tasks"),
+    "webhook": N_("Event for another system (webhook)"),
 }
 
 NOTIFICATION_STATUS_LABELS: dict[str, str] = {

@@ -18,13 +18,15 @@ from models.core.base import require_id
 from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.core.settings import Settings
+from models.integrations.webhooks import announce_task_completed
+from models.outbox.notifications import Notification
 from models.people.access import oversees_district
 from models.people.tables import Agency, Role, User
 from models.tasks.assignees import may_move_tasks_across_agencies, may_take_task
 from models.tasks.changes import task_changed
 from models.tasks.escalation.planner import replan_task_alerts
 from models.tasks.notices import announce_new_task
-from models.tasks.tables import Task, TaskOrigin, TaskStatus
+from models.tasks.tables import StatutoryRule, Task, TaskOrigin, TaskStatus
 
 __all__ = [
     "MAX_NOTE_LENGTH",
@@ -222,8 +224,15 @@ def _require_open(task: Task) -> None:
         raise TaskError(N_("This task is no longer open."))
 
 
-def complete_task(session: Session, user: User, task: Task, *, note: str, now: datetime) -> None:
-    """Mark *task* done with *note*: staff of its agency, the chair or an administrator."""
+def complete_task(
+    session: Session, user: User, task: Task, *, note: str, now: datetime
+) -> list[Notification]:
+    """Mark *task* done with *note*: staff of its agency, the chair or an administrator.
+
+    Returns the ``task.completed`` event written for the webhook of the integration that
+    opened the task's case, if it has one, for the caller to nudge the workers with once
+    committed.
+    """
     if not may_see_task(session, user, task) or not user.active:
         raise TaskError(N_("You may not change this task."))
     _require_open(task)
@@ -233,6 +242,22 @@ def complete_task(session: Session, user: User, task: Task, *, note: str, now: d
     task.completed_at = now
     task.completed_by_id = user.id
     _closed(session, user, task, action="task.done", now=now)
+    case = session.get(Case, task.case_id) if task.case_id is not None else None
+    if case is None:
+        return []
+    rule = session.get(StatutoryRule, task.rule_id) if task.rule_id is not None else None
+    agency = session.get(Agency, task.responsible_agency_id)
+    event = announce_task_completed(
+        session,
+        case,
+        task_id=require_id(task),
+        rule=rule.slug if rule is not None else None,
+        agency=agency.slug if agency is not None else "",
+        due_at=task.due_at,
+        completed_at=now,
+        now=now,
+    )
+    return [event] if event is not None else []
 
 
 def cancel_task(session: Session, user: User, task: Task, *, reason: str, now: datetime) -> None:
