@@ -73,6 +73,7 @@ FORM_VALUES: dict[str, Callable[[World], dict[str, str | list[str]]]] = {
     "calendars.rotate": lambda w: {"confirm": "yes"},
     "cases.set_flag": lambda w: {"flag": "signs_of_offence"},
     "cases.close": lambda w: {"reason": "Причины устранены"},
+    "cases.choose_lead": lambda w: {"lead_agency": str(w.district.police.id)},
     "tasks.complete": lambda w: {"complete-note": "Сделано"},
     "tasks.cancel": lambda w: {"cancel-reason": "Не требуется"},
     "meetings.answer": lambda w: {"back": "home"},

@@ -62,3 +62,7 @@ class CaseForm(RestrictedForm):
 
 class CloseForm(BirgeForm):
     reason = TextAreaField(_l("Reason for closing"), validators=[Length(max=500)])
+
+
+class LeadAgencyForm(BirgeForm):
+    lead_agency = SelectField(_l("New lead agency"), coerce=int, validators=[InputRequired()])

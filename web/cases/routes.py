@@ -9,11 +9,18 @@ from sqlmodel import col
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from models.cases.access import may_change_case, may_open_cases, may_read_restricted, visible_cases
+from models.cases.access import (
+    may_change_case,
+    may_choose_lead_agency,
+    may_open_cases,
+    may_read_restricted,
+    visible_cases,
+)
 from models.cases.tables import Case, CaseAgency, CaseFlag, CaseRestricted
 from models.casework.history import case_audit_trail
 from models.casework.operations import (
     CaseError,
+    choose_lead_agency,
     close_case,
     find_case,
     open_case,
@@ -29,9 +36,10 @@ from models.tasks.deadlines import rule_gaps
 from models.tasks.lists import PAGE_SIZE, overdue_counts, task_rows
 from models.tasks.operations import may_create_tasks
 from models.tasks.tables import StatutoryRule, Task
-from web.cases.forms import CaseForm, CloseForm, RestrictedForm
+from web.cases.forms import CaseForm, CloseForm, LeadAgencyForm, RestrictedForm
 from web.context import db_session, settings_of
 from web.formhelpers import district_agencies, show_error
+from web.nudge import nudge_workers
 from web.templating import current_locale
 
 bp = Blueprint("cases", __name__)
@@ -137,10 +145,26 @@ def show(code: str) -> ResponseReturnValue:
     return _render_case(_case_or_404(code), CloseForm())
 
 
-def _render_case(case: Case, close_form: CloseForm) -> ResponseReturnValue:
+def _lead_form(case: Case, form: LeadAgencyForm | None = None) -> LeadAgencyForm:
+    """The form that hands *case* to another lead agency: every agency of the district but
+    the one leading it."""
+    form = form or LeadAgencyForm()
+    form.lead_agency.choices = [
+        SelectChoice(str(a.id), a.name(current_locale()))
+        for a in district_agencies()
+        if a.id != case.lead_agency_id
+    ]
+    return form
+
+
+def _render_case(
+    case: Case, close_form: CloseForm, lead_form: LeadAgencyForm | None = None
+) -> ResponseReturnValue:
     db = db_session()
     user = _user()
     now = utcnow()
+    may_choose_lead = case.status == "open" and may_choose_lead_agency(db, user, case)
+    lead_form = _lead_form(case, lead_form) if may_choose_lead else None
     agencies = list(
         db.scalars(
             select(Agency)
@@ -174,7 +198,8 @@ def _render_case(case: Case, close_form: CloseForm) -> ResponseReturnValue:
         may_add_task=may_create_tasks(user),
         gaps=rule_gaps(db, case),
         close_form=close_form,
-    ), (400 if close_form.errors or close_form.form_errors else 200)
+        lead_form=lead_form,
+    ), (400 if any(f.errors or f.form_errors for f in (close_form, lead_form) if f) else 200)
 
 
 def edit_restricted(code: str) -> ResponseReturnValue:
@@ -227,15 +252,38 @@ def close(code: str) -> ResponseReturnValue:
     form = CloseForm()
     if form.validate_on_submit():
         try:
-            close_case(db, _user(), case, reason=form.reason.data or "", now=utcnow())
+            events = close_case(db, _user(), case, reason=form.reason.data or "", now=utcnow())
         except CaseError as exc:
             db.rollback()
             show_error(form, exc)
         else:
             db.commit()
+            nudge_workers(require_id(n) for n in events)
             flash(_("The case is closed."), "success")
             return redirect(url_for("cases.show", code=case.code))
     return _render_case(case, form)
+
+
+def choose_lead(code: str) -> ResponseReturnValue:
+    db = db_session()
+    case = _case_or_404(code)
+    if case.status != "open" or not may_choose_lead_agency(db, _user(), case):
+        abort(403)
+    form = _lead_form(case)
+    if form.validate_on_submit():
+        agency = db.get(Agency, form.lead_agency.data)
+        assert agency is not None  # one of the form's choices: the district's agencies
+        try:
+            events = choose_lead_agency(db, _user(), case, agency, now=utcnow())
+        except CaseError as exc:
+            db.rollback()
+            show_error(form, exc)
+        else:
+            db.commit()
+            nudge_workers(require_id(n) for n in events)
+            flash(_("The lead agency is chosen."), "success")
+            return redirect(url_for("cases.show", code=case.code))
+    return _render_case(case, CloseForm(), form)
 
 
 bp.add_url_rule("/cases", view_func=login_required(index))
@@ -246,3 +294,4 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/cases/<code>/flags", view_func=login_required(set_flag), methods=["POST"])
 bp.add_url_rule("/cases/<code>/close", view_func=login_required(close), methods=["POST"])
+bp.add_url_rule("/cases/<code>/lead", view_func=login_required(choose_lead), methods=["POST"])

@@ -199,12 +199,13 @@ def complete(task_id: int) -> ResponseReturnValue:
     form = CompleteForm(prefix="complete")
     if form.validate_on_submit():
         try:
-            complete_task(db, _user(), task, note=form.note.data or "", now=utcnow())
+            events = complete_task(db, _user(), task, note=form.note.data or "", now=utcnow())
         except TaskError as exc:
             db.rollback()
             show_error(form, exc)
         else:
             db.commit()
+            nudge_workers(require_id(n) for n in events)
             flash(_("The task is done."), "success")
             return redirect(url_for("tasks.show", task_id=task.id))
     return _render_task(task, form, CancelForm(prefix="cancel"))
