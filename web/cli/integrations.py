@@ -13,6 +13,7 @@ from models.integrations.tokens import (
     integrations,
     revoke_integration,
 )
+from models.integrations.webhooks import clear_webhook, set_webhook
 from web.cli.base import Context, main, pass_context
 
 
@@ -65,6 +66,7 @@ def list_tokens(ctx: Context) -> None:
                         f"scopes={i.scopes.replace(' ', ',')}",
                         "revoked" if i.revoked_at else "live",
                         "last-used=" + (i.last_used_at.isoformat() if i.last_used_at else "never"),
+                        "webhook=" + (i.webhook_url or "none"),
                     )
                 )
                 for i in integrations(session)
@@ -89,3 +91,40 @@ def revoke(ctx: Context, name: str) -> None:
     finally:
         engine.dispose()
     click.echo(f"revoked {name}")
+
+
+@api_token.command("webhook")
+@click.argument("name")
+@click.argument("url", required=False)
+@click.option("--clear", is_flag=True, help="Stop posting events; the waiting ones are voided.")
+@pass_context
+def webhook(ctx: Context, name: str, url: str | None, clear: bool) -> None:
+    """Post the events of the integration's cases to URL (https://, a public address), and
+    print the new signing secret, once, on the last line; or --clear the webhook."""
+    if clear == (url is not None):
+        raise click.UsageError("give either URL or --clear")
+    engine = make_engine(ctx.settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            if url is None:
+                clear_webhook(session, name, now=utcnow())
+                secret = None
+            else:
+                registered = set_webhook(
+                    session,
+                    name,
+                    url,
+                    allow_loopback=ctx.settings.webhook_allow_loopback,
+                    now=utcnow(),
+                )
+                url, secret = registered.integration.webhook_url, registered.secret
+    except IntegrationError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    if secret is None:
+        click.echo(f"cleared the webhook of {name}; its events not posted yet are voided")
+        return
+    click.echo(f"events of the cases {name} opens are posted to {url}")
+    click.echo("the signing secret is shown only now; the receiver verifies with it:")
+    click.echo(secret)
