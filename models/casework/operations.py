@@ -398,6 +398,8 @@ def close_case(
         raise CaseError(N_("Give the reason for closing the case."), "reason")
     if len(reason) > MAX_REASON_LENGTH:
         raise CaseError(N_("This text is too long."), "reason")
+    if has_forbidden_controls(reason):
+        raise CaseError(CONTROL_CHARACTERS_MESSAGE, "reason")
     if case.status != CaseStatus.OPEN:
         raise CaseError(N_("The case is closed."))
     open_tasks = session.scalar(

@@ -18,6 +18,7 @@ from models.core.base import require_id
 from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.core.settings import Settings
+from models.core.text import CONTROL_CHARACTERS_MESSAGE, has_forbidden_controls
 from models.integrations.webhooks import announce_task_completed
 from models.outbox.notifications import Notification
 from models.people.access import oversees_district
@@ -79,6 +80,8 @@ def _check_text(value: str, limit: int, field: str, *, required: str | None = No
     value = value.strip()
     if required and not value:
         raise TaskError(required, field)
+    if has_forbidden_controls(value, multiline=True):
+        raise TaskError(CONTROL_CHARACTERS_MESSAGE, field)
     if len(value) > limit:
         raise TaskError(N_("This text is too long."), field)
     return value
@@ -112,6 +115,8 @@ def check_create_task(
         errors["title"] = N_("Give the task a title.")
     elif len(title) > MAX_TITLE_LENGTH:
         errors["title"] = N_("This text is too long.")
+    elif has_forbidden_controls(title):
+        errors["title"] = CONTROL_CHARACTERS_MESSAGE
     if due_at is not None:
         if due_at.tzinfo is None:
             raise ValueError("due_at must be timezone-aware")
