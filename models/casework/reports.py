@@ -21,6 +21,7 @@ from models.cases.tables import Case
 from models.casework.operations import CaseError, RestrictedDetails, open_case
 from models.core.audit import record_event
 from models.core.i18n import N_
+from models.core.text import CONTROL_CHARACTERS_MESSAGE, has_forbidden_controls
 from models.integrations.idempotency import earlier_answer, remember
 from models.integrations.tokens import Integration
 from models.integrations.webhooks import announce_case_opened
@@ -102,6 +103,9 @@ def receive_report(
       IdempotencyConflict: *key* was used for a different request.
       CaseError: the report is not well formed (an unknown agency, a moment in the future ...).
     """
+    for name in ("reference", "receiving_agency"):  # one-line fields, before any query
+        if has_forbidden_controls(getattr(report, name)):
+            raise CaseError(CONTROL_CHARACTERS_MESSAGE, name)
     earlier = _earlier(session, integration, report, key, digest)
     if earlier is not None:
         _audit(session, integration, earlier, repeat=True, now=now)
@@ -183,6 +187,8 @@ def district_case(
 ) -> Case | None:
     """The case *code* of *integration*'s district, its reading audited as ``api.report_read``
     (None for a case of another district: the same as no case)."""
+    if has_forbidden_controls(code):
+        return None
     case = session.scalars(
         select(Case)
         .where(col(Case.district_id) == integration.district_id)

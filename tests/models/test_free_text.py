@@ -3,12 +3,17 @@ refused when it holds control characters, by the domain itself, at its field."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 from sqlmodel import Session
 
 from models.casework.operations import CaseError, close_case
+from models.casework.reports import Report, district_case, receive_report
 from models.core.base import utcnow
 from models.core.settings import Settings
+from models.integrations.tokens import create_integration
 from models.tasks.operations import TaskError, cancel_task, complete_task, create_task
 from tests.factories import District, in_days
 
@@ -55,3 +60,25 @@ def test_a_case_closing_reason_with_control_characters_is_refused(
     with pytest.raises(CaseError) as refused:
         close_case(session, district.chair, district.case, reason="Закрыто\x00", now=utcnow())
     assert refused.value.field == "reason"
+
+
+def test_a_report_from_another_system_is_checked_before_any_query(
+    session: Session, district: District
+) -> None:
+    """The API's body or a later import: a NUL must never reach PostgreSQL (it was a 500)."""
+    issued = create_integration(session, name="helpline-111", district_id=district.row.id or 0)
+    report = Report(
+        source="helpline_111",
+        reference="111-1",
+        received_at=utcnow() - timedelta(hours=1),
+        category="violence",
+        receiving_agency="educa\x00tion",
+    )
+    with pytest.raises(CaseError) as refused:
+        receive_report(session, issued.integration, report, key=None, digest="d", now=utcnow())
+    assert refused.value.field == "receiving_agency"
+    spoiled = replace(report, receiving_agency="education", reference="111\x00-1")
+    with pytest.raises(CaseError) as refused:
+        receive_report(session, issued.integration, spoiled, key=None, digest="d", now=utcnow())
+    assert refused.value.field == "reference"
+    assert district_case(session, issued.integration, "D-2026\x00-0042", now=utcnow()) is None

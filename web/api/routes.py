@@ -36,6 +36,7 @@ from web.api.schemas import (
     TaskStatusOut,
 )
 from web.context import db_session, settings_of
+from web.nudge import nudge_workers
 
 __all__ = ["bp"]
 
@@ -134,6 +135,7 @@ def receive() -> ResponseReturnValue:
         errors = [FieldError(field=exc.field or "", message=exc.message)]
         raise Refusal(problem(422, "The report cannot be received.", errors)) from None
     db.commit()
+    nudge_workers(n.id for n in received.outgoing if n.id is not None)  # the webhook's event
     zone = _zone(received.case)
     answer = ReportCreated(
         case_code=received.case.code,
