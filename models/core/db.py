@@ -273,6 +273,9 @@ def _watch_engine(engine: Engine, timeouts: DatabaseTimeouts) -> None:
         watch.executions += 1
         try:
             dbapi_connection.execute("SELECT 1")
+            # The ping must not leave a transaction open: the user of the connection begins
+            # its own, and one that wants autocommit cannot switch inside a transaction.
+            dbapi_connection.rollback()
         except Exception as exc:
             raise DisconnectionError(f"ping failed: {type(exc).__name__}") from exc
         finally:
