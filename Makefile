@@ -21,7 +21,10 @@ run: $(STAMP)
 	$(BIN)/birge demo --port $(PORT)
 	$(BIN)/birge run --port $(PORT)
 
-test: $(STAMP) browser js lint typecheck pytest
+# The static checks run beside the tests, on the core the tests leave idle while they wait
+# for PostgreSQL, RabbitMQ and the end-to-end processes.
+test: $(STAMP) browser js
+	$(MAKE) --no-print-directory -j3 lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
