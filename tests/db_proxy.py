@@ -122,8 +122,8 @@ class FreezableProxy:
                         return
                     if not data:
                         return
-                    peers[sock].setblocking(True)
-                    try:
+                    try:  # the peer may have been closed meanwhile by cut() or close()
+                        peers[sock].setblocking(True)
                         peers[sock].sendall(data)
                     except OSError:
                         return
