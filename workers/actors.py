@@ -348,18 +348,23 @@ def _edge_name(notification: Notification) -> str:
 
 #: Kinds whose email may stop being true after it was claimed (a task closed, a meeting
 #: moved); checked again before sending when the batch's check is older than _RECHECK seconds.
+#: (Closing a task or changing a meeting also voids the rows being sent, which the fence
+#: before each email finds: this check is the second wall, not the first.)
 _CHECKED_KINDS = frozenset({"meeting_reminder", "task_reminder", "escalation"})
-_RECHECK = 0.25
+_RECHECK = 1.0
 
 
 def _why_not_send_now(
     db: _Connection, settings: Settings, notification: Notification, until: float
 ) -> str | None:
-    """Ask :func:`why_not_send` again, in a fresh session (nothing cached)."""
+    """Ask :func:`why_not_send` again on the batch's connection, reading the meeting or task
+    anew (what the batch's check loaded is forgotten first; the batch's own rows stay)."""
 
-    def check(_: Session) -> str | None:
-        with Session(db.engine) as fresh:
-            return why_not_send(fresh, notification, now=worker_now(settings))
+    def check(session: Session) -> str | None:
+        for row in list(session.identity_map.values()):
+            if not isinstance(row, Notification):
+                session.expunge(row)
+        return why_not_send(session, notification, now=worker_now(settings))
 
     return db.retrying(f"notification {notification.id}", until, check)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import UTC, timedelta
 
 import pytest
@@ -12,8 +14,10 @@ from sqlmodel import Session, col
 
 from models.core.base import utcnow
 from models.core.settings import Settings, SmtpTarget
+from models.meetings.tables import Meeting
 from models.outbox.notifications import Notification
 from models.people.passwords import PasswordResetRequest, ask_for_password_reset
+from models.tick import plan_due
 from tests import factories, services
 from tests.conftest import SmtpServer
 from tests.factories import District
@@ -200,3 +204,52 @@ def test_reset_requests_are_answered_by_a_worker_and_by_the_tick_when_its_messag
             select(Notification).where(col(Notification.recipient) == district.coordinator.email)
         ).one()
         assert link.status == "pending"  # written by the tick, sent as any email
+
+
+def test_a_reminder_whose_meeting_changed_unannounced_is_checked_again_before_it_goes(
+    rt: Runtime, district: District, smtp_server: SmtpServer
+) -> None:
+    """The second wall behind voiding: a meeting cancelled by something that voided nothing
+    (a change made straight in the database) stops the reminders its worker is still sending,
+    once the batch's check is more than a second old."""
+    now = utcnow()
+    starts_at = now + timedelta(hours=1, seconds=0.5)
+    with Session(rt.engine, expire_on_commit=False) as session:
+        meeting = factories.schedule(
+            session,
+            rt.settings,
+            district,
+            agency_ids=[district.police.id, district.school.id],
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1),
+            now=now,
+        ).meeting
+        session.commit()
+        session.execute(update(Notification).values(status="sent", sent_at=now))
+        session.commit()
+    time.sleep(0.6)  # the one-hour reminders fall due
+    with Session(rt.engine) as session:
+        assert plan_due(session, rt.settings, now=utcnow()) >= 3
+        session.commit()
+        ids = list(
+            session.scalars(
+                select(Notification.id).where(col(Notification.kind) == "meeting_reminder")
+            )
+        )
+    smtp_server.mailbox.delay = 1.2  # each email takes longer than the check stays fresh
+    sending = threading.Thread(
+        target=deliver_notifications, args=(rt.settings, rt.engine, rt.mailer, ids)
+    )
+    sending.start()
+    time.sleep(0.4)  # the first email is with the server
+    with Session(rt.engine) as session:  # cancelled behind the outbox's back
+        session.execute(
+            update(Meeting).where(col(Meeting.id) == meeting.id).values(status="cancelled")
+        )
+        session.commit()
+    sending.join(timeout=30)
+    assert len(smtp_server.mailbox.messages) == 1
+    with Session(rt.engine) as session:
+        rows = session.scalars(select(Notification).where(col(Notification.id).in_(ids))).all()
+        assert sorted(n.status for n in rows) == ["sent"] + ["voided"] * (len(ids) - 1)
+        assert {n.last_error for n in rows if n.status == "voided"} == {"meeting cancelled"}
