@@ -144,7 +144,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_its_emails_go_out_within_th
     with Session(engine, expire_on_commit=False) as session:
         district = make_district(session)
         session.commit()
-    plan_batch(engine, settings, district, meetings=100)  # 300 reminders
+    plan_batch(engine, settings, district, meetings=50)  # 150 reminders
     smtp_server.mailbox.delay = 0.05  # a relay that takes its time: the batch lasts seconds
     log = open(tmp_path / "processes.log", "w")  # noqa: SIM115
     start = [BIRGE, "worker", "--threads", "4"]
@@ -153,17 +153,17 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_its_emails_go_out_within_th
     )
     worker = subprocess.Popen(start, env=environment, stdout=log, stderr=subprocess.STDOUT)
     try:
-        smtp_server.mailbox.wait_for(60, timeout=30)
+        smtp_server.mailbox.wait_for(40, timeout=30)
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         killed_at = time.monotonic()
         worker = subprocess.Popen(start, env=environment, stdout=log, stderr=subprocess.STDOUT)
-        got = wait_for_all(smtp_server, engine, 300, timeout=60)
+        got = wait_for_all(smtp_server, engine, 150, timeout=60)
         # within about a minute of its death: the lease (5 s here, 30 s by default) and a tick
         assert time.monotonic() - killed_at < 30
         time.sleep(1)  # a late duplicate would arrive now
         got = received(smtp_server)
-        assert set(got) == expected_ids(engine) and len(got) == 300
+        assert set(got) == expected_ids(engine) and len(got) == 150
         duplicates = {key: n for key, n in got.items() if n > 1}
         assert sum(n - 1 for n in duplicates.values()) <= 4  # at most the in-flight sends
         for key in duplicates:  # a duplicate is the same email: mail clients fold it
@@ -670,7 +670,7 @@ def test_a_database_outage_costs_a_few_log_lines_and_dead_letters_nothing(
     running: Running,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """PostgreSQL goes down for 10 s (every connection closed, new ones refused) while
+    """PostgreSQL goes down for 6 s (every connection closed, new ones refused) while
     emails flow and a feed's message waits. The actors give up with one line each and the
     tick retries (nothing in the dead-letter queue); a batch in the middle of sending keeps
     its claim (20 s) and records its "sent" marks once the database is back, so no email
@@ -710,7 +710,7 @@ def test_a_database_outage_costs_a_few_log_lines_and_dead_letters_nothing(
             proxy.cut()
             builds = rt.feeds.builds
             rt.actors.publish_feed.send(feed_id)  # a feed's message that meets the outage
-            time.sleep(10)
+            time.sleep(6)
             proxy.restore()
 
             got = wait_for_all(smtp_server, rt.engine, 90, timeout=60)
