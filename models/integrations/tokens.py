@@ -37,6 +37,7 @@ __all__ = [
     "authenticate",
     "create_integration",
     "integrations",
+    "live_integration",
     "may_manage_integrations",
     "revoke_integration",
     "take_request",
@@ -183,12 +184,7 @@ def revoke_integration(
       IntegrationError: no live integration has that name.
     """
     now = now or utcnow()
-    query = select(Integration).where(col(Integration.name) == name.strip())
-    if district_id is not None:
-        query = query.where(col(Integration.district_id) == district_id)
-    integration = session.scalars(query).first()
-    if integration is None or not integration.active:
-        raise IntegrationError(N_("No live integration has this name."), "name")
+    integration = live_integration(session, name, district_id)
     integration.revoked_at = now
     session.add(integration)
     record_event(
@@ -201,6 +197,21 @@ def revoke_integration(
         at=now,
     )
     session.flush()
+    return integration
+
+
+def live_integration(session: Session, name: str, district_id: int | None = None) -> Integration:
+    """The integration named *name* (of *district_id*, when given), if its token is live.
+
+    Raises:
+      IntegrationError: no live integration has that name.
+    """
+    query = select(Integration).where(col(Integration.name) == name.strip())
+    if district_id is not None:
+        query = query.where(col(Integration.district_id) == district_id)
+    integration = session.scalars(query).first()
+    if integration is None or not integration.active:
+        raise IntegrationError(N_("No live integration has this name."), "name")
     return integration
 
 

@@ -30,8 +30,7 @@ from sqlmodel import Session, col
 from models.cases.tables import Case
 from models.core.audit import record_event
 from models.core.base import utcnow
-from models.core.i18n import N_
-from models.integrations.tokens import Integration, IntegrationError
+from models.integrations.tokens import Integration, live_integration
 from models.integrations.urls import Resolver, check_webhook_url, resolve_host
 from models.outbox.keys import parse_webhook_key, webhook_key, webhook_prefix
 from models.outbox.notifications import (
@@ -74,16 +73,6 @@ class RegisteredWebhook:
     integration: Integration
     #: The signing secret (``whsec_`` + base64): shown once, when the webhook is registered.
     secret: str
-
-
-def _live_integration(session: Session, name: str, district_id: int | None) -> Integration:
-    query = select(Integration).where(col(Integration.name) == name.strip())
-    if district_id is not None:
-        query = query.where(col(Integration.district_id) == district_id)
-    integration = session.scalars(query).first()
-    if integration is None or not integration.active:
-        raise IntegrationError(N_("No live integration has this name."), "name")
-    return integration
 
 
 def _void_unsent(session: Session, integration: Integration, *, keeping: str | None) -> int:
@@ -132,7 +121,7 @@ def set_webhook(
       WebhookUrlError: *url* breaks the rule of :func:`check_webhook_url`.
     """
     now = now or utcnow()
-    integration = _live_integration(session, name, district_id)
+    integration = live_integration(session, name, district_id)
     checked = check_webhook_url(url, allow_loopback=allow_loopback, resolve=resolve)
     secret = _SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
     voided = _void_unsent(session, integration, keeping=checked.url)
@@ -167,7 +156,7 @@ def clear_webhook(
       IntegrationError: no live integration has that name.
     """
     now = now or utcnow()
-    integration = _live_integration(session, name, district_id)
+    integration = live_integration(session, name, district_id)
     voided = _void_unsent(session, integration, keeping=None)
     integration.webhook_url = None
     integration.webhook_secret = None
