@@ -21,10 +21,7 @@ run: $(STAMP)
 	$(BIN)/birge demo --port $(PORT)
 	$(BIN)/birge run --port $(PORT)
 
-# The static checks run beside the tests, on the core the tests leave idle while they wait
-# for PostgreSQL, RabbitMQ and the end-to-end processes.
-test: $(STAMP) browser js
-	$(MAKE) --no-print-directory -j3 lint typecheck pytest
+test: $(STAMP) browser js lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -401,6 +401,21 @@ def _record_failure(
     )
 
 
+@contextmanager
+def _left_to_the_tick(what: str) -> Iterator[None]:
+    """Turn a failure of the block into one log line: the scheduler's tick retries *what*."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        log.warning(
+            "%s not done now: the database is away (%s); the tick retries",
+            what,
+            type(getattr(exc, "orig", None) or exc).__name__,
+        )
+    except Exception:
+        log.exception("%s not done now; the tick retries", what)
+
+
 def declare_actors(
     broker: Broker,
     settings: Settings,
@@ -413,54 +428,30 @@ def declare_actors(
 ) -> Actors:
     """Declare Birge's actors on *broker*, bound to this process's engine, mailer and feeds."""
 
+    # The tick is the retry of every actor: rows not sent stay due (or their claim lapses), a
+    # feed not built stays marked changed, a reset request stays waiting. So a failure is one
+    # log line and a return (`_left_to_the_tick`), never a message retried by Dramatiq into
+    # the dead-letter queue.
+
     def send_notifications(notification_ids: list[int]) -> None:
-        # The tick is the retry: rows not sent stay due (or their claim lapses) and are
-        # nudged again, so a failure here is one log line and a return, never a message
-        # retried by Dramatiq into the dead-letter queue.
-        try:
+        with _left_to_the_tick(f"{len(notification_ids)} notifications"):
             deliver_notifications(
                 settings, engine, mailer, notification_ids, leases=leases, metrics=metrics
             )
-        except SQLAlchemyError as exc:
-            log.warning(
-                "%s notifications not sent now: the database is away (%s); the tick retries",
-                len(notification_ids),
-                type(getattr(exc, "orig", None) or exc).__name__,
-            )
-        except Exception:
-            log.exception("%s notifications not sent now; the tick retries", len(notification_ids))
 
     def publish_feed(feed_id: int) -> None:
-        # A feed not built stays marked changed and the tick hands it out again, so a
-        # failure is one log line and a return here too.
-        try:
+        with _left_to_the_tick(f"feed {feed_id}"):
             feeds.publish(feed_id)
-        except SQLAlchemyError as exc:
-            log.warning(
-                "feed %s not published now: the database is away (%s); the tick retries",
-                feed_id,
-                type(getattr(exc, "orig", None) or exc).__name__,
-            )
-        except Exception:
-            log.exception("feed %s not published now; the tick retries", feed_id)
 
     def answer_reset_requests_now() -> None:
-        # The message carries nothing (the addresses stay in the database); a lost one is
-        # answered by the tick.
-        try:
+        # The message carries nothing: the addresses stay in the database.
+        with _left_to_the_tick("the reset requests"):
             with Session(engine, expire_on_commit=False) as session:
                 emails = answer_reset_requests(session, settings, now=utcnow())
                 session.commit()
             if emails:
                 ids = [n.id for n in emails if n.id is not None]
                 deliver_notifications(settings, engine, mailer, ids, leases=leases, metrics=metrics)
-        except SQLAlchemyError as exc:
-            log.warning(
-                "reset requests not answered now: the database is away (%s); the tick retries",
-                type(getattr(exc, "orig", None) or exc).__name__,
-            )
-        except Exception:
-            log.exception("reset requests not answered now; the tick retries")
 
     # No Dramatiq retries: the tick retries from what the database says is due, and a
     # message whose retries ran out would sit in the dead-letter queue, where nothing reads it.
