@@ -12,7 +12,8 @@ from sqlmodel import Session
 from werkzeug.security import generate_password_hash
 
 from models.cases.tables import Case, CaseAgency
-from models.casework.operations import OpenedCase, RestrictedDetails, open_case
+from models.casework.operations import OpenedCase, open_case
+from models.casework.restricted import RestrictedDetails
 from models.core.settings import Settings
 from models.meetings.scheduling import ScheduledMeeting, schedule_meeting
 from models.meetings.tables import Meeting, MeetingAgency

@@ -1,12 +1,12 @@
-"""Open, change and close cases; read and change their restricted part. Every operation checks
-need-to-know through :mod:`models.people.access` and writes its audit row in the caller's
-transaction."""
+"""Open, change and close cases (their restricted part is :mod:`models.casework.restricted`).
+Every operation checks need-to-know through :mod:`models.people.access` and writes its audit
+row in the caller's transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -18,7 +18,6 @@ from models.cases.access import (
     may_change_case,
     may_choose_lead_agency,
     may_open_cases,
-    may_read_restricted,
     may_see_case,
 )
 from models.cases.tables import (
@@ -28,15 +27,15 @@ from models.cases.tables import (
     CaseCategory,
     CaseCodeCounter,
     CaseFlag,
-    CaseRestricted,
     CaseSource,
     CaseStatus,
     format_case_code,
 )
+from models.casework.errors import CaseError
+from models.casework.restricted import RestrictedDetails, write_restricted
 from models.core.audit import record_event
 from models.core.base import require_id
 from models.core.counters import next_number
-from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.core.text import CONTROL_CHARACTERS_MESSAGE, has_forbidden_controls
 from models.integrations.tokens import Integration, Scope
@@ -49,45 +48,17 @@ from models.tasks.tables import RuleTrigger, StatutoryRule, Task, TaskStatus
 __all__ = [
     "CaseError",
     "OpenedCase",
-    "RestrictedDetails",
     "choose_lead_agency",
     "close_case",
     "find_case",
     "issue_case_code",
     "open_case",
     "overdue_on_arrival",
-    "read_restricted",
     "set_case_flag",
-    "update_restricted",
 ]
 
 MAX_REASON_LENGTH = 500
 EARLIEST_REPORT = datetime(2000, 1, 1, tzinfo=UTC)  # the working-day calendar's first year
-_RESTRICTED_LIMITS = {"child_name": 200, "address": 300, "school_class": 200, "notes": 2000}
-
-
-class CaseError(DomainError):
-    """The case cannot be changed as asked."""
-
-
-@dataclass(frozen=True)
-class RestrictedDetails:
-    """The child-identifying details as entered; lengths are checked by :func:`check`."""
-
-    child_name: str = ""
-    birth_date: date | None = None
-    address: str = ""
-    school_class: str = ""
-    notes: str = ""
-
-    def check(self, today: date) -> None:
-        for name, limit in _RESTRICTED_LIMITS.items():
-            if len(getattr(self, name)) > limit:
-                raise CaseError(N_("This text is too long."), name)
-            if has_forbidden_controls(getattr(self, name), multiline=name == "notes"):
-                raise CaseError(CONTROL_CHARACTERS_MESSAGE, name)
-        if self.birth_date is not None and not (date(1990, 1, 1) <= self.birth_date <= today):
-            raise CaseError(N_("Enter a birth date that is not in the future."), "birth_date")
 
 
 @dataclass
@@ -242,7 +213,7 @@ def open_case(
         at=now,
     )
     if restricted is not None:
-        _write_restricted(session, by, case, restricted, now=now)
+        write_restricted(session, by, case, restricted, now=now)
     opened = OpenedCase(case)
     for trigger, on in (
         (RuleTrigger.REPORT_RECEIVED, True),
@@ -426,77 +397,3 @@ def close_case(
     session.flush()
     event = announce_case_closed(session, case, now=now)
     return [event] if event is not None else []
-
-
-def read_restricted(
-    session: Session, user: User, case: Case, *, now: datetime
-) -> CaseRestricted | None:
-    """Return the restricted part of *case* for *user*, auditing the view.
-
-    Raises CaseError when *user* may not read it (the refusal is audited too).
-    """
-    if not may_read_restricted(session, user, case):
-        record_event(
-            session,
-            user_id=user.id,
-            action="case.restricted_refused",
-            object_type="case",
-            object_id=case.id,
-            detail=f"code={case.code}",
-            at=now,
-        )
-        raise CaseError(N_("You may not see the child's details of this case."))
-    record_event(
-        session,
-        user_id=user.id,
-        action="case.restricted_viewed",
-        object_type="case",
-        object_id=case.id,
-        detail=f"code={case.code}",
-        at=now,
-    )
-    return session.get(CaseRestricted, case.id)
-
-
-def update_restricted(
-    session: Session, user: User, case: Case, details: RestrictedDetails, *, now: datetime
-) -> CaseRestricted:
-    """Replace the restricted part of *case* with *details*; audited (which fields, not what)."""
-    if not may_read_restricted(session, user, case):
-        raise CaseError(N_("You may not see the child's details of this case."))
-    details.check(now.date())
-    return _write_restricted(session, user, case, details, now=now)
-
-
-def _write_restricted(
-    session: Session,
-    by: User | Integration,
-    case: Case,
-    details: RestrictedDetails,
-    *,
-    now: datetime,
-) -> CaseRestricted:
-    row = session.get(CaseRestricted, case.id) or CaseRestricted(case_id=require_id(case))
-    changed = [
-        name
-        for name in ("child_name", "birth_date", "address", "school_class", "notes")
-        if getattr(row, name) != getattr(details, name)
-    ]
-    for name in ("child_name", "birth_date", "address", "school_class", "notes"):
-        value = getattr(details, name)
-        setattr(row, name, value.strip() if isinstance(value, str) else value)
-    row.updated_at = now
-    row.updated_by_id = by.id if isinstance(by, User) else None
-    session.add(row)
-    record_event(
-        session,
-        user_id=by.id if isinstance(by, User) else None,
-        integration_id=by.id if isinstance(by, Integration) else None,
-        action="case.restricted_changed",
-        object_type="case",
-        object_id=case.id,
-        detail=f"code={case.code} fields={','.join(changed)}",
-        at=now,
-    )
-    session.flush()
-    return row

@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from models.cases.tables import Case
-from models.casework.operations import CaseError, RestrictedDetails, open_case
+from models.casework.operations import CaseError, open_case
+from models.casework.restricted import RestrictedDetails
 from models.core.audit import record_event
 from models.core.i18n import N_
 from models.core.text import CONTROL_CHARACTERS_MESSAGE, has_forbidden_controls

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models.casework.operations import RestrictedDetails
+from models.casework.restricted import RestrictedDetails
 from models.core.base import utcnow
 from models.core.settings import Settings
 from models.demo.cases import DEMO_CHILDREN

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 
 from models.cases.tables import Case
-from models.casework.operations import CaseError, RestrictedDetails
+from models.casework.operations import CaseError
 from models.casework.reports import (
     IdempotencyConflict,
     Report,
@@ -20,6 +20,7 @@ from models.casework.reports import (
     receive_report,
     report_tasks,
 )
+from models.casework.restricted import RestrictedDetails
 from models.core.base import utcnow
 from models.core.text import has_forbidden_controls
 from models.integrations.idempotency import MAX_KEY_LENGTH, request_hash

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from models.cases.tables import CATEGORY_LABELS, SOURCE_LABELS
-from models.casework.operations import RestrictedDetails
+from models.casework.restricted import RestrictedDetails
 from web.forms import BirgeForm
 from web.meetings.forms import MultiCheckboxField
 

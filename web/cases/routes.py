@@ -25,10 +25,9 @@ from models.casework.operations import (
     find_case,
     open_case,
     overdue_on_arrival,
-    read_restricted,
     set_case_flag,
-    update_restricted,
 )
+from models.casework.restricted import read_restricted, update_restricted
 from models.core.base import require_id, utcnow
 from models.meetings.tables import Meeting
 from models.people.tables import Agency, User
