@@ -28,7 +28,7 @@ from models.tick import plan_due
 from models.workdays.calendar import district_calendar
 from tests.factories import csrf_token
 from web.context import runtime
-from workers.actors import deliver_notifications
+from workers.delivery import deliver_notifications
 from workers.mail import make_mailer
 
 #: Who walks the portal: every role, the lead agencies and guardianship, and outsiders.

@@ -26,7 +26,7 @@ from models.integrations.webhooks import WebhookTarget, set_webhook
 from models.outbox.notifications import Notification, add_notification
 from tests import services
 from tests.factories import District
-from workers.actors import deliver_notifications
+from workers.delivery import deliver_notifications
 from workers.mail import MailError, Outgoing
 from workers.webhooks import WebhookError, WebhookGone, post_webhook
 

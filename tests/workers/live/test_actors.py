@@ -21,7 +21,7 @@ from models.tick import plan_due
 from tests import factories, services
 from tests.conftest import SmtpServer
 from tests.factories import District
-from workers.actors import deliver_notifications
+from workers.delivery import deliver_notifications
 from workers.runtime import Runtime, build_runtime, start_worker, tick
 
 
