@@ -5,15 +5,18 @@ server and portal) into what :mod:`models.core.settings` assembles; a bad value 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 __all__ = [
+    "DEFAULT_MEETING_REMINDERS",
     "SettingsError",
     "SmtpTarget",
     "parse_base_url",
     "parse_broker_url",
     "parse_database_url",
+    "parse_meeting_reminders",
     "parse_smtp_target",
 ]
 
@@ -116,3 +119,48 @@ def parse_base_url(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError("BIRGE_BASE_URL", f"{value!r} is not an http(s) address")
     return value.rstrip("/")
+
+
+_MEETING_KINDS = (
+    "joint_inspection",
+    "prevention_council",
+    "case_conference",
+    "coordination_meeting",
+)
+DEFAULT_MEETING_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
+
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def parse_meeting_reminders(value: str) -> dict[str, tuple[timedelta, ...]]:
+    """Parse ``24h,1h;case_conference=48h,2h;coordination_meeting=none``.
+
+    The first item without ``kind=`` is the default for every kind; ``none`` switches a kind's
+    reminders off. Durations are whole minutes (``m``), hours (``h``) or days (``d``), up to 30
+    days.
+
+    Raises:
+      SettingsError: an item is malformed or names an unknown kind.
+    """
+    name = "BIRGE_MEETING_REMINDERS"
+    result: dict[str, tuple[timedelta, ...]] = {"": DEFAULT_MEETING_REMINDERS}
+    for item in (part.strip() for part in value.split(";")):
+        if not item:
+            continue
+        kind, _, spec = item.rpartition("=")
+        kind = kind.strip()
+        if kind and kind not in _MEETING_KINDS:
+            raise SettingsError(name, f"unknown meeting kind {kind!r}")
+        offsets: list[timedelta] = []
+        if spec.strip().lower() != "none":
+            for raw in (p.strip().lower() for p in spec.split(",")):
+                number, unit = raw[:-1], raw[-1:]
+                if unit not in _UNITS or not number.isdigit() or int(number) == 0:
+                    raise SettingsError(name, f"{raw!r} is not a duration like 30m, 24h or 2d")
+                offset = timedelta(seconds=int(number) * _UNITS[unit])
+                if offset > timedelta(days=30):
+                    raise SettingsError(name, f"{raw!r} is more than 30 days")
+                offsets.append(offset)
+        result[kind] = tuple(sorted(set(offsets), reverse=True))
+    return result

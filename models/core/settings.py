@@ -19,11 +19,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.core.db import DatabaseTimeouts
 from models.core.setting_values import (
+    DEFAULT_MEETING_REMINDERS,
     SettingsError,
     SmtpTarget,
     parse_base_url,
     parse_broker_url,
     parse_database_url,
+    parse_meeting_reminders,
     parse_smtp_target,
 )
 
@@ -33,7 +35,6 @@ __all__ = [
     "SettingsError",
     "SmtpTarget",
     "load_settings",
-    "parse_meeting_reminders",
     "served_base_url",
 ]
 
@@ -107,14 +108,6 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     ),
 }
 
-_MEETING_KINDS = (
-    "joint_inspection",
-    "prevention_council",
-    "case_conference",
-    "coordination_meeting",
-)
-_DEFAULT_MEETING_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -154,7 +147,7 @@ class Settings:
     #: How long before a meeting its reminders go out, by meeting kind (``""`` for every kind
     #: not named); an empty tuple means no reminders for that kind.
     meeting_reminders: dict[str, tuple[timedelta, ...]] = field(
-        default_factory=lambda: {"": _DEFAULT_MEETING_REMINDERS}
+        default_factory=lambda: {"": DEFAULT_MEETING_REMINDERS}
     )
     #: A notification written, unsent and older than this is "long pending" for administrators.
     notification_stuck_seconds: int = 900
@@ -374,42 +367,6 @@ def served_base_url(settings: Settings, host: str, port: int) -> tuple[Settings,
             "links in emails and feed addresses will not reach it"
         )
     return settings, None
-
-
-_UNITS = {"m": 60, "h": 3600, "d": 86400}
-
-
-def parse_meeting_reminders(value: str) -> dict[str, tuple[timedelta, ...]]:
-    """Parse ``24h,1h;case_conference=48h,2h;coordination_meeting=none``.
-
-    The first item without ``kind=`` is the default for every kind; ``none`` switches a kind's
-    reminders off. Durations are whole minutes (``m``), hours (``h``) or days (``d``), up to 30
-    days.
-
-    Raises:
-      SettingsError: an item is malformed or names an unknown kind.
-    """
-    name = "BIRGE_MEETING_REMINDERS"
-    result: dict[str, tuple[timedelta, ...]] = {"": _DEFAULT_MEETING_REMINDERS}
-    for item in (part.strip() for part in value.split(";")):
-        if not item:
-            continue
-        kind, _, spec = item.rpartition("=")
-        kind = kind.strip()
-        if kind and kind not in _MEETING_KINDS:
-            raise SettingsError(name, f"unknown meeting kind {kind!r}")
-        offsets: list[timedelta] = []
-        if spec.strip().lower() != "none":
-            for raw in (p.strip().lower() for p in spec.split(",")):
-                number, unit = raw[:-1], raw[-1:]
-                if unit not in _UNITS or not number.isdigit() or int(number) == 0:
-                    raise SettingsError(name, f"{raw!r} is not a duration like 30m, 24h or 2d")
-                offset = timedelta(seconds=int(number) * _UNITS[unit])
-                if offset > timedelta(days=30):
-                    raise SettingsError(name, f"{raw!r} is more than 30 days")
-                offsets.append(offset)
-        result[kind] = tuple(sorted(set(offsets), reverse=True))
-    return result
 
 
 def _instance_secret_key(instance_path: Path, create: bool) -> str:
