@@ -1,32 +1,37 @@
-"""Record a held meeting: attendance, minutes and decisions (each becomes a task), and for a
-coordination meeting its agenda of overdue tasks frozen as it stood when the meeting began."""
+"""Record a held meeting: attendance, minutes and decisions (each becomes a task; a decision
+itself is :mod:`models.minutes.decisions`), and for a coordination meeting its agenda of
+overdue tasks frozen as it stood when the meeting began."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from calendars.workdays import Period, PeriodKind, WorkCalendar
-from models.cases.access import JoinReason, check_agency_joins
 from models.cases.tables import Case
 from models.core.audit import record_event
 from models.core.base import require_id
 from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.core.settings import Settings
-from models.core.text import date_in_range, has_forbidden_controls
+from models.core.text import has_forbidden_controls
 from models.meetings.access import may_change_meeting
 from models.meetings.sittings import SittingTime, district_zone, find_sitting
 from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, MeetingStatus
 from models.minutes.agenda import live_agenda
+from models.minutes.decisions import (
+    MAX_DECISION_LENGTH,
+    MAX_WORKING_DAYS,
+    DecisionDraft,
+    check_decision,
+    decision_due_at,
+)
 from models.minutes.numbers import issue_protocol_number
 from models.minutes.tables import AgendaItem, Attendance, Decision, DueKind, MeetingMinutes
 from models.people.tables import Agency, User
-from models.tasks.assignees import may_take_task
 from models.tasks.operations import TaskError, create_task
 from models.tasks.tables import Task, TaskOrigin
 from models.workdays.calendar import district_calendar
@@ -48,25 +53,11 @@ __all__ = [
 ]
 
 MAX_MINUTES_LENGTH = 20_000
-MAX_DECISION_LENGTH = 300
-MAX_WORKING_DAYS = 250  # about a working year; a longer deadline is a date
 
 
 class MinutesError(DomainError):
     """The minutes cannot be recorded as given; every problem found comes at once
     (:meth:`DomainError.many`), not just the first."""
-
-
-@dataclass(frozen=True)
-class DecisionDraft:
-    """A decision as the secretary wrote it: what, who, and by when (a date or working days)."""
-
-    text: str
-    agency_id: int | None
-    due_kind: str
-    due_date: date | None = None
-    due_days: int | None = None
-    assignee_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,23 +123,6 @@ def sitting_of(session: Session, meeting: Meeting, sitting: datetime | None) -> 
     return find_sitting(session, meeting, district_zone(session, meeting.district_id), sitting)
 
 
-def decision_due_at(
-    calendar: WorkCalendar,
-    held_at: datetime,
-    due_kind: str,
-    due_date: date | None,
-    days: int | None,
-) -> datetime:
-    """Return when a decision is due: the end of the working day on *due_date*, or *days*
-    working days counted on the district's calendar from the day after the sitting held at
-    *held_at* (as a statutory period is counted), at the end of that working day."""
-    if due_kind == DueKind.WORKING_DAYS:
-        assert days is not None
-        return calendar.due(held_at, Period(PeriodKind.WORKING_DAYS, days))
-    assert due_date is not None
-    return datetime.combine(due_date, calendar.day_ends, tzinfo=calendar.zone).astimezone(UTC)
-
-
 def check_minutes(
     session: Session,
     user: User,
@@ -188,7 +162,7 @@ def check_minutes(
     calendar = district_calendar(session, meeting.district_id)
     case = session.get(Case, meeting.case_id) if meeting.case_id is not None else None
     due = [
-        _check_decision(session, user, meeting, case, held.starts_at, calendar, d, i, now, errors)
+        check_decision(session, user, meeting, case, held.starts_at, calendar, d, i, now, errors)
         for i, d in enumerate(decisions)
     ]
     if errors:
@@ -326,58 +300,6 @@ def _present_people(
         errors["people"] = N_("Choose people of the participating agencies.")
         return []
     return people
-
-
-def _check_decision(
-    session: Session,
-    user: User,
-    meeting: Meeting,
-    case: Case | None,
-    held_at: datetime,
-    calendar: WorkCalendar,
-    draft: DecisionDraft,
-    index: int,
-    now: datetime,
-    errors: dict[str | None, str],
-) -> datetime | None:
-    """Check one decision, noting each problem at its field; return its due moment."""
-    prefix = f"decisions-{index}-"
-    text = " ".join(draft.text.split())
-    if not text:
-        errors[prefix + "text"] = N_("Write the decision.")
-    elif has_forbidden_controls(text):
-        errors[prefix + "text"] = N_("This field holds characters that are not allowed.")
-    elif len(text) > MAX_DECISION_LENGTH:
-        errors[prefix + "text"] = N_("This text is too long.")
-    agency = session.get(Agency, draft.agency_id) if draft.agency_id is not None else None
-    if agency is None or agency.district_id != meeting.district_id:
-        errors[prefix + "agency"] = N_("Choose the responsible agency.")
-    elif case is not None and (
-        refused := check_agency_joins(session, user, case, agency, how=JoinReason.DECISION)
-    ):
-        errors[prefix + "agency"] = refused
-    elif draft.assignee_id is not None and not may_take_task(
-        session.get(User, draft.assignee_id), agency
-    ):
-        errors[prefix + "assignee"] = N_("Choose a person of the responsible agency.")
-    if draft.due_kind == DueKind.WORKING_DAYS:
-        field = prefix + "due_days"
-        if draft.due_days is None or not 1 <= draft.due_days <= MAX_WORKING_DAYS:
-            errors[field] = N_("Give a number of working days from 1 to 250.")
-            return None
-    elif draft.due_kind == DueKind.DATE:
-        field = prefix + "due_date"
-        if draft.due_date is None or not date_in_range(draft.due_date):
-            errors[field] = N_("Give the date the decision is due.")
-            return None
-    else:
-        errors[prefix + "due_kind"] = N_("Say how the deadline is given.")
-        return None
-    due_at = decision_due_at(calendar, held_at, draft.due_kind, draft.due_date, draft.due_days)
-    if due_at <= now:
-        errors[field] = N_("This deadline has already passed.")
-        return None
-    return due_at
 
 
 def _freeze_agenda(session: Session, meeting: Meeting, minutes_id: int) -> None:
