@@ -5,7 +5,6 @@ Request bodies are never logged."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -25,7 +24,7 @@ from models.core.base import utcnow
 from models.core.text import has_forbidden_controls
 from models.integrations.idempotency import MAX_KEY_LENGTH, request_hash
 from models.integrations.tokens import Integration, Scope, authenticate, take_request
-from models.people.tables import District
+from models.meetings.sittings import district_zone
 from web.api.openapi import OPERATIONS, openapi_document
 from web.api.problems import field_errors, problem
 from web.api.schemas import (
@@ -137,7 +136,7 @@ def receive() -> ResponseReturnValue:
         raise Refusal(problem(422, "The report cannot be received.", errors)) from None
     db.commit()
     nudge_workers(n.id for n in received.outgoing if n.id is not None)  # the webhook's event
-    zone = _zone(received.case)
+    zone = district_zone(db, received.case.district_id)
     answer = ReportCreated(
         case_code=received.case.code,
         url=_case_url(received.case),
@@ -169,7 +168,7 @@ def read(case_code: str) -> ResponseReturnValue:
     if case is None:
         raise Refusal(problem(404, "No case of your district has this code."))
     db.commit()
-    zone = _zone(case)
+    zone = district_zone(db, case.district_id)
     answer = ReportStatus(
         case_code=case.code,
         status=case.status,
@@ -198,12 +197,6 @@ def openapi() -> ResponseReturnValue:
 def docs() -> ResponseReturnValue:
     """The API's reference, rendered here from the same document (no script, no CDN)."""
     return render_template("api/docs.html", doc=openapi_document(), operations=OPERATIONS)
-
-
-def _zone(case: Case) -> ZoneInfo:
-    """The zone of the case's district: answers give moments in its offset."""
-    district = db_session().get(District, case.district_id)
-    return ZoneInfo(district.timezone if district is not None else "Asia/Almaty")
 
 
 def _case_url(case: Case) -> str:
