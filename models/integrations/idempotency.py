@@ -16,7 +16,7 @@ from models.cases.tables import Case
 from models.core.base import utc_field, utcnow
 from models.integrations.tokens import Integration
 
-__all__ = ["IdempotencyKey", "earlier_answer", "remember", "request_hash"]
+__all__ = ["IdempotencyKey", "earlier_answer", "is_valid_key", "remember", "request_hash"]
 
 MAX_KEY_LENGTH = 200
 
@@ -35,6 +35,11 @@ class IdempotencyKey(SQLModel, table=True):
     request_hash: str = Field(sa_type=String(64))
     case_id: int = Field(foreign_key="case_file.id", ondelete="CASCADE")
     created_at: datetime = utc_field(default_factory=utcnow)
+
+
+def is_valid_key(key: str) -> bool:
+    """Tell whether *key* may be an ``Idempotency-Key``: 1 to 200 printable characters."""
+    return 0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()
 
 
 def request_hash(body: Any) -> str:

@@ -22,7 +22,7 @@ from models.casework.reports import (
 from models.casework.restricted import RestrictedDetails
 from models.core.base import utcnow
 from models.core.text import has_forbidden_controls
-from models.integrations.idempotency import MAX_KEY_LENGTH, request_hash
+from models.integrations.idempotency import is_valid_key, request_hash
 from models.integrations.tokens import Integration, Scope, authenticate, take_request
 from models.meetings.sittings import district_zone
 from web.api.openapi import OPERATIONS, openapi_document
@@ -93,7 +93,7 @@ def receive() -> ResponseReturnValue:
     if not isinstance(body, dict):
         raise Refusal(problem(400, "The body is not a JSON object."))
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()):
+    if key is not None and not is_valid_key(key):
         errors = [FieldError(field="Idempotency-Key", message="Use 1 to 200 printable characters.")]
         raise Refusal(problem(422, "The Idempotency-Key header is not valid.", errors))
     try:
