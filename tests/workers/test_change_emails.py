@@ -17,7 +17,8 @@ from models.meetings.tables import Meeting
 from tests import factories
 from tests.conftest import SmtpServer
 from tests.factories import District, in_days, make_district
-from workers.runtime import Runtime, build_runtime, start_worker
+from tests.queues import run_until_idle
+from workers.runtime import Runtime, build_runtime
 
 
 @pytest.fixture
@@ -42,12 +43,7 @@ def rt(
 
 def send(rt: Runtime, ids: list[int]) -> None:
     rt.actors.send_notifications.send(ids)
-    worker = start_worker(rt, threads=2)
-    try:
-        rt.broker.join(rt.settings.queue_name, timeout=30_000)
-        worker.join()
-    finally:
-        worker.stop()
+    run_until_idle(rt)
 
 
 def test_each_change_reaches_every_invitee_as_the_right_itip_message(

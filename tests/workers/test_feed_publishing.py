@@ -24,22 +24,14 @@ from models.meetings.facts import mark_meeting_feeds_dirty
 from models.meetings.tables import Meeting, MeetingAgency
 from tests import factories
 from tests.factories import District, csrf_token, in_days, login
-from workers.runtime import Runtime, start_worker, tick_feeds
+from tests.queues import run_until_idle
+from workers.runtime import Runtime, tick_feeds
 
 
 @pytest.fixture
 def settings(make_settings: Callable[..., Settings], database_url: str) -> Settings:
     # No debounce: the tests say when the burst is over by calling the tick.
     return make_settings(database_url, BIRGE_FEED_DEBOUNCE_SECONDS="0")
-
-
-def run_until_idle(runtime: Runtime) -> None:
-    worker = start_worker(runtime, threads=2)
-    try:
-        runtime.broker.join(runtime.settings.queue_name, timeout=30_000)
-        worker.join()
-    finally:
-        worker.stop()
 
 
 def events(body: bytes) -> list[Any]:

@@ -15,7 +15,8 @@ from models.core.settings import Settings
 from models.feeds.tokens import feed_token, person_feed_token
 from models.tasks.operations import complete_task, create_task, reassign_task
 from tests.factories import District, in_days
-from workers.runtime import Runtime, start_worker, tick_feeds
+from tests.queues import run_until_idle
+from workers.runtime import Runtime, tick_feeds
 
 
 @pytest.fixture
@@ -25,12 +26,7 @@ def settings(make_settings: Callable[..., Settings], database_url: str) -> Setti
 
 def publish(runtime: Runtime) -> None:
     tick_feeds(runtime)
-    worker = start_worker(runtime, threads=1)
-    try:
-        runtime.broker.join(runtime.settings.queue_name, timeout=30_000)
-        worker.join()
-    finally:
-        worker.stop()
+    run_until_idle(runtime, threads=1)
 
 
 def deadlines(runtime: Runtime, token: str) -> dict[str, Any]:

@@ -22,7 +22,8 @@ from tests.factories import (
     in_days,
     make_user,
 )
-from workers.runtime import Runtime, start_worker
+from tests.queues import run_until_idle
+from workers.runtime import Runtime
 
 
 def news(session: Session) -> list[Notification]:
@@ -37,12 +38,7 @@ def news(session: Session) -> list[Notification]:
 def delivered(runtime: Runtime, ids: list[int]) -> list[Message]:
     """Send *ids* through the workers and read back the ``.eml`` files they wrote."""
     runtime.actors.send_notifications.send(ids)
-    worker = start_worker(runtime, threads=1)
-    try:
-        runtime.broker.join(runtime.settings.queue_name, timeout=30_000)
-        worker.join()
-    finally:
-        worker.stop()
+    run_until_idle(runtime, threads=1)
     folder = runtime.settings.smtp.directory
     assert folder is not None
     return [email.message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]

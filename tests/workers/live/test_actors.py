@@ -21,8 +21,9 @@ from models.tick import plan_due
 from tests import factories, services
 from tests.conftest import SmtpServer
 from tests.factories import District
+from tests.queues import run_until_idle
 from workers.delivery import deliver_notifications
-from workers.runtime import Runtime, build_runtime, start_worker, tick
+from workers.runtime import Runtime, build_runtime, tick
 
 
 def schedule(rt: Runtime, district: District) -> list[int]:
@@ -32,15 +33,6 @@ def schedule(rt: Runtime, district: District) -> list[int]:
         )
         session.commit()
         return scheduled.notification_ids
-
-
-def run_until_idle(rt: Runtime) -> None:
-    worker = start_worker(rt, threads=2)
-    try:
-        rt.broker.join(rt.settings.queue_name, timeout=30_000)
-        worker.join()
-    finally:
-        worker.stop()
 
 
 def statuses(rt: Runtime) -> list[str]:
