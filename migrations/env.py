@@ -28,22 +28,24 @@ def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url is not None
     engine = make_engine(url)
-    with engine.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
-            _foreign_keys(connection, on=False)
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
-            render_as_batch=sqlite,
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        if sqlite:
-            _foreign_keys(connection, on=True)
-    engine.dispose()
+    try:  # a migration that refuses (see 0020's downgrade) leaves no connection open
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                _foreign_keys(connection, on=False)
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+                render_as_batch=sqlite,
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                _foreign_keys(connection, on=True)
+    finally:
+        engine.dispose()
 
 
 def _foreign_keys(connection: Connection, *, on: bool) -> None:

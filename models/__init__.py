@@ -18,7 +18,7 @@ from models.minutes.tables import AgendaItem, Attendance, Decision, MeetingMinut
 from models.outbox.notifications import Notification
 from models.people.passwords import PasswordReset, PasswordResetRequest
 from models.people.sessions import UserSession
-from models.people.tables import Agency, District, User
+from models.people.tables import Agency, District, Region, User
 from models.people.throttle import SignInThrottle
 from models.tasks.escalation.ladder import EscalationLevel
 from models.tasks.tables import StatutoryRule, Task
@@ -49,6 +49,7 @@ __all__ = [
     "Notification",
     "PasswordReset",
     "PasswordResetRequest",
+    "Region",
     "SignInThrottle",
     "Sitting",
     "StatutoryRule",

@@ -81,19 +81,19 @@ def make_user(
     return user
 
 
-def make_district(session: Session, tag: str = "") -> District:
-    """Make the test district; a second one needs a *tag* to keep slugs and emails unique."""
-    row = DistrictRow(name_ru="Тестовый район", name_kk="Сынақ ауданы")
+def make_district(session: Session, tag: str = "", prefix: str = "") -> District:
+    """Make the test district; a second one needs a *tag* to keep emails unique (its agencies'
+    slugs are the first's, as in any district) and gets case codes ``B-…`` (or *prefix*)."""
+    prefix = prefix or ("B" if tag else "D")
+    row = DistrictRow(name_ru="Тестовый район", name_kk="Сынақ ауданы", case_prefix=prefix)
     session.add(row)
     session.flush()
     seed_default_rules(session)
-    akimat = make_agency(session, row, f"akimat{tag}", "akimat")
-    education = make_agency(
-        session, row, f"education{tag}", "education", name_ru="Отдел образования"
-    )
-    police = make_agency(session, row, f"police{tag}", "police", name_ru="Отдел полиции")
-    school = make_agency(session, row, f"school-1{tag}", "school", name_ru="Школа № 1")
-    case = Case(district_id=row.id, code="D-2026-0042", lead_agency_id=education.id)  # type: ignore[arg-type]
+    akimat = make_agency(session, row, "akimat", "akimat")
+    education = make_agency(session, row, "education", "education", name_ru="Отдел образования")
+    police = make_agency(session, row, "police", "police", name_ru="Отдел полиции")
+    school = make_agency(session, row, "school-1", "school", name_ru="Школа № 1")
+    case = Case(district_id=row.id, code=f"{prefix}-2026-0042", lead_agency_id=education.id)  # type: ignore[arg-type]
     session.add(case)
     session.flush()
     for agency in (education, police, school):
@@ -148,11 +148,11 @@ def logout(client: FlaskClient) -> None:
 def schedule_case_conference(
     session: Session, settings: Settings, district: District, **over: Any
 ) -> ScheduledMeeting:
-    """Schedule a case conference on the district's case D-2026-0042."""
+    """Schedule a case conference on the district's case (D-2026-0042 in the first district)."""
     values: dict[str, Any] = {
         "kind": "case_conference",
         "title": "Индивидуальный план работы",
-        "case_code": "D-2026-0042",
+        "case_code": district.case.code,
     }
     return schedule(session, settings, district, **(values | over))
 
@@ -187,7 +187,7 @@ def meeting_request(district: District, **over: Any) -> dict[str, Any]:
         "organizer": district.coordinator,
         "kind": "joint_inspection",
         "title": "Обследование условий проживания",
-        "case_code": "D-2026-0042",
+        "case_code": district.case.code,
         "address": "ул. Тестовая, 1",
         "starts_at": in_days(3),
         "ends_at": in_days(3) + timedelta(hours=1),

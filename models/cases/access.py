@@ -102,8 +102,9 @@ def visible_cases(session: Session, user: User) -> Select[Case]:
 
 
 #: A case code as staff write it into free text (a title, the minutes, a decision).
-_CODE_IN_TEXT = re.compile(r"(?<![\w-])D-\d{4}-\d{4,6}(?![\w-])")
-#: What a reader who may not know of a case sees instead of its code in free text.
+_CODE_IN_TEXT = re.compile(r"(?<![\w-])[A-Z]{1,4}-\d{4}-\d{4,6}(?![\w-])")
+#: What a reader who may not know of a case sees instead of its code in free text (the code's
+#: district prefix, here the first district's, and no number).
 HIDDEN_CASE_CODE = "D-…"
 
 
@@ -140,7 +141,7 @@ class CaseCodeScreen:
                 select(Case).where(col(Case.district_id) == district_id, col(Case.code) == code)
             ).first()
             self._seen[code] = case is not None and may_see_case(self._session, self._reader, case)
-        return code if self._seen[code] else HIDDEN_CASE_CODE
+        return code if self._seen[code] else code.partition("-")[0] + "-…"
 
 
 def agencies_knowing_case(session: Session, case: Case) -> set[int]:

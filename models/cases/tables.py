@@ -28,13 +28,16 @@ __all__ = [
     "format_case_code",
 ]
 
-#: D-<year>-<number>: what staff write on paper, and all that leaves the portal about a case.
-CASE_CODE_PATTERN = re.compile(r"^D-\d{4}-\d{4,6}$")
+#: <district's prefix>-<year>-<number>: what staff write on paper, and all that leaves the
+#: portal about a case. The prefix (``D`` for a deployment's first district) makes a code name
+#: one case across the districts of a deployment.
+CASE_CODE_PATTERN = re.compile(r"^[A-Z]{1,4}-\d{4}-\d{4,6}$")
 
 
-def format_case_code(year: int, number: int) -> str:
-    """Return the code of the *number*-th case of *year*: ``D-2026-0042``."""
-    return f"D-{year:04d}-{number:04d}"
+def format_case_code(year: int, number: int, prefix: str = "D") -> str:
+    """Return the code of the *number*-th case of *year* in the district with *prefix*:
+    ``D-2026-0042``."""
+    return f"{prefix}-{year:04d}-{number:04d}"
 
 
 class CaseStatus(StrEnum):

@@ -82,7 +82,9 @@ def issue_case_code(session: Session, district_id: int, year: int) -> str:
     the district, e.g. imported ones), then locked with ``SELECT ... FOR UPDATE``: concurrent
     openings wait for each other, and a rolled-back opening gives its number back.
     """
-    prefix = f"D-{year:04d}-"
+    district = session.get(District, district_id)
+    assert district is not None
+    prefix = f"{district.case_prefix}-{year:04d}-"
     codes = session.scalars(
         select(col(Case.code))
         .where(col(Case.district_id) == district_id)
@@ -90,7 +92,7 @@ def issue_case_code(session: Session, district_id: int, year: int) -> str:
     ).all()
     start = max((int(c[len(prefix) :]) for c in codes if CASE_CODE_PATTERN.match(c)), default=0)
     number = next_number(session, CaseCodeCounter, district_id=district_id, year=year, start=start)
-    return format_case_code(year, number)
+    return format_case_code(year, number, district.case_prefix)
 
 
 #: The API refuses a report received longer ago than this (the portal's form does not: a

@@ -229,7 +229,9 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
     agencies: dict[str, Agency] = {}
     for slug, kind, name_ru, name_kk in _AGENCIES:
         name_en = _ENGLISH_NAMES[slug]
-        agency = session.scalars(select(Agency).where(col(Agency.slug) == slug)).first()
+        agency = session.scalars(
+            select(Agency).where(col(Agency.district_id) == district.id, col(Agency.slug) == slug)
+        ).first()
         if agency is None:
             agency = Agency(
                 district_id=district.id,

@@ -149,14 +149,19 @@ def may_manage_agencies(actor: User) -> bool:
     return administers_district(actor)
 
 
-def check_agency(session: Session, change: AgencyChange) -> None:
-    """Check a new agency as :func:`create_agency` would, writing nothing.
+def check_agency(session: Session, change: AgencyChange, district_id: int) -> None:
+    """Check a new agency of *district_id* as :func:`create_agency` would, writing nothing.
 
     Raises:
-      AdminError: a field is not acceptable or the slug is taken.
+      AdminError: a field is not acceptable or the district has an agency with the slug.
     """
     _check_agency(change)
-    if session.scalars(select(Agency).where(col(Agency.slug) == change.slug)).first():
+    taken = session.scalars(
+        select(Agency)
+        .where(col(Agency.district_id) == district_id)
+        .where(col(Agency.slug) == change.slug)
+    ).first()
+    if taken is not None:
         raise AdminError(N_("An agency with this short name exists already."), "slug")
 
 
@@ -169,9 +174,9 @@ def create_agency(session: Session, actor: User, change: AgencyChange) -> Agency
     """
     if not may_manage_agencies(actor):
         raise PermissionError("only administrators create agencies")
-    check_agency(session, change)
     district_id = _district_of(session, actor.agency_id)
     assert district_id is not None
+    check_agency(session, change, district_id)
     agency = Agency(district_id=district_id, **_agency_values(change))
     session.add(agency)
     session.flush()

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from models.core.errors import DomainError
 from models.core.i18n import DEFAULT_LOCALE, N_
@@ -35,6 +34,7 @@ from models.people.administration import (
     create_staff,
     may_manage_agencies,
 )
+from models.people.districts import AgencyLookupError, agency_by_slug
 from models.people.tables import Agency, Role, User
 
 __all__ = [
@@ -229,11 +229,12 @@ def _agency_change(values: dict[str, str]) -> AgencyChange:
     )
 
 
-def _user_change(session: Session, values: dict[str, str]) -> UserChange:
-    slug = values.get("agency", "").lower()
-    agency = session.scalars(select(Agency).where(col(Agency.slug) == slug)).first()
-    if agency is None:
-        raise AdminError(N_("There is no agency with this short name."), "agency")
+def _user_change(session: Session, actor: User, values: dict[str, str]) -> UserChange:
+    """The row's account, in the agency its slug names in the importing person's district."""
+    try:
+        agency = agency_by_slug(session, values.get("agency", ""), _district_id(session, actor))
+    except AgencyLookupError as error:
+        raise AdminError(error.message, "agency") from None
     return UserChange(
         email=values.get("email", ""),
         full_name=values.get("full_name", ""),
@@ -243,13 +244,19 @@ def _user_change(session: Session, values: dict[str, str]) -> UserChange:
     )
 
 
+def _district_id(session: Session, actor: User) -> int:
+    agency = session.get(Agency, actor.agency_id)
+    assert agency is not None
+    return agency.district_id
+
+
 def _check_row(session: Session, actor: User, kind: ImportKind, values: dict[str, str]) -> None:
     if kind is ImportKind.AGENCIES:
         if not may_manage_agencies(actor):
             raise AdminError(N_("Only administrators add agencies."), "slug")
-        check_agency(session, _agency_change(values))
+        check_agency(session, _agency_change(values), _district_id(session, actor))
     else:
-        check_staff(session, actor, _user_change(session, values))
+        check_staff(session, actor, _user_change(session, actor, values))
 
 
 def _apply_row(
@@ -265,6 +272,6 @@ def _apply_row(
         create_agency(session, actor, _agency_change(values))
         return None
     _user, notification = create_staff(
-        session, settings, actor, _user_change(session, values), now=now
+        session, settings, actor, _user_change(session, actor, values), now=now
     )
     return notification

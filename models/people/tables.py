@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, time
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import Date, String, Time
+from sqlalchemy import Date, String, Time, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.core.base import utc_field, utcnow
 from models.core.i18n import DEFAULT_LOCALE
 
-__all__ = ["Agency", "AgencyKind", "District", "Role", "User", "verify_password"]
+__all__ = [
+    "CASE_PREFIX_PATTERN",
+    "FIRST_CASE_PREFIX",
+    "Agency",
+    "AgencyKind",
+    "District",
+    "Region",
+    "Role",
+    "User",
+    "verify_password",
+]
 
 
 class AgencyKind(StrEnum):
@@ -60,12 +71,43 @@ class Role(StrEnum):
         return self in (Role.ADMIN, Role.CHAIR)
 
 
+class Region(SQLModel, table=True):
+    """A region (область, or a city of republican significance) whose districts share one
+    deployment; its akimat sees their figures side by side."""
+
+    __tablename__ = "region"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name_ru: str = Field(sa_type=String(200), unique=True)
+    name_kk: str = Field(sa_type=String(200))
+
+    def name(self, locale: str) -> str:
+        return self.name_kk if locale == "kk" and self.name_kk else self.name_ru
+
+
+#: The case-code prefix of the first district of a deployment: its codes (``D-2026-0042``)
+#: were issued before districts had prefixes of their own, and stay as they are.
+FIRST_CASE_PREFIX = "D"
+#: What a district's case-code prefix may be: one to four Latin capitals.
+CASE_PREFIX_PATTERN = re.compile(r"^[A-Z]{1,4}$")
+
+
 class District(SQLModel, table=True):
     """A district (район) or city with one interagency child-protection unit."""
 
     __tablename__ = "district"
 
     id: int | None = Field(default=None, primary_key=True)
+    region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+    #: What the district's case codes start with (``D`` in ``D-2026-0042``): one per district,
+    #: so that a code names one case across the deployment.
+    case_prefix: str = Field(
+        default=FIRST_CASE_PREFIX,
+        sa_type=String(4),
+        unique=True,
+        index=True,
+        sa_column_kwargs={"server_default": FIRST_CASE_PREFIX},
+    )
     name_ru: str = Field(sa_type=String(200))
     name_kk: str = Field(sa_type=String(200))
     timezone: str = Field(default="Asia/Almaty", sa_type=String(64))
@@ -80,10 +122,12 @@ class Agency(SQLModel, table=True):
     """An agency (ведомство) at the unit's table, identified in URLs and the CLI by its slug."""
 
     __tablename__ = "agency"
+    #: A slug names an agency within its district: each district has its own ``police``.
+    __table_args__ = (UniqueConstraint("district_id", "slug", name="uq_agency_district_slug"),)
 
     id: int | None = Field(default=None, primary_key=True)
     district_id: int = Field(foreign_key="district.id", index=True)
-    slug: str = Field(sa_type=String(64), unique=True)
+    slug: str = Field(sa_type=String(64))
     kind: str = Field(sa_type=String(32))
     name_ru: str = Field(sa_type=String(300))
     name_kk: str = Field(sa_type=String(300))

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from models.core.audit import AuditEvent
 from models.outbox.notifications import Notification
 from models.people.tables import Agency, User
-from tests.factories import District, csrf_token, login, make_user
+from tests.factories import District, csrf_token, login, make_agency, make_district, make_user
 
 
 def admin_of(session: Session, district: District) -> User:
@@ -400,3 +400,25 @@ def test_an_unreadable_file_is_refused_at_the_field(
         assert message in response.get_data(as_text=True), content
     missing = client.post("/admin/import", data={"csrf_token": csrf_token(form), "kind": "staff"})
     assert missing.status_code == 400 and "Выберите файл." in missing.get_data(as_text=True)
+
+
+def test_an_import_names_the_agencies_of_the_importers_district_only(
+    client: FlaskClient, district: District, session: Session
+) -> None:
+    """Another district has its own ``police`` and ``school-1``: a staff row goes to this
+    district's police, and an agency row may take a slug another district uses."""
+    other = make_district(session, "-2")
+    login(client, admin_of(session, district).email)
+    staff = "email;full_name;role;agency\nnew.inspector@police.test;Асель Н.;member;police\n"
+    form = client.get("/admin/import").get_data(as_text=True)
+    applied = client.post(
+        "/admin/import/apply",
+        data={"csrf_token": csrf_token(form), "kind": "staff", "content": staff},
+    )
+    assert applied.status_code == 302
+    made = session.scalars(select(User).where(User.email == "new.inspector@police.test")).one()
+    assert made.agency_id == district.police.id != other.police.id
+    agencies = "slug,kind,name_ru,name_kk\nhealth,health,Поликлиника,Емхана\n"
+    make_agency(session, other.row, "health", "health")
+    session.commit()
+    assert "Строк без ошибок: 1, с ошибками: 0." in preview_agencies(client, agencies)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from web.cli import accounts, database, deadlines, feeds, integrations, processes
+from web.cli import accounts, database, deadlines, districts, feeds, integrations, processes
 from web.cli.base import main
 
-__all__ = ["accounts", "database", "deadlines", "feeds", "integrations", "main", "processes"]
+__all__ = [
+    "accounts",
+    "database",
+    "deadlines",
+    "districts",
+    "feeds",
+    "integrations",
+    "main",
+    "processes",
+]

@@ -5,13 +5,11 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy import select
-from sqlmodel import col
 
 from models.core.db import make_engine, session_scope
 from models.people.accounts import AccountError, create_user
-from models.people.tables import Agency
-from web.cli.base import Context, main, pass_context
+from models.people.districts import AgencyLookupError, agency_by_slug
+from web.cli.base import Context, agency_problem, main, pass_context
 
 
 @main.group()
@@ -23,6 +21,13 @@ def user() -> None:
 @click.argument("email")
 @click.option("--agency", "agency_slug", required=True, help="Slug of the user's agency.")
 @click.option(
+    "--district",
+    "district_id",
+    type=int,
+    default=None,
+    help="The agency's district (needed where several districts have the slug).",
+)
+@click.option(
     "--role",
     required=True,
     type=click.Choice(["admin", "chair", "coordinator", "member"]),
@@ -31,7 +36,13 @@ def user() -> None:
 @click.option("--locale", default="ru", show_default=True, type=click.Choice(["ru", "kk", "en"]))
 @pass_context
 def user_create(
-    ctx: Context, email: str, agency_slug: str, role: str, full_name: str, locale: str
+    ctx: Context,
+    email: str,
+    agency_slug: str,
+    district_id: int | None,
+    role: str,
+    full_name: str,
+    locale: str,
 ) -> None:
     """Create a user; the password is read from standard input, or asked for."""
     if sys.stdin.isatty():
@@ -41,9 +52,7 @@ def user_create(
     engine = make_engine(ctx.settings.database_url)
     try:
         with session_scope(engine) as session:
-            agency = session.scalars(select(Agency).where(col(Agency.slug) == agency_slug)).first()
-            if agency is None:
-                raise click.ClickException(f"no agency with slug {agency_slug!r}")
+            agency = agency_by_slug(session, agency_slug, district_id)
             created = create_user(
                 session,
                 email=email,
@@ -54,6 +63,8 @@ def user_create(
                 password=password,
             )
             click.echo(f"created user {created.email} ({role}, {agency.slug})")
+    except AgencyLookupError as exc:
+        raise click.ClickException(agency_problem(exc, agency_slug, district_id)) from None
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     finally:

@@ -10,8 +10,17 @@ from sqlalchemy.exc import SQLAlchemyError
 import migrations
 from models.core.marks import install_change_marks
 from models.core.settings import SETTINGS_HELP, Settings, SettingsError, load_settings
+from models.people.districts import AgencyLookupError
 
-__all__ = ["BadInput", "Context", "OneLineErrors", "log", "main", "pass_context"]
+__all__ = [
+    "BadInput",
+    "Context",
+    "OneLineErrors",
+    "agency_problem",
+    "log",
+    "main",
+    "pass_context",
+]
 
 log = logging.getLogger("birge")
 
@@ -72,6 +81,17 @@ class Context:
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+def agency_problem(error: AgencyLookupError, slug: str, district_id: int | None) -> str:
+    """What the command line says when ``--agency`` (and ``--district``) name no one agency."""
+    if error.field == "district":
+        return (
+            f"several districts have an agency {slug!r}: add --district ID "
+            "(`birge district list` shows the ids)"
+        )
+    where = f" in district {district_id}" if district_id is not None else ""
+    return f"no agency with slug {slug!r}{where}"
 
 
 @click.group(epilog=_settings_epilog(), context_settings={"max_content_width": 110})

@@ -64,7 +64,7 @@ def test_a_rolled_back_opening_gives_its_number_back(session: Session, district:
 
 
 def test_each_district_numbers_its_own_cases(session: Session, district: District) -> None:
-    other = make_district(session, "-2")  # also holds a D-2026-0042
+    other = make_district(session, "-2")  # its case B-2026-0042, the same agencies' slugs
     here = open_test_case(session, district).case
     there = open_test_case(
         session,
@@ -74,9 +74,11 @@ def test_each_district_numbers_its_own_cases(session: Session, district: Distric
         agency_ids=[],
     ).case
     session.commit()
-    assert here.code == there.code == "D-2026-0043"
+    # Numbered per district and year; the prefix makes each code name one case of the deployment.
+    assert (here.code, there.code) == ("D-2026-0043", "B-2026-0043")
     assert find_case(session, district.coordinator, "D-2026-0043") == here
-    assert find_case(session, other.coordinator, "D-2026-0043") == there
+    assert find_case(session, other.coordinator, "B-2026-0043") == there
+    assert find_case(session, other.coordinator, "D-2026-0043") is None
 
 
 def test_the_report_creates_its_statutory_tasks_due_per_the_calendar(
@@ -324,7 +326,7 @@ def test_a_decree_override_recomputes_open_statutory_deadlines(
 def test_scheduling_finds_a_case_code_in_the_organizers_district(
     session: Session, district: District, settings: Settings
 ) -> None:
-    other = make_district(session, "-2")  # its own D-2026-0042
+    other = make_district(session, "-2")  # its own case B-2026-0042
     session.commit()
     here = schedule_case_conference(session, settings, district).meeting
     there = schedule_case_conference(
