@@ -72,22 +72,27 @@ class OutboxCollector(Collector):
         with Session(self.engine) as session:
             snapshot = outbox_snapshot(session, now=now)
         by_status = GaugeMetricFamily(
-            "birge_notifications", "Notifications in the outbox, by status.", labels=["status"]
+            "birge_notifications",
+            "Emails to be sent, being sent or given up, by district and status.",
+            labels=["district", "status"],
         )
-        for status, count in sorted(snapshot.by_status.items()):
-            by_status.add_metric([status], count)
+        for (district, status), count in sorted(snapshot.by_district.items(), key=_by_label):
+            by_status.add_metric([_label(district), status], count)
         yield by_status
         yield GaugeMetricFamily(
             "birge_notification_oldest_due_age_seconds",
             "Age of the oldest notification that is due and not sent (0 when none).",
             value=snapshot.oldest_due_age.total_seconds(),
         )
-        yield GaugeMetricFamily(
+        retrying = GaugeMetricFamily(
             "birge_notifications_retrying",
             "Emails waiting to be retried after a failed attempt (the mail server away or "
-            "refusing); above 0 means mail is not flowing.",
-            value=snapshot.retrying,
+            "refusing), by district; above 0 means mail is not flowing.",
+            labels=["district"],
         )
+        for district, count in sorted(snapshot.retrying.items(), key=lambda i: _label(i[0])):
+            retrying.add_metric([_label(district)], count)
+        yield retrying
         dead = self.dead_letters() if self.dead_letters is not None else None
         if dead is not None:  # left out when the broker does not answer: no false zero
             yield GaugeMetricFamily(
@@ -96,6 +101,16 @@ class OutboxCollector(Collector):
                 "nothing reads them, so anything above 0 needs a look).",
                 value=dead,
             )
+
+
+def _label(district_id: int | None) -> str:
+    """A district's label: its id ("none" for the rows of no district)."""
+    return "none" if district_id is None else str(district_id)
+
+
+def _by_label(item: tuple[tuple[int | None, str], int]) -> tuple[str, str]:
+    (district, status), _count = item
+    return _label(district), status
 
 
 def exposition(

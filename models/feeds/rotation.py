@@ -75,6 +75,7 @@ def rotate_agency_feed(
         ]
         notification = add_notification(
             session,
+            district_id=agency.district_id,
             dedupe_key=feed_rotation_key(require_id(agency), token, require_id(member)),
             user_id=member.id,
             recipient=member.email,

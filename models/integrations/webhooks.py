@@ -215,6 +215,7 @@ def _announce(
     }
     notification = add_notification(
         session,
+        district_id=case.district_id,
         dedupe_key=webhook_key(
             integration.id,
             case.id,

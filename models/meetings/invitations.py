@@ -195,6 +195,7 @@ def mail_participants(
         )
         notification = add_notification(
             session,
+            district_id=meeting.district_id,
             dedupe_key=invitation_key(
                 require_id(meeting),
                 meeting.sequence,

@@ -301,6 +301,7 @@ def _write_reminders(
                     emails[(user.locale, knows)] = email
                 add_notification(
                     session,
+                    district_id=meeting.district_id,
                     dedupe_key=key,
                     user_id=user.id,
                     recipient=user.email,

@@ -1,5 +1,8 @@
 """What administrators see of the outbox, and what they may do: failed and long-pending
-emails, their count for the chair's dashboard, retrying them, and the figures for metrics."""
+emails, their count for the chair's dashboard, retrying them, and the figures for metrics.
+
+A district's administrators and chair see their own district's emails only: each email is
+written with the district whose business it is (``Notification.district_id``)."""
 
 from __future__ import annotations
 
@@ -13,10 +16,11 @@ from sqlmodel import Session, col
 from models.core.audit import record_event
 from models.core.errors import Refused
 from models.outbox.notifications import UNSENT, Notification, NotificationStatus
-from models.people.access import administers_district
-from models.people.tables import Role, User
+from models.people.access import administers_district, agency_of
+from models.people.tables import District, Role, User
 
 __all__ = [
+    "COUNTED",
     "OutboxError",
     "OutboxSnapshot",
     "Undelivered",
@@ -33,12 +37,22 @@ class OutboxError(Refused):
     """The user may not act on the outbox."""
 
 
+#: The statuses /metrics counts per district: those still to be sent, or given up. Sent and
+#: voided rows are the bulk of the table and only grow; the workers' counters tell their rate.
+COUNTED = (
+    NotificationStatus.PENDING.value,
+    NotificationStatus.SENDING.value,
+    NotificationStatus.FAILED.value,
+)
+
+
 @dataclass(frozen=True)
 class OutboxSnapshot:
-    by_status: dict[str, int]
+    #: (district id, or None for a row of no district, status) to how many emails.
+    by_district: dict[tuple[int | None, str], int]
     oldest_due_age: timedelta
-    #: Pending emails whose last attempt failed (the mail server away or refusing).
-    retrying: int = 0
+    #: Per district: pending emails whose last attempt failed (the mail server away or refusing).
+    retrying: dict[int | None, int]
 
 
 @dataclass(frozen=True)
@@ -66,27 +80,35 @@ def _troubled(now: datetime, stuck_after: timedelta) -> ColumnElement[bool]:
     )
 
 
+def _readers_district(session: Session, reader: User) -> ColumnElement[bool]:
+    """The emails of *reader*'s district."""
+    return col(Notification.district_id) == agency_of(session, reader).district_id
+
+
 def troubled_notifications(
-    session: Session, *, now: datetime, stuck_after: timedelta, limit: int = 200
+    session: Session, reader: User, *, now: datetime, stuck_after: timedelta, limit: int = 200
 ) -> Sequence[Notification]:
-    """Return failed notifications and those unsent for longer than *stuck_after*, oldest
-    first."""
+    """Return the failed notifications of *reader*'s district and those unsent for longer
+    than *stuck_after*, oldest first."""
     return list(
         session.scalars(
             select(Notification)
-            .where(_troubled(now, stuck_after))
+            .where(_readers_district(session, reader), _troubled(now, stuck_after))
             .order_by(col(Notification.created_at), col(Notification.id))
             .limit(limit)
         )
     )
 
 
-def undelivered(session: Session, *, now: datetime, stuck_after: timedelta) -> Undelivered:
-    """Count the emails the chair's home page warns of, and those of them still retried."""
+def undelivered(
+    session: Session, reader: User, *, now: datetime, stuck_after: timedelta
+) -> Undelivered:
+    """Count the emails of *reader*'s district that the home page warns of, and those of them
+    still retried."""
     count, retrying = session.execute(
         select(func.count(), func.count().filter(_retrying()))
         .select_from(Notification)
-        .where(_troubled(now, stuck_after))
+        .where(_readers_district(session, reader), _troubled(now, stuck_after))
     ).one()
     return Undelivered(count=int(count or 0), retrying=int(retrying or 0))
 
@@ -106,7 +128,8 @@ def warned_of_undelivered_emails(user: User) -> bool:
 def retry_notifications(
     session: Session, user: User, *, now: datetime, ids: Sequence[int] | None = None
 ) -> list[int]:
-    """Give failed notifications (*ids*, or all of them) a fresh set of attempts now.
+    """Give failed notifications of *user*'s district (*ids*, or all of them) a fresh set of
+    attempts now.
 
     Returns the ids to nudge. Writes an audit event; nothing is committed.
 
@@ -116,7 +139,9 @@ def retry_notifications(
     if not may_retry_emails(user):
         raise OutboxError("Only administrators may retry emails.")
     n = Notification
-    query = select(col(n.id)).where(col(n.status) == NotificationStatus.FAILED.value)
+    query = select(col(n.id)).where(
+        col(n.status) == NotificationStatus.FAILED.value, _readers_district(session, user)
+    )
     if ids is not None:
         query = query.where(col(n.id).in_(list(ids)))
     chosen = [int(i) for i in session.scalars(query.order_by(col(n.id))) if i is not None]
@@ -147,13 +172,22 @@ def retry_notifications(
 
 
 def outbox_snapshot(session: Session, *, now: datetime) -> OutboxSnapshot:
-    """Count notifications by status and find the age of the oldest due, unsent one."""
+    """Count the unsent and failed notifications per district and status (every district
+    appears, with zeros), those retrying per district, and find the age of the oldest due,
+    unsent one. Reads the rows of the :data:`COUNTED` statuses only, by index."""
     n = Notification
-    by_status = {status.value: 0 for status in NotificationStatus}
-    for status, count in session.execute(
-        select(col(n.status), func.count()).group_by(col(n.status))
+    districts: list[int | None] = [*session.scalars(select(col(District.id)))]
+    by_district: dict[tuple[int | None, str], int] = {
+        (d, status): 0 for d in districts for status in COUNTED
+    }
+    retrying: dict[int | None, int] = dict.fromkeys(districts, 0)
+    for district_id, status, count, failing in session.execute(
+        select(col(n.district_id), col(n.status), func.count(), func.count().filter(_retrying()))
+        .where(col(n.status).in_(COUNTED))
+        .group_by(col(n.district_id), col(n.status))
     ):
-        by_status[str(status)] = int(count)
+        by_district[(district_id, str(status))] = int(count)
+        retrying[district_id] = retrying.get(district_id, 0) + int(failing)
     oldest = session.scalar(
         select(func.min(col(n.next_attempt_at))).where(
             col(n.status) == NotificationStatus.PENDING.value, col(n.next_attempt_at) <= now
@@ -170,5 +204,4 @@ def outbox_snapshot(session: Session, *, now: datetime) -> OutboxSnapshot:
         age = max(now - earliest, timedelta(0))
     else:
         age = timedelta(0)
-    retrying = session.scalar(select(func.count()).select_from(n).where(_retrying()))
-    return OutboxSnapshot(by_status=by_status, oldest_due_age=age, retrying=int(retrying or 0))
+    return OutboxSnapshot(by_district=by_district, oldest_due_age=age, retrying=retrying)

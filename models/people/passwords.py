@@ -29,7 +29,7 @@ from models.outbox.keys import password_link_key
 from models.outbox.notifications import Notification, add_notification
 from models.people.directory import user_with_email
 from models.people.sessions import SessionEnd, end_user_sessions
-from models.people.tables import User
+from models.people.tables import Agency, User
 from models.people.throttle import PASSWORD_RESET, locked_until, record_attempt
 
 __all__ = [
@@ -229,8 +229,11 @@ def _email_link(
         "—",
         "Birge",
     ]
+    agency = session.get(Agency, user.agency_id)
+    assert agency is not None
     return add_notification(
         session,
+        district_id=agency.district_id,
         dedupe_key=password_link_key(require_id(reset)),
         user_id=user.id,
         recipient=user.email,

@@ -157,6 +157,7 @@ def _write_digests(
         )
         added = add_notification(
             session,
+            district_id=district_id,
             dedupe_key=key,
             user_id=user_id,
             recipient=address,

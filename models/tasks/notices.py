@@ -56,6 +56,7 @@ def announce_new_task(
         email = new_task_email(facts, locale=recipient.locale, zone=zone)
         notification = add_notification(
             session,
+            district_id=task.district_id,
             dedupe_key=task_created_key(task_id, Addressee(user_id=recipient.user_id)),
             user_id=recipient.user_id,
             recipient=recipient.email,

@@ -54,6 +54,7 @@ def _rows(
 
     def email(n: int, status: str, at: datetime, task_id: int | None = None) -> Notification:
         return Notification(
+            district_id=district.row.id,
             dedupe_key=f"retention:{n}",
             recipient="inspector@police.test",
             subject="s",

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from tests.factories import District
 from web.assembly import Runtime
 from web.nudge import nudge_workers
 from workers.actors import BATCH
@@ -46,7 +47,9 @@ def test_a_lost_nudge_is_logged_and_raises_nothing(
     )
 
 
-def test_metrics_answer_with_the_runtime_exposition(client: FlaskClient, runtime: Runtime) -> None:
+def test_metrics_answer_with_the_runtime_exposition(
+    client: FlaskClient, runtime: Runtime, district: District
+) -> None:
     runtime.metrics.sends.inc(3)
     response = client.get("/metrics")
     assert response.status_code == 200

@@ -12,7 +12,7 @@ from models.core.audit import AuditEvent
 from models.core.base import utcnow
 from models.core.settings import Settings
 from models.outbox.notifications import Notification
-from tests.factories import District, csrf_token, login, make_user, schedule
+from tests.factories import District, csrf_token, login, make_district, make_user, schedule
 
 
 def fail_all(session: Session) -> None:
@@ -96,8 +96,10 @@ def test_metrics_show_the_outbox_by_status_and_the_oldest_due_email(
     assert response.status_code == 200
     assert response.content_type.startswith("text/plain")
     text = response.get_data(as_text=True)
-    assert 'birge_notifications{status="pending"} 3.0' in text
-    assert 'birge_notifications{status="sent"} 0.0' in text
+    district_id = district.row.id
+    assert f'birge_notifications{{district="{district_id}",status="pending"}} 3.0' in text
+    assert f'birge_notifications{{district="{district_id}",status="failed"}} 0.0' in text
+    assert 'status="sent"' not in text  # the bulk of the table: not counted per scrape
     age_line = next(
         line for line in text.splitlines() if line.startswith("birge_notification_oldest_due")
     )
@@ -130,4 +132,42 @@ def test_the_chair_and_metrics_are_told_at_once_when_the_mail_server_refuses(
     assert "3 письма не доставлены." in page
     assert "3 из них отправляются повторно" in page and "24 ч" in page
     text = client.get("/metrics").get_data(as_text=True)
-    assert "birge_notifications_retrying 3.0" in text
+    assert f'birge_notifications_retrying{{district="{district.row.id}"}} 3.0' in text
+
+
+def test_each_district_sees_counts_and_retries_its_own_undelivered_emails_only(
+    client: FlaskClient, session: Session, settings: Settings, district: District
+) -> None:
+    """Two districts on one deployment, each with failed emails: each one's administrator and
+    chair are told of, see and retry their own; /metrics counts them per district."""
+    other = make_district(session, "-2")
+    admin = make_user(session, district.akimat, "admin@akimat.test", "admin", locale="en")
+    schedule(session, settings, district)  # 3 emails here
+    schedule(session, settings, other, organizer=other.coordinator, agency_ids=[other.police.id])
+    session.commit()
+    fail_all(session)
+    theirs = set(
+        session.scalars(
+            select(Notification.id).where(col(Notification.district_id) == other.row.id)
+        )
+    )
+    assert len(theirs) == 3  # of six
+    login(client, admin.email)
+    assert "3 emails were not delivered." in client.get("/").get_data(as_text=True)
+    page = client.get("/admin/notifications").get_data(as_text=True)
+    assert page.count("550 no such user") == 3 and "-2@" not in page
+    refused = client.post(
+        f"/admin/notifications/{min(theirs)}/retry", data={"csrf_token": csrf_token(page)}
+    )
+    assert refused.status_code == 302
+    client.post("/admin/notifications/retry", data={"csrf_token": csrf_token(page)})
+    session.expire_all()
+    statuses = dict(session.execute(select(Notification.id, Notification.status)).all())
+    assert {statuses[i] for i in theirs} == {"failed"}  # another district's: untouched
+    assert sorted(statuses.values()) == ["failed"] * 3 + ["pending"] * 3
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    login(client, other.chair.email)
+    assert "3 письма не доставлены." in client.get("/").get_data(as_text=True)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert f'birge_notifications{{district="{other.row.id}",status="failed"}} 3.0' in text
+    assert f'birge_notifications{{district="{district.row.id}",status="pending"}} 3.0' in text

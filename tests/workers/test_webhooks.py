@@ -244,6 +244,7 @@ def test_an_away_receiver_holds_back_its_own_events_and_an_away_mail_server_none
     down.status = 503
     email = add_notification(
         session,
+        district_id=district.row.id or 0,
         dedupe_key="test:email:1",
         recipient="coord@education.test",
         subject="Тема",

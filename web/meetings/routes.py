@@ -78,7 +78,7 @@ def dashboard() -> ResponseReturnValue:
             "undelivered",
             our_view(),
             lambda: "{0.count}:{0.retrying}".format(
-                undelivered(db, now=now, stuck_after=stuck_after)
+                undelivered(db, user, now=now, stuck_after=stuck_after)
             ),
         ).partition(":")
         emails = Undelivered(count=int(count), retrying=int(retrying or 0))

@@ -29,6 +29,7 @@ def index() -> ResponseReturnValue:
     settings = settings_of(current_app)
     rows = troubled_notifications(
         db_session(),
+        current_user._get_current_object(),
         now=utcnow(),
         stuck_after=timedelta(seconds=settings.notification_stuck_seconds),
     )

@@ -325,6 +325,7 @@ def _write_steps(
             )
             add_notification(
                 session,
+                district_id=task.district_id,
                 dedupe_key=key,
                 user_id=recipient.user_id,
                 recipient=recipient.email,

@@ -4,7 +4,7 @@ import threading
 from datetime import UTC, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from models.core.base import utcnow
 from models.outbox.claims import (
@@ -16,13 +16,26 @@ from models.outbox.claims import (
     mark_voided,
 )
 from models.outbox.notifications import Notification, add_notification, due_notification_ids
+from models.people.tables import District
 
 LEASE = timedelta(minutes=5)
+
+
+def a_district(session: Session) -> int:
+    """The district the outbox's own tests write their emails for (any will do)."""
+    found = session.scalars(select(District.id)).first()
+    if found is not None:
+        return found
+    made = District(name_ru="Район", name_kk="Аудан")
+    session.add(made)
+    session.flush()
+    return made.id or 0
 
 
 def make(session: Session, key: str = "k1") -> Notification:
     notification = add_notification(
         session,
+        district_id=a_district(session),
         dedupe_key=key,
         recipient="inspector@police.test",
         subject="s",
@@ -37,7 +50,13 @@ def make(session: Session, key: str = "k1") -> Notification:
 def test_the_same_dedupe_key_is_written_once(session: Session) -> None:
     make(session)
     again = add_notification(
-        session, dedupe_key="k1", recipient="x@y.test", subject="s", body="b", locale="ru"
+        session,
+        district_id=a_district(session),
+        dedupe_key="k1",
+        recipient="x@y.test",
+        subject="s",
+        body="b",
+        locale="ru",
     )
     assert again is None
 
