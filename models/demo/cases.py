@@ -52,6 +52,14 @@ DEMO_CHILDREN: dict[str, RestrictedDetails] = {
         school_class="",
         notes="Подворный обход: в доме нет отопления и еды.",
     ),
+    # The second district's (models/demo/region.py).
+    "burli": RestrictedDetails(
+        child_name="Алина Маратовна Серікбаева",
+        birth_date=date(2013, 5, 20),
+        address="г. Аксай, мкр. 10, д. 4, кв. 17",
+        school_class="Средняя школа № 5 г. Аксай, 7 «А»",
+        notes="Звонок на линию 111: девочка не ночует дома, мать не выходит на связь.",
+    ),
     "school": RestrictedDetails(
         child_name="Арман Бекзатұлы Төлегенов",
         birth_date=date(2012, 3, 17),

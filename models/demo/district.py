@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from datetime import time, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session, col
-from werkzeug.security import generate_password_hash
 
-from calendars.recurrence import monthly_rule_like
-from calendars.workdays import WorkCalendar
 from models.cases.tables import Case, CaseAgency
 from models.core.audit import record_event
 from models.core.base import require_id, utcnow
 from models.core.settings import Settings
+from models.demo.building import (
+    DEMO_PASSWORD,
+    DemoMeeting,
+    ensure_agencies,
+    ensure_users,
+    schedule_demo_meetings,
+)
 from models.demo.cases import load_demo_cases
-from models.meetings.reminders import replan_meeting_reminders
-from models.meetings.sittings import sitting_times
-from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, Sitting
-from models.people.tables import Agency, AgencyKind, District, Role, User
+from models.demo.region import load_demo_region
+from models.meetings.tables import MeetingKind
+from models.people.tables import AgencyKind, District, Role
 from models.tasks.calendar_changes import add_decree_transfers
-from models.workdays.calendar import district_calendar
 
 __all__ = ["DEMO_PASSWORD", "load_demo"]
 
-DEMO_PASSWORD = "birge-demo-2026"  # noqa: S105 - printed for the demo on purpose
 DEMO_CASE_CODE = "D-2026-0042"
 
 _DISTRICT = ("Байтерекский район", "Бәйтерек ауданы")
@@ -108,22 +107,8 @@ _USERS: list[tuple[str, str, Role, str, str]] = [
 ]
 
 
-@dataclass(frozen=True)
-class _DemoMeeting:
-    key: str
-    kind: MeetingKind
-    title: str
-    days_ahead: int
-    start: time
-    minutes: int
-    location: str
-    organizer: str
-    agencies: tuple[str, ...]
-    with_case: bool = False
-
-
-_MEETINGS = [
-    _DemoMeeting(
+_MEETINGS: list[DemoMeeting] = [
+    DemoMeeting(
         "council-12",
         MeetingKind.PREVENTION_COUNCIL,
         "Совет профилактики школы № 12",
@@ -134,7 +119,7 @@ _MEETINGS = [
         "school-12",
         ("police", "social"),
     ),
-    _DemoMeeting(
+    DemoMeeting(
         "inspection-1",
         MeetingKind.JOINT_INSPECTION,
         "Обследование условий проживания семьи по случаю D-2026-0042",
@@ -146,7 +131,7 @@ _MEETINGS = [
         ("police", "guardianship", "social"),
         True,
     ),
-    _DemoMeeting(
+    DemoMeeting(
         "conference-1",
         MeetingKind.CASE_CONFERENCE,
         "Кейс-конференция: индивидуальный план работы",
@@ -158,7 +143,7 @@ _MEETINGS = [
         ("school-12", "police", "health", "social", "guardianship", "crisis-center"),
         True,
     ),
-    _DemoMeeting(
+    DemoMeeting(
         "coordination-1",
         MeetingKind.COORDINATION_MEETING,
         "Заседание межведомственной комиссии: просроченные поручения",
@@ -178,7 +163,7 @@ _MEETINGS = [
             "ngo-komek",
         ),
     ),
-    _DemoMeeting(
+    DemoMeeting(
         "council-27",
         MeetingKind.PREVENTION_COUNCIL,
         "Профилактика кеңесі, қарашадағы отырыс",
@@ -189,7 +174,7 @@ _MEETINGS = [
         "school-27",
         ("police", "health"),
     ),
-    _DemoMeeting(
+    DemoMeeting(
         "inspection-2",
         MeetingKind.JOINT_INSPECTION,
         "Посещение центра адаптации",
@@ -200,7 +185,7 @@ _MEETINGS = [
         "kdnzp",
         ("crisis-center", "education", "health"),
     ),
-    _DemoMeeting(
+    DemoMeeting(
         "council-41",
         MeetingKind.PREVENTION_COUNCIL,
         "Совет профилактики, внеочередное заседание",
@@ -226,44 +211,8 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
         session.flush()
     assert district.id is not None
 
-    agencies: dict[str, Agency] = {}
-    for slug, kind, name_ru, name_kk in _AGENCIES:
-        name_en = _ENGLISH_NAMES[slug]
-        agency = session.scalars(
-            select(Agency).where(col(Agency.district_id) == district.id, col(Agency.slug) == slug)
-        ).first()
-        if agency is None:
-            agency = Agency(
-                district_id=district.id,
-                slug=slug,
-                kind=kind.value,
-                name_ru=name_ru,
-                name_kk=name_kk,
-                name_en=name_en,
-                head_email=f"head.{slug}@birge.example",
-            )
-            session.add(agency)
-            session.flush()
-        elif not agency.name_en:
-            agency.name_en = name_en  # a district loaded before agencies had English names
-            session.add(agency)
-        agencies[slug] = agency
-
-    logins = []
-    for email, full_name, role, slug, locale in _USERS:
-        user = session.scalars(select(User).where(col(User.email) == email)).first()
-        if user is None:
-            user = User(
-                agency_id=require_id(agencies[slug]),
-                email=email,
-                full_name=full_name,
-                role=role.value,
-                locale=locale,
-            )
-            user.password_hash = _demo_password_hash()
-            session.add(user)
-        logins.append((email, role.value, slug))
-    session.flush()
+    agencies = ensure_agencies(session, district, _AGENCIES, _ENGLISH_NAMES)
+    logins = ensure_users(session, agencies, _USERS)
 
     case = session.scalars(select(Case).where(col(Case.code) == DEMO_CASE_CODE)).first()
     if case is None:
@@ -293,91 +242,6 @@ def load_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
     today = now.astimezone(settings.zone).date()
     add_decree_transfers(session, district.id, today.year, now=now)
     load_demo_cases(session, settings, district, now)  # after the decrees: they count them
-    calendar = district_calendar(session, district.id)
-    for spec in _MEETINGS:
-        uid = f"demo-{spec.key}@birge"
-        if (
-            session.scalars(select(col(Meeting.id)).where(col(Meeting.uid) == uid)).first()
-            is not None
-        ):
-            continue
-        # Nothing on a day off: the first working day from the planned one.
-        day = today + timedelta(days=spec.days_ahead)
-        while not calendar.is_working_day(day):
-            day += timedelta(days=1)
-        starts_at = _local(day, spec.start, settings)
-        meeting = Meeting(
-            uid=uid,
-            district_id=district.id,
-            kind=spec.kind.value,
-            title=spec.title,
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(minutes=spec.minutes),
-            location=spec.location,
-            organizer_agency_id=require_id(agencies[spec.organizer]),
-            case_id=case.id if spec.with_case else None,
-            created_at=now,
-            updated_at=now,
-        )
-        if spec.kind is MeetingKind.PREVENTION_COUNCIL:
-            # A school's council repeats monthly on the weekday of its first sitting.
-            meeting.school_agency_id = require_id(agencies[spec.organizer])
-            meeting.rrule = monthly_rule_like(starts_at.astimezone(settings.zone))
-        session.add(meeting)
-        session.flush()
-        if meeting.rrule:
-            _move_sittings_off_days_off(session, settings, meeting, calendar)
-        replan_meeting_reminders(session, settings, meeting, now=now)
-        for slug in dict.fromkeys((spec.organizer, *spec.agencies)):
-            session.add(
-                MeetingAgency(meeting_id=require_id(meeting), agency_id=require_id(agencies[slug]))
-            )
-        record_event(
-            session,
-            user_id=None,
-            action="meeting.scheduled",
-            object_type="meeting",
-            object_id=meeting.id,
-            detail=f"kind={spec.kind.value} source=demo",
-        )
+    schedule_demo_meetings(session, settings, district, agencies, case, _MEETINGS, now=now)
+    logins += load_demo_region(session, settings, district, now=now)
     return logins
-
-
-def _move_sittings_off_days_off(
-    session: Session, settings: Settings, meeting: Meeting, calendar: WorkCalendar
-) -> None:
-    """Move each sitting of the series *meeting* in its first year that its rule puts on a
-    day off (the fourth Monday of March is Nauryz) to the next working day, as a school would."""
-    for sitting in sitting_times(
-        meeting,
-        [],
-        settings.zone,
-        after=meeting.starts_at,
-        before=meeting.starts_at + timedelta(days=366),
-    ):
-        local = sitting.starts_at.astimezone(settings.zone)
-        day = local.date()
-        if calendar.is_working_day(day):
-            continue
-        while not calendar.is_working_day(day):
-            day += timedelta(days=1)
-        moved = _local(day, local.time(), settings)
-        session.add(
-            Sitting(
-                meeting_id=require_id(meeting),
-                original_start=sitting.original_start,
-                starts_at=moved,
-                ends_at=moved + (sitting.ends_at - sitting.starts_at),
-            )
-        )
-    session.flush()
-
-
-@cache
-def _demo_password_hash() -> str:
-    """Every demo account has the printed password; hash it once (hashing is slow on purpose)."""
-    return generate_password_hash(DEMO_PASSWORD)
-
-
-def _local(day: date, at: time, settings: Settings) -> datetime:
-    return datetime.combine(day, at, tzinfo=settings.zone).astimezone(UTC)

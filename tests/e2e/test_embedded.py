@@ -88,7 +88,7 @@ def test_birge_run_serves_the_demo_and_mails_to_the_outbox(tmp_path: Path) -> No
             assert f"{base_url}/meetings/" in text.get_content()
             assert f'value="{base_url}/calendars/' in portal.get("/calendar")
 
-            feed = birge(env, "feed-url", "police").strip()
+            feed = birge(env, "feed-url", "police", "--district", "1").strip()
             token = feed.rsplit("/", 1)[1].removesuffix(".ics")
             body = portal.get(feed.removeprefix("http://127.0.0.1:5000"))
             assert "Разбор просроченных поручений" in body.replace("\r\n ", "")
@@ -137,8 +137,8 @@ def test_birge_run_mails_the_demos_escalations_and_digest_to_the_outbox(tmp_path
     today = datetime.now(ALMATY).date()
     if not WorkCalendar(zone=ALMATY).is_working_day(today):
         birge(env, "calendar", "override", "add", today.isoformat(), "--working-day",
-              "--note", "Тест")  # fmt: skip
-    birge(env, "calendar", "hours", "--starts", "00:00", "--ends", "23:59")
+              "--note", "Тест", "--district", "1")  # fmt: skip
+    birge(env, "calendar", "hours", "--starts", "00:00", "--ends", "23:59", "--district", "1")
     with open(tmp_path / "run.log", "w") as log:
         process = subprocess.Popen(
             [BIRGE, "run", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
@@ -207,8 +207,8 @@ def test_make_run_serves_on_the_port_given_and_the_first_emails_link_to_it(
     today = datetime.now(ALMATY).date()
     if not WorkCalendar(zone=ALMATY).is_working_day(today):
         birge(env, "calendar", "override", "add", today.isoformat(), "--working-day",
-              "--note", "Тест")  # fmt: skip
-    birge(env, "calendar", "hours", "--starts", "00:00", "--ends", "23:59")
+              "--note", "Тест", "--district", "1")  # fmt: skip
+    birge(env, "calendar", "hours", "--starts", "00:00", "--ends", "23:59", "--district", "1")
     base_url = f"http://127.0.0.1:{port}"
     with open(tmp_path / "make.log", "w") as log:
         # `-o` keeps make from reinstalling the virtualenv the tests run in.

@@ -60,8 +60,8 @@ def test_user_create_reads_the_password_from_stdin(
     cli("db", "upgrade")
     cli("demo")
     result = cli(
-        "user", "create", "New.Inspector@Police.kz", "--agency", "police", "--role", "member",
-        input="a long enough password\n",
+        "user", "create", "New.Inspector@Police.kz", "--agency", "police", "--district", "1",
+        "--role", "member", input="a long enough password\n",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     engine = make_engine(f"sqlite:///{tmp_path / 'cli.sqlite3'}")
@@ -71,10 +71,11 @@ def test_user_create_reads_the_password_from_stdin(
     engine.dispose()
 
     again = cli("user", "create", "new.inspector@police.kz", "--agency", "police",
-                "--role", "member", input="a long enough password\n")  # fmt: skip
+                "--district", "1", "--role", "member",
+                input="a long enough password\n")  # fmt: skip
     assert again.exit_code == 1 and "exists already" in again.output
-    short = cli("user", "create", "x@police.kz", "--agency", "police", "--role", "member",
-                input="short\n")  # fmt: skip
+    short = cli("user", "create", "x@police.kz", "--agency", "police", "--district", "1",
+                "--role", "member", input="short\n")  # fmt: skip
     assert short.exit_code == 1 and "at least 10 characters" in short.output
     nowhere = cli("user", "create", "y@police.kz", "--agency", "customs", "--role", "member",
                   input="a long enough password\n")  # fmt: skip
@@ -84,15 +85,16 @@ def test_user_create_reads_the_password_from_stdin(
 def test_feed_url_is_stable_until_rotated(cli: Callable[..., Result]) -> None:
     cli("db", "upgrade")
     cli("demo")
-    every = cli("feed-url")
+    every = cli("feed-url", "--district", "1")  # the demo district's agencies
     assert every.exit_code == 0
     lines = dict(line.split(" ") for line in every.output.splitlines())
     assert "police" in lines and "school-12" in lines
-    url = cli("feed-url", "police").output.strip()
+    url = cli("feed-url", "police", "--district", "1").output.strip()
     assert url == lines["police"]
     assert url.startswith("https://birge.district.kz/calendars/") and url.endswith(".ics")
-    rotated = cli("feed-url", "police", "--rotate").output.strip()
-    assert rotated != url and cli("feed-url", "police").output.strip() == rotated
+    rotated = cli("feed-url", "police", "--district", "1", "--rotate").output.strip()
+    assert rotated != url
+    assert cli("feed-url", "police", "--district", "1").output.strip() == rotated
     assert cli("feed-url", "customs").exit_code == 1
 
 
@@ -101,11 +103,11 @@ def test_rotating_on_the_command_line_removes_the_published_file(
 ) -> None:
     cli("db", "upgrade")
     cli("demo")
-    url = cli("feed-url", "police").output.strip()
+    url = cli("feed-url", "police", "--district", "1").output.strip()
     published = tmp_path / "instance" / "feeds" / url.rsplit("/", 1)[1]
     published.parent.mkdir(parents=True)
     published.write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
-    cli("feed-url", "police", "--rotate")
+    cli("feed-url", "police", "--district", "1", "--rotate")
     assert not published.exists()
 
 

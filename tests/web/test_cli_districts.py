@@ -33,26 +33,28 @@ def test_a_district_is_created_listed_and_given_its_first_administrator(
 ) -> None:
     made = cli(
         "district", "create", "--region", "Западно-Казахстанская область",
-        "--region-kk", "Батыс Қазақстан облысы", "--name-ru", "Бурлинский район",
-        "--name-kk", "Бөрлі ауданы", "--case-prefix", "brl",
+        "--region-kk", "Батыс Қазақстан облысы", "--name-ru", "Теректинский район",
+        "--name-kk", "Теректі ауданы", "--case-prefix", "trk",
     )  # fmt: skip
     assert made.exit_code == 0, made.output
     district_id = made.output.splitlines()[-1]
     assert district_id.isdigit()
     listed = cli("district", "list").output.splitlines()
-    assert [line.split()[0] for line in listed] == ["1", district_id]
-    assert listed[1].startswith(f"{district_id} BRL region='Западно-Казахстанская область'")
-    assert "name='Бурлинский район' agencies=1" in listed[1]
+    # The demo's two districts, then the new one, in the demo's region.
+    assert [line.split()[0] for line in listed] == ["1", "2", district_id]
+    assert listed[2].startswith(f"{district_id} TRK region='Западно-Казахстанская область'")
+    assert "name='Теректинский район' agencies=1" in listed[2]
 
     # Both districts have an akimat now: the slug alone is not enough, and says so.
     password = "a long enough password\n"
-    bare = cli("user", "create", "admin@burli.kz", "--agency", "akimat", "--role", "admin",
+    bare = cli("user", "create", "admin@terekti.kz", "--agency", "akimat", "--role", "admin",
                input=password)  # fmt: skip
     assert bare.exit_code == 1 and "add --district ID" in bare.output
-    first = cli("user", "create", "admin@burli.kz", "--agency", "akimat", "--role", "admin",
+    first = cli("user", "create", "admin@terekti.kz", "--agency", "akimat", "--role", "admin",
                 "--district", district_id, input=password)  # fmt: skip
-    assert first.exit_code == 0 and "created user admin@burli.kz (admin, akimat)" in first.output
-    elsewhere = cli("user", "create", "x@burli.kz", "--agency", "police", "--role", "member",
+    assert first.exit_code == 0, first.output
+    assert "created user admin@terekti.kz (admin, akimat)" in first.output
+    elsewhere = cli("user", "create", "x@terekti.kz", "--agency", "police", "--role", "member",
                     "--district", district_id, input=password)  # fmt: skip
     assert elsewhere.exit_code == 1
     assert f"no agency with slug 'police' in district {district_id}" in elsewhere.output
@@ -80,4 +82,4 @@ def test_a_bad_district_is_one_line_and_nothing_is_made(
     refused = cli("district", "create", "--region", "Область", "--name-ru", "Р", "--name-kk", "А",
                   *args)  # fmt: skip
     assert refused.exit_code == 1 and said in refused.output
-    assert len(cli("district", "list").output.splitlines()) == 1
+    assert len(cli("district", "list").output.splitlines()) == 2  # the demo's

@@ -32,7 +32,9 @@ def demo_feeds(session: Session, settings: Settings) -> dict[str, bytes]:
     session.commit()
     cache = EventCache()
     feeds = {
-        f"agency {a.slug}": build_feed_bytes(session, settings, agency_scope(a), cache)
+        f"agency {a.district_id}/{a.slug}": build_feed_bytes(
+            session, settings, agency_scope(a), cache
+        )
         for a in session.scalars(select(Agency))
     }
     feeds |= {
@@ -51,7 +53,7 @@ def test_icalendar_and_vobject_agree_on_every_event(demo_feeds: dict[str, bytes]
         }
         theirs = {
             e.uid.value: (e.dtstart.value, e.dtend.value)
-            for e in vobject.readOne(body.decode("utf-8")).vevent_list
+            for e in vobject.readOne(body.decode("utf-8")).contents.get("vevent", [])
         }
         assert ours.keys() == theirs.keys(), name
         for uid, (start, end) in ours.items():
