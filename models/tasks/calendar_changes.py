@@ -35,9 +35,11 @@ from models.workdays.calendar import (
 from models.workdays.decrees import DECREE_TRANSFERS, Transfer
 
 __all__ = [
+    "OverrideRefusedInDistrict",
     "PastDateUnconfirmed",
     "add_decree_transfers",
     "add_override",
+    "add_override_in_every_district",
     "may_change_calendar",
     "remove_override",
     "set_working_hours",
@@ -73,28 +75,8 @@ def add_override(
     """
     now = now or utcnow()
     _require_admin(session, user, district_id)
-    if kind not in {k.value for k in OverrideKind}:
-        raise CalendarError(
-            N_("Choose whether the date becomes a day off or a working day."), "kind"
-        )
-    note = " ".join(note.split())
-    if not note:
-        raise CalendarError(N_("Say which decree makes this change."), "note")
-    if len(note) > MAX_NOTE_LENGTH:
-        raise CalendarError(N_("The note is too long (at most 200 characters)."), "note")
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise CalendarError(N_("Choose a date between the years 2000 and 2100."), "day")
-    if _override_on(session, district_id, day) is not None:
-        raise CalendarError(N_("This date has an override already; remove it first."), "day")
+    note = _check_override(session, district_id, day, kind, note)
     calendar = district_calendar(session, district_id)
-    national = calendar.is_working_day(day)
-    if national == (kind == OverrideKind.WORKING_DAY):
-        message = (
-            N_("This date is a working day already.")
-            if national
-            else N_("This date is a day off already.")
-        )
-        raise CalendarError(message, "day")
     today = now.astimezone(calendar.zone).date()
     if user is not None and day < today and not confirm_past:
         raise PastDateUnconfirmed(
@@ -130,6 +112,40 @@ def add_override(
         now,
     )
     return OverrideChange(district_id, day, OverrideKind(kind), added=True)
+
+
+class OverrideRefusedInDistrict(CalendarError):
+    """A decree for the whole country cannot be entered in one of the districts."""
+
+    def __init__(self, message: str, field: str | None, district_id: int) -> None:
+        super().__init__(message, field)
+        self.district_id = district_id
+
+
+def add_override_in_every_district(
+    session: Session, *, day: date, kind: str, note: str, now: datetime | None = None
+) -> list[OverrideChange]:
+    """Enter a decree that applies to the whole country once for every district of the
+    deployment (the operator's command; each district's deadlines move as with
+    :func:`add_override`). All or none: every district is checked before any is changed (on
+    SQLite a savepoint outside a transaction commits on its own, so a rollback would not be).
+
+    Raises:
+      OverrideRefusedInDistrict: a district refuses it (an override of the date already, or
+        the date already so there); names the district.
+    """
+    ids = [i for i in session.scalars(select(col(District.id)).order_by(col(District.id)))]
+    for district_id in ids:
+        assert district_id is not None
+        try:
+            _check_override(session, district_id, day, kind, note)
+        except CalendarError as exc:
+            raise OverrideRefusedInDistrict(exc.message, exc.field, district_id) from None
+    return [
+        add_override(session, None, district_id=i, day=day, kind=kind, note=note, now=now)
+        for i in ids
+        if i is not None
+    ]
 
 
 def remove_override(
@@ -216,6 +232,37 @@ def _calendar_changed(
         at=now,
     )
     recompute_open_deadlines(session, district_id, user, now)
+
+
+def _check_override(session: Session, district_id: int, day: date, kind: str, note: str) -> str:
+    """Check an override of *day* in the district, writing nothing; return its note tidied.
+
+    Raises:
+      CalendarError: the kind, note or date is not acceptable, or the date has an override
+        or is so already.
+    """
+    if kind not in {k.value for k in OverrideKind}:
+        raise CalendarError(
+            N_("Choose whether the date becomes a day off or a working day."), "kind"
+        )
+    note = " ".join(note.split())
+    if not note:
+        raise CalendarError(N_("Say which decree makes this change."), "note")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise CalendarError(N_("The note is too long (at most 200 characters)."), "note")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise CalendarError(N_("Choose a date between the years 2000 and 2100."), "day")
+    if _override_on(session, district_id, day) is not None:
+        raise CalendarError(N_("This date has an override already; remove it first."), "day")
+    national = district_calendar(session, district_id).is_working_day(day)
+    if national == (kind == OverrideKind.WORKING_DAY):
+        message = (
+            N_("This date is a working day already.")
+            if national
+            else N_("This date is a day off already.")
+        )
+        raise CalendarError(message, "day")
+    return note
 
 
 def _override_on(session: Session, district_id: int, day: date) -> CalendarOverride | None:

@@ -45,8 +45,12 @@ def cli(tmp_path: Path, demo_database: Path) -> Callable[..., Result]:
     ):
         demo.backup(copy)
 
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(main, list(args), env=env)
+    def invoke(*args: str, district: str | None = "1") -> Result:
+        """Run the command for *district* (the demo district, of the demo's two) unless the
+        arguments name one, or it is None."""
+        named = "--district" in args or "--all-districts" in args
+        extra = ["--district", district] if district is not None and not named else []
+        return CliRunner().invoke(main, [*args, *extra], env=env)
 
     return invoke
 
@@ -106,6 +110,36 @@ def test_bad_input_is_one_line_and_status_2(
     assert result.exit_code == 2
     assert len(result.output.splitlines()) == 1
     assert result.output.startswith("Error: ") and says in result.output
+
+
+def test_with_several_districts_a_command_asks_which(cli: Callable[..., Result]) -> None:
+    result = cli("due", "2026-03-20T15:00", "--immediately", district=None)
+    assert result.exit_code == 2
+    assert result.output == "Error: there are several districts: give --district ID\n"
+
+
+def test_a_decree_for_the_whole_country_is_entered_once_for_every_district(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    decree = "Постановление Правительства № 1001"
+    added = cli("calendar", "override", "add", "2026-12-18", "--day-off", "--note", decree,
+                "--all-districts")  # fmt: skip
+    assert added.output == "2026-12-18 Fri is now a day off (districts 1, 2)\n"
+    for district in ("1", "2"):
+        listing = cli("calendar", "list", "2026", district=district).output.splitlines()
+        assert f"* 2026-12-18 Fri  day off      decree: {decree}" in listing
+        due = cli("due", "2026-12-17T10:00", "--working-days", "1", district=district)
+        assert last_line(due) == "2026-12-21T18:00:00+05:00"
+    # District 2 already has it: refused, naming the district, and district 1 is not changed.
+    cli("calendar", "override", "remove", "2026-12-18", district="1")
+    again = cli("calendar", "override", "add", "2026-12-18", "--day-off", "--note", decree,
+                "--all-districts")  # fmt: skip
+    assert again.exit_code == 2
+    assert again.output.startswith("Error: district 2: This date has an override already")
+    assert "* 2026-12-18" not in cli("calendar", "list", "2026", district="1").output
+    both = cli("calendar", "override", "add", "2026-12-22", "--day-off", "--note", decree,
+               "--all-districts", "--district", "1")  # fmt: skip
+    assert both.exit_code == 2 and "either --district or --all-districts" in both.output
 
 
 def test_an_override_changes_due_moments_and_the_year_listing(

@@ -14,7 +14,13 @@ from calendars.workdays import Period, PeriodKind
 from models.core.base import utcnow
 from models.core.db import make_engine, session_scope
 from models.people.tables import District
-from models.tasks.calendar_changes import add_override, remove_override, set_working_hours
+from models.tasks.calendar_changes import (
+    OverrideRefusedInDistrict,
+    add_override,
+    add_override_in_every_district,
+    remove_override,
+    set_working_hours,
+)
 from models.workdays.calendar import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -126,20 +132,48 @@ def override() -> None:
 )
 @click.option("--note", required=True, help="The decree that makes the change.")
 @_district_option
+@click.option(
+    "--all-districts",
+    is_flag=True,
+    help="The decree is the whole country's: enter it for every district (all or none).",
+)
 @pass_context
 def override_add(
-    ctx: Context, day: str, kind: str | None, note: str, district_id: int | None
+    ctx: Context,
+    day: str,
+    kind: str | None,
+    note: str,
+    district_id: int | None,
+    all_districts: bool,
 ) -> None:
     """Make DAY (YYYY-MM-DD) a day off or a working day, as a decree says."""
     if kind is None:
         raise BadInput("give --day-off or --working-day")
     wanted = _date(day)
+    if all_districts:
+        if district_id is not None:
+            raise BadInput("give either --district or --all-districts")
+        _override_everywhere(ctx, wanted, kind, note)
+        return
     with _district_session(ctx, district_id) as (session, district):
         try:
             add_override(session, None, district_id=district, day=wanted, kind=kind, note=note)
         except CalendarError as exc:
             raise BadInput(str(exc)) from None
     click.echo(f"{wanted:%Y-%m-%d %a} is now a {kind.replace('_', ' ')} (district {district})")
+
+
+def _override_everywhere(ctx: Context, day: date, kind: str, note: str) -> None:
+    engine = make_engine(ctx.require_current_schema().database_url)
+    try:
+        with session_scope(engine) as session:
+            changes = add_override_in_every_district(session, day=day, kind=kind, note=note)
+    except OverrideRefusedInDistrict as exc:
+        raise BadInput(f"district {exc.district_id}: {exc}; no district was changed") from None
+    finally:
+        engine.dispose()
+    ids = ", ".join(str(c.district_id) for c in changes)
+    click.echo(f"{day:%Y-%m-%d %a} is now a {kind.replace('_', ' ')} (districts {ids})")
 
 
 @override.command("remove", cls=OneLineErrors)
