@@ -83,16 +83,21 @@ def make_user(
 
 def make_district(session: Session, tag: str = "", prefix: str = "") -> District:
     """Make the test district; a second one needs a *tag* to keep emails unique (its agencies'
-    slugs are the first's, as in any district) and gets case codes ``B-…`` (or *prefix*)."""
+    slugs are the first's, as in any district, but their heads' addresses carry the tag:
+    ``head-2@police.test``, its police head's) and gets case codes ``B-…`` (or *prefix*)."""
     prefix = prefix or ("B" if tag else "D")
     row = DistrictRow(name_ru="Тестовый район", name_kk="Сынақ ауданы", case_prefix=prefix)
     session.add(row)
     session.flush()
     seed_default_rules(session)
-    akimat = make_agency(session, row, "akimat", "akimat")
-    education = make_agency(session, row, "education", "education", name_ru="Отдел образования")
-    police = make_agency(session, row, "police", "police", name_ru="Отдел полиции")
-    school = make_agency(session, row, "school-1", "school", name_ru="Школа № 1")
+
+    def add_agency(slug: str, kind: str, **over: Any) -> Agency:
+        return make_agency(session, row, slug, kind, head_email=f"head{tag}@{slug}.test", **over)
+
+    akimat = add_agency("akimat", "akimat")
+    education = add_agency("education", "education", name_ru="Отдел образования")
+    police = add_agency("police", "police", name_ru="Отдел полиции")
+    school = add_agency("school-1", "school", name_ru="Школа № 1")
     case = Case(district_id=row.id, code=f"{prefix}-2026-0042", lead_agency_id=education.id)  # type: ignore[arg-type]
     session.add(case)
     session.flush()
