@@ -1,22 +1,26 @@
-"""What forms share: a domain operation's refusal next to its field; the district's agencies."""
+"""What forms share: a domain operation's refusal next to its field; the district's agencies;
+an example case code of the user's own district."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlmodel import col
-from wtforms import Field, FieldList, FormField
+from wtforms import Field, FieldList, FormField, ValidationError
 
+from models.cases.tables import CASE_CODE_PATTERN, example_case_code
+from models.core.base import utcnow
 from models.core.errors import DomainError
-from models.people.tables import Agency
-from web.context import db_session
+from models.people.tables import Agency, District
+from web.context import db_session, settings_of
 
-__all__ = ["district_agencies", "query_id", "show_error"]
+__all__ = ["CaseCodeFormat", "case_code_example", "district_agencies", "query_id", "show_error"]
 
 
 def show_error(form: FlaskForm, error: DomainError, aliases: Mapping[str, str] = {}) -> None:
@@ -55,6 +59,26 @@ def district_agencies() -> list[Agency]:
     assert own is not None
     query = select(Agency).where(col(Agency.district_id) == own.district_id)
     return list(db.scalars(query.order_by(col(Agency.id))))
+
+
+def case_code_example() -> str:
+    """Return the example case code the signed-in user's forms show: a code of their own
+    district, this year (``models.cases.tables.example_case_code``)."""
+    db = db_session()
+    own = db.get(Agency, current_user.agency_id)
+    district = db.get(District, own.district_id) if own is not None else None
+    assert district is not None
+    year = utcnow().astimezone(settings_of(current_app).zone).year
+    return example_case_code(district.case_prefix, year)
+
+
+class CaseCodeFormat:
+    """Refuse what cannot be a case code, saying what one of the user's district looks like."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if field.data and not CASE_CODE_PATTERN.match(field.data):
+            example = case_code_example()
+            raise ValidationError(_("A case code looks like %(example)s.", example=example))
 
 
 def query_id(name: str) -> int | None:

@@ -36,6 +36,7 @@ from models.tasks.tables import (
 )
 from models.tasks.titles import statutory_titles, title_in
 from web.context import csp_nonce, db_session, settings_of
+from web.formhelpers import case_code_example
 
 __all__ = ["current_locale", "init_templating", "task_title"]
 
@@ -85,6 +86,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(_first_error, "first_error")
     app.add_template_filter(_answer_label, "answer_label")
     app.add_template_global(_field_attrs, "field_attrs")
+    app.add_template_global(case_code_example, "case_code_example")
     app.add_template_filter(_label, "label")
     app.add_template_filter(task_title, "task_title")
     app.context_processor(_globals)

@@ -25,6 +25,7 @@ __all__ = [
     "CaseRestricted",
     "CaseSource",
     "CaseStatus",
+    "example_case_code",
     "format_case_code",
 ]
 
@@ -38,6 +39,13 @@ def format_case_code(year: int, number: int, prefix: str = "D") -> str:
     """Return the code of the *number*-th case of *year* in the district with *prefix*:
     ``D-2026-0042``."""
     return f"{prefix}-{year:04d}-{number:04d}"
+
+
+def example_case_code(prefix: str, year: int) -> str:
+    """Return the code a form shows people of the district with *prefix* as an example of one:
+    ``BRL-2026-0042``. Never another district's: its prefix would name a case they cannot
+    open, and the first district's example is one of its real codes."""
+    return format_case_code(year, 42, prefix)
 
 
 class CaseStatus(StrEnum):

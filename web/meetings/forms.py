@@ -20,14 +20,13 @@ from wtforms.validators import (
     InputRequired,
     Length,
     Optional,
-    Regexp,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from models.cases.tables import CASE_CODE_PATTERN
 from models.core.text import date_in_range
 from models.meetings.tables import KIND_LABELS
+from web.formhelpers import CaseCodeFormat
 from web.forms import BirgeForm
 
 
@@ -86,7 +85,7 @@ class MeetingForm(TimesMixin, BirgeForm):
         filters=[_upper],
         validators=[
             Optional(),
-            Regexp(CASE_CODE_PATTERN.pattern, message=_l("A case code looks like D-2026-0042.")),
+            CaseCodeFormat(),
         ],
         description=_l(
             "Needed for a case conference and a joint inspection. Meetings on a case are "

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional
 
-from models.cases.tables import CASE_CODE_PATTERN
+from web.formhelpers import CaseCodeFormat
 from web.forms import BirgeForm
 
 _NOBODY = -1
@@ -23,7 +23,7 @@ class TaskForm(BirgeForm):
         _l("Case code"),
         validators=[
             Optional(),
-            Regexp(CASE_CODE_PATTERN.pattern, message=_l("A case code looks like D-2026-0042.")),
+            CaseCodeFormat(),
         ],
     )
     agency = SelectField(_l("Responsible agency"), coerce=int, validators=[InputRequired()])
