@@ -1,6 +1,8 @@
-"""The whole path with the real processes: `birge run` (web), `birge worker` on RabbitMQ,
-PostgreSQL, and an SMTP server; a meeting scheduled over HTTP reaches every invitee once and
-every participating agency's feed."""
+"""The whole path with the real processes, as a deployment on several machines runs them: two
+web processes (`birge run`), two `birge worker` and two `birge scheduler`, each with its own
+instance folder as on its own machine, on one PostgreSQL and one RabbitMQ queue, the feeds
+folder shared (``BIRGE_FEEDS_PATH``), and an SMTP server. A meeting scheduled through one web
+process reaches every invitee once, and every participating agency's feed through the other."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -25,7 +28,7 @@ from models.core.db import make_engine
 from models.meetings.tables import Meeting, MeetingAgency
 from models.people.tables import Agency, User
 from tests import services
-from tests.conftest import SmtpServer, load_settings_for
+from tests.conftest import Mailbox, SmtpServer, load_settings_for
 from tests.factories import csrf_token
 from tests.processes import BIRGE, Portal, birge, wait_until_healthy
 
@@ -44,6 +47,7 @@ def environment(
     return {
         **os.environ,
         "BIRGE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "BIRGE_FEEDS_PATH": str(tmp_path / "shared-feeds"),
         "BIRGE_DATABASE_URL": postgres_server("e2e"),
         "BIRGE_BROKER_URL": amqp_url,
         "BIRGE_QUEUE_NAME": queue_name,
@@ -55,42 +59,48 @@ def environment(
 
 
 @pytest.fixture
-def processes(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
+def processes(environment: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:
+    """Six processes as on three machines; yield the two web processes' addresses."""
+    (tmp_path / "shared-feeds").mkdir()
     birge(environment, "db", "upgrade")
     birge(environment, "demo")
-    base_url = environment["BIRGE_BASE_URL"]
-    port = base_url.rsplit(":", 1)[1]
-    logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("web", "worker")}  # noqa: SIM115
-    running = {
-        "web": subprocess.Popen(
-            [BIRGE, "run", "--port", port],
-            env=environment,
-            stdout=logs["web"],
-            stderr=subprocess.STDOUT,
-        ),
-        "worker": subprocess.Popen(
-            [BIRGE, "worker", "--threads", "2"],
-            env=environment,
-            stdout=logs["worker"],
-            stderr=subprocess.STDOUT,
-        ),
+    ports = [environment["BIRGE_BASE_URL"].rsplit(":", 1)[1], str(services.free_port())]
+    commands = {
+        "web-1": ["run", "--port", ports[0]],
+        "web-2": ["run", "--port", ports[1]],
+        "worker-1": ["worker", "--threads", "2"],
+        "worker-2": ["worker", "--threads", "2"],
+        "scheduler-1": ["scheduler"],
+        "scheduler-2": ["scheduler"],
     }
+    logs = {name: open(tmp_path / f"{name}.log", "w") for name in commands}  # noqa: SIM115
+    running = {}
+    for name, args in commands.items():
+        machine = tmp_path / f"machine-{name.rsplit('-', 1)[1]}"  # its own instance folder
+        env = environment | {"BIRGE_INSTANCE_PATH": str(machine)}
+        running[name] = subprocess.Popen(
+            [BIRGE, *args], env=env, stdout=logs[name], stderr=subprocess.STDOUT
+        )
+    webs = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        wait_until_healthy(base_url, running)
-        yield base_url
+        for web in webs:
+            wait_until_healthy(web, running)
+        yield webs
     finally:
         for process in running.values():
             process.send_signal(signal.SIGTERM)
         codes = {name: p.wait(timeout=30) for name, p in running.items()}
         for log in logs.values():
             log.close()
-        assert codes["worker"] == 0, (tmp_path / "worker.log").read_text()
+        for name in ("worker-1", "worker-2", "scheduler-1", "scheduler-2"):
+            assert codes[name] == 0, (tmp_path / f"{name}.log").read_text()
 
 
 def test_a_scheduled_meeting_reaches_every_invitee_once_and_every_agency_feed(
-    processes: str, environment: dict[str, str], smtp_server: SmtpServer
+    processes: list[str], environment: dict[str, str], smtp_server: SmtpServer
 ) -> None:
-    portal = Portal(processes)
+    first, second = processes
+    portal = Portal(first)
     page = portal.get("/login")
     assert portal.post(
         "/login",
@@ -139,23 +149,45 @@ def test_a_scheduled_meeting_reaches_every_invitee_once_and_every_agency_feed(
     engine.dispose()
     assert len(agency_ids) == 4  # the school itself plus three invited agencies
 
+    # The schedulers send the demo's own reminders, escalations and digests meanwhile.
     mailbox = smtp_server.mailbox
-    mailbox.wait_for(len(expected), timeout=60)
+    deadline = time.monotonic() + 60
+    while len(_invitations(mailbox, meeting.uid)) < len(expected) and time.monotonic() < deadline:
+        time.sleep(0.2)
     time.sleep(1.5)  # a duplicate would arrive now
-    received = sorted(r for rs in mailbox.recipients for r in rs)
+    invitations = _invitations(mailbox, meeting.uid)
+    received = sorted(r for _message, recipients in invitations for r in recipients)
     assert received == expected
-    for message in mailbox.messages:
+    for message, _recipients in invitations:
         (part,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
         calendar = Calendar.from_ical(part.get_content())
         assert calendar["METHOD"] == "REQUEST"
         (event,) = calendar.walk("VEVENT")
-        assert str(event["UID"]) == meeting.uid
         assert event.decoded("DTSTART").hour == 15
+    # Every email once, the schedulers' too, though two workers and two schedulers ran.
+    ids = [str(m["Message-ID"]) for m in mailbox.messages]
+    assert len(ids) == len(set(ids)) and len(ids) > len(expected)
 
     listed = birge(environment, "feed-url", "--district", "1")  # the demo district's agencies
     feeds = dict(line.split(" ", 1) for line in listed.splitlines())
     assert set(feeds) == all_slugs
-    for slug, url in feeds.items():
-        with urllib.request.urlopen(url.replace(environment["BIRGE_BASE_URL"], processes)) as r:
+    for slug, url in feeds.items():  # through the web process the meeting was not made on
+        with urllib.request.urlopen(url.replace(environment["BIRGE_BASE_URL"], second)) as r:
             uids = [str(e["UID"]) for e in Calendar.from_ical(r.read()).walk("VEVENT")]
         assert (meeting.uid in uids) == (slug in slugs), slug
+    published = sorted(p.name for p in Path(environment["BIRGE_FEEDS_PATH"]).glob("*.ics"))
+    assert published, "the workers publish into the shared folder"
+
+
+def _invitations(mailbox: Mailbox, uid: str) -> list[tuple[EmailMessage, list[str]]]:
+    """The emails received so far that carry the meeting *uid*'s invitation, each with its
+    recipients."""
+    found = []
+    for message, recipients in zip(list(mailbox.messages), list(mailbox.recipients), strict=False):
+        for part in message.walk():
+            if part.get_content_type() != "text/calendar":
+                continue
+            events = Calendar.from_ical(part.get_content()).walk("VEVENT")
+            if any(str(e["UID"]) == uid for e in events):
+                found.append((message, recipients))
+    return found
