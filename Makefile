@@ -96,5 +96,11 @@ bench-portal: $(STAMP)
 bench-intake: $(STAMP)
 	$(BIN)/python bench/intake.py
 
+# A national deployment (200 districts, a million outbox rows) beside one district: the tick per
+# due item, the chair's home and the regional view at 32 clients, the next migration (needs wrk).
+.PHONY: bench-national
+bench-national: $(STAMP)
+	$(BIN)/python bench/national.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info tests/js/node_modules

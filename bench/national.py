@@ -1,0 +1,442 @@
+"""A national deployment beside one district: the tick's cost per due item, the chair's home
+page and the regional view under 32 clients, and the next migration's time; prints figures,
+asserts nothing but that the tick sent what was due.
+
+    .venv/bin/python bench/national.py [--scale 1.0] [--rounds 5] [--http-rounds 3]
+                                       [--duration 10] [--connections 32] [--workers 5]
+
+Two throwaway databases on the tests' PostgreSQL server (BIRGE_TEST_DATABASE_URL; both dropped
+at the end), migrated to the revision before the newest and seeded by the same code
+(bench/national_seed.py): the national one with 200 districts in 17 regions (7,000 schools,
+each with a monthly council series; 85,000 sittings, 50,000 cases and 200,000 tasks a year; a
+million outbox rows of the last 89 days), the other with one district of the same size.
+--scale 0.1 seeds 20 districts, for a quick try; a district's size does not change.
+
+1. ``birge db upgrade`` to the newest revision is timed on each (the command itself, run
+   again with nothing to do, is printed beside it).
+2. The tick (``workers.runtime.tick``, stub broker; pruning timed apart) after the same items
+   were made due in each, in every district by turns: tasks past their due moment, meetings an
+   hour away, emails whose retry has come. --rounds interleaved rounds after a warm-up; the
+   median milliseconds per email nudged, and a tick with nothing due.
+3. gunicorn (--workers sync processes, as bench/portal.py) on each database, and wrk -c 32
+   on the chair's home page ``/`` (the chair of a district in the middle of the country) and on
+   the regional view ``/region`` (a regional viewer of that district's region), where the
+   schema has regional viewers: 2 s to warm up, then --http-rounds interleaved rounds of
+   --duration seconds; the median p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from http_load import free_port
+from national_seed import DOMAIN, PASSWORD, ZONE, Due, Sizes, chair_email, make_due, seed
+from scaffold import create_database, drop_database, make_settings, timed_tick
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+import migrations
+from calendars.workdays import WorkCalendar
+from models.core.db import make_engine
+from models.core.settings import Settings
+from models.tick import prune_old_rows
+from workers.runtime import build_runtime
+
+HERE = Path(__file__).resolve().parent
+BIRGE = Path(sys.executable).with_name("birge")
+NATIONAL, ONE = "national", "one district"
+
+
+@dataclass
+class Database:
+    """One of the two databases and what was measured on it."""
+
+    label: str
+    name: str
+    sizes: Sizes
+    url: str = ""
+    settings: Settings | None = None
+    engine: Engine | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    seed_seconds: float = 0.0
+    upgrade_seconds: float = 0.0
+    noop_upgrade_seconds: float = 0.0
+    tick_ms_per_item: list[float] = field(default_factory=list)
+    empty_tick_ms: list[float] = field(default_factory=list)
+    prune_ms: float = 0.0
+    chair_district: int = 1
+    region: int = 1
+    pages: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="of the 200 districts")
+    parser.add_argument("--rounds", type=int, default=5, help="timed ticks per database")
+    parser.add_argument("--due-tasks", type=int, default=Due.tasks)
+    parser.add_argument("--due-meetings", type=int, default=Due.meetings)
+    parser.add_argument("--due-emails", type=int, default=Due.emails)
+    parser.add_argument("--http-rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of a counted round")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn sync processes")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+
+    load_before = os.getloadavg()
+    national_sizes = Sizes(districts=max(2, round(Sizes.districts * args.scale)))
+    national_sizes = Sizes(
+        districts=national_sizes.districts, regions=min(Sizes.regions, national_sizes.districts)
+    )
+    databases = [
+        Database(NATIONAL, f"birge_bench_national_{os.getpid()}", national_sizes),
+        Database(ONE, f"birge_bench_one_{os.getpid()}", national_sizes.one_district()),
+    ]
+    due = Due(args.due_tasks, args.due_meetings, args.due_emails)
+    moment = _tick_moment()
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        for db in databases:
+            db.url = create_database(db.name)
+            stack.callback(drop_database, db.name)
+        previous, head = _revisions(databases[0].url)
+        for db in databases:
+            _seed(db, previous, moment, Path(tmp) / db.name)
+            stack.callback(db.engine.dispose)  # type: ignore[union-attr]
+        for db in databases:
+            _upgrade(db, Path(tmp) / db.name)
+        regional = all(_add_regional_viewers(db) for db in databases)
+        _tick_rounds(databases, due, moment, args.rounds)
+        _http_rounds(databases, args, tmp, regional=regional)
+    _print(databases, due, args, (previous, head), regional, (load_before, os.getloadavg()))
+
+
+def _tick_moment() -> datetime:
+    """11:00 in Almaty on the next working day from tomorrow: the tick plans task emails only
+    inside working hours, and the districts' digests of that day are planned already."""
+    calendar = WorkCalendar(zone=ZONE)
+    day = (datetime.now(ZONE) + timedelta(days=1)).date()
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 11, 0, tzinfo=ZONE).astimezone(UTC)
+
+
+def _revisions(url: str) -> tuple[str, str]:
+    """The revision before the newest, and the newest."""
+    script = ScriptDirectory.from_config(migrations.alembic_config(url))
+    head = script.get_current_head()
+    assert head is not None
+    previous = script.get_revision(head).down_revision
+    assert isinstance(previous, str), previous
+    return previous, head
+
+
+def _seed(db: Database, revision: str, moment: datetime, instance: Path) -> None:
+    instance.mkdir()
+    db.settings = make_settings(db.url, str(instance))
+    migrations.upgrade(db.url, revision)
+    db.engine = make_engine(db.url)
+    print(f"seeding {db.label} ({db.sizes.districts} districts) ...", flush=True)
+    started = time.perf_counter()
+    db.rows = seed(db.engine, db.settings, db.sizes, moment)
+    db.seed_seconds = time.perf_counter() - started
+    db.chair_district = (db.sizes.districts + 1) // 2
+    with db.engine.connect() as conn:
+        db.region = conn.execute(
+            text("SELECT region_id FROM district WHERE id = :d"), {"d": db.chair_district}
+        ).scalar_one()
+    print(f"  {db.seed_seconds:.0f} s: {db.rows}", flush=True)
+
+
+def _cli_env(db: Database, instance: Path) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("BIRGE_")} | {
+        "BIRGE_DATABASE_URL": db.url,
+        "BIRGE_INSTANCE_PATH": str(instance),
+        "BIRGE_SECRET_KEY": "bench-secret-key-0123456789",
+    }
+
+
+def _upgrade(db: Database, instance: Path) -> None:
+    """Time ``birge db upgrade`` to the newest revision, then the same command with nothing
+    left to do (what the command costs around the migration)."""
+    assert db.engine is not None
+    db.engine.dispose()  # no connection of ours in the migration's way
+    timings = []
+    for _ in range(2):
+        started = time.perf_counter()
+        subprocess.run(  # noqa: S603 - our own argv
+            [str(BIRGE), "db", "upgrade"],
+            env=_cli_env(db, instance),
+            check=True,
+            capture_output=True,
+        )
+        timings.append(time.perf_counter() - started)
+    db.upgrade_seconds, db.noop_upgrade_seconds = timings
+    print(f"  {db.label}: birge db upgrade {db.upgrade_seconds:.1f} s", flush=True)
+
+
+def _add_regional_viewers(db: Database) -> bool:
+    """A regional viewer of each region (no agency), where the schema knows them; say so."""
+    assert db.engine is not None
+    with db.engine.begin() as conn:
+        has_region = conn.execute(
+            text(
+                "SELECT 1 FROM information_schema.columns "
+                "WHERE table_name = 'user_account' AND column_name = 'region_id'"
+            )
+        ).first()
+        if has_region is None:
+            return False
+        conn.execute(
+            text(
+                f"""
+                INSERT INTO user_account (agency_id, region_id, email, full_name,
+                    password_hash, role, locale, active, created_at)
+                SELECT NULL, r.id, 'regional.r' || r.id || '@{DOMAIN}', 'Региональный наблюдатель',
+                    (SELECT password_hash FROM user_account LIMIT 1), 'regional', 'ru', true,
+                    now()
+                FROM region r
+                """  # noqa: S608 - our own constant
+            )
+        )
+    return True
+
+
+def _tick_rounds(databases: list[Database], due: Due, moment: datetime, rounds: int) -> None:
+    """A warm-up tick, then *rounds* interleaved: on each database the same items made due,
+    one tick timed (pruning apart), then one with nothing due. Last, one pruning pass each."""
+    runtimes = {}
+    for db in databases:
+        assert db.settings is not None and db.engine is not None
+        runtimes[db.label] = build_runtime(db.settings, engine=db.engine)
+        runtimes[db.label].next_prune_at = float("inf")  # timed below, on its own
+    try:
+        for round_ in range(rounds + 1):
+            order = databases if round_ % 2 == 0 else databases[::-1]
+            now = moment + timedelta(minutes=round_)
+            for db in order:
+                runtime = runtimes[db.label]
+                make_due(db.engine, due, now, f"r{round_}")  # type: ignore[arg-type]
+                nudged, ms = timed_tick(runtime, now)
+                assert nudged == due.items, (db.label, nudged, due.items)
+                _, empty_ms = timed_tick(runtime, now + timedelta(seconds=30))
+                if round_:
+                    db.tick_ms_per_item.append(ms / nudged)
+                    db.empty_tick_ms.append(empty_ms)
+                print(f"  tick {db.label} round {round_}: {ms:.0f} ms for {nudged}", flush=True)
+        for db in databases:
+            assert db.settings is not None
+            with Session(db.engine) as session:  # type: ignore[arg-type]
+                started = time.perf_counter()
+                prune_old_rows(session, db.settings, now=moment, batch=db.settings.prune_batch)
+                db.prune_ms = (time.perf_counter() - started) * 1000
+    finally:
+        for runtime in runtimes.values():
+            runtime.close()
+
+
+def _http_rounds(
+    databases: list[Database], args: argparse.Namespace, tmp: str, *, regional: bool
+) -> None:
+    """Serve each database under gunicorn; load each page on each, interleaved."""
+    with ExitStack() as stack:
+        bases = {}
+        for db in databases:
+            instance = Path(tmp) / db.name
+            env = _cli_env(db, instance) | {
+                "BIRGE_BROKER_URL": "stub://",
+                "BIRGE_BASE_URL": "http://birge.bench",
+                "PYTHONPATH": str(HERE.parent),
+            }
+            bases[db.label] = stack.enter_context(_gunicorn(env, args.workers))
+        targets: list[tuple[Database, str, str, str]] = []  # db, page, url, cookie
+        for db in databases:
+            base = bases[db.label]
+            who = {"chair /": (chair_email(db.chair_district), "/")}
+            if regional:
+                who["regional /region"] = (f"regional.r{db.region}@{DOMAIN}", "/region")
+            for page, (email, path) in who.items():
+                cookie = _sign_in(base, email)
+                _check(base + path, cookie)
+                targets.append((db, page, base + path, cookie))
+                _wrk(base + path, cookie, 2, args.connections)  # warm-up, not counted
+        for round_ in range(args.http_rounds):
+            order = targets if round_ % 2 == 0 else targets[::-1]
+            for db, page, url, cookie in order:
+                figures = _wrk(url, cookie, args.duration, args.connections)
+                db.pages.setdefault(page, []).append(figures)
+                print(f"  {page} {db.label} round {round_}: p95 {figures['p95']:.1f} ms",
+                      flush=True)  # fmt: skip
+
+
+@contextmanager
+def _gunicorn(env: dict[str, str], workers: int) -> Iterator[str]:
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers)]
+    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "2048"]
+    process = subprocess.Popen(  # noqa: S603 - our own argv
+        [*command, "web:create_app()"], env=env, cwd=HERE.parent
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=5):  # noqa: S310
+                    break
+            except (OSError, urllib.error.URLError):
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("gunicorn did not answer") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _sign_in(base: str, email: str) -> str:
+    """Sign in through the form (its CSRF token first); return the Cookie header."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token is not None
+    data = {"csrf_token": token.group(1), "email": email, "password": PASSWORD}
+    opener.open(base + "/login", data=urllib.parse.urlencode(data).encode(), timeout=30).read()
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _check(url: str, cookie: str) -> None:
+    """Stop unless *url* answers 200 to the signed-in *cookie*: refusals measure nothing."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+        if response.status != 200 or "/login" in response.url:
+            sys.exit(f"{url} answered {response.status} at {response.url}: not signed in?")
+
+
+def _wrk(url: str, cookie: str, seconds: int, connections: int) -> dict[str, float]:
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
+    command += ["-s", str(HERE / "wrk_report.lua"), "-H", f"Cookie: {cookie}", url]
+    output = subprocess.run(  # noqa: S603 - our own argv
+        command, capture_output=True, text=True, check=True
+    ).stdout
+    line = next(row for row in output.splitlines() if row.startswith("BENCH "))
+    requests, duration, p50, p95, p99, errors = line.split()[1:]
+    return {
+        "rps": int(requests) / float(duration),
+        "p50": int(p50) / 1000,
+        "p95": int(p95) / 1000,
+        "p99": int(p99) / 1000,
+        "errors": int(errors),
+    }
+
+
+def _print(
+    databases: list[Database],
+    due: Due,
+    args: argparse.Namespace,
+    revisions: tuple[str, str],
+    regional: bool,
+    loads: tuple[tuple[float, float, float], tuple[float, float, float]],
+) -> None:
+    national, one = databases
+    sizes = national.sizes
+    rows = national.rows
+    print(
+        f"\nPostgreSQL; national: {sizes.districts} districts in {sizes.regions} regions, "
+        f"{rows['agency']:,} agencies, {rows['user_account']:,} accounts, "
+        f"{rows['case_file']:,} cases, {rows['task']:,} tasks, {rows['meeting']:,} meetings "
+        f"({rows['meeting_sitting']:,} moved or cancelled sittings), "
+        f"{rows['notification']:,} outbox rows (seeded in {national.seed_seconds:.0f} s); "
+        f"one district: 1/{sizes.districts} of it ({one.rows['task']:,} tasks, "
+        f"{one.rows['notification']:,} outbox rows); {os.cpu_count()} CPUs"
+    )
+    header = f"{'':44} {'national':>10} {'one district':>13} {'ratio':>7}  goal"
+    print(header)
+    print("-" * (len(header) + 8))
+
+    def line(label: str, a: float, b: float, unit: str, goal: str) -> None:
+        ratio = a / b if b else float("nan")
+        print(f"{label:44} {a:>8.2f}{unit:>2} {b:>11.2f}{unit:>2} {ratio:>6.2f}×  {goal}")
+
+    median = statistics.median
+    line(
+        f"tick, ms per due email ({due.items} due)",
+        median(national.tick_ms_per_item),
+        median(one.tick_ms_per_item),
+        "",
+        "ratio ≤ 1.2",
+    )
+    line("tick with nothing due, ms", median(national.empty_tick_ms),
+         median(one.empty_tick_ms), "", "")  # fmt: skip
+    line("pruning pass (nothing past 90 days), ms", national.prune_ms, one.prune_ms, "", "")
+    for page, goal in (("chair /", "ratio ≤ 1.2"), ("regional /region", "< 300 ms")):
+        if page not in national.pages:
+            print(f"{page + ' p95':44} {'—':>10} {'—':>13}          (no regional viewers yet)")
+            continue
+        a = median(r["p95"] for r in national.pages[page])
+        b = median(r["p95"] for r in one.pages[page])
+        line(f"{page} p95 ms, {args.connections} clients", a, b, "", goal)
+    line(
+        f"birge db upgrade {revisions[0]} -> {revisions[1]}, s",
+        national.upgrade_seconds,
+        one.upgrade_seconds,
+        "",
+        "",
+    )
+    print(
+        f"\ntick: median of {args.rounds} interleaved rounds after a warm-up; each made due "
+        f"{due.tasks} tasks (level 1), {due.meetings} meetings (1 h reminder to 5 people) and "
+        f"{due.emails} retries, over {min(due.tasks, sizes.districts)} districts nationally"
+    )
+    for db in databases:
+        ticks = ", ".join(f"{ms * due.items:.0f}" for ms in db.tick_ms_per_item)
+        print(f"  {db.label}: ticks of {ticks} ms")
+    print(
+        f"pages: gunicorn --workers {args.workers} (sync), wrk -c {args.connections}, median of "
+        f"{args.http_rounds} interleaved rounds of {args.duration} s"
+    )
+    for db in databases:
+        for page, figures in db.pages.items():
+            p95s = ", ".join(f"{r['p95']:.1f}" for r in figures)
+            rps = median(r["rps"] for r in figures)
+            errors = sum(int(r["errors"]) for r in figures)
+            print(
+                f"  {db.label} {page}: p95 {p95s} ms; {rps:.0f} req/s; {errors} errors "
+                f"(district {db.chair_district}, region {db.region})"
+            )
+    if not regional:
+        print("  the schema has no regional viewers (user_account.region_id): /region not run")
+    print(
+        f"birge db upgrade with nothing to do: {national.noop_upgrade_seconds:.1f} s, "
+        f"{one.noop_upgrade_seconds:.1f} s"
+    )
+    before, after = loads
+    print(
+        "load average (1, 5, 15 min): "
+        f"{' '.join(f'{x:.2f}' for x in before)} before, "
+        f"{' '.join(f'{x:.2f}' for x in after)} after"
+    )
+
+
+if __name__ == "__main__":
+    main()
