@@ -17,7 +17,7 @@ from models.casework.restricted import RestrictedDetails
 from models.core.settings import Settings
 from models.meetings.scheduling import ScheduledMeeting, schedule_meeting
 from models.meetings.tables import Meeting, MeetingAgency
-from models.people.tables import Agency, User
+from models.people.tables import Agency, Region, User
 from models.people.tables import District as DistrictRow
 from models.tasks.rules import seed_default_rules
 
@@ -74,6 +74,25 @@ def make_user(
         role=role,
         locale=over.pop("locale", "ru"),
         **over,
+    )
+    user.password_hash = _PASSWORD_HASH
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_overseer(
+    session: Session, email: str, role: str = "regional", region: Region | None = None
+) -> User:
+    """An account above the districts: a regional viewer of *region*, or (role
+    ``deployment``) a deployment administrator."""
+    user = User(
+        agency_id=None,
+        region_id=region.id if region is not None else None,
+        email=email,
+        full_name=email.split("@")[0].title(),
+        role=role,
+        locale="ru",
     )
     user.password_hash = _PASSWORD_HASH
     session.add(user)

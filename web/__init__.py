@@ -32,6 +32,7 @@ from web import (
     health,
     meetings,
     outbox,
+    oversight,
     tasks,
     workdays,
 )
@@ -114,6 +115,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.register_blueprint(outbox.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(oversight.bp)
+    # Accounts above the districts reach their own pages only (before any district's route).
+    app.before_request(oversight.confine)
     init_templating(app)
 
     for code in (400, 403, 404, 405, 413, 429, 500):

@@ -24,7 +24,7 @@ from models.outbox.notifications import NOTIFICATION_KIND_LABELS, NOTIFICATION_S
 from models.overview.outbox import may_retry_emails
 from models.people.access import may_manage_people
 from models.people.administration import may_manage_agencies
-from models.people.tables import Agency, User
+from models.people.tables import Agency, Role, User
 from models.tasks.calendar_changes import may_change_calendar
 from models.tasks.escalation.ladder import RECIPIENT_LABELS
 from models.tasks.rules import may_change_statutory_rules
@@ -216,4 +216,6 @@ def _globals() -> dict[str, Any]:
         ),
         "csp_nonce": csp_nonce(),
         **{name: signed_in and allowed(current_user) for name, allowed in _MENU_ACCESS.items()},
+        # Accounts above the districts see their own menu (web.oversight).
+        "above_districts": signed_in and not Role(current_user.role).works_in_district,
     }

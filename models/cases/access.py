@@ -41,13 +41,16 @@ class CaseAccessError(Refused):
 
 
 def may_open_cases(user: User) -> bool:
-    """Tell whether *user* may open a case for a report: anyone active but a member."""
-    return user.active and Role(user.role) is not Role.MEMBER
+    """Tell whether *user* may open a case for a report: anyone of a district active but a
+    member."""
+    return user.active and Role(user.role).acts_for_agency
 
 
 def may_see_case(session: Session, user: User, case: Case) -> bool:
     """Tell whether *user* may know of *case*: its lead agency, the agencies working on it,
-    and the chair and administrators of its district."""
+    and the chair and administrators of its district; nobody above the districts."""
+    if user.agency_id is None:
+        return False
     agency = agency_of(session, user)
     if case.district_id != agency.district_id:
         return False
@@ -177,7 +180,7 @@ def may_add_agency_to_case(session: Session, user: User, case: Case) -> bool:
     if agency.district_id != case.district_id or not user.active:
         return False
     return Role(user.role) is Role.CHAIR or (
-        agency.id == case.lead_agency_id and Role(user.role) is not Role.MEMBER
+        agency.id == case.lead_agency_id and Role(user.role).acts_for_agency
     )
 
 

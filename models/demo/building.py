@@ -20,7 +20,7 @@ from models.core.settings import Settings
 from models.meetings.reminders import replan_meeting_reminders
 from models.meetings.sittings import sitting_times
 from models.meetings.tables import Meeting, MeetingAgency, MeetingKind, Sitting
-from models.people.tables import Agency, AgencyKind, District, Role, User
+from models.people.tables import Agency, AgencyKind, District, Region, Role, User
 from models.workdays.calendar import district_calendar
 
 __all__ = [
@@ -102,6 +102,28 @@ def ensure_users(
         logins.append((email, role.value, slug))
     session.flush()
     return logins
+
+
+def ensure_overseer(
+    session: Session, email: str, full_name: str, role: Role, region: Region | None = None
+) -> tuple[str, str, str]:
+    """The account above the districts *email* (a regional viewer of *region*, or a deployment
+    administrator), made where missing with the demo password; return its login, its place
+    ("region" or "deployment") where a district's staff have their agency."""
+    user = session.scalars(select(User).where(col(User.email) == email)).first()
+    if user is None:
+        user = User(
+            agency_id=None,
+            region_id=require_id(region) if region is not None else None,
+            email=email,
+            full_name=full_name,
+            role=role.value,
+            locale="ru",
+        )
+        user.password_hash = _demo_password_hash()
+        session.add(user)
+        session.flush()
+    return email, role.value, "region" if region is not None else "deployment"
 
 
 def schedule_demo_meetings(

@@ -18,6 +18,7 @@ from models.core.settings import Settings
 from models.demo.building import (
     DemoMeeting,
     ensure_agencies,
+    ensure_overseer,
     ensure_users,
     schedule_demo_meetings,
 )
@@ -28,9 +29,19 @@ from models.tasks.calendar_changes import add_decree_transfers
 from models.tasks.operations import complete_task, create_task
 from models.workdays.calendar import district_calendar
 
-__all__ = ["DEMO_REGION", "SECOND_DISTRICT", "load_demo_region"]
+__all__ = [
+    "DEMO_REGION",
+    "DEPLOYMENT_ADMINISTRATOR",
+    "REGIONAL_VIEWER",
+    "SECOND_DISTRICT",
+    "load_demo_region",
+]
 
 DEMO_REGION = ("Западно-Казахстанская область", "Батыс Қазақстан облысы")
+
+#: The region's viewer (the oblast akimat's deputy akim) and the deployment's administrator.
+REGIONAL_VIEWER = ("region@birge.example", "Гүлнар Сейітқалиева")
+DEPLOYMENT_ADMINISTRATOR = ("deployment@birge.example", "Администратор развёртывания")
 #: Russian name, Kazakh name, case-code prefix.
 SECOND_DISTRICT = ("Бурлинский район", "Бөрлі ауданы", "BRL")
 
@@ -126,6 +137,8 @@ def load_demo_region(
         session.flush()
     agencies = ensure_agencies(session, district, _AGENCIES, _ENGLISH_NAMES)
     logins = ensure_users(session, agencies, _USERS)
+    logins.append(ensure_overseer(session, *REGIONAL_VIEWER, Role.REGIONAL, region))
+    logins.append(ensure_overseer(session, *DEPLOYMENT_ADMINISTRATOR, Role.DEPLOYMENT))
     add_decree_transfers(session, require_id(district), now.year, now=now)
     case = session.scalars(select(Case).where(col(Case.district_id) == district.id)).first()
     if case is None:

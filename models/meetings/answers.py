@@ -150,7 +150,7 @@ def record_response(
         row = MeetingResponse(
             meeting_id=require_id(meeting),
             user_id=require_id(user),
-            agency_id=user.agency_id,
+            agency_id=user.staff_agency_id,
             answer=answer.value,
         )
     row.answer = answer.value

@@ -248,7 +248,7 @@ def _write_reminders(
         .where(col(User.agency_id).in_(agency_ids), col(User.active) == True)  # noqa: E712
         .order_by(col(User.id))
     ):
-        users_by_agency.setdefault(user.agency_id, []).append(user)
+        users_by_agency.setdefault(user.staff_agency_id, []).append(user)
     case_ids = {m.case_id for m in meetings if m.case_id is not None}
     cases = (
         {require_id(c): c for c in session.scalars(select(Case).where(col(Case.id).in_(case_ids)))}

@@ -223,7 +223,7 @@ def record_minutes(
     session.add(minutes)
     session.flush()
     minutes_id = require_id(minutes)
-    present_agencies = agency_ids | {p.agency_id for p in people}
+    present_agencies = agency_ids | {p.staff_agency_id for p in people}
     for agency_id in sorted(participating):
         session.add(
             Attendance(
@@ -232,7 +232,7 @@ def record_minutes(
         )
     for person in people:
         session.add(
-            Attendance(minutes_id=minutes_id, agency_id=person.agency_id, user_id=person.id)
+            Attendance(minutes_id=minutes_id, agency_id=person.staff_agency_id, user_id=person.id)
         )
     if meeting.kind == MeetingKind.COORDINATION_MEETING:
         _freeze_agenda(session, meeting, minutes_id)

@@ -130,7 +130,7 @@ def message_id(dedupe_key: str, domain: str) -> str:
 def add_notification(
     session: Session,
     *,
-    district_id: int,
+    district_id: int | None,
     dedupe_key: str,
     recipient: str,
     subject: str,
@@ -151,6 +151,9 @@ def add_notification(
     known_new: bool = False,
 ) -> Notification | None:
     """Add a notification to *session* unless one with *dedupe_key* exists already.
+
+    *district_id* is the district the email is of; None only for an account above the
+    districts (a regional viewer's or deployment administrator's password link).
 
     ``next_attempt_at`` is set *grace* after now: the web nudges a worker at once, and the
     scheduler's tick only picks the row up if that nudge did not lead to a send by then.

@@ -330,7 +330,7 @@ def person_scope(session: Session, user: User) -> FeedScope:
         name=_(N_("Birge: my calendar")),
         uid=f"person-{require_id(user)}@birge",
         locale=user.locale,
-        agency_ids=(user.agency_id,),
+        agency_ids=(user.staff_agency_id,),
         user_id=require_id(user),
         # The one rule of case codes (models.cases.access.may_see_case): those who oversee
         # the district (the chair, administrators, the unit's secretary) know every case.

@@ -11,11 +11,13 @@ from sqlmodel import Session, col
 from models.people.tables import Agency, AgencyKind, Role, User
 
 __all__ = [
+    "administers_deployment",
     "administers_district",
     "agency_of",
     "district_chairs",
     "may_manage_people",
     "oversees_district",
+    "views_region",
 ]
 
 
@@ -40,6 +42,19 @@ def administers_district(user: User) -> bool:
     """Tell whether *user* is an active administrator of their district (a feature names what
     that lets one do by a predicate of its own, e.g. ``may_retry_emails``)."""
     return user.active and Role(user.role) is Role.ADMIN
+
+
+def administers_deployment(user: User) -> bool:
+    """Tell whether *user* is an active deployment administrator: makes regions, districts,
+    their first administrators and regional viewers, and sees nothing of a district's work."""
+    return user.active and Role(user.role) is Role.DEPLOYMENT
+
+
+def views_region(user: User) -> int | None:
+    """The region whose figures *user* sees: a regional viewer's own, else None."""
+    if user.active and Role(user.role) is Role.REGIONAL:
+        return user.region_id
+    return None
 
 
 def may_manage_people(user: User) -> bool:

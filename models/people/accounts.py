@@ -12,7 +12,7 @@ from models.core.text import CONTROL_CHARACTERS_MESSAGE, has_forbidden_controls,
 from models.people.directory import user_with_email
 from models.people.passwords import check_new_password
 from models.people.sessions import SessionEnd, end_user_sessions
-from models.people.tables import Agency, Role, User, verify_password
+from models.people.tables import Agency, Region, Role, User, verify_password
 
 __all__ = ["MIN_PASSWORD_LENGTH", "AccountError", "change_password", "create_user"]
 
@@ -28,14 +28,16 @@ def create_user(
     session: Session,
     *,
     email: str,
-    agency: Agency,
+    agency: Agency | None = None,
+    region: Region | None = None,
     role: str,
     full_name: str,
     locale: str = "ru",
     password: str,
     created_by: int | None = None,
 ) -> User:
-    """Add a user to *agency*; the email is stored lower-case and must be new.
+    """Add a user to *agency* (a district's staff), to *region* (a regional viewer), or to
+    neither (a deployment administrator); the email is stored lower-case and must be new.
 
     Raises:
       AccountError: the email, role, locale or password is not acceptable.
@@ -45,6 +47,7 @@ def create_user(
         raise AccountError(f"{email!r} is not an email address", "email")
     if role not in {r.value for r in Role}:
         raise AccountError(f"unknown role {role!r}", "role")
+    _check_place(Role(role), agency, region)
     if has_forbidden_controls(full_name):
         raise AccountError(CONTROL_CHARACTERS_MESSAGE, "full_name")
     if locale not in LOCALES:
@@ -56,7 +59,8 @@ def create_user(
     if user_with_email(session, email) is not None:
         raise AccountError(f"a user with email {email} exists already", "email")
     user = User(
-        agency_id=require_id(agency),
+        agency_id=require_id(agency) if agency is not None else None,
+        region_id=require_id(region) if region is not None else None,
         email=email,
         full_name=full_name.strip() or email,
         role=role,
@@ -71,9 +75,30 @@ def create_user(
         action="user.created",
         object_type="user",
         object_id=user.id,
-        detail=f"role={role} agency={agency.slug}",
+        detail=f"role={role} {_place(agency, region)}",
     )
     return user
+
+
+def _check_place(role: Role, agency: Agency | None, region: Region | None) -> None:
+    """A district's staff work in an agency, a regional viewer in a region, a deployment
+    administrator in neither."""
+    if role.works_in_district and (agency is None or region is not None):
+        raise AccountError(f"a user of role {role} belongs to an agency of a district", "agency")
+    if role is Role.REGIONAL and (region is None or agency is not None):
+        raise AccountError("a regional viewer belongs to a region, not to an agency", "region")
+    if role is Role.DEPLOYMENT and (agency is not None or region is not None):
+        raise AccountError(
+            "a deployment administrator belongs to no agency and no region", "agency"
+        )
+
+
+def _place(agency: Agency | None, region: Region | None) -> str:
+    if agency is not None:
+        return f"agency={agency.slug} district={agency.district_id}"
+    if region is not None:
+        return f"region={region.id}"
+    return "deployment"
 
 
 def change_password(

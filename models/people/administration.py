@@ -24,11 +24,11 @@ from models.core.i18n import DEFAULT_LOCALE, LOCALES, N_
 from models.core.settings import Settings
 from models.core.text import CONTROL_CHARACTERS_MESSAGE, has_forbidden_controls, is_email_address
 from models.outbox.notifications import Notification
-from models.people.access import administers_district, may_manage_people
+from models.people.access import administers_deployment, administers_district, may_manage_people
 from models.people.directory import user_with_email
 from models.people.passwords import invite_to_set_password
 from models.people.sessions import SessionEnd, end_user_sessions
-from models.people.tables import Agency, AgencyKind, Role, User
+from models.people.tables import DISTRICT_ROLES, Agency, AgencyKind, Region, Role, User
 
 __all__ = [
     "AdminError",
@@ -73,17 +73,22 @@ class UserChange:
     full_name: str
     role: str
     locale: str
-    agency_id: int
+    #: The agency of a district's staff member (None for a regional viewer).
+    agency_id: int | None
     active: bool = True
+    #: The region of a regional viewer (None for a district's staff).
+    region_id: int | None = None
 
 
-def _district_of(session: Session, agency_id: int) -> int | None:
-    agency = session.get(Agency, agency_id)
+def _district_of(session: Session, agency_id: int | None) -> int | None:
+    agency = session.get(Agency, agency_id) if agency_id is not None else None
     return agency.district_id if agency is not None else None
 
 
 def may_manage_users_of(session: Session, actor: User, agency: Agency) -> bool:
     """Tell whether *actor* may add and change the staff of *agency*."""
+    if administers_deployment(actor):  # a district's first administrators, in its akimat
+        return agency.kind == AgencyKind.AKIMAT
     if not may_manage_people(actor):
         return False
     if administers_district(actor):
@@ -101,8 +106,10 @@ def may_manage_user(session: Session, actor: User, user: User) -> bool:
 
 def roles_assignable_by(actor: User) -> list[str]:
     """Return the roles *actor* may give."""
+    if administers_deployment(actor):
+        return [Role.ADMIN.value, Role.REGIONAL.value]
     if administers_district(actor):
-        return [r.value for r in Role]
+        return [r.value for r in DISTRICT_ROLES]
     return [Role.MEMBER.value, Role.COORDINATOR.value]
 
 
@@ -247,7 +254,11 @@ def _check_user(session: Session, actor: User, change: UserChange, *, user_id: i
         raise AdminError(N_("You may not give this role."), "role")
     if change.locale not in LOCALES:
         raise AdminError(N_("Choose a language."), "locale")
-    agency = session.get(Agency, change.agency_id)
+    if Role(change.role) is Role.REGIONAL:
+        if change.region_id is None or session.get(Region, change.region_id) is None:
+            raise AdminError(N_("Choose a region."), "region_id")
+        return
+    agency = session.get(Agency, change.agency_id) if change.agency_id is not None else None
     if agency is None or not may_manage_users_of(session, actor, agency):
         raise AdminError(N_("You may not add people to this agency."), "agency_id")
 
@@ -276,8 +287,10 @@ def create_staff(
     """
     now = now or utcnow()
     _check_user(session, actor, change, user_id=None)
+    regional = Role(change.role) is Role.REGIONAL
     user = User(
-        agency_id=change.agency_id,
+        agency_id=None if regional else change.agency_id,
+        region_id=change.region_id if regional else None,
         email=change.email.strip().lower(),
         full_name=" ".join(change.full_name.split()),
         role=change.role,
@@ -293,7 +306,7 @@ def create_staff(
         action="user.created",
         object_type="user",
         object_id=user.id,
-        detail=f"role={user.role} agency={user.agency_id}",
+        detail=f"role={user.role} agency={user.agency_id} region={user.region_id}",
         at=now,
     )
     notification = invite_to_set_password(

@@ -28,7 +28,9 @@ __all__ = [
     "DistrictListing",
     "agency_by_slug",
     "create_district",
+    "find_region",
     "list_districts",
+    "list_regions",
 ]
 
 MAX_NAME_LENGTH = 200
@@ -74,15 +76,28 @@ def _check_name(value: str, field: str) -> str:
     return value
 
 
-def _region(session: Session, name: str, name_kk: str) -> tuple[Region, bool]:
-    """The region called *name* (in Russian or Kazakh, whatever the letter case), or a new one.
+def find_region(session: Session, name: str) -> Region | None:
+    """The region called *name* (in Russian or Kazakh, whatever the letter case), if any.
 
     Compared here, not in SQL: SQLite's ``lower()`` knows only ASCII, and a country has twenty
     regions."""
-    wanted = name.casefold()
+    wanted = name.strip().casefold()
     for region in session.scalars(select(Region)):
         if wanted in (region.name_ru.casefold(), region.name_kk.casefold()):
-            return region, False
+            return region
+    return None
+
+
+def list_regions(session: Session) -> list[Region]:
+    """Every region of the deployment, by Russian name."""
+    return list(session.scalars(select(Region).order_by(col(Region.name_ru))))
+
+
+def _region(session: Session, name: str, name_kk: str) -> tuple[Region, bool]:
+    """The region called *name*, or a new one."""
+    found = find_region(session, name)
+    if found is not None:
+        return found, False
     region = Region(name_ru=name, name_kk=name_kk or name)
     session.add(region)
     session.flush()
@@ -94,7 +109,9 @@ def _region(session: Session, name: str, name_kk: str) -> tuple[Region, bool]:
 AKIMAT_SLUG = "akimat"
 
 
-def create_district(session: Session, draft: DistrictDraft) -> District:
+def create_district(
+    session: Session, draft: DistrictDraft, *, created_by: int | None = None
+) -> District:
     """Add a district to its region (the region too, when it is new), with its akimat.
 
     The district starts with no person: its first administrator is made with
@@ -142,14 +159,14 @@ def create_district(session: Session, draft: DistrictDraft) -> District:
     if new_region:
         record_event(
             session,
-            user_id=None,
+            user_id=created_by,
             action="region.created",
             object_type="region",
             object_id=region.id,
         )
     record_event(
         session,
-        user_id=None,
+        user_id=created_by,
         action="district.created",
         object_type="district",
         object_id=district.id,

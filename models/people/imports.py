@@ -35,7 +35,7 @@ from models.people.administration import (
     may_manage_agencies,
 )
 from models.people.districts import AgencyLookupError, agency_by_slug
-from models.people.tables import Agency, Role, User
+from models.people.tables import DISTRICT_ROLES, Agency, User
 
 __all__ = [
     "MAX_ROWS",
@@ -176,12 +176,12 @@ def _unknown_role(kind: ImportKind, row: ImportRow) -> RowError | None:
     """Name a staff row's role that is no role at all, with the roles there are: a typo is
     not a matter of permission."""
     role = row.values.get("role", "").lower()
-    if kind is not ImportKind.STAFF or role in {r.value for r in Role}:
+    if kind is not ImportKind.STAFF or role in {r.value for r in DISTRICT_ROLES}:
         return None
     return RowError(
         "role",
         N_("Unknown role “%(role)s” on line %(line)s; the roles are: %(roles)s."),
-        {"role": row.values.get("role", ""), "line": row.line, "roles": ", ".join(Role)},
+        {"role": row.values.get("role", ""), "line": row.line, "roles": ", ".join(DISTRICT_ROLES)},
     )
 
 

@@ -229,11 +229,11 @@ def _email_link(
         "—",
         "Birge",
     ]
-    agency = session.get(Agency, user.agency_id)
-    assert agency is not None
+    # Nobody above the districts belongs to one: their emails are the deployment's own.
+    agency = session.get(Agency, user.agency_id) if user.agency_id is not None else None
     return add_notification(
         session,
-        district_id=agency.district_id,
+        district_id=agency.district_id if agency is not None else None,
         dedupe_key=password_link_key(require_id(reset)),
         user_id=user.id,
         recipient=user.email,

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import Date, String, Time, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, String, Time, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,21 +45,39 @@ class AgencyKind(StrEnum):
 
 
 class Role(StrEnum):
-    """What a user may do: ``chair`` is the deputy akim; ``coordinator`` schedules for an agency."""
+    """What a user may do: ``chair`` is the deputy akim; ``coordinator`` schedules for an agency.
+
+    The first four work in a district's agency. Above the districts, a ``regional`` viewer (the
+    oblast's deputy akim, the regional ombudsman) sees its region's figures and nothing of a
+    case, and a ``deployment`` administrator makes regions, districts and their first
+    administrators: neither belongs to an agency (:data:`OVERSIGHT_ROLES`).
+    """
 
     ADMIN = "admin"
     CHAIR = "chair"
     COORDINATOR = "coordinator"
     MEMBER = "member"
+    REGIONAL = "regional"
+    DEPLOYMENT = "deployment"
+
+    @property
+    def works_in_district(self) -> bool:
+        """Belongs to one of a district's agencies (every role but those above districts)."""
+        return self not in OVERSIGHT_ROLES
+
+    @property
+    def acts_for_agency(self) -> bool:
+        """Acts for the agency beyond its own tasks (administrators, the chair, coordinators)."""
+        return self in (Role.ADMIN, Role.CHAIR, Role.COORDINATOR)
 
     @property
     def may_schedule(self) -> bool:
-        return self is not Role.MEMBER
+        return self.acts_for_agency
 
     @property
     def may_rotate_feeds(self) -> bool:
         """Issue a new feed address for one's agency (when the old one leaked)."""
-        return self is not Role.MEMBER
+        return self.acts_for_agency
 
     @property
     def may_change_calendar(self) -> bool:
@@ -69,6 +87,13 @@ class Role(StrEnum):
     @property
     def sees_district(self) -> bool:
         return self in (Role.ADMIN, Role.CHAIR)
+
+
+#: The roles above the districts: their users have no agency, and see no district's pages.
+OVERSIGHT_ROLES = frozenset({Role.REGIONAL, Role.DEPLOYMENT})
+
+#: The roles of a district's staff, in the order forms offer them.
+DISTRICT_ROLES = tuple(r for r in Role if r.works_in_district)
 
 
 class Region(SQLModel, table=True):
@@ -151,7 +176,8 @@ class Agency(SQLModel, table=True):
 
 
 class User(SQLModel, table=True):
-    """A person who signs in; belongs to one agency.
+    """A person who signs in: a district's staff belong to one agency; a regional viewer to
+    a region, and a deployment administrator to neither (:attr:`Role.works_in_district`).
 
     The ``is_*`` properties and :meth:`get_id` are what flask-login expects of a user object;
     they are plain Python so that this module does not depend on Flask.
@@ -159,8 +185,19 @@ class User(SQLModel, table=True):
 
     __tablename__ = "user_account"
 
+    __table_args__ = (
+        CheckConstraint(
+            "(role IN ('regional', 'deployment')) = (agency_id IS NULL)"
+            " AND (role = 'regional') = (region_id IS NOT NULL)",
+            name="ck_user_account_place",
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
-    agency_id: int = Field(foreign_key="agency.id", index=True)
+    #: The agency of a district's staff; None above the districts.
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    #: The region a regional viewer sees; None for everyone else.
+    region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
     email: str = Field(sa_type=String(254), unique=True)
     full_name: str = Field(sa_type=String(200))
     password_hash: str = Field(default="", sa_type=String(256))
@@ -168,6 +205,14 @@ class User(SQLModel, table=True):
     locale: str = Field(default=DEFAULT_LOCALE, sa_type=String(8))
     active: bool = Field(default=True)
     created_at: datetime = utc_field(default_factory=utcnow)
+
+    @property
+    def staff_agency_id(self) -> int:
+        """The agency of a district's staff member (a LookupError above the districts, where
+        nothing of a district may reach the account)."""
+        if self.agency_id is None:
+            raise LookupError(f"user {self.id} works above the districts, in no agency")
+        return self.agency_id
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

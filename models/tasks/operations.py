@@ -67,7 +67,7 @@ def may_see_task(session: Session, user: User, task: Task) -> bool:
 def may_create_tasks(user: User) -> bool:
     """Tell whether *user* may give an agency a task by hand or by a meeting's decision: anyone
     active but a member."""
-    return user.active and Role(user.role) is not Role.MEMBER
+    return user.active and Role(user.role).acts_for_agency
 
 
 def may_manage_task(session: Session, user: User, task: Task) -> bool:

@@ -37,7 +37,14 @@ def test_demo_district_is_complete_and_loads_idempotently(
     assert {k.value for k in AgencyKind} - kinds <= {"ombudsman"}
     schools = select(Agency).where(Agency.kind == "school", Agency.district_id == 1)
     assert len(session.scalars(schools).all()) == 3
-    assert {role for _, role, _ in logins} == {"admin", "chair", "coordinator", "member"}
+    assert {role for _, role, _ in logins} == {
+        "admin",
+        "chair",
+        "coordinator",
+        "member",
+        "regional",
+        "deployment",
+    }
     assert {m.kind for m in session.scalars(select(Meeting))} == {k.value for k in MeetingKind}
     codes = session.scalars(select(Case.code).order_by(Case.code)).all()
     assert codes[0].startswith("BRL-") and codes[1] == "D-2026-0042" and len(codes) == 6
