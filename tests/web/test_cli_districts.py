@@ -83,3 +83,23 @@ def test_a_bad_district_is_one_line_and_nothing_is_made(
                   *args)  # fmt: skip
     assert refused.exit_code == 1 and said in refused.output
     assert len(cli("district", "list").output.splitlines()) == 2  # the demo's
+
+
+def test_accounts_above_the_districts_are_made_with_their_region_or_none(
+    cli: Callable[..., Result],
+) -> None:
+    password = "a long enough password\n"
+    viewer = cli("user", "create", "ombudsman@oblast.kz", "--role", "regional",
+                 "--region", "батыс қазақстан облысы", input=password)  # fmt: skip
+    assert viewer.exit_code == 0, viewer.output
+    assert "(regional, Западно-Казахстанская область)" in viewer.output
+    deployment = cli("user", "create", "ops@birge.kz", "--role", "deployment", input=password)
+    assert deployment.exit_code == 0 and "(deployment, the deployment)" in deployment.output
+    for args, said in (
+        (["--role", "regional"], "a regional viewer belongs to a region"),
+        (["--role", "regional", "--region", "Марс"], "there is no region 'Марс'"),
+        (["--role", "member"], "a user of role member belongs to an agency of a district"),
+        (["--role", "deployment", "--agency", "akimat", "--district", "1"], "no agency and no"),
+    ):
+        refused = cli("user", "create", "x@y.kz", *args, input=password)
+        assert refused.exit_code == 1 and said in refused.output, (args, refused.output)
