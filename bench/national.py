@@ -17,7 +17,9 @@ million outbox rows of the last 89 days), the other with one district of the sam
 2. The tick (``workers.runtime.tick``, stub broker; pruning timed apart) after the same items
    were made due in each, in every district by turns: tasks past their due moment, meetings an
    hour away, emails whose retry has come. --rounds interleaved rounds after a warm-up; the
-   median milliseconds per email nudged, and a tick with nothing due.
+   median milliseconds per email nudged; on the national database also with the same items
+   due in one district (what the number of districts costs, apart from the tables' size);
+   and a tick with nothing due.
 3. gunicorn (--workers sync processes, as bench/portal.py) on each database, and wrk -c 32
    on the chair's home page ``/`` (the chair of a district in the middle of the country) and on
    the regional view ``/region`` (a regional viewer of that district's region), where the
@@ -28,27 +30,22 @@ million outbox rows of the last 89 days), the other with one district of the sam
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
-from http_load import free_port
-from national_seed import DOMAIN, PASSWORD, ZONE, Due, Sizes, chair_email, make_due, seed
+from national_due import Due, make_due
+from national_seed import DOMAIN, PASSWORD, ZONE, Sizes, chair_email, seed
+from page_load import check_page, load_page, serve_portal, sign_in
 from scaffold import create_database, drop_database, make_settings, timed_tick
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -81,6 +78,7 @@ class Database:
     upgrade_seconds: float = 0.0
     noop_upgrade_seconds: float = 0.0
     tick_ms_per_item: list[float] = field(default_factory=list)
+    tick_one_district_ms_per_item: list[float] = field(default_factory=list)
     empty_tick_ms: list[float] = field(default_factory=list)
     prune_ms: float = 0.0
     chair_district: int = 1
@@ -223,7 +221,8 @@ def _add_regional_viewers(db: Database) -> bool:
 
 def _tick_rounds(databases: list[Database], due: Due, moment: datetime, rounds: int) -> None:
     """A warm-up tick, then *rounds* interleaved: on each database the same items made due,
-    one tick timed (pruning apart), then one with nothing due. Last, one pruning pass each."""
+    one tick timed (pruning apart); on the national one, the same items due in the chair's
+    district alone and a tick; then one with nothing due. Last, one pruning pass each."""
     runtimes = {}
     for db in databases:
         assert db.settings is not None and db.engine is not None
@@ -235,19 +234,27 @@ def _tick_rounds(databases: list[Database], due: Due, moment: datetime, rounds: 
             now = moment + timedelta(minutes=round_)
             for db in order:
                 runtime = runtimes[db.label]
-                make_due(db.engine, due, now, f"r{round_}")  # type: ignore[arg-type]
+                make_due(runtime.engine, due, now, f"r{round_}")
                 nudged, ms = timed_tick(runtime, now)
                 assert nudged == due.items, (db.label, nudged, due.items)
-                _, empty_ms = timed_tick(runtime, now + timedelta(seconds=30))
+                if db.sizes.districts > 1:  # the same items, due in the chair's district alone
+                    later = now + timedelta(seconds=20)
+                    make_due(runtime.engine, due, later, f"r{round_}-one", [db.chair_district])
+                    one_nudged, one_ms = timed_tick(runtime, later)
+                    assert one_nudged == due.items, (db.label, one_nudged, due.items)
+                    if round_:
+                        db.tick_one_district_ms_per_item.append(one_ms / one_nudged)
+                _, empty_ms = timed_tick(runtime, now + timedelta(seconds=40))
                 if round_:
                     db.tick_ms_per_item.append(ms / nudged)
                     db.empty_tick_ms.append(empty_ms)
                 print(f"  tick {db.label} round {round_}: {ms:.0f} ms for {nudged}", flush=True)
         for db in databases:
-            assert db.settings is not None
-            with Session(db.engine) as session:  # type: ignore[arg-type]
+            runtime = runtimes[db.label]
+            with Session(runtime.engine) as session:
                 started = time.perf_counter()
-                prune_old_rows(session, db.settings, now=moment, batch=db.settings.prune_batch)
+                settings = runtime.settings
+                prune_old_rows(session, settings, now=moment, batch=settings.prune_batch)
                 db.prune_ms = (time.perf_counter() - started) * 1000
     finally:
         for runtime in runtimes.values():
@@ -267,7 +274,7 @@ def _http_rounds(
                 "BIRGE_BASE_URL": "http://birge.bench",
                 "PYTHONPATH": str(HERE.parent),
             }
-            bases[db.label] = stack.enter_context(_gunicorn(env, args.workers))
+            bases[db.label] = stack.enter_context(serve_portal(env, args.workers))
         targets: list[tuple[Database, str, str, str]] = []  # db, page, url, cookie
         for db in databases:
             base = bases[db.label]
@@ -275,79 +282,17 @@ def _http_rounds(
             if regional:
                 who["regional /region"] = (f"regional.r{db.region}@{DOMAIN}", "/region")
             for page, (email, path) in who.items():
-                cookie = _sign_in(base, email)
-                _check(base + path, cookie)
+                cookie = sign_in(base, email, PASSWORD)
+                check_page(base + path, cookie)
                 targets.append((db, page, base + path, cookie))
-                _wrk(base + path, cookie, 2, args.connections)  # warm-up, not counted
+                load_page(base + path, cookie, 2, args.connections)  # warm-up, not counted
         for round_ in range(args.http_rounds):
             order = targets if round_ % 2 == 0 else targets[::-1]
             for db, page, url, cookie in order:
-                figures = _wrk(url, cookie, args.duration, args.connections)
+                figures = load_page(url, cookie, args.duration, args.connections)
                 db.pages.setdefault(page, []).append(figures)
                 print(f"  {page} {db.label} round {round_}: p95 {figures['p95']:.1f} ms",
                       flush=True)  # fmt: skip
-
-
-@contextmanager
-def _gunicorn(env: dict[str, str], workers: int) -> Iterator[str]:
-    port = free_port()
-    command = [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers)]
-    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "2048"]
-    process = subprocess.Popen(  # noqa: S603 - our own argv
-        [*command, "web:create_app()"], env=env, cwd=HERE.parent
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=5):  # noqa: S310
-                    break
-            except (OSError, urllib.error.URLError):
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("gunicorn did not answer") from None
-                time.sleep(0.3)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _sign_in(base: str, email: str) -> str:
-    """Sign in through the form (its CSRF token first); return the Cookie header."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(base + "/login", timeout=30).read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert token is not None
-    data = {"csrf_token": token.group(1), "email": email, "password": PASSWORD}
-    opener.open(base + "/login", data=urllib.parse.urlencode(data).encode(), timeout=30).read()
-    return "; ".join(f"{c.name}={c.value}" for c in jar)
-
-
-def _check(url: str, cookie: str) -> None:
-    """Stop unless *url* answers 200 to the signed-in *cookie*: refusals measure nothing."""
-    request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
-        if response.status != 200 or "/login" in response.url:
-            sys.exit(f"{url} answered {response.status} at {response.url}: not signed in?")
-
-
-def _wrk(url: str, cookie: str, seconds: int, connections: int) -> dict[str, float]:
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
-    command += ["-s", str(HERE / "wrk_report.lua"), "-H", f"Cookie: {cookie}", url]
-    output = subprocess.run(  # noqa: S603 - our own argv
-        command, capture_output=True, text=True, check=True
-    ).stdout
-    line = next(row for row in output.splitlines() if row.startswith("BENCH "))
-    requests, duration, p50, p95, p99, errors = line.split()[1:]
-    return {
-        "rps": int(requests) / float(duration),
-        "p50": int(p50) / 1000,
-        "p95": int(p95) / 1000,
-        "p99": int(p99) / 1000,
-        "errors": int(errors),
-    }
 
 
 def _print(
@@ -386,6 +331,13 @@ def _print(
         "",
         "ratio ≤ 1.2",
     )
+    line(
+        "  the same due in one district (national db)",
+        median(national.tick_one_district_ms_per_item),
+        median(one.tick_ms_per_item),
+        "",
+        "",
+    )
     line("tick with nothing due, ms", median(national.empty_tick_ms),
          median(one.empty_tick_ms), "", "")  # fmt: skip
     line("pruning pass (nothing past 90 days), ms", national.prune_ms, one.prune_ms, "", "")
@@ -397,7 +349,7 @@ def _print(
         b = median(r["p95"] for r in one.pages[page])
         line(f"{page} p95 ms, {args.connections} clients", a, b, "", goal)
     line(
-        f"birge db upgrade {revisions[0]} -> {revisions[1]}, s",
+        f"birge db upgrade {revisions[0][:4]} -> {revisions[1][:4]}, s",
         national.upgrade_seconds,
         one.upgrade_seconds,
         "",
@@ -427,7 +379,8 @@ def _print(
     if not regional:
         print("  the schema has no regional viewers (user_account.region_id): /region not run")
     print(
-        f"birge db upgrade with nothing to do: {national.noop_upgrade_seconds:.1f} s, "
+        f"birge db upgrade from {revisions[0]} to {revisions[1]}; with nothing to do, the "
+        f"command takes {national.noop_upgrade_seconds:.1f} s and "
         f"{one.noop_upgrade_seconds:.1f} s"
     )
     before, after = loads

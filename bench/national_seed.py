@@ -1,39 +1,27 @@
 """The country of bench/national.py: regions, districts of the same size, their agencies,
-people, cases, tasks, council series and outbox, written with set-based SQL; and the items
-made due before each timed tick.
+people, cases, tasks, council series (bench/national_meetings.py) and outbox, written with
+set-based SQL.
 
 Every district is built alike, so a database of one district seeded by the same code is the
 comparator of the national one. Moments are relative to *moment*, the tick's: every task's and
 meeting's next moment and every unsent email lies after it, as a scheduler that kept ticking
-would have left them, and only what :func:`make_due` adds is due then.
+would have left them, and only what bench/national_due.py adds is due then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from national_meetings import add_meetings
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from werkzeug.security import generate_password_hash
 
-from calendars.recurrence import monthly_rule_like
 from models.core.settings import Settings
-from models.meetings.reminder_plan import plan_sittings
-from models.meetings.sittings import SittingTime, sitting_times
-from models.meetings.tables import Meeting, Sitting
 
-__all__ = [
-    "DOMAIN",
-    "PASSWORD",
-    "Due",
-    "Sizes",
-    "chair_email",
-    "make_due",
-    "seed",
-]
+__all__ = ["DOMAIN", "PASSWORD", "ZONE", "Sizes", "chair_email", "seed", "table_columns"]
 
 DOMAIN = "bench.test"
 PASSWORD = "bench-national-2026"  # noqa: S105 - every seeded account's, printed nowhere else
@@ -51,11 +39,6 @@ AGENCIES: tuple[tuple[str, str, str], ...] = (
     ("crisis-center", "center", "Кризисный центр"),
     ("ngo", "ngo", "Общественный фонд"),
 )
-#: Who is invited to a school's council besides the school.
-COUNCIL_GUESTS = ("police", "education", "social", "kdnzp")
-#: Who is invited to the district's other meetings besides the akimat, which organises them.
-MEETING_GUESTS = ("police", "education", "guardianship", "health")
-SINGLE_KINDS = ("coordination_meeting", "case_conference", "joint_inspection")
 
 
 @dataclass(frozen=True)
@@ -92,12 +75,12 @@ def chair_email(district_id: int) -> str:
 
 def seed(engine: Engine, settings: Settings, sizes: Sizes, moment: datetime) -> dict[str, int]:
     """Fill an empty, migrated database; return its row counts by table."""
-    params = {"t": moment, "today": moment.astimezone(ZONE).date()}
+    params: dict[str, object] = {"t": moment, "today": moment.astimezone(ZONE).date()}
     with engine.begin() as conn:
         _people(conn, sizes, params)
         _cases_and_tasks(conn, sizes, params)
     with engine.begin() as conn:
-        _meetings(conn, settings, sizes, moment)
+        add_meetings(conn, settings, sizes.schools, sizes.single_meetings, moment)
     with engine.begin() as conn:
         _emails(conn, sizes, params)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -291,183 +274,12 @@ def _cases_and_tasks(conn: Connection, sizes: Sizes, params: dict[str, object]) 
     )
 
 
-def _meetings(conn: Connection, settings: Settings, sizes: Sizes, moment: datetime) -> None:
-    """Each school's monthly council, begun within the last year (every fourth with a moved
-    sitting, every tenth with a cancelled one), and the district's other meetings of the year
-    around *moment*; each with the next sitting and reminder moment the planner would keep."""
-    agencies = {
-        (district, slug): agency
-        for district, slug, agency in conn.execute(text("SELECT district_id, slug, id FROM agency"))
-    }
-    districts = [row[0] for row in conn.execute(text("SELECT id FROM district ORDER BY id"))]
-    meetings: list[dict[str, object]] = []
-    guests: list[dict[str, int]] = []
-    overrides: list[dict[str, object]] = []
-    for district in districts:
-        for school in range(1, sizes.schools + 1):
-            meeting_id = len(meetings) + 1
-            day = moment.astimezone(ZONE).date() - timedelta(days=330 + school % 28)
-            while day.weekday() >= 5:
-                day += timedelta(days=1)
-            starts = datetime.combine(day, time(15, 0), tzinfo=ZONE).astimezone(UTC)
-            school_id = agencies[(district, f"school-{school}")]
-            meeting = Meeting(
-                id=meeting_id,
-                uid=f"bench-{meeting_id}@birge",
-                district_id=district,
-                kind="prevention_council",
-                title=f"Совет профилактики школы № {school}",
-                starts_at=starts,
-                ends_at=starts + timedelta(minutes=90),
-                location=f"Средняя школа № {school}, актовый зал",
-                organizer_agency_id=school_id,
-                school_agency_id=school_id,
-                rrule=monthly_rule_like(starts.astimezone(ZONE)),
-            )
-            changed = _changed_sittings(meeting, school, moment)
-            overrides += [
-                {
-                    "meeting": meeting_id,
-                    "original": s.original_start,
-                    "starts": s.starts_at,
-                    "ends": s.ends_at,
-                    "cancelled": s.cancelled,
-                    "t": moment,
-                }
-                for s in changed
-            ]
-            meetings.append(_meeting_row(meeting, changed, settings, moment))
-            guests += [{"meeting": meeting_id, "agency": school_id}] + [
-                {"meeting": meeting_id, "agency": agencies[(district, slug)]}
-                for slug in COUNCIL_GUESTS
-            ]
-        for number in range(sizes.single_meetings):
-            meeting_id = len(meetings) + 1
-            offset = timedelta(days=365 * number // max(sizes.single_meetings, 1) - 180)
-            starts = moment.replace(minute=0, second=0, microsecond=0) + offset
-            meeting = Meeting(
-                id=meeting_id,
-                uid=f"bench-{meeting_id}@birge",
-                district_id=district,
-                kind=SINGLE_KINDS[number % len(SINGLE_KINDS)],
-                title=f"Заседание № {number + 1}",
-                starts_at=starts,
-                ends_at=starts + timedelta(minutes=120),
-                location="Акимат, малый зал",
-                organizer_agency_id=agencies[(district, "akimat")],
-            )
-            meetings.append(_meeting_row(meeting, [], settings, moment))
-            guests += [
-                {"meeting": meeting_id, "agency": agencies[(district, slug)]}
-                for slug in ("akimat", *MEETING_GUESTS)
-            ]
-    conn.execute(
-        text(
-            """
-            INSERT INTO meeting (id, uid, district_id, kind, title, starts_at, ends_at, location,
-                organizer_agency_id, status, sequence, created_at, updated_at, rrule,
-                school_agency_id, address, outcome_note, reminder_due_at, next_sitting_at)
-            VALUES (:id, :uid, :district_id, :kind, :title, :starts_at, :ends_at, :location,
-                :organizer_agency_id, 'scheduled', :sequence, :created, :created, :rrule,
-                :school_agency_id, '', '', :reminder_due_at, :next_sitting_at)
-            """
-        ),
-        meetings,
-    )
-    conn.execute(text("SELECT setval('meeting_id_seq', (SELECT max(id) FROM meeting))"))
-    conn.execute(
-        text("INSERT INTO meeting_agency (meeting_id, agency_id) VALUES (:meeting, :agency)"),
-        guests,
-    )
-    if overrides:
-        conn.execute(
-            text(
-                """
-                INSERT INTO meeting_sitting (meeting_id, original_start, starts_at, ends_at,
-                    cancelled, sequence, updated_at)
-                VALUES (:meeting, :original, :starts, :ends, :cancelled, 1, :t)
-                """
-            ),
-            overrides,
-        )
-
-
-def _changed_sittings(meeting: Meeting, school: int, moment: datetime) -> list[Sitting]:
-    """Every fourth school's council moved its third sitting a day on; every tenth cancelled
-    its sixth."""
-    rule_sittings = sitting_times(
-        meeting, [], ZONE, after=meeting.starts_at, before=moment + timedelta(days=60)
-    )
-    changed = []
-    if school % 4 == 0 and len(rule_sittings) > 3:
-        moved = rule_sittings[3]
-        changed.append(
-            Sitting(
-                meeting_id=meeting.id or 0,
-                original_start=moved.original_start,
-                starts_at=moved.starts_at + timedelta(days=1),
-                ends_at=moved.ends_at + timedelta(days=1),
-                sequence=1,
-            )
-        )
-    if school % 10 == 5 and len(rule_sittings) > 6:
-        gone = rule_sittings[6]
-        changed.append(
-            Sitting(
-                meeting_id=meeting.id or 0,
-                original_start=gone.original_start,
-                starts_at=gone.starts_at,
-                ends_at=gone.ends_at,
-                cancelled=True,
-                sequence=1,
-            )
-        )
-    return changed
-
-
-def _meeting_row(
-    meeting: Meeting, overrides: Sequence[Sitting], settings: Settings, moment: datetime
-) -> dict[str, object]:
-    """The row of *meeting* with the next sitting and reminder moment after *moment* (the
-    reminders due before it count as sent)."""
-    offsets = settings.reminder_offsets(meeting.kind)
-    if meeting.rrule:
-        horizon = moment + max(offsets, default=timedelta(0)) + timedelta(days=400)
-        sittings = sitting_times(meeting, overrides, ZONE, after=moment, before=horizon)
-    elif meeting.ends_at > moment:
-        sittings = [SittingTime(meeting.starts_at, meeting.starts_at, meeting.ends_at)]
-    else:
-        sittings = []
-    plan = plan_sittings(sittings, offsets, since=None, now=moment, series=bool(meeting.rrule))
-    if meeting.rrule:
-        next_sitting = plan.next_sitting.starts_at if plan.next_sitting else None
-    else:
-        next_sitting = meeting.starts_at
-    return {
-        "id": meeting.id,
-        "uid": meeting.uid,
-        "district_id": meeting.district_id,
-        "kind": meeting.kind,
-        "title": meeting.title,
-        "starts_at": meeting.starts_at,
-        "ends_at": meeting.ends_at,
-        "location": meeting.location,
-        "organizer_agency_id": meeting.organizer_agency_id,
-        "sequence": len(overrides),
-        "created": meeting.starts_at - timedelta(days=14),
-        "rrule": meeting.rrule,
-        "school_agency_id": meeting.school_agency_id,
-        "reminder_due_at": plan.next_moment,
-        "next_sitting_at": next_sitting,
-    }
-
-
 def _emails(conn: Connection, sizes: Sizes, params: dict[str, object]) -> None:
     """The outbox of the last 89 days (sent or voided rows are pruned at 90): per district,
     four in ten about a task (reminders, escalations), five about a meeting (reminders and
     invitations), one a digest; 1 % voided, 0.1 % failed after their last attempt, the rest
     sent. Each carries its district; none is due."""
-    columns = _columns(conn, "notification")
+    columns = table_columns(conn, "notification")
     district = ", district_id" if "district_id" in columns else ""
     conn.execute(
         text(
@@ -532,98 +344,10 @@ def _emails(conn: Connection, sizes: Sizes, params: dict[str, object]) -> None:
     )
 
 
-def _columns(conn: Connection, table: str) -> set[str]:
+def table_columns(conn: Connection, table: str) -> set[str]:
     return set(
         conn.execute(
             text("SELECT column_name FROM information_schema.columns WHERE table_name = :t"),
             {"t": table},
         ).scalars()
     )
-
-
-@dataclass(frozen=True)
-class Due:
-    """What is made due before one tick, in every district by turns: tasks past their due
-    moment (level 1 to the agency head: one email each), meetings an hour away (the 1 h
-    reminder to the akimat's 3 and the police's 2 accounts: five emails each) and emails
-    whose retry has come."""
-
-    tasks: int = 100
-    meetings: int = 10
-    emails: int = 50
-
-    @property
-    def items(self) -> int:
-        """The emails the tick plans or nudges for it."""
-        return self.tasks + 5 * self.meetings + self.emails
-
-
-def make_due(engine: Engine, due: Due, now: datetime, label: str) -> None:
-    """Make *due* due at *now*, spread over the districts by turns; *label* keeps keys
-    apart."""
-    with engine.begin() as conn:
-        districts = list(conn.execute(text("SELECT id FROM district ORDER BY id")).scalars())
-        spread = {"ids": districts, "now": now, "label": label}
-        conn.execute(
-            text(
-                """
-                INSERT INTO task (district_id, origin, title, responsible_agency_id, due_at,
-                    status, note, cancel_reason, created_at, escalation_due_at, sequence)
-                SELECT a.district_id, 'manual', 'Срочное поручение ' || g, a.id,
-                    :now - interval '1 minute', 'open', '', '', :now - interval '2 days',
-                    :now - interval '1 minute', 0
-                FROM generate_series(0, :n - 1) AS g
-                JOIN agency a ON a.slug = 'police'
-                    AND a.district_id = (:ids)[1 + g % cardinality(:ids)]
-                """
-            ),
-            spread | {"n": due.tasks},
-        )
-        created = conn.execute(
-            text(
-                """
-                INSERT INTO meeting (uid, district_id, kind, title, starts_at, ends_at,
-                    location, organizer_agency_id, status, sequence, created_at, updated_at,
-                    address, outcome_note, reminder_due_at, next_sitting_at)
-                SELECT 'due-' || :label || '-' || g || '@birge', a.district_id,
-                    'coordination_meeting', 'Срочное заседание ' || g,
-                    :now + interval '59 minutes', :now + interval '119 minutes',
-                    'Акимат', a.id, 'scheduled', 0, :now - interval '2 days',
-                    :now - interval '2 days', '', '', :now - interval '1 minute',
-                    :now + interval '59 minutes'
-                FROM generate_series(0, :n - 1) AS g
-                JOIN agency a ON a.slug = 'akimat'
-                    AND a.district_id = (:ids)[1 + g % cardinality(:ids)]
-                RETURNING id, district_id
-                """
-            ),
-            spread | {"n": due.meetings},
-        ).all()
-        if created:
-            conn.execute(
-                text(
-                    """
-                    INSERT INTO meeting_agency (meeting_id, agency_id)
-                    SELECT :meeting, id FROM agency
-                    WHERE district_id = :district AND slug IN ('akimat', 'police')
-                    """
-                ),
-                [{"meeting": m, "district": d} for m, d in created],
-            )
-        columns = _columns(conn, "notification")
-        district = ", district_id" if "district_id" in columns else ""
-        conn.execute(
-            text(
-                f"""
-                INSERT INTO notification (dedupe_key{district}, recipient, locale, subject,
-                    body, status, attempts, next_attempt_at, created_at, kind)
-                SELECT 'due-' || :label || '-' || g{district and ", d"},
-                    'secretary.akimat.d' || d || '@{DOMAIN}', 'ru', 'Повторная попытка', 'Текст',
-                    'pending', 1, :now - interval '1 minute', :now - interval '1 hour',
-                    'message'
-                FROM generate_series(0, :n - 1) AS g,
-                    LATERAL (SELECT (:ids)[1 + g % cardinality(:ids)] AS d) AS x
-                """  # noqa: S608 - our own constants
-            ),
-            spread | {"n": due.emails},
-        )
