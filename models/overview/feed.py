@@ -339,12 +339,15 @@ def person_scope(session: Session, user: User) -> FeedScope:
 
 
 def scope_of_feed(session: Session, feed: FeedToken) -> FeedScope | None:
-    """Return the scope of the feed *feed* opens, or None if its owner is gone or inactive."""
+    """Return the scope of the feed *feed* opens, or None if its owner is gone, inactive or
+    above the districts."""
     if feed.agency_id is not None:
         agency = session.get(Agency, feed.agency_id)
         return agency_scope(agency) if agency else None
     user = session.get(User, feed.user_id)
-    return person_scope(session, user) if user is not None and user.active else None
+    if user is None or not user.active or user.agency_id is None:  # nobody above a district
+        return None
+    return person_scope(session, user)
 
 
 def build_feed_bytes(

@@ -40,22 +40,22 @@ __all__ = ["bp", "confine"]
 bp = Blueprint("oversight", __name__)
 
 #: What an account above the districts may reach besides this blueprint: its own account,
-#: signing in and out, the language switch, static files and the health checks.
-_OPEN_TO_OVERSIGHT = frozenset({"auth", "health", "oversight"})
+#: signing in and out, the language switch, static files and the health checks (and the API,
+#: which knows integration tokens only).
+_OPEN_TO_OVERSIGHT = frozenset({"api", "auth", "health", "oversight"})
 
 
 def confine() -> ResponseReturnValue | None:
     """Keep an account above the districts (a regional viewer, a deployment administrator) to
     its own pages: its home is its page, anything of a district is a 404, as for a district's
     object one may not see. Run before every request."""
-    if request.blueprint == "api" or request.endpoint in (None, "static"):
+    # Asked first, without loading the user: a health check must not wait for the database.
+    if request.blueprint in _OPEN_TO_OVERSIGHT or request.endpoint in (None, "static"):
         return None
     if not current_user.is_authenticated or Role(current_user.role).works_in_district:
         return None
     if request.endpoint == "meetings.dashboard":
         return redirect(url_for(_home()))
-    if request.blueprint in _OPEN_TO_OVERSIGHT:
-        return None
     abort(404)
 
 

@@ -8,7 +8,7 @@ import pytest
 import vobject
 from icalendar import Calendar
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from calendars.feed import DEADLINE_LENGTH, EventCache
 from models.cases.tables import Case
@@ -39,7 +39,7 @@ def demo_feeds(session: Session, settings: Settings) -> dict[str, bytes]:
     }
     feeds |= {
         f"person {u.email}": build_feed_bytes(session, settings, person_scope(session, u), cache)
-        for u in session.scalars(select(User))
+        for u in session.scalars(select(User).where(col(User.agency_id).is_not(None)))
     }
     return feeds
 
