@@ -22,10 +22,19 @@ from models.core.settings import Settings
 from models.meetings.answers import rsvp_links
 from models.meetings.tables import Answer
 from models.minutes.recording import DecisionDraft, record_minutes
+from models.people.tables import District as DistrictRow
+from models.people.tables import Region
 from models.tasks.tables import Task
 from tests.browser.test_schedule_meeting import browser, portal  # noqa: F401 - fixtures
 from tests.browser.walk import sign_in
-from tests.factories import District, in_days, make_user, schedule, schedule_case_conference
+from tests.factories import (
+    District,
+    in_days,
+    make_overseer,
+    make_user,
+    schedule,
+    schedule_case_conference,
+)
 from web import create_app
 from web.context import runtime
 
@@ -87,9 +96,14 @@ PAGES = [
     "/admin/escalation",
     "/admin/rules",
     "/admin/notifications",
+    "/region",
+    "/deployment",
 ]
 #: What each role must at least see, so that a page refused by mistake does not go unchecked.
 SEEN_AT_LEAST = {"admin": 30, "chair": 20, "coordinator": 22, "member": 13, "signed_out": 3}
+SEEN_AT_LEAST |= {"regional": 2, "deployment": 2}  # their page and their account
+#: Where an account above the districts lands when it signs in.
+HOME = {"regional": "/region", "deployment": "/deployment"}
 
 
 def _portal_with_everything(portal: tuple[str, Settings, District]) -> dict[str, str]:  # noqa: F811
@@ -151,6 +165,12 @@ def _portal_with_everything(portal: tuple[str, Settings, District]) -> dict[str,
         )
         session.add(task)
         admin = make_user(session, district.akimat, "admin@akimat.test", "admin")
+        region = Region(name_ru="Западно-Казахстанская область", name_kk="Батыс Қазақстан облысы")
+        session.add(region)
+        session.flush()
+        session.get(DistrictRow, district.row.id).region_id = region.id  # type: ignore[union-attr]
+        regional = make_overseer(session, "region@oblast.test", "regional", region)
+        deployment = make_overseer(session, "deploy@birge.test", "deployment")
         session.commit()
         answer = rsvp_links(settings, meeting, district.inspector)[Answer.ACCEPTED]
     runtime(app).broker.close()
@@ -163,6 +183,8 @@ def _portal_with_everything(portal: tuple[str, Settings, District]) -> dict[str,
         "agency": str(district.police.id),
         "user": str(district.inspector.id),
         "admin": admin.email,
+        "regional": regional.email,
+        "deployment": deployment.email,
         "answer": urlsplit(answer).path,
     }
 
@@ -213,7 +235,9 @@ def _check(page: Any, url: str, failures: list[str], full: str = WCAG) -> bool:
 
 
 @pytest.mark.parametrize("locale", ["ru", "kk"])
-@pytest.mark.parametrize("role", ["admin", "chair", "coordinator", "member", "signed_out"])
+@pytest.mark.parametrize(
+    "role", ["admin", "chair", "coordinator", "member", "regional", "deployment", "signed_out"]
+)
 def test_no_serious_accessibility_violation_on_any_page(
     browser: Any,  # noqa: F811
     portal: tuple[str, Settings, District],  # noqa: F811
@@ -241,8 +265,10 @@ def test_no_serious_accessibility_violation_on_any_page(
             "chair": district.chair.email,
             "coordinator": district.coordinator.email,
             "member": district.inspector.email,
+            "regional": names["regional"],
+            "deployment": names["deployment"],
         }[role]
-        sign_in(page, base_url, email, locale)
+        sign_in(page, base_url, email, locale, lands=HOME.get(role, "/"))
         for path in PAGES:
             if _check(page, base_url + path.format(**names), failures, full):
                 seen.append(path)

@@ -69,16 +69,18 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def sign_in(page: Any, base_url: str, email: str, locale: str | None = None) -> None:
+def sign_in(
+    page: Any, base_url: str, email: str, locale: str | None = None, lands: str = "/"
+) -> None:
     """Sign in through the form; with *locale*, choose that language on the sign-in page
-    first and check that it is kept after signing in."""
+    first and check that it is kept after signing in (on *lands*, the account's home)."""
     page.goto(base_url + "/login")
     if locale is not None:
         page.click(f"button[name=locale][value={locale}]")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("form.card button[type=submit]")
-    page.wait_for_url(base_url + "/")
+    page.wait_for_url(base_url + lands)
     if locale is not None:
         assert page.locator("html").get_attribute("lang") == locale
 
