@@ -61,7 +61,9 @@ UNTRACKED_TABLES = frozenset(
     }
 )
 #: Columns the scheduler keeps for itself; no page shows them.
-UNTRACKED_COLUMNS = frozenset({"reminder_due_at", "escalation_due_at", "digest_planned_on"})
+UNTRACKED_COLUMNS = frozenset(
+    {"reminder_due_at", "escalation_due_at", "digest_planned_on", "digest_due_at"}
+)
 _CHANGED = "birge.changed"
 _READ_ONLY_TEXT = frozenset({"SELECT", "SET", "SHOW"})
 #: How a changed row names its district: the first of these attributes it has a value for.

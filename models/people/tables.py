@@ -141,6 +141,10 @@ class District(SQLModel, table=True):
     day_ends: time = Field(default=time(18, 0), sa_type=Time())
     #: The local date whose daily digest of overdue tasks was last planned (one per day).
     digest_planned_on: date | None = Field(default=None, sa_type=Date(), nullable=True)
+    #: When the scheduler next looks at this district's digest (UTC): the start of its next
+    #: working day, or NULL when it must look at once (a new district, a changed calendar).
+    #: Indexed, so that a tick reads the districts due and not all of them.
+    digest_due_at: datetime | None = utc_field(default=None, nullable=True, index=True)
 
 
 class Agency(SQLModel, table=True):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -220,8 +220,8 @@ def set_working_hours(
 def _calendar_changed(
     session: Session, user: User | None, district_id: int, action: str, detail: str, now: datetime
 ) -> None:
-    """Audit a change of the district's calendar and recompute its open tasks' due moments
-    from the new calendar, in this transaction."""
+    """Audit a change of the district's calendar, recompute its open tasks' due moments from
+    the new calendar and let the next tick look at its digest again, in this transaction."""
     record_event(
         session,
         user_id=user.id if user else None,
@@ -232,6 +232,10 @@ def _calendar_changed(
         at=now,
     )
     recompute_open_deadlines(session, district_id, user, now)
+    session.execute(
+        update(District).where(col(District.id) == district_id).values(digest_due_at=None),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _check_override(session: Session, district_id: int, day: date, kind: str, note: str) -> str:

@@ -6,12 +6,17 @@ A district's ``digest_planned_on`` is claimed with a conditional update (one sch
 a day), and each email's dedupe key (``digest:<district>:<date>:user:<id>``,
 :func:`models.outbox.keys.digest_key`) guards again. A tick outside working hours plans none;
 a scheduler started late in the day still sends that day's digest.
+
+A tick reads only the districts whose ``digest_due_at`` has come (an index): each is then
+given the start of its next working day, so a tick costs the districts due, not how many
+districts the deployment serves. A calendar change (``models.tasks.calendar_changes``) clears
+it, and the district is looked at again on the next tick.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
 from sqlalchemy import or_, select, update
@@ -65,16 +70,32 @@ def _claim_day(session: Session, district_id: int, today: date) -> bool:
     return cast("CursorResult[Any]", result).rowcount == 1
 
 
+def _look_again(session: Session, district_id: int, at: datetime) -> None:
+    session.execute(
+        update(District).where(col(District.id) == district_id).values(digest_due_at=at),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def plan_digests(session: Session, settings: Settings, *, now: datetime) -> int:
     """Write today's digests of every district whose working day has begun and whose digest
     is not planned yet; return how many emails were written. Nothing is committed."""
     written = 0
-    for district in session.scalars(select(District).order_by(col(District.id))).all():
+    due = session.scalars(
+        select(District)
+        .where(or_(col(District.digest_due_at).is_(None), col(District.digest_due_at) <= now))
+        .order_by(col(District.id))
+    ).all()
+    for district in due:
         district_id = require_id(district)
         calendar = district_calendar(session, district_id)
-        if calendar.next_working_moment(now) != now:
+        opens = calendar.next_working_moment(now)
+        if opens != now:
+            _look_again(session, district_id, opens)
             continue
         today = calendar.local_date(now)
+        midnight = datetime.combine(today + timedelta(days=1), time(0), tzinfo=calendar.zone)
+        _look_again(session, district_id, calendar.next_working_moment(midnight))
         if district.digest_planned_on is not None and district.digest_planned_on >= today:
             continue
         if not _claim_day(session, district_id, today):
