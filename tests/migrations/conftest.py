@@ -37,3 +37,15 @@ def add_district(conn: Connection, *, slug: str, name: str) -> None:
         ),
         {"slug": slug, "name": name},
     )
+
+
+def add_member(conn: Connection, *, user_id: int = 3, email: str = "i@police.kz") -> None:
+    """A member of agency 7 (:func:`add_district`), as every revision since 0009 has them."""
+    conn.execute(
+        text(
+            "INSERT INTO user_account (id, agency_id, email, full_name, password_hash, role,"
+            " locale, active, created_at) VALUES (:id, 7, :email, 'И', '', 'member',"
+            " 'ru', true, '2026-12-01 10:00:00')"
+        ),
+        {"id": user_id, "email": email},
+    )

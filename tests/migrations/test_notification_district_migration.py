@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 import migrations
 from models.core.db import make_engine
-from tests.migrations.conftest import add_district
+from tests.migrations.conftest import add_district, add_member
 
 EMAIL = (
     "INSERT INTO notification (id, dedupe_key, user_id, recipient, locale, subject, body,"
@@ -25,13 +25,7 @@ def test_emails_take_their_recipients_district_and_keep_their_rows_both_ways(
     engine = make_engine(empty_database)
     with engine.begin() as conn:
         add_district(conn, slug="police", name="П")
-        conn.execute(
-            text(
-                "INSERT INTO user_account (id, agency_id, email, full_name, password_hash, role,"
-                " locale, active, created_at) VALUES (3, 7, 'i@police.kz', 'И', '', 'member',"
-                " 'ru', true, '2026-12-01 10:00:00')"
-            )
-        )
+        add_member(conn)
         conn.execute(text(EMAIL), {"id": 1, "key": "to-inspector", "user": 3})
         conn.execute(text(EMAIL), {"id": 2, "key": "to-a-head", "user": None})
     migrations.upgrade(empty_database)

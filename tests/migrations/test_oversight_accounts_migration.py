@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 import migrations
 from models.core.db import make_engine
-from tests.migrations.conftest import add_district
+from tests.migrations.conftest import add_district, add_member
 
 USER = (
     "INSERT INTO user_account (id, agency_id, region_id, email, full_name, password_hash, role,"
@@ -26,13 +26,7 @@ def test_accounts_above_the_districts_are_kept_in_their_place_and_block_going_ba
     engine = make_engine(empty_database)
     with engine.begin() as conn:
         add_district(conn, slug="police", name="П")
-        conn.execute(
-            text(
-                "INSERT INTO user_account (id, agency_id, email, full_name, password_hash, role,"
-                " locale, active, created_at) VALUES (3, 7, 'i@police.kz', 'И', '', 'member',"
-                " 'ru', true, '2026-12-01 10:00:00')"
-            )
-        )
+        add_member(conn)
         conn.execute(text("INSERT INTO region (id, name_ru, name_kk) VALUES (1, 'О', 'О')"))
     migrations.upgrade(empty_database)
     with engine.begin() as conn:
