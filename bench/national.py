@@ -2,7 +2,7 @@
 page and the regional view under 32 clients, and the next migration's time; prints figures,
 asserts nothing but that the tick sent what was due.
 
-    .venv/bin/python bench/national.py [--scale 1.0] [--rounds 5] [--http-rounds 3]
+    .venv/bin/python bench/national.py [--scale 1.0] [--rounds 11] [--http-rounds 3]
                                        [--duration 60] [--connections 32] [--workers 5]
 
 Two throwaway databases on the tests' PostgreSQL server (BIRGE_TEST_DATABASE_URL; both dropped
@@ -91,7 +91,7 @@ class Database:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="of the 200 districts")
-    parser.add_argument("--rounds", type=int, default=5, help="timed ticks per database")
+    parser.add_argument("--rounds", type=int, default=11, help="timed ticks per database")
     parser.add_argument("--due-tasks", type=int, default=Due.tasks)
     parser.add_argument("--due-meetings", type=int, default=Due.meetings)
     parser.add_argument("--due-emails", type=int, default=Due.emails)
@@ -101,6 +101,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60, help="seconds of a counted round")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=5, help="gunicorn sync processes")
+    parser.add_argument(
+        "--upgrade-from",
+        metavar="REVISION",
+        help="seed at REVISION (default: the one before "
+        "the newest) and time the upgrade from it to the newest",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
@@ -121,6 +127,7 @@ def main() -> None:
             db.url = create_database(db.name)
             stack.callback(drop_database, db.name)
         previous, head = _revisions(databases[0].url)
+        previous = args.upgrade_from or previous
         for db in databases:
             _seed(db, previous, moment, Path(tmp) / db.name)
             stack.callback(db.engine.dispose)  # type: ignore[union-attr]
@@ -128,7 +135,8 @@ def main() -> None:
             _upgrade(db, Path(tmp) / db.name)
         regional = all(_add_regional_viewers(db) for db in databases)
         _tick_rounds(databases, due, moment, args.rounds)
-        _http_rounds(databases, args, tmp, regional=regional)
+        if args.http_rounds:
+            _http_rounds(databases, args, tmp, regional=regional)
     _print(databases, due, args, (previous, head), regional, (load_before, os.getloadavg()))
 
 
@@ -347,7 +355,8 @@ def _print(
     line("pruning pass (nothing past 90 days), ms", national.prune_ms, one.prune_ms, "", "")
     for page, goal in (("chair /", "ratio ≤ 1.2"), ("regional /region", "< 300 ms")):
         if page not in national.pages:
-            print(f"{page + ' p95':44} {'—':>10} {'—':>13}          (no regional viewers yet)")
+            why = "not run" if regional else "no regional viewers yet"
+            print(f"{page + ' p95':44} {'—':>10} {'—':>13}          ({why})")
             continue
         a = median(r["p95"] for r in national.pages[page])
         b = median(r["p95"] for r in one.pages[page])
