@@ -379,10 +379,11 @@ def _print(
         ticks = ", ".join(f"{ms * due.items:.0f}" for ms in db.tick_ms_per_item)
         print(f"  {db.label}: ticks of {ticks} ms (median {median(db.tick_ms_per_item):.2f} ms "
               "per email)")  # fmt: skip
-    print(
-        f"pages: gunicorn --workers {args.workers} (sync), wrk -c {args.connections}, best of "
-        f"{args.http_rounds} interleaved rounds of {args.duration} s"
-    )
+    if args.http_rounds:
+        print(
+            f"pages: gunicorn --workers {args.workers} (sync), wrk -c {args.connections}, best of "
+            f"{args.http_rounds} interleaved rounds of {args.duration} s"
+        )
     for db in databases:
         for page, figures in db.pages.items():
             p95s = ", ".join(f"{r['p95']:.1f}" for r in figures)
