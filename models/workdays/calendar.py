@@ -7,7 +7,7 @@ told about as overrides, one row per date.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -35,6 +35,7 @@ __all__ = [
     "calendar_year",
     "days_off_between",
     "district_calendar",
+    "district_calendars",
     "district_overrides",
 ]
 
@@ -107,17 +108,40 @@ def district_calendar(session: Session, district_id: int) -> WorkCalendar:
     Raises:
       LookupError: there is no such district.
     """
-    district = session.get(District, district_id)
-    if district is None:
-        raise LookupError(f"no district {district_id}")
-    overrides = district_overrides(session, district_id)
-    return WorkCalendar(
-        zone=ZoneInfo(district.timezone),
-        days_off=frozenset(o.day for o in overrides if o.kind == OverrideKind.DAY_OFF),
-        working_days=frozenset(o.day for o in overrides if o.kind == OverrideKind.WORKING_DAY),
-        day_starts=district.day_starts,
-        day_ends=district.day_ends,
-    )
+    return district_calendars(session, [district_id])[district_id]
+
+
+def district_calendars(session: Session, district_ids: Iterable[int]) -> dict[int, WorkCalendar]:
+    """Build the calendars of several districts in two queries (a tick's planners need those
+    of the districts whose tasks are due, however many there are).
+
+    Raises:
+      LookupError: one of them is no district.
+    """
+    wanted = set(district_ids)
+    districts = {
+        d.id: d for d in session.scalars(select(District).where(col(District.id).in_(wanted)))
+    }
+    missing = wanted - districts.keys()
+    if missing:
+        raise LookupError(f"no district {min(missing)}")
+    overrides: dict[int, list[CalendarOverride]] = {i: [] for i in wanted}
+    for override in session.scalars(
+        select(CalendarOverride).where(col(CalendarOverride.district_id).in_(wanted))
+    ):
+        overrides[override.district_id].append(override)
+    return {
+        i: WorkCalendar(
+            zone=ZoneInfo(d.timezone),
+            days_off=frozenset(o.day for o in overrides[i] if o.kind == OverrideKind.DAY_OFF),
+            working_days=frozenset(
+                o.day for o in overrides[i] if o.kind == OverrideKind.WORKING_DAY
+            ),
+            day_starts=d.day_starts,
+            day_ends=d.day_ends,
+        )
+        for i, d in ((i, districts[i]) for i in wanted)
+    }
 
 
 def calendar_year(

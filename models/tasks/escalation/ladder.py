@@ -9,7 +9,7 @@ the emails; this module only stores the ladder and computes positions on it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -32,6 +32,7 @@ __all__ = [
     "EscalationStep",
     "Recipient",
     "agency_head",
+    "district_policies",
     "district_policy",
     "escalation_state",
     "step_recipients",
@@ -123,16 +124,24 @@ def task_escalation(
 
 def district_policy(session: Session, district_id: int) -> tuple[EscalationStep, ...]:
     """Return the district's saved ladder, or :data:`DEFAULT_POLICY` when it has none."""
-    rows = session.scalars(
+    return district_policies(session, [district_id])[district_id]
+
+
+def district_policies(
+    session: Session, district_ids: Iterable[int]
+) -> dict[int, tuple[EscalationStep, ...]]:
+    """Return the ladders of several districts in one query (:func:`district_policy`)."""
+    wanted = set(district_ids)
+    saved: dict[int, list[EscalationStep]] = {}
+    for r in session.scalars(
         select(EscalationLevel)
-        .where(col(EscalationLevel.district_id) == district_id)
-        .order_by(col(EscalationLevel.level))
-    ).all()
-    if not rows:
-        return DEFAULT_POLICY
-    return tuple(
-        EscalationStep(r.level, r.working_days, EscalationRecipient(r.recipient)) for r in rows
-    )
+        .where(col(EscalationLevel.district_id).in_(wanted))
+        .order_by(col(EscalationLevel.district_id), col(EscalationLevel.level))
+    ):
+        saved.setdefault(r.district_id, []).append(
+            EscalationStep(r.level, r.working_days, EscalationRecipient(r.recipient))
+        )
+    return {i: tuple(saved[i]) if i in saved else DEFAULT_POLICY for i in wanted}
 
 
 @dataclass(frozen=True)

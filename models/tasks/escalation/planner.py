@@ -58,12 +58,13 @@ from models.tasks.emails import TaskFacts, ToldBefore, escalation_email, task_re
 from models.tasks.escalation.ladder import (
     EscalationStep,
     Recipient,
+    district_policies,
     district_policy,
     step_recipients,
 )
 from models.tasks.tables import Task, TaskStatus
 from models.tasks.titles import statutory_titles, title_in
-from models.workdays.calendar import district_calendar
+from models.workdays.calendar import district_calendar, district_calendars
 
 __all__ = [
     "hold_task_retries",
@@ -167,14 +168,6 @@ def replan_district_tasks(session: Session, district_id: int) -> int:
     return len(tasks)
 
 
-class _District:
-    """What planning needs of one district, read once per tick."""
-
-    def __init__(self, session: Session, district_id: int) -> None:
-        self.calendar = district_calendar(session, district_id)
-        self.policy = district_policy(session, district_id)
-
-
 def plan_task_alerts(
     session: Session, settings: Settings, *, now: datetime, limit: int = 200
 ) -> int:
@@ -192,23 +185,24 @@ def plan_task_alerts(
             .with_for_update(skip_locked=True)
         )
     )
-    districts: dict[int, _District] = {}
+    # What planning needs of each district, read for all of the batch's districts at once:
+    # a tick's cost follows the tasks due, not how many districts they are spread over.
+    open_ids = {task.district_id for task in tasks if task.status == TaskStatus.OPEN}
+    calendars = district_calendars(session, open_ids) if open_ids else {}
+    policies = district_policies(session, open_ids) if open_ids else {}
     written = 0
     for task in tasks:
         if task.status != TaskStatus.OPEN:
             task.escalation_due_at = None
             session.add(task)
             continue
-        if task.district_id not in districts:
-            districts[task.district_id] = _District(session, task.district_id)
-        district = districts[task.district_id]
-        calendar = district.calendar
+        calendar = calendars[task.district_id]
         opens = calendar.next_working_moment(now)
         if opens != now:  # outside working hours: wait for them
             task.escalation_due_at = opens
             session.add(task)
             continue
-        steps = ladder(task.due_at, district.policy, calendar)
+        steps = ladder(task.due_at, policies[task.district_id], calendar)
         reached = [(step, moment) for step, moment in steps if moment <= now]
         wanted = [
             step
@@ -247,8 +241,9 @@ def hold_task_retries(session: Session, *, now: datetime) -> int:
     for notification_id, district_id in due:
         by_district.setdefault(district_id, []).append(notification_id)
     held = 0
+    calendars = district_calendars(session, by_district) if by_district else {}
     for district_id, ids in by_district.items():
-        opens = district_calendar(session, district_id).next_working_moment(now)
+        opens = calendars[district_id].next_working_moment(now)
         if opens != now:
             session.execute(update(n).where(col(n.id).in_(ids)).values(next_attempt_at=opens))
             held += len(ids)
