@@ -13,6 +13,10 @@ open with their own objects (lists, the calendar's JSON, feeds, the protocol, pa
 after district 1's chair filled the caches) shows none of them either, and a few must show
 district 2's own rows, so that an empty page cannot pass for a careful one.
 
+The other way round, district 1's administrator, chair, coordinator and member walk every
+route with district 2's objects in paths and in their own pages' query parameters, with the
+same judgement (its own decree day, failed email, cases and integration).
+
 A new route is walked by itself. A new path parameter must get district 1's values in
 :func:`_foreign` and district 2's in :func:`districts`, or a line in :data:`NOT_OBJECTS`
 saying why it names no district's object: the walk fails until it has one.
@@ -152,6 +156,8 @@ class Districts:
     #: What identifies district 1 on a page: none may reach district 2's people.
     secrets: tuple[str, ...]
     api_token: str  # district 2's integration's bearer token
+    #: The other way round: district 1's people asking for district 2's objects.
+    reverse: Districts | None = None
 
 
 def _decree_day() -> date:
@@ -201,9 +207,9 @@ def _held(session: Session, settings: Settings, d: District, title: str) -> Meet
     ).meeting
 
 
-def _foreign(session: Session, settings: Settings, d1: District) -> tuple[Side, list[User]]:
+def _foreign(session: Session, settings: Settings, d1: District) -> tuple[Side, list[User], str]:
     """Give district 1 names of its own (each says "Альфа" or "Alpha") and an object of every
-    kind a path names; return them and its people."""
+    kind a path names; return them, its people and its integration's token."""
     d1.row.name_ru, d1.row.name_kk = "Альфа-район", "Альфа ауданы"
     for agency in (d1.akimat, d1.education, d1.police, d1.school):
         agency.name_ru, agency.name_kk = f"Альфа {agency.name_ru}", f"Альфа {agency.name_kk}"
@@ -262,7 +268,7 @@ def _foreign(session: Session, settings: Settings, d1: District) -> tuple[Side, 
     add_override(
         session, None, district_id=d1.row.id or 0, day=day, kind="day_off", note="Альфа указ"
     )
-    create_integration(session, name="alpha-helpline", district_id=d1.row.id or 0)
+    alpha = create_integration(session, name="alpha-helpline", district_id=d1.row.id or 0)
     agency_token = feed_token(session, d1.education, settings.secret_key)
     person_token = person_feed_token(session, d1.coordinator, settings.secret_key)
     answer_token = rsvp_token(
@@ -301,7 +307,7 @@ def _foreign(session: Session, settings: Settings, d1: District) -> tuple[Side, 
             "case": [d1.case.code, opened.case.code],
         },
     )
-    return side, [*people, admin]
+    return side, [*people, admin], alpha.token
 
 
 @pytest.fixture
@@ -309,7 +315,7 @@ def districts(district: District, session: Session, settings: Settings) -> Distr
     """District 1 (the ``district`` fixture's, named "Альфа") and district 2 with the same
     agency slugs and objects of its own ("Бета")."""
     d1 = district
-    foreign, people = _foreign(session, settings, d1)
+    foreign, people, alpha_token = _foreign(session, settings, d1)
     d2 = make_district(session, "-2")
     for agency in (d2.akimat, d2.education, d2.police, d2.school):
         agency.head_email = f"head-2@{agency.slug}.test"  # district 1's are its own
@@ -394,7 +400,45 @@ def districts(district: District, session: Session, settings: Settings) -> Distr
         "coordinator": d2.coordinator.email,
         "member": d2.inspector.email,
     }
-    return Districts(home, foreign, emails, secrets, issued.token)
+    # The other way round, district 2's objects as district 1's people would name them: its
+    # own decree day (district 1's would remove their own), its failed email, its cases.
+    beta_day = _decree_day() + timedelta(days=14)
+    add_override(
+        session, None, district_id=d2.row.id or 0, day=beta_day, kind="day_off", note="Бета указ"
+    )
+    session.commit()
+    beta = Side(
+        world=home.world,
+        paths=home.paths
+        | {
+            "notification_id": [str(session.scalar(first))],
+            "day": [beta_day.isoformat()],
+        },
+        query={"agency": [str(a.id) for a in (d2.education, d2.police)], "case": [d2.case.code]},
+    )
+    back = Districts(
+        home=Side(foreign.world, foreign.paths),
+        foreign=beta,
+        emails={
+            "admin": "admin@akimat.test",
+            "chair": d1.chair.email,
+            "coordinator": d1.coordinator.email,
+            "member": d1.inspector.email,
+        },
+        secrets=(
+            d2.case.code,
+            "Бета",
+            "beta-helpline",
+            *(u.email for u in (d2.chair, d2.coordinator, d2.inspector, d2.police_head, admin)),
+            *(
+                a.head_email
+                for a in (d2.akimat, d2.education, d2.police, d2.school)
+                if a.head_email
+            ),
+        ),
+        api_token=alpha_token,
+    )
+    return Districts(home, foreign, emails, secrets, issued.token, back)
 
 
 @pytest.fixture
@@ -437,6 +481,36 @@ def test_district_2_sees_nothing_of_district_1_on_any_route(
             seen = walk.ask("GET", path(districts))
             walk.expect(shown in seen.text, f"{seen.where}: does not show {shown!r}")
             walk.check(seen)
+    assert not walk.problems, "\n".join(walk.problems)
+    assert walk.counted > 100, walk.counted
+
+
+@pytest.fixture(params=PEOPLE)
+def visitor_of_1(request: pytest.FixtureRequest, app: Flask, districts: Districts) -> Visitor:
+    assert districts.reverse is not None
+    app.config.update(PROPAGATE_EXCEPTIONS=False)
+    app.request_class = ArgsReadRequest
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"10.0.3.{PEOPLE.index(request.param) + 1}"
+    return Visitor(request.param, client, districts.reverse.emails[request.param])
+
+
+@pytest.mark.postgresql_only
+def test_district_1_sees_nothing_of_district_2_on_any_route(
+    app: Flask, districts: Districts, visitor_of_1: Visitor, writes: Writes
+) -> None:
+    """The other way round: district 1's people name district 2's objects on every route, in
+    paths and in the query parameters of their own pages (the forms are walked one way: their
+    checks take the district from the user, whichever it is)."""
+    back = districts.reverse
+    assert back is not None
+    _fill_page_caches(app, back)
+    walk = Walk(app, back, visitor_of_1, writes)
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+    for rule in rules:
+        walk.foreign_paths(rule)
+    for rule in rules:
+        walk.own_pages(rule)
     assert not walk.problems, "\n".join(walk.problems)
     assert walk.counted > 100, walk.counted
 
