@@ -57,6 +57,7 @@ from models.outbox.notifications import Notification, NotificationStatus
 from models.people.tables import User
 from models.tasks.calendar_changes import add_override
 from models.tasks.operations import create_task
+from models.tasks.tables import Task
 from tests.factories import (
     CHILD,
     District,
@@ -207,6 +208,23 @@ def _held(session: Session, settings: Settings, d: District, title: str) -> Meet
     ).meeting
 
 
+def _police_task(
+    session: Session, settings: Settings, d: District, title: str, assignee_id: int | None = None
+) -> Task:
+    """A task of the district's police on its case, due in two days, given by its chair."""
+    return create_task(
+        session,
+        d.chair,
+        settings=settings,
+        title=title,
+        agency_id=d.police.id or 0,
+        due_at=in_days(2),
+        now=in_days(0),
+        case=d.case,
+        assignee_id=assignee_id,
+    )
+
+
 def _foreign(session: Session, settings: Settings, d1: District) -> tuple[Side, list[User], str]:
     """Give district 1 names of its own (each says "Альфа" or "Alpha") and an object of every
     kind a path names; return them, its people and its integration's token."""
@@ -243,17 +261,7 @@ def _foreign(session: Session, settings: Settings, d1: District) -> tuple[Side, 
     )
     series = _series(session, settings, d1, "Альфа совет профилактики")
     opened = open_test_case(session, d1)
-    task = create_task(
-        session,
-        d1.chair,
-        settings=settings,
-        title="Альфа задача полиции",
-        agency_id=d1.police.id or 0,
-        due_at=in_days(2),
-        now=in_days(0),
-        case=d1.case,
-        assignee_id=d1.inspector.id,
-    )
+    task = _police_task(session, settings, d1, "Альфа задача полиции", d1.inspector.id)
     overdue = create_task(
         session,
         d1.chair,
@@ -346,16 +354,7 @@ def districts(district: District, session: Session, settings: Settings) -> Distr
         ends_at=in_days(2) + timedelta(hours=2),
         agency_ids=[d2.education.id, d2.police.id, d2.school.id],
     ).meeting
-    task = create_task(
-        session,
-        d2.chair,
-        settings=settings,
-        title="Бета задача полиции",
-        agency_id=d2.police.id or 0,
-        due_at=in_days(2),
-        now=in_days(0),
-        case=d2.case,
-    )
+    task = _police_task(session, settings, d2, "Бета задача полиции")
     issued = create_integration(session, name="beta-helpline", district_id=d2.row.id or 0)
     agency_token = feed_token(session, d2.education, settings.secret_key)
     person_token = person_feed_token(session, d2.coordinator, settings.secret_key)
