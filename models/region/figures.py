@@ -26,7 +26,8 @@ from models.meetings.sittings import sitting_times
 from models.meetings.tables import Meeting, MeetingKind, MeetingStatus, Sitting
 from models.minutes.tables import MeetingMinutes
 from models.people.tables import Agency, AgencyKind, District, Region
-from models.tasks.queries import is_open, overdue, was_overdue_at
+from models.tasks.panels import ON_TIME_WINDOW
+from models.tasks.queries import done_on_time, is_open, overdue, was_overdue_at
 from models.tasks.tables import Task, TaskOrigin, TaskStatus
 
 __all__ = [
@@ -38,8 +39,8 @@ __all__ = [
     "region_figures",
 ]
 
-#: The window of the on-time rate, the meetings and the councils (as the chair's home).
-WINDOW = timedelta(days=90)
+#: The window of the on-time rate, the meetings and the councils: the chair's home's.
+WINDOW = ON_TIME_WINDOW
 #: How many whole weeks the trend shows, the current one last.
 TREND_WEEKS = 12
 
@@ -138,13 +139,6 @@ class RegionFigures:
         return sum(d.open for d in self.districts)
 
 
-def _on_time() -> ColumnElement[bool]:
-    """A task done by its deadline."""
-    return and_(
-        col(Task.status) == TaskStatus.DONE.value, col(Task.completed_at) <= col(Task.due_at)
-    )
-
-
 def _week_starts(zone: ZoneInfo, now: datetime) -> list[datetime]:
     """The starts (UTC moments of local Mondays, 00:00) of the trend's weeks, oldest first."""
     today = now.astimezone(zone).date()
@@ -181,7 +175,7 @@ def region_figures(session: Session, region: Region, *, now: datetime) -> Region
             col(Task.district_id),
             col(Agency.kind),
             func.count(),
-            func.count().filter(_on_time()),
+            func.count().filter(done_on_time()),
         )
         .join(Agency, col(Agency.id) == col(Task.responsible_agency_id))
         .where(statutory)
@@ -238,7 +232,7 @@ def _weeks(
         columns += [
             func.count().filter(was_overdue_at(end)),
             func.count().filter(due_then),
-            func.count().filter(and_(due_then, _on_time())),
+            func.count().filter(and_(due_then, done_on_time())),
         ]
     # Only the tasks that could count: due in the trend's span, or open at some point of it.
     relevant = or_(

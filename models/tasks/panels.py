@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 
 from models.cases.tables import Case
 from models.people.tables import Agency, User
-from models.tasks.queries import is_open, overdue
+from models.tasks.queries import done_on_time, is_open, overdue
 from models.tasks.tables import Task, TaskStatus
 
 __all__ = ["AgencyTaskRecord", "AgencyTasks", "DistrictTasks", "agency_tasks", "district_tasks"]
@@ -105,12 +105,7 @@ def district_tasks(session: Session, user: User, *, now: datetime) -> DistrictTa
             select(
                 col(Task.responsible_agency_id),
                 func.count(),
-                func.count().filter(
-                    and_(
-                        col(Task.status) == TaskStatus.DONE.value,
-                        col(Task.completed_at) <= col(Task.due_at),
-                    )
-                ),
+                func.count().filter(done_on_time()),
             )
             .where(district)
             .where(col(Task.status) != TaskStatus.CANCELLED.value)

@@ -16,7 +16,15 @@ from sqlmodel import col
 
 from models.tasks.tables import Task, TaskStatus
 
-__all__ = ["DUE_SOON", "due_today", "due_within_week", "is_open", "overdue", "was_overdue_at"]
+__all__ = [
+    "DUE_SOON",
+    "done_on_time",
+    "due_today",
+    "due_within_week",
+    "is_open",
+    "overdue",
+    "was_overdue_at",
+]
 
 #: How far ahead "due within a week" looks.
 DUE_SOON = timedelta(days=7)
@@ -30,6 +38,13 @@ def is_open() -> ColumnElement[bool]:
 def overdue(now: datetime) -> ColumnElement[bool]:
     """Select the open tasks whose due moment has passed at *now*."""
     return and_(is_open(), col(Task.due_at) < now)
+
+
+def done_on_time() -> ColumnElement[bool]:
+    """Select the tasks done by their due moment (the on-time rates' numerator)."""
+    return and_(
+        col(Task.status) == TaskStatus.DONE.value, col(Task.completed_at) <= col(Task.due_at)
+    )
 
 
 def due_today(now: datetime, end_of_today: datetime) -> ColumnElement[bool]:
