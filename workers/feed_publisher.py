@@ -30,7 +30,8 @@ from models.feeds.marks import (
     renew_feed_claim,
 )
 from models.feeds.tokens import FeedToken, feed_for_token, live_feeds, token_of
-from models.overview.feed import build_feed_bytes, scope_of_feed
+from models.overview.feed import build_feed_bytes
+from models.overview.feed_scopes import scope_of_feed
 from workers.feed_store import FeedStore
 
 __all__ = ["STALE_AFTER", "FeedPublisher"]

@@ -1,10 +1,11 @@
 """Build a feed's bytes from its event sources, reusing the renderings of unchanged events.
 
-A feed is a :class:`FeedScope` (whose it is, in which language) and the events of every
-:data:`SOURCES` entry. A source answers two questions: which events belong in the feed, with
-a version that changes whenever the event does (one light query, no rendering), and, for the
-few that are not cached yet, the full :class:`~calendars.ical.CalendarEvent`. Meetings are the
-first source; task deadlines and council series are more entries of the same shape.
+A feed is a scope (whose it is, in which language: ``models.overview.feed_scopes``) and the
+events of every :data:`SOURCES` entry. A source answers two questions: which events belong in
+the feed, with a version that changes whenever the event does (one light query, no
+rendering), and, for the few that are not cached yet, the full
+:class:`~calendars.ical.CalendarEvent`. Meetings are the first source; task deadlines and
+council series are more entries of the same shape.
 """
 
 from __future__ import annotations
@@ -30,15 +31,14 @@ from calendars.feed import (
 from calendars.ical import CalendarEvent
 from models.cases.tables import Case, CaseAgency
 from models.core.base import require_id, utcnow
-from models.core.i18n import DEFAULT_LOCALE, N_, translator
+from models.core.i18n import N_, translator
 from models.core.settings import Settings
 from models.core.text import one_line
-from models.feeds.tokens import FeedToken
 from models.meetings.facts import agencies_by_meeting, meeting_calendar_event, meeting_facts
 from models.meetings.invitations import meeting_events
 from models.meetings.tables import KIND_LABELS, Meeting, MeetingAgency, MeetingStatus, Sitting
-from models.people.access import oversees_district
-from models.people.tables import Agency, User
+from models.overview.feed_scopes import FeedScope, agency_scope
+from models.people.tables import Agency
 from models.tasks.tables import StatutoryRule, Task, TaskStatus
 
 __all__ = [
@@ -47,14 +47,10 @@ __all__ = [
     "SOURCES",
     "EventRef",
     "EventSource",
-    "FeedScope",
     "MeetingSource",
     "TaskSource",
     "agency_feed",
-    "agency_scope",
     "build_feed_bytes",
-    "person_scope",
-    "scope_of_feed",
 ]
 
 log = logging.getLogger(__name__)
@@ -68,26 +64,6 @@ FEED_HISTORY = timedelta(days=90)
 FeedEntry = CalendarEvent | DeadlineEvent | tuple[CalendarEvent, ...]
 #: Rows loaded per query when rendering events that are not cached.
 _CHUNK = 500
-
-
-@dataclass(frozen=True)
-class FeedScope:
-    """Whose feed: the agencies whose meetings it shows, the agencies whose task deadlines it
-    shows, the person whose assigned tasks it shows, and its language."""
-
-    name: str
-    uid: str
-    locale: str
-    agency_ids: tuple[int, ...]
-    task_agency_ids: tuple[int, ...] = ()
-    user_id: int | None = None
-    #: Those who oversee the district know every case of it (need to know).
-    sees_all_cases: bool = False
-
-    @property
-    def viewer(self) -> tuple[object, ...]:
-        """What the bytes of an event depend on besides the event: the cache key's part."""
-        return (self.locale, self.agency_ids, self.sees_all_cases)
 
 
 @dataclass(frozen=True)
@@ -310,44 +286,6 @@ def _cases_seen_by(session: Session, scope: FeedScope, case_ids: set[int]) -> di
 
 #: Every kind of row that shows in feeds, in the order their events are gathered.
 SOURCES: tuple[EventSource, ...] = (MeetingSource(), TaskSource())
-
-
-def agency_scope(agency: Agency) -> FeedScope:
-    """Return the scope of *agency*'s feed: every meeting it takes part in."""
-    return FeedScope(
-        name=f"Birge — {agency.name(DEFAULT_LOCALE)}",
-        uid=f"agency-{agency.slug}@birge",
-        locale=DEFAULT_LOCALE,
-        agency_ids=(require_id(agency),),
-        task_agency_ids=(require_id(agency),),
-    )
-
-
-def person_scope(session: Session, user: User) -> FeedScope:
-    """Return the scope of *user*'s own feed: their meetings, in their language."""
-    _ = translator(user.locale)
-    return FeedScope(
-        name=_(N_("Birge: my calendar")),
-        uid=f"person-{require_id(user)}@birge",
-        locale=user.locale,
-        agency_ids=(user.staff_agency_id,),
-        user_id=require_id(user),
-        # The one rule of case codes (models.cases.access.may_see_case): those who oversee
-        # the district (the chair, administrators, the unit's secretary) know every case.
-        sees_all_cases=oversees_district(session, user),
-    )
-
-
-def scope_of_feed(session: Session, feed: FeedToken) -> FeedScope | None:
-    """Return the scope of the feed *feed* opens, or None if its owner is gone, inactive or
-    above the districts."""
-    if feed.agency_id is not None:
-        agency = session.get(Agency, feed.agency_id)
-        return agency_scope(agency) if agency else None
-    user = session.get(User, feed.user_id)
-    if user is None or not user.active or user.agency_id is None:  # nobody above a district
-        return None
-    return person_scope(session, user)
 
 
 def build_feed_bytes(

@@ -13,7 +13,8 @@ from models.core.settings import Settings
 from models.meetings.scheduling import SchedulingError, check_schedule_meeting, schedule_meeting
 from models.meetings.tables import Meeting, MeetingAgency
 from models.outbox.notifications import Notification
-from models.overview.feed import agency_feed, build_feed_bytes, person_scope
+from models.overview.feed import agency_feed, build_feed_bytes
+from models.overview.feed_scopes import person_scope
 from models.people.tables import User
 from tests import factories
 from tests.factories import District, in_days, make_user

@@ -16,7 +16,8 @@ from models.core.base import utcnow
 from models.core.settings import Settings
 from models.demo.district import load_demo
 from models.meetings.tables import Meeting
-from models.overview.feed import agency_scope, build_feed_bytes, person_scope
+from models.overview.feed import build_feed_bytes
+from models.overview.feed_scopes import agency_scope, person_scope
 from models.people.tables import Agency, User
 
 
