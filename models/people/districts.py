@@ -18,7 +18,15 @@ from models.core.audit import record_event
 from models.core.errors import DomainError
 from models.core.i18n import N_
 from models.core.text import CONTROL_CHARACTERS_MESSAGE, has_forbidden_controls
-from models.people.tables import CASE_PREFIX_PATTERN, Agency, AgencyKind, District, Region
+from models.people.tables import (
+    CASE_PREFIX_PATTERN,
+    Agency,
+    AgencyKind,
+    District,
+    Region,
+    Role,
+    User,
+)
 
 __all__ = [
     "AKIMAT_SLUG",
@@ -28,9 +36,11 @@ __all__ = [
     "DistrictListing",
     "agency_by_slug",
     "create_district",
+    "district_akimat",
     "find_region",
     "list_districts",
     "list_regions",
+    "regional_viewers",
 ]
 
 MAX_NAME_LENGTH = 200
@@ -63,6 +73,8 @@ class DistrictListing:
     district: District
     region: Region | None
     agencies: int
+    #: Its active administrators (a new district has none until its first is made).
+    administrators: int = 0
 
 
 def _check_name(value: str, field: str) -> str:
@@ -176,17 +188,50 @@ def create_district(
 
 
 def list_districts(session: Session) -> list[DistrictListing]:
-    """Every district of the deployment with its region and how many agencies it has, by id."""
+    """Every district of the deployment with its region and how many agencies and active
+    administrators it has, by id."""
     counts = dict(
         session.execute(
             select(col(Agency.district_id), func.count()).group_by(col(Agency.district_id))
         ).all()
     )
+    administrators = dict(
+        session.execute(
+            select(col(Agency.district_id), func.count())
+            .join(User, col(User.agency_id) == col(Agency.id))
+            .where(col(User.role) == Role.ADMIN.value, col(User.active) == True)  # noqa: E712
+            .group_by(col(Agency.district_id))
+        ).all()
+    )
     regions = {r.id: r for r in session.scalars(select(Region))}
     return [
-        DistrictListing(d, regions.get(d.region_id), counts.get(d.id, 0))
+        DistrictListing(
+            d, regions.get(d.region_id), counts.get(d.id, 0), administrators.get(d.id, 0)
+        )
         for d in session.scalars(select(District).order_by(col(District.id)))
     ]
+
+
+def regional_viewers(session: Session) -> dict[int, int]:
+    """How many active regional viewers each region has, by region id."""
+    return dict(
+        session.execute(
+            select(col(User.region_id), func.count())
+            .where(col(User.role) == Role.REGIONAL.value, col(User.active) == True)  # noqa: E712
+            .group_by(col(User.region_id))
+        ).all()
+    )
+
+
+def district_akimat(session: Session, district_id: int | None) -> Agency | None:
+    """The district's akimat, where its chair and administrators sit (found by its kind: its
+    slug, ``akimat`` when the district was made, may have been changed since)."""
+    return session.scalars(
+        select(Agency)
+        .where(col(Agency.district_id) == district_id)
+        .where(col(Agency.kind) == AgencyKind.AKIMAT.value)
+        .order_by(col(Agency.id))
+    ).first()
 
 
 def agency_by_slug(session: Session, slug: str, district_id: int | None = None) -> Agency:

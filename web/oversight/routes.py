@@ -7,8 +7,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlmodel import col
 from wtforms.fields.choices import SelectChoice
 
 from models.core.base import utcnow
@@ -16,17 +14,16 @@ from models.meetings.tables import KIND_LABELS
 from models.people.access import administers_deployment, views_region
 from models.people.administration import AdminError, UserChange, create_staff
 from models.people.districts import (
-    AKIMAT_SLUG,
-    AgencyLookupError,
     DistrictDraft,
     DistrictError,
     DistrictListing,
-    agency_by_slug,
     create_district,
+    district_akimat,
     list_districts,
     list_regions,
+    regional_viewers,
 )
-from models.people.tables import Agency, Region, Role, User
+from models.people.tables import Region, Role, User
 from models.region.figures import RegionCache
 from web.admin.forms import AGENCY_KIND_LABELS
 from web.context import db_session, settings_of
@@ -109,21 +106,6 @@ def _deployment_page(
     db = db_session()
     listings = list_districts(db)
     regions = list_regions(db)
-    administrators = dict(
-        db.execute(
-            select(col(Agency.district_id), func.count())
-            .join(User, col(User.agency_id) == col(Agency.id))
-            .where(col(User.role) == Role.ADMIN.value, col(User.active) == True)  # noqa: E712
-            .group_by(col(Agency.district_id))
-        ).all()
-    )
-    viewers = dict(
-        db.execute(
-            select(col(User.region_id), func.count())
-            .where(col(User.role) == Role.REGIONAL.value, col(User.active) == True)  # noqa: E712
-            .group_by(col(User.region_id))
-        ).all()
-    )
     administrator_form = administrator_form or AdministratorForm(formdata=None)
     viewer_form = viewer_form or RegionalViewerForm(formdata=None)
     _choices(administrator_form, viewer_form, listings, regions)
@@ -132,8 +114,7 @@ def _deployment_page(
             "oversight/deployment.html",
             listings=listings,
             regions=regions,
-            administrators=administrators,
-            viewers=viewers,
+            viewers=regional_viewers(db),
             district_form=district_form or DistrictForm(formdata=None),
             administrator_form=administrator_form,
             viewer_form=viewer_form,
@@ -200,9 +181,8 @@ def new_administrator() -> ResponseReturnValue:
     db = db_session()
     form = AdministratorForm()
     if form.validate_on_submit():
-        try:
-            akimat = agency_by_slug(db, AKIMAT_SLUG, form.district_id.data)
-        except AgencyLookupError:
+        akimat = district_akimat(db, form.district_id.data)
+        if akimat is None:
             form.district_id.errors = [_("Choose a district.")]
         else:
             return _create(actor, form, agency_id=akimat.id, role=Role.ADMIN)
