@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from models.cases.tables import Case, CaseFlag, CaseRestricted
-from models.casework.operations import open_case, set_case_flag
+from models.casework.changes import set_case_flag
+from models.casework.operations import open_case
 from models.casework.restricted import RestrictedDetails, update_restricted
 from models.core.base import require_id
 from models.core.settings import Settings

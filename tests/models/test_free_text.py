@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from models.casework.operations import CaseError, close_case
+from models.casework.changes import close_case
+from models.casework.operations import CaseError
 from models.casework.reports import Report, district_case, receive_report
 from models.core.base import utcnow
 from models.core.settings import Settings

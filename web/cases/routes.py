@@ -17,16 +17,9 @@ from models.cases.access import (
     visible_cases,
 )
 from models.cases.tables import Case, CaseAgency, CaseFlag, CaseRestricted
+from models.casework.changes import choose_lead_agency, close_case, set_case_flag
 from models.casework.history import case_audit_trail
-from models.casework.operations import (
-    CaseError,
-    choose_lead_agency,
-    close_case,
-    find_case,
-    open_case,
-    overdue_on_arrival,
-    set_case_flag,
-)
+from models.casework.operations import CaseError, find_case, open_case, overdue_on_arrival
 from models.casework.restricted import read_restricted, update_restricted
 from models.core.base import require_id, utcnow
 from models.meetings.tables import Meeting

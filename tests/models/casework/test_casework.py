@@ -12,7 +12,8 @@ from sqlmodel import Session, col
 
 from models.cases.access import may_read_restricted, visible_cases
 from models.cases.tables import Case, CaseAgency, CaseFlag, CaseRestricted
-from models.casework.operations import CaseError, close_case, find_case, set_case_flag
+from models.casework.changes import close_case, set_case_flag
+from models.casework.operations import CaseError, find_case
 from models.casework.restricted import RestrictedDetails, read_restricted, update_restricted
 from models.core.audit import AuditEvent
 from models.core.db import make_engine

@@ -14,7 +14,8 @@ from sqlmodel import Session, col
 from standardwebhooks import Webhook
 
 from models.cases.tables import Case, CaseAgency
-from models.casework.operations import CaseError, choose_lead_agency, close_case
+from models.casework.changes import choose_lead_agency, close_case
+from models.casework.operations import CaseError
 from models.casework.reports import Report, receive_report
 from models.core.audit import AuditEvent
 from models.integrations.tokens import (

@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from models.casework.operations import choose_lead_agency, close_case
+from models.casework.changes import choose_lead_agency, close_case
 from models.casework.reports import Report, receive_report
 from models.core.base import utcnow
 from models.core.settings import Settings
