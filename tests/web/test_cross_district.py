@@ -449,17 +449,21 @@ def writes(engine: Engine) -> Iterator[Writes]:
 
 @pytest.fixture(params=PEOPLE)
 def visitor(request: pytest.FixtureRequest, app: Flask, districts: Districts) -> Visitor:
+    return _visitor(app, districts, request.param, subnet=2)
+
+
+def _visitor(app: Flask, districts: Districts, role: str, *, subnet: int) -> Visitor:
+    """*districts*' home person of *role*, from an address of their own (throttling apart)."""
     app.config.update(PROPAGATE_EXCEPTIONS=False)  # a crash must show as a 500, not raise
     app.request_class = ArgsReadRequest
     client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"10.0.2.{PEOPLE.index(request.param) + 1}"
-    return Visitor(request.param, client, districts.emails[request.param])
+    client.environ_base["REMOTE_ADDR"] = f"10.0.{subnet}.{PEOPLE.index(role) + 1}"
+    return Visitor(role, client, districts.emails[role])
 
 
-@pytest.mark.postgresql_only
-def test_district_2_sees_nothing_of_district_1_on_any_route(
-    app: Flask, districts: Districts, visitor: Visitor, writes: Writes
-) -> None:
+def _walk_every_route(app: Flask, districts: Districts, visitor: Visitor, writes: Writes) -> Walk:
+    """Walk every route with the foreign district's objects, and every own page with them in
+    its query parameters, after the foreign district's people filled the page caches."""
     _fill_page_caches(app, districts)
     walk = Walk(app, districts, visitor, writes)
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
@@ -467,6 +471,14 @@ def test_district_2_sees_nothing_of_district_1_on_any_route(
         walk.foreign_paths(rule)
     for rule in rules:
         walk.own_pages(rule)
+    return walk
+
+
+@pytest.mark.postgresql_only
+def test_district_2_sees_nothing_of_district_1_on_any_route(
+    app: Flask, districts: Districts, visitor: Visitor, writes: Writes
+) -> None:
+    walk = _walk_every_route(app, districts, visitor, writes)
     for path in LIST_PAGES:
         walk.own_page(path(districts))
     for spoiled in SPOILED:
@@ -487,11 +499,7 @@ def test_district_2_sees_nothing_of_district_1_on_any_route(
 @pytest.fixture(params=PEOPLE)
 def visitor_of_1(request: pytest.FixtureRequest, app: Flask, districts: Districts) -> Visitor:
     assert districts.reverse is not None
-    app.config.update(PROPAGATE_EXCEPTIONS=False)
-    app.request_class = ArgsReadRequest
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"10.0.3.{PEOPLE.index(request.param) + 1}"
-    return Visitor(request.param, client, districts.reverse.emails[request.param])
+    return _visitor(app, districts.reverse, request.param, subnet=3)
 
 
 @pytest.mark.postgresql_only
@@ -501,15 +509,8 @@ def test_district_1_sees_nothing_of_district_2_on_any_route(
     """The other way round: district 1's people name district 2's objects on every route, in
     paths and in the query parameters of their own pages (the forms are walked one way: their
     checks take the district from the user, whichever it is)."""
-    back = districts.reverse
-    assert back is not None
-    _fill_page_caches(app, back)
-    walk = Walk(app, back, visitor_of_1, writes)
-    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
-    for rule in rules:
-        walk.foreign_paths(rule)
-    for rule in rules:
-        walk.own_pages(rule)
+    assert districts.reverse is not None
+    walk = _walk_every_route(app, districts.reverse, visitor_of_1, writes)
     assert not walk.problems, "\n".join(walk.problems)
     assert walk.counted > 100, walk.counted
 
